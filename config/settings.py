@@ -1,0 +1,195 @@
+"""Avatar Studio settings: every value comes from the environment (see .env.example).
+
+The defaults need no configuration at all: SQLite, files under ./var, and the local
+fal-compatible engine when FAL_KEY is unset.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+# A fixed development key keeps the defaults runnable; production sets its own.
+SECRET_KEY = env("SECRET_KEY", default="insecure-avatar-studio-development-key-change-me")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_tasks_db",
+    "jobs",
+    "webhooks",
+    "avatars",
+    "engine",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------
+# SQLite is shared by the web process and the worker: WAL lets readers run beside the
+# writer, the busy timeout waits out a short lock instead of failing, and IMMEDIATE
+# transactions take the write lock up front so two writers never deadlock on upgrade.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+}
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+    # Tests run a worker beside the test process, so the test database is a file too.
+    DATABASES["default"]["TEST"] = {"NAME": env("TEST_SQLITE_PATH", default=str(VAR_DIR / "test-db.sqlite3"))}
+DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://avatar-studio")}
+
+# --- Auth -----------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Avatar Studio <noreply@localhost>")
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
+MEDIA_URL = "/media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+
+# S3-compatible storage when a bucket is named; local files otherwise.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+            "querystring_auth": env.bool("AWS_QUERYSTRING_AUTH", default=True),
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 40 * 1024 * 1024  # data: URIs arrive inside JSON bodies
+
+# --- Background work ----------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- fal ----------------------------------------------------------------------------------
+# Without FAL_KEY the app talks to the local fal-compatible engine (the `engine` app).
+FAL_KEY = env("FAL_KEY", default="")
+FAL_MODE = "remote" if FAL_KEY else "local"
+# Where the local engine answers; the web process mounts it at /_fal/.
+FAL_ENGINE_URL = env("FAL_ENGINE_URL", default="http://127.0.0.1:8000/_fal").rstrip("/")
+FAL_JWKS_URL = env(
+    "FAL_JWKS_URL",
+    default="https://rest.fal.ai/.well-known/jwks.json" if FAL_KEY else f"{FAL_ENGINE_URL}/rest/.well-known/jwks.json",
+)
+# The base URL fal can reach us at; it builds the webhook URL. Empty: rely on polling.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="" if FAL_KEY else "http://127.0.0.1:8000").rstrip("/")
+FAL_WEBHOOK_TOLERANCE_SECONDS = env.int("FAL_WEBHOOK_TOLERANCE_SECONDS", default=300)
+FAL_JWKS_CACHE_SECONDS = env.int("FAL_JWKS_CACHE_SECONDS", default=6 * 3600)
+
+# Per-second prices of output video, in US dollars (third-party figures; keep them here).
+KLING_PRO_PRICE_PER_SECOND = env.float("KLING_PRO_PRICE_PER_SECOND", default=0.115)
+KLING_STANDARD_PRICE_PER_SECOND = env.float("KLING_STANDARD_PRICE_PER_SECOND", default=0.056)
+
+# --- Job pipeline -----------------------------------------------------------------------------
+JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)
+# Multiplies every pipeline delay (poll intervals, expected run time); benchmarks and tests
+# shrink an 8-minute job into seconds with it.
+JOB_TIME_SCALE = env.float("JOB_TIME_SCALE", default=1.0)
+MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
+MAX_AUDIO_BYTES = env.int("MAX_AUDIO_BYTES", default=20 * 1024 * 1024)
+MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
+MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=0.5)
+MIN_IMAGE_SIDE = env.int("MIN_IMAGE_SIDE", default=64)
+MAX_IMAGE_SIDE = env.int("MAX_IMAGE_SIDE", default=4096)
+
+# --- Local engine ------------------------------------------------------------------------------
+ENGINE_STORAGE_DIR = env.path("ENGINE_STORAGE_DIR", default=VAR_DIR / "engine")
+ENGINE_PROCESSING_SECONDS = env.float("ENGINE_PROCESSING_SECONDS", default=8.0)
+ENGINE_CONCURRENCY = env.int("ENGINE_CONCURRENCY", default=2)
+
+# --- API ----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "jobs.api_errors.exception_handler",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # httpx logs every request URL at INFO; keep it quiet so nothing sensitive is echoed.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+}
