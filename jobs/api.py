@@ -1,0 +1,111 @@
+"""The JSON API: thin views that validate, call one service, and answer."""
+
+from django.shortcuts import get_object_or_404
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import fal, services
+from .models import Job, JobState
+from .serializers import JobSerializer, RequestLookupSerializer, SubmitSerializer, UploadSerializer, video_output
+
+
+def _owned_job(request, data):
+    lookup = RequestLookupSerializer(data=data)
+    lookup.is_valid(raise_exception=True)
+    jobs = Job.objects.filter(user=request.user)
+    if job_id := lookup.validated_data.get("job_id"):
+        return get_object_or_404(jobs, pk=job_id)
+    return get_object_or_404(jobs, request_id=lookup.validated_data["request_id"])
+
+
+class SubmitView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def post(self, request):
+        serializer = SubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        checked = data["checked"]
+        job = services.create_job(
+            user=request.user,
+            model=data["fal_model"],
+            image=checked["image"],
+            audio=checked["audio"],
+            prompt=data["prompt"],
+            audio_duration=checked["audio"].duration,
+        )
+        # Submitting here (rather than only in the task) lets us answer with fal's request
+        # id; if fal is unavailable the job stays pending and the task retries it.
+        job = services.submit_job(job.id)
+        body = JobSerializer(job, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class StatusView(APIView):
+    def post(self, request):
+        job = _owned_job(request, request.data)
+        return Response(JobSerializer(job, context={"request": request}).data)
+
+
+class ResultView(APIView):
+    def post(self, request):
+        job = _owned_job(request, request.data)
+        if job.state != JobState.COMPLETED:
+            detail = f"The job is {job.get_state_display().lower()}; it has no result."
+            if job.error:
+                detail += f" {job.error}"
+            return Response({"detail": detail, "status": job.state}, status=status.HTTP_409_CONFLICT)
+        return Response(
+            {
+                "job_id": str(job.id),
+                "request_id": job.request_id,
+                "video": video_output(job, request),
+                "duration": job.video_duration,
+            }
+        )
+
+
+class UploadFileView(APIView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    def post(self, request):
+        serializer = UploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        checked = serializer.validated_data["file"]
+        try:
+            asset = services.upload_asset(request.user, checked)
+        except fal.FalError as exc:
+            return Response({"detail": f"Uploading to fal storage failed: {exc.message}"}, status=status.HTTP_502_BAD_GATEWAY)
+        return Response(
+            {
+                "url": asset.fal_url,
+                "kind": asset.kind,
+                "content_type": asset.content_type,
+                "file_size": asset.size,
+                "duration": asset.duration,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class JobListView(APIView):
+    def get(self, request):
+        from rest_framework.pagination import PageNumberPagination
+
+        paginator = PageNumberPagination()
+        jobs = Job.objects.filter(user=request.user).order_by("-created_at")
+        if state := request.query_params.get("status"):
+            jobs = jobs.filter(state=state)
+        page = paginator.paginate_queryset(jobs, request, view=self)
+        return paginator.get_paginated_response(JobSerializer(page, many=True, context={"request": request}).data)
+
+
+class CancelView(APIView):
+    def post(self, request):
+        job = _owned_job(request, request.data)
+        job, cancelled = services.cancel_job(job.id, by=request.user.get_username())
+        if not cancelled:
+            return Response({"detail": f"The job is already {job.get_state_display().lower()}."}, status=status.HTTP_409_CONFLICT)
+        return Response(JobSerializer(job, context={"request": request}).data)

@@ -1,0 +1,123 @@
+"""python manage.py generate_avatar --image face.jpg --audio speech.mp3 [--prompt ...] [--out video.mp4]
+
+Runs the whole pipeline from the command line with nothing else started: in local mode it
+starts the fal-compatible engine in this process, and it drives the job's tasks itself,
+relying on polling since no webhook can reach a command-line process.
+"""
+
+import shutil
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
+from django_tasks_db.management.commands.db_worker import Worker
+
+from jobs import media, polling, services
+from jobs.models import Job, JobState
+from jobs.serializers import MODEL_CHOICES
+from jobs.registry import MODELS
+
+BAR_WIDTH = 30
+
+
+class Command(BaseCommand):
+    help = "Turn a portrait and a speech recording into a talking-avatar MP4."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--image", required=True, help="Portrait image (JPEG, PNG or WebP).")
+        parser.add_argument("--audio", required=True, help="Speech audio (MP3, WAV, M4A, OGG or AAC).")
+        parser.add_argument("--prompt", default="", help="Optional prompt for the model.")
+        parser.add_argument("--model", choices=sorted(MODEL_CHOICES), default="pro")
+        parser.add_argument("--out", default=None, help="Where to write the MP4 (default: avatar-<job id>.mp4).")
+        parser.add_argument("--user", default="cli", help="Username that owns the job (created if missing).")
+
+    def handle(self, *args, **options):
+        image = self._checked(options["image"], media.check_image)
+        audio = self._checked(options["audio"], media.check_audio)
+        call_command("migrate", verbosity=0)
+        user, _ = get_user_model().objects.get_or_create(username=options["user"])
+        model = MODELS[MODEL_CHOICES[options["model"]]]
+
+        with ExitStack() as stack:
+            overrides = {}
+            if settings.FAL_MODE == "local":
+                from engine.server import start_engine_server
+
+                server, base_url = start_engine_server()
+                stack.callback(server.shutdown)
+                overrides["FAL_ENGINE_URL"] = base_url
+                overrides["PUBLIC_BASE_URL"] = ""  # nothing can call this process back
+            stack.enter_context(override_settings(**overrides))
+
+            job = services.create_job(
+                user=user, model=model, image=image, audio=audio, prompt=options["prompt"], audio_duration=audio.duration
+            )
+            self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
+            job = self._drive(job)
+
+        if job.state != JobState.COMPLETED:
+            raise CommandError(f"Job {job.id} {job.get_state_display().lower()}: {job.error or 'no reason given'}")
+        out = Path(options["out"] or f"avatar-{job.id}.mp4")
+        with job.video.open("rb") as source, out.open("wb") as target:
+            shutil.copyfileobj(source, target)
+        size_mb = (job.video_size or 0) / (1024 * 1024)
+        self.stdout.write(self.style.SUCCESS(f"Saved {out} ({job.video_duration:.2f} s, {size_mb:.2f} MB)."))
+
+    def _checked(self, path, check):
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
+        try:
+            return check(data)
+        except media.MediaError as exc:
+            raise CommandError(f"{path}: {exc.message}") from None
+
+    def _drive(self, job):
+        """Run due tasks in this process until the job finishes, drawing progress as it goes."""
+        worker = Worker(
+            queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
+            max_tasks=None, worker_id="generate-avatar-cli", excluded_queue_names=[],
+        )
+        started = time.monotonic()
+        expected = polling.expected_run_seconds(job)
+        shown_logs = 0
+        while True:
+            worker.run()
+            job = Job.objects.get(pk=job.pk)
+            for entry in job.logs[shown_logs:]:
+                self._clear_line()
+                self.stdout.write(f"  log: {entry.get('message', '')}")
+            shown_logs = len(job.logs)
+            self._draw(job, time.monotonic() - started, expected)
+            if job.is_finished:
+                self.stdout.write("")
+                return job
+            time.sleep(0.1)
+
+    def _clear_line(self):
+        if sys.stdout.isatty():
+            self.stdout.write("\r\033[K", ending="")
+
+    def _draw(self, job, elapsed, expected):
+        if job.state == JobState.COMPLETED:
+            fraction = 1.0
+        else:
+            fraction = min(elapsed / (expected * 1.2 or 1), 0.99)
+        filled = int(BAR_WIDTH * fraction)
+        bar = "#" * filled + "-" * (BAR_WIDTH - filled)
+        detail = job.get_state_display()
+        if job.state == JobState.IN_QUEUE and job.queue_position is not None:
+            detail += f" (position {job.queue_position})"
+        line = f"[{bar}] {fraction:4.0%} {detail} · {elapsed:5.1f}s"
+        if sys.stdout.isatty():
+            self.stdout.write("\r\033[K" + line, ending="")
+            self.stdout.flush()
+        else:
+            self.stdout.write(line)

@@ -1,0 +1,195 @@
+"""Checking and probing media: what a file really is, how long it plays, its poster frame.
+
+Content is judged by decoding it (Pillow for images, PyAV for audio and video), never by
+the file name, so a renamed text file is refused with a clear message.
+"""
+
+import base64
+import binascii
+import io
+import mimetypes
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import av
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
+# PyAV container names -> (content type, extension) for the audio formats the model takes.
+AUDIO_FORMATS = {
+    "mp3": ("audio/mpeg", "mp3"),
+    "wav": ("audio/wav", "wav"),
+    "ogg": ("audio/ogg", "ogg"),
+    "aac": ("audio/aac", "aac"),
+    "mov,mp4,m4a,3gp,3g2,mj2": ("audio/mp4", "m4a"),
+}
+DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w-]+=[^;,]*)*)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
+
+
+class MediaError(ValueError):
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class ValidatedInput:
+    """An input that passed validation: either a URL fal can fetch, or bytes we will store."""
+
+    url: str = ""
+    data: bytes = b""
+    content_type: str = ""
+    file_name: str = ""
+    duration: float | None = None  # audio only
+    width: int | None = None  # images only
+    height: int | None = None
+    kind: str = ""
+
+    def content_file(self):
+        return ContentFile(self.data, name=self.file_name)
+
+
+def content_type_for_name(name: str) -> str:
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def _human_size(num_bytes: int) -> str:
+    return f"{num_bytes / (1024 * 1024):.0f} MB" if num_bytes >= 1024 * 1024 else f"{num_bytes / 1024:.0f} KB"
+
+
+def check_image(data: bytes) -> ValidatedInput:
+    if len(data) > settings.MAX_IMAGE_BYTES:
+        raise MediaError(f"The image is larger than {_human_size(settings.MAX_IMAGE_BYTES)}.")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image_format, (width, height) = image.format, image.size
+    except (UnidentifiedImageError, OSError, SyntaxError):
+        raise MediaError("The image is not a readable JPEG, PNG or WebP picture.") from None
+    if image_format not in IMAGE_FORMATS:
+        raise MediaError(f"Images must be JPEG, PNG or WebP; this one is {image_format}.")
+    low, high = settings.MIN_IMAGE_SIDE, settings.MAX_IMAGE_SIDE
+    if min(width, height) < low or max(width, height) > high:
+        raise MediaError(f"The image is {width}x{height} pixels; each side must be between {low} and {high}.")
+    content_type, extension = IMAGE_FORMATS[image_format]
+    return ValidatedInput(data=data, content_type=content_type, file_name=f"image.{extension}", width=width, height=height)
+
+
+def check_audio(data: bytes) -> ValidatedInput:
+    if len(data) > settings.MAX_AUDIO_BYTES:
+        raise MediaError(f"The audio file is larger than {_human_size(settings.MAX_AUDIO_BYTES)}.")
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            if not container.streams.audio or container.streams.video:
+                raise MediaError("The audio file must contain speech audio and no video.")
+            format_name = container.format.name
+            duration = _audio_duration(container)
+    except av.error.FFmpegError:
+        raise MediaError("The audio file is not readable MP3, WAV, M4A, OGG or AAC audio.") from None
+    if format_name not in AUDIO_FORMATS:
+        raise MediaError("Audio must be MP3, WAV, M4A, OGG or AAC.")
+    low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
+    if duration is None or duration < low:
+        raise MediaError(f"The audio is too short; it must last at least {low:g} seconds.")
+    if duration > high:
+        raise MediaError(f"The audio lasts {duration:.1f} seconds; the limit is {high:g} seconds.")
+    content_type, extension = AUDIO_FORMATS[format_name]
+    return ValidatedInput(data=data, content_type=content_type, file_name=f"audio.{extension}", duration=round(duration, 3))
+
+
+def _audio_duration(container) -> float | None:
+    if container.duration:
+        return container.duration / av.time_base
+    # Raw streams (e.g. ADTS AAC) carry no duration: decode to count it.
+    stream = container.streams.audio[0]
+    samples = sum(frame.samples for frame in container.decode(stream))
+    return samples / stream.rate if stream.rate else None
+
+
+def sniff_kind(data: bytes) -> str | None:
+    """'image' or 'audio' by what the bytes decode as (not by name), or None."""
+    try:
+        with Image.open(io.BytesIO(data)):
+            return "image"
+    except (UnidentifiedImageError, OSError):
+        pass
+    try:
+        with av.open(io.BytesIO(data)) as container:
+            return "audio" if container.streams.audio else None
+    except av.error.FFmpegError:
+        return None
+
+
+def decode_data_uri(value: str) -> bytes:
+    match = DATA_URI.match(value)
+    if not match:
+        raise MediaError("This data: URI is malformed.")
+    payload = match.group("data")
+    if not match.group("b64"):
+        from urllib.parse import unquote_to_bytes
+
+        return unquote_to_bytes(payload)
+    try:
+        return base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise MediaError("This data: URI is not valid base64.") from None
+
+
+def check_input_reference(value: str, kind: str) -> ValidatedInput:
+    """Validate an API input given as a hosted URL or a data: URI.
+
+    Hosted URLs are not fetched here (fal fetches them); data: URIs are decoded and
+    checked like uploaded files.
+    """
+    value = (value or "").strip()
+    if value.startswith("data:"):
+        data = decode_data_uri(value)
+        return check_image(data) if kind == "image" else check_audio(data)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise MediaError("Give an http(s) URL, a data: URI, or the URL returned by the upload endpoint.")
+    if len(value) > 2000:
+        raise MediaError("The URL is longer than 2000 characters.")
+    return ValidatedInput(url=value)
+
+
+def probe_video(path: str) -> dict:
+    """Duration and codecs of a stored video; refuses files that are not playable video."""
+    try:
+        with av.open(path) as container:
+            if not container.streams.video:
+                raise MediaError("The result has no video stream.")
+            duration = container.duration / av.time_base if container.duration else None
+            return {
+                "duration": round(duration, 3) if duration else None,
+                "video_codec": container.streams.video[0].codec_context.name,
+                "audio_codec": container.streams.audio[0].codec_context.name if container.streams.audio else "",
+            }
+    except av.error.FFmpegError:
+        raise MediaError("The result is not a playable video.") from None
+
+
+def poster_frame(path: str, max_side: int = 640) -> bytes:
+    """The first frame of a video as JPEG bytes (b"" when none can be decoded)."""
+    try:
+        with av.open(path) as container:
+            for frame in container.decode(video=0):
+                image = frame.to_image()
+                image.thumbnail((max_side, max_side))
+                buffer = io.BytesIO()
+                image.convert("RGB").save(buffer, format="JPEG", quality=85)
+                return buffer.getvalue()
+    except av.error.FFmpegError:
+        pass
+    return b""
+
+
+def delete_files(*names):
+    for name in names:
+        if name:
+            default_storage.delete(str(name))

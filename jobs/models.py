@@ -1,0 +1,165 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+
+class JobState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_QUEUE = "in_queue", "In queue"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+    TIMED_OUT = "timed_out", "Timed out"
+
+
+TERMINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
+UNFINISHED_STATES = frozenset({JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS})
+
+# The only moves the pipeline may make. A finished job never moves again, so a late or
+# replayed webhook can't drag it backwards. Skipping ahead is allowed: a fast request can
+# finish before we ever saw it queued.
+ALLOWED_TRANSITIONS = {
+    JobState.PENDING: {JobState.IN_QUEUE, JobState.IN_PROGRESS, *TERMINAL_STATES},
+    JobState.IN_QUEUE: {JobState.IN_PROGRESS, *TERMINAL_STATES},
+    JobState.IN_PROGRESS: set(TERMINAL_STATES),
+    **{state: set() for state in TERMINAL_STATES},
+}
+
+# The timestamp each state stamps when a job enters it.
+STATE_TIMESTAMP_FIELD = {
+    JobState.IN_QUEUE: "queued_at",
+    JobState.IN_PROGRESS: "started_at",
+    JobState.COMPLETED: "finished_at",
+    JobState.FAILED: "finished_at",
+    JobState.CANCELLED: "finished_at",
+    JobState.TIMED_OUT: "finished_at",
+}
+
+
+def input_upload_path(job, filename):
+    return f"inputs/{job.user_id}/{job.id}/{filename}"
+
+
+def output_upload_path(job, filename):
+    return f"videos/{job.user_id}/{job.id}/{filename}"
+
+
+class Job(models.Model):
+    """One talking-avatar generation: inputs, fal's request, state and the stored video."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
+    endpoint_id = models.CharField(max_length=200)
+
+    # Inputs. A *_url is what fal receives; a *_file is our own copy of an uploaded input,
+    # sent to fal storage by the submit task when no URL is known yet.
+    image_url = models.TextField(blank=True)
+    audio_url = models.TextField(blank=True)
+    image_file = models.FileField(upload_to=input_upload_path, blank=True, max_length=300)
+    audio_file = models.FileField(upload_to=input_upload_path, blank=True, max_length=300)
+    prompt = models.TextField(blank=True)
+    audio_duration = models.FloatField(null=True, blank=True)
+
+    state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.PENDING, db_index=True)
+    request_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # Counts deliberate submissions. It is bumped *before* fal is called, so a crash
+    # between the two leaves evidence that a request may exist at fal.
+    submit_attempts = models.PositiveSmallIntegerField(default=0)
+    submit_started_at = models.DateTimeField(null=True, blank=True)
+    queue_position = models.PositiveIntegerField(null=True, blank=True)
+    logs = models.JSONField(default=list, blank=True)
+
+    # fal has reported the request finished (by webhook or poll) and here is its outcome;
+    # the job completes once the video is in our storage.
+    fal_finished_at = models.DateTimeField(null=True, blank=True)
+    fal_output = models.JSONField(null=True, blank=True)
+    ingest_started_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    status_polls = models.PositiveIntegerField(default=0)
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+
+    video = models.FileField(upload_to=output_upload_path, blank=True, max_length=300)
+    poster = models.ImageField(upload_to=output_upload_path, blank=True, max_length=300)
+    video_duration = models.FloatField(null=True, blank=True)
+    video_size = models.BigIntegerField(null=True, blank=True)
+    video_content_type = models.CharField(max_length=100, blank=True)
+
+    error = models.TextField(blank=True)
+    error_type = models.CharField(max_length=100, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.id} ({self.state})"
+
+    @property
+    def is_finished(self):
+        return self.state in TERMINAL_STATES
+
+
+class JobEvent(models.Model):
+    """Append-only history of a job: every transition, webhook, poll and pipeline step."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        TRANSITION = "transition"
+        SUBMIT = "submit"
+        WEBHOOK = "webhook"
+        POLL = "poll"
+        INGEST = "ingest"
+        CANCEL = "cancel"
+        ERROR = "error"
+        NOTE = "note"
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.kind} {self.from_state}->{self.to_state}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Job events are append-only.")
+        super().save(*args, **kwargs)
+
+
+class Asset(models.Model):
+    """An input file a user uploaded to fal storage, remembered by content hash so the same
+    bytes are never uploaded twice."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image"
+        AUDIO = "audio"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assets")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    duration = models.FloatField(null=True, blank=True)
+    fal_url = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "sha256"], name="unique_asset_per_user")]
+
+    def __str__(self):
+        return f"{self.kind} {self.sha256[:12]}"

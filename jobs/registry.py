@@ -1,0 +1,70 @@
+"""The fal models Avatar Studio can drive.
+
+Adding a model (say an image-to-video-with-audio endpoint) is one entry here: how to build
+its input, where its output video lives, what a second costs and how long a run takes.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class FalModel:
+    key: str  # our short name, used in forms and the API
+    endpoint_id: str
+    label: str
+    price_setting: str  # name of the setting that holds the USD price per output second
+    expected_seconds: float  # typical processing time, drives the polling schedule
+    default_prompt: str = "."
+
+    @property
+    def price_per_second(self) -> Decimal:
+        return Decimal(str(getattr(settings, self.price_setting)))
+
+    def build_input(self, *, image_url: str, audio_url: str, prompt: str = "") -> dict:
+        return {"image_url": image_url, "audio_url": audio_url, "prompt": prompt or self.default_prompt}
+
+    def output_video(self, output: dict) -> dict:
+        """The {url, content_type, file_name, file_size} part of the model's output."""
+        video = output.get("video")
+        if not isinstance(video, dict) or not video.get("url"):
+            raise ValueError("The model's output has no video URL.")
+        return video
+
+    def output_duration(self, output: dict) -> float | None:
+        duration = output.get("duration")
+        return float(duration) if isinstance(duration, (int, float)) else None
+
+    def estimate_cost(self, audio_seconds: float | None) -> Decimal | None:
+        if audio_seconds is None:
+            return None
+        return (self.price_per_second * Decimal(str(audio_seconds))).quantize(Decimal("0.01"))
+
+
+MODELS = {
+    model.key: model
+    for model in (
+        FalModel(
+            key="kling-avatar-pro",
+            endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar",
+            label="Kling AI Avatar Pro",
+            price_setting="KLING_PRO_PRICE_PER_SECOND",
+            expected_seconds=8 * 60,
+        ),
+        FalModel(
+            key="kling-avatar-standard",
+            endpoint_id="fal-ai/kling-video/v1/standard/ai-avatar",
+            label="Kling AI Avatar Standard",
+            price_setting="KLING_STANDARD_PRICE_PER_SECOND",
+            expected_seconds=5 * 60,
+        ),
+    )
+}
+DEFAULT_MODEL_KEY = "kling-avatar-pro"
+MODELS_BY_ENDPOINT = {model.endpoint_id: model for model in MODELS.values()}
+
+
+def model_for_endpoint(endpoint_id: str) -> FalModel:
+    return MODELS_BY_ENDPOINT[endpoint_id]

@@ -1,0 +1,561 @@
+"""Actions that change jobs. Every state change goes through `transition`.
+
+The job row is the truth; background tasks only wake these functions up, and each one
+re-reads the row and decides from what it finds, so running any of them twice, late, or
+after a crash is harmless.
+"""
+
+import logging
+import os
+import tempfile
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from . import fal, media, polling
+from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
+from .registry import FalModel, model_for_endpoint
+
+logger = logging.getLogger(__name__)
+
+# A definite HTTP refusal of a submit (fal answered, nothing was created) is retried this
+# many times before the job fails.
+MAX_SUBMIT_ATTEMPTS = 5
+# An ingest that started this long ago without finishing is presumed dead (worker killed).
+INGEST_STALE_AFTER = timedelta(minutes=5)
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+def record_event(job, kind, message="", *, from_state="", to_state="", **data):
+    return JobEvent.objects.create(
+        job=job, kind=kind, message=message[:2000], from_state=from_state, to_state=to_state, data=data
+    )
+
+
+def _enqueue_after_commit(task, job_id, *, delay_seconds=None):
+    run_after = None if delay_seconds is None else timezone.now() + timedelta(seconds=delay_seconds)
+
+    def enqueue():
+        (task.using(run_after=run_after) if run_after else task).enqueue(str(job_id))
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def transition(job_id, to_state, *, message="", event_data=None, **fields):
+    """Move a job to `to_state` under a row lock, stamping its timestamp and logging an event.
+
+    Returns (job, moved). An illegal move (e.g. a finished job going anywhere) changes nothing
+    and returns moved=False, so late or duplicate news is simply ignored.
+    """
+    job = Job.objects.select_for_update().get(pk=job_id)
+    from_state = job.state
+    if to_state not in ALLOWED_TRANSITIONS[JobState(from_state)]:
+        return job, False
+    now = timezone.now()
+    job.state = to_state
+    setattr(job, STATE_TIMESTAMP_FIELD[JobState(to_state)], now)
+    for name, value in fields.items():
+        setattr(job, name, value)
+    if to_state in TERMINAL_STATES:
+        job.next_poll_at = None
+        job.queue_position = None
+    job.save()
+    record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
+    return job, True
+
+
+def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
+    job, moved = transition(job_id, state, message=message, error=message, error_type=error_type)
+    return job, moved
+
+
+# --- Creating -----------------------------------------------------------------------------
+
+
+def create_job(*, user, model: FalModel, image, audio, prompt="", audio_duration=None) -> Job:
+    """Create a pending job and queue its submission. `image`/`audio` are ValidatedInputs.
+
+    Callers validate first (forms, serializers): nothing here can reject a job, so a
+    rejected request never leaves a half-made one behind.
+    """
+    with transaction.atomic():
+        job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=audio_duration)
+        for name, value in (("image", image), ("audio", audio)):
+            if value.url:
+                setattr(job, f"{name}_url", value.url)
+            else:
+                getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
+        job.save()
+        record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+        _enqueue_after_commit(_tasks().submit_job_task, job.id)
+    return job
+
+
+# --- Submitting -----------------------------------------------------------------------------
+
+
+def webhook_url_for(job) -> str | None:
+    """Our callback URL. It names our job, so a callback still finds its job even when the
+    submit response (and with it fal's request id) was lost."""
+    if not settings.PUBLIC_BASE_URL:
+        return None
+    return settings.PUBLIC_BASE_URL + reverse("webhooks:fal", kwargs={"job_id": job.id})
+
+
+def _upload_local_inputs(job):
+    """Send inputs we hold as files to fal storage; fal models need URLs."""
+    changed = []
+    for name in ("image", "audio"):
+        stored = getattr(job, f"{name}_file")
+        if getattr(job, f"{name}_url") or not stored:
+            continue
+        with stored.open("rb") as handle:
+            data = handle.read()
+        content_type = media.content_type_for_name(stored.name)
+        url = fal.upload(data, content_type, os.path.basename(stored.name))
+        setattr(job, f"{name}_url", url)
+        changed.append(f"{name}_url")
+    if changed:
+        Job.objects.filter(pk=job.pk).update(**{field: getattr(job, field) for field in changed})
+        record_event(job, JobEvent.Kind.SUBMIT, "Uploaded inputs to fal storage.", fields=changed)
+
+
+def _claim_submission(job_id):
+    """Record the intent to submit before calling fal. Only one caller wins."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
+            return None
+        job.submit_attempts += 1
+        job.submit_started_at = timezone.now()
+        job.save(update_fields=["submit_attempts", "submit_started_at"])
+        record_event(job, JobEvent.Kind.SUBMIT, f"Submitting (attempt {job.submit_attempts}).")
+        return job
+
+
+def submit_job(job_id):
+    """Submit a pending job to fal exactly once per intended attempt.
+
+    A definite refusal (fal answered with an error) releases the claim and retries later. An
+    ambiguous failure (no answer) keeps the claim: a request may exist at fal, and its webhook
+    (which names our job) or the deadline settles the job; it is never blindly resubmitted.
+    """
+    job = Job.objects.get(pk=job_id)
+    if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
+        return job
+    model = model_for_endpoint(job.endpoint_id)
+    try:
+        _upload_local_inputs(job)
+    except fal.FalError as exc:
+        return _after_submit_refused(job, exc)
+
+    job = _claim_submission(job_id)
+    if job is None:
+        return Job.objects.get(pk=job_id)
+    arguments = model.build_input(image_url=job.image_url, audio_url=job.audio_url, prompt=job.prompt)
+    try:
+        request_id = fal.submit(job.endpoint_id, arguments, webhook_url=webhook_url_for(job))
+    except fal.FalError as exc:
+        if exc.status_code is None:
+            record_event(job, JobEvent.Kind.ERROR, f"Submit outcome unknown: {exc.message}. Waiting for fal's callback.")
+            _enqueue_after_commit(_tasks().enforce_deadline_task, job.id, delay_seconds=polling.budget_seconds())
+            return job
+        Job.objects.filter(pk=job.pk).update(submit_started_at=None)
+        return _after_submit_refused(job, exc)
+
+    job, _ = adopt_request_id(job.id, request_id, source="submit")
+    _schedule_poll(job)
+    _enqueue_after_commit(_tasks().enforce_deadline_task, job.id, delay_seconds=polling.budget_seconds())
+    return job
+
+
+def _after_submit_refused(job, exc):
+    record_event(job, JobEvent.Kind.ERROR, exc.message, status_code=exc.status_code)
+    job.refresh_from_db()
+    if exc.retryable and job.submit_attempts < MAX_SUBMIT_ATTEMPTS:
+        delay = polling.submit_retry_delay(job.submit_attempts)
+        _enqueue_after_commit(_tasks().submit_job_task, job.id, delay_seconds=delay)
+        return job
+    job, _ = fail_job(job.id, f"fal refused the job: {exc.message}", error_type=exc.error_type or "submit_failed")
+    return job
+
+
+def adopt_request_id(job_id, request_id, *, source):
+    """Store fal's request id and mark the job queued. Safe to call again with the same id."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.request_id and job.request_id != request_id:
+            record_event(
+                job, JobEvent.Kind.NOTE, "Ignored a second fal request for this job.", request_id=request_id, source=source
+            )
+            return job, False
+        if not job.request_id:
+            job.request_id = request_id
+            job.save(update_fields=["request_id"])
+    if job.state == JobState.PENDING:
+        job, _ = transition(
+            job_id, JobState.IN_QUEUE, message=f"Queued at fal ({source}).", queue_position=0, event_data={"request_id": request_id}
+        )
+    return job, True
+
+
+# --- Progress from fal ------------------------------------------------------------------------
+
+
+def _schedule_poll(job, delay=None):
+    delay = polling.next_poll_delay(job, webhook_expected=bool(webhook_url_for(job))) if delay is None else delay
+    next_poll_at = timezone.now() + timedelta(seconds=delay)
+    Job.objects.filter(pk=job.pk).update(next_poll_at=next_poll_at)
+    _enqueue_after_commit(_tasks().poll_job_task, job.id, delay_seconds=delay)
+
+
+def _claim_poll(job):
+    """Only one poll chain per job: the caller whose due time is still current wins."""
+    if job.next_poll_at is None or job.next_poll_at > timezone.now() + timedelta(seconds=0.05):
+        return False
+    return Job.objects.filter(pk=job.pk, next_poll_at=job.next_poll_at).update(next_poll_at=None) == 1
+
+
+def merge_logs(known, new):
+    """fal returns a moving window of log lines; keep every line we have seen, once."""
+    seen = {(entry.get("timestamp"), entry.get("message")) for entry in known}
+    merged = list(known)
+    for entry in new or []:
+        key = (entry.get("timestamp"), entry.get("message"))
+        if key not in seen:
+            seen.add(key)
+            merged.append({"timestamp": entry.get("timestamp"), "message": entry.get("message", "")})
+    return merged
+
+
+def poll_job(job_id):
+    """Ask fal for the job's status (the fallback for lost webhooks), then plan the next poll."""
+    job = Job.objects.get(pk=job_id)
+    if job.is_finished or not job.request_id or job.fal_finished_at:
+        return job
+    if deadline_passed(job):
+        return time_out_job(job.id)
+    if not _claim_poll(job):
+        return job
+    try:
+        status = fal.status(job.endpoint_id, job.request_id)
+    except fal.FalError as exc:
+        Job.objects.filter(pk=job.pk).update(status_polls=job.status_polls + 1)
+        record_event(job, JobEvent.Kind.POLL, f"Status check failed: {exc.message}", status_code=exc.status_code)
+        _schedule_poll(job, delay=polling.error_retry_delay())
+        return job
+    job = record_status(job.id, status)
+    if not job.is_finished and not job.fal_finished_at:
+        _schedule_poll(job)
+    return job
+
+
+def record_status(job_id, status: fal.FalStatus):
+    """Apply one status answer from fal: queue position, logs, state, or completion."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        job.status_polls += 1
+        job.logs = merge_logs(job.logs, status.logs)
+        if status.state == "IN_QUEUE":
+            job.queue_position = status.queue_position
+        job.save(update_fields=["status_polls", "logs", "queue_position"])
+        record_event(job, JobEvent.Kind.POLL, status.state, queue_position=status.queue_position)
+    if status.state == "IN_QUEUE" and job.state == JobState.PENDING:
+        job, _ = transition(job.id, JobState.IN_QUEUE, message="Queued at fal.")
+    elif status.state == "IN_PROGRESS":
+        job, _ = transition(job.id, JobState.IN_PROGRESS, message="fal started processing.", queue_position=None)
+    elif status.state == "COMPLETED":
+        job = note_fal_finished(job.id, source="poll")
+    return job
+
+
+def note_fal_finished(job_id, *, source):
+    """fal says the request ended: wake the ingest exactly once (a conditional update)."""
+    now = timezone.now()
+    noticed = Job.objects.filter(pk=job_id, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
+    if noticed.update(fal_finished_at=now, next_poll_at=None):
+        job = Job.objects.get(pk=job_id)
+        record_event(job, JobEvent.Kind.NOTE, f"fal reported the request finished ({source}).")
+        _enqueue_after_commit(_tasks().finish_job_task, job_id)
+    return Job.objects.get(pk=job_id)
+
+
+# --- Webhooks ---------------------------------------------------------------------------------
+
+
+def record_webhook(job_id, *, request_id, body: dict):
+    """Handle a verified fal callback: log it, adopt a lost request id, wake the ingest.
+
+    The body is only a hint; the outcome is read back from fal's result endpoint. Callbacks
+    for finished jobs, or for a request that isn't the job's, are recorded and ignored.
+    """
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        logger.warning("fal callback for unknown job %s (request %s)", job_id, request_id)
+        return None
+    record_event(job, JobEvent.Kind.WEBHOOK, f"fal callback: {body.get('status')}", request_id=request_id, status=body.get("status"))
+    if job.is_finished:
+        return job
+    if not job.request_id:
+        if not job.submit_started_at:
+            return job  # a callback can't precede our own submission; nothing to adopt
+        job, _ = adopt_request_id(job.id, request_id, source="webhook")
+    if job.request_id != request_id:
+        record_event(job, JobEvent.Kind.NOTE, "Callback for another fal request; ignored.", request_id=request_id)
+        return job
+    return note_fal_finished(job.id, source="webhook")
+
+
+# --- Finishing ---------------------------------------------------------------------------------
+
+
+def _claim_ingest(job_id):
+    stale = timezone.now() - INGEST_STALE_AFTER
+    claimable = Job.objects.filter(pk=job_id, fal_finished_at__isnull=False).exclude(state__in=TERMINAL_STATES)
+    claimable = claimable.filter(Q(ingest_started_at__isnull=True) | Q(ingest_started_at__lt=stale))
+    return claimable.update(ingest_started_at=timezone.now()) == 1
+
+
+def finish_job(job_id):
+    """Read fal's result; store the video (streamed, never whole in memory) and complete the
+    job, or fail it with the model's error."""
+    job = Job.objects.get(pk=job_id)
+    if job.is_finished or not job.fal_finished_at:
+        return job
+    if not _claim_ingest(job_id):
+        return job
+    model = model_for_endpoint(job.endpoint_id)
+    try:
+        output = fal.result(job.endpoint_id, job.request_id)
+    except fal.FalError as exc:
+        if exc.retryable and exc.status_code in (None, 408, 409, 429):
+            return _retry_finish(job, exc.message)
+        message = fal.error_message_from_body(exc.body) or exc.message
+        job, _ = fail_job(job.id, f"The model failed: {message}", error_type=exc.error_type or f"http_{exc.status_code}")
+        return job
+
+    Job.objects.filter(pk=job.pk).update(fal_output=output)
+    try:
+        video = model.output_video(output)
+        stored = _store_video(job, video["url"])
+    except (fal.FalError, ValueError, media.MediaError) as exc:
+        message = getattr(exc, "message", str(exc))
+        if isinstance(exc, fal.FalError) and exc.retryable:
+            return _retry_finish(job, message)
+        job, _ = fail_job(job.id, f"The result could not be stored: {message}", error_type="ingest_failed")
+        return job
+
+    job, moved = transition(
+        job.id,
+        JobState.COMPLETED,
+        message="Video stored.",
+        video=stored["video"],
+        poster=stored["poster"],
+        video_duration=stored["duration"],
+        video_size=stored["size"],
+        video_content_type="video/mp4",
+        fal_output=output,
+        queue_position=None,
+    )
+    if not moved:
+        media.delete_files(stored["video"], stored["poster"])
+    return job
+
+
+def _retry_finish(job, message):
+    record_event(job, JobEvent.Kind.ERROR, f"Fetching the result failed: {message}; retrying.")
+    Job.objects.filter(pk=job.pk).update(ingest_started_at=None)
+    _enqueue_after_commit(_tasks().finish_job_task, job.id, delay_seconds=polling.error_retry_delay())
+    return job
+
+
+def _store_video(job, url):
+    """Stream fal's output into a temporary file, probe it, and save it to our storage."""
+    from django.core.files.storage import default_storage
+
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as temporary:
+        with fal.open_output(url) as chunks:
+            for chunk in chunks:
+                temporary.write(chunk)
+        temporary.flush()
+        probe = media.probe_video(temporary.name)
+        size = os.path.getsize(temporary.name)
+        temporary.seek(0)
+        video_name = default_storage.save(Job.video.field.generate_filename(job, "video.mp4"), File(temporary))
+        poster_name = ""
+        poster_bytes = media.poster_frame(temporary.name)
+        if poster_bytes:
+            from django.core.files.base import ContentFile
+
+            poster_name = default_storage.save(Job.poster.field.generate_filename(job, "poster.jpg"), ContentFile(poster_bytes))
+    record_event(job, JobEvent.Kind.INGEST, "Stored the video.", size=size, duration=probe["duration"])
+    return {"video": video_name, "poster": poster_name, "duration": probe["duration"], "size": size}
+
+
+# --- Deadlines and cancelling -------------------------------------------------------------------
+
+
+def deadline_for(job):
+    return job.created_at + timedelta(seconds=polling.budget_seconds())
+
+
+def deadline_passed(job):
+    return timezone.now() >= deadline_for(job)
+
+
+def enforce_deadline(job_id):
+    job = Job.objects.get(pk=job_id)
+    if job.is_finished:
+        return job
+    if not deadline_passed(job):
+        remaining = (deadline_for(job) - timezone.now()).total_seconds()
+        _enqueue_after_commit(_tasks().enforce_deadline_task, job.id, delay_seconds=max(remaining, 0.05))
+        return job
+    return time_out_job(job_id)
+
+
+def time_out_job(job_id):
+    """The job overran its budget: cancel it at fal and mark it timed out."""
+    job = Job.objects.get(pk=job_id)
+    if job.is_finished:
+        return job
+    _cancel_at_fal(job)
+    minutes = polling.budget_seconds() / 60
+    job, _ = fail_job(
+        job.id, f"The job took longer than its {minutes:g}-minute budget and was cancelled.", error_type="timeout", state=JobState.TIMED_OUT
+    )
+    return job
+
+
+def cancel_job(job_id, *, by=""):
+    """Cancel an unfinished job at the user's request."""
+    job = Job.objects.get(pk=job_id)
+    if job.is_finished:
+        return job, False
+    Job.objects.filter(pk=job.pk).update(cancel_requested_at=timezone.now())
+    _cancel_at_fal(job)
+    return transition(job.id, JobState.CANCELLED, message=f"Cancelled{' by ' + by if by else ''}.", error="Cancelled at your request.", error_type="cancelled")
+
+
+def _cancel_at_fal(job):
+    if not job.request_id:
+        return
+    try:
+        fal.cancel(job.endpoint_id, job.request_id)
+        record_event(job, JobEvent.Kind.CANCEL, "Asked fal to cancel the request.")
+    except fal.FalError as exc:
+        record_event(job, JobEvent.Kind.CANCEL, f"fal did not cancel: {exc.message}", status_code=exc.status_code)
+
+
+# --- Recovery ---------------------------------------------------------------------------------------
+
+
+def resume_unfinished_jobs():
+    """Wake every unfinished job at the step its row says it is at (run when a worker starts).
+
+    Tasks that were running when a worker died are lost; the rows are not. Each service
+    re-checks the row, so waking a job that another worker is handling is harmless.
+    """
+    tasks = _tasks()
+    count = 0
+    for job in Job.objects.exclude(state__in=TERMINAL_STATES).iterator():
+        count += 1
+        if job.fal_finished_at:
+            Job.objects.filter(pk=job.pk).update(ingest_started_at=None)
+            tasks.finish_job_task.enqueue(str(job.id))
+        elif job.request_id:
+            Job.objects.filter(pk=job.pk).update(next_poll_at=timezone.now())
+            tasks.poll_job_task.enqueue(str(job.id))
+        elif not job.submit_started_at:
+            tasks.submit_job_task.enqueue(str(job.id))
+        tasks.enforce_deadline_task.enqueue(str(job.id))
+    return count
+
+
+def _tasks():
+    # Imported late: tasks import this module.
+    from . import tasks
+
+    return tasks
+
+
+# --- Assets ---------------------------------------------------------------------------------------
+
+
+def upload_asset(user, checked) -> "Asset":
+    """Put a validated input file in fal storage once per user and content; reuse it after."""
+    import hashlib
+
+    from .models import Asset
+
+    digest = hashlib.sha256(checked.data).hexdigest()
+    existing = Asset.objects.filter(user=user, sha256=digest).first()
+    if existing:
+        return existing
+    url = fal.upload(checked.data, checked.content_type, checked.file_name)
+    asset, _ = Asset.objects.get_or_create(
+        user=user,
+        sha256=digest,
+        defaults={
+            "kind": checked.kind,
+            "content_type": checked.content_type,
+            "size": len(checked.data),
+            "duration": checked.duration,
+            "fal_url": url,
+        },
+    )
+    return asset
+
+
+# --- Review ----------------------------------------------------------------------------------------
+
+
+def retry_job(job_id, *, by=""):
+    """Start a new job with the same inputs as a finished one (a new attempt, a new fal request)."""
+    original = Job.objects.get(pk=job_id)
+    if not original.is_finished:
+        raise IllegalTransition("Only a finished job can be retried.")
+    with transaction.atomic():
+        retry = Job.objects.create(
+            user=original.user,
+            endpoint_id=original.endpoint_id,
+            image_url=original.image_url,
+            audio_url=original.audio_url,
+            image_file=original.image_file.name,
+            audio_file=original.audio_file.name,
+            prompt=original.prompt,
+            audio_duration=original.audio_duration,
+        )
+        record_event(retry, JobEvent.Kind.CREATED, f"Retry of job {original.id}{' by ' + by if by else ''}.", retry_of=str(original.id))
+        record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
+        _enqueue_after_commit(_tasks().submit_job_task, retry.id)
+    return retry
+
+
+def mark_reviewed(job_id, *, by=""):
+    job = Job.objects.get(pk=job_id)
+    Job.objects.filter(pk=job_id).update(reviewed_at=timezone.now())
+    record_event(job, JobEvent.Kind.NOTE, f"Marked reviewed{' by ' + by if by else ''}.")
+
+
+def delete_job(job_id):
+    """Remove a job and every file it owns from storage."""
+    job = Job.objects.get(pk=job_id)
+    if not job.is_finished:
+        cancel_job(job_id)
+    files = [job.video.name, job.poster.name]
+    # Input files may be shared with retries of this job; keep those still referenced.
+    for name in (job.image_file.name, job.audio_file.name):
+        if name and not Job.objects.exclude(pk=job_id).filter(Q(image_file=name) | Q(audio_file=name)).exists():
+            files.append(name)
+    job.delete()
+    transaction.on_commit(lambda: media.delete_files(*files))

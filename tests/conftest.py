@@ -1,0 +1,76 @@
+import threading
+import time
+
+import pytest
+from django_tasks_db.management.commands.db_worker import Worker
+
+from tests.factories import make_user
+
+
+def wait_for(condition, *, timeout=30.0, interval=0.05, message="condition"):
+    """Poll `condition` until it returns something truthy; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
+
+
+@pytest.fixture
+def user(db):
+    return make_user()
+
+
+@pytest.fixture
+def other_user(db):
+    return make_user("mallory")
+
+
+@pytest.fixture
+def api_client(user):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+@pytest.fixture
+def fal_engine(live_server, settings, tmp_path):
+    """The local fal-compatible engine, reached over real HTTP through the live server,
+    with webhooks pointed back at the same server. Faults and requests reset per test."""
+    from engine.state import ENGINE
+
+    settings.FAL_MODE = "local"
+    settings.FAL_ENGINE_URL = f"{live_server.url}/_fal"
+    settings.FAL_JWKS_URL = ""
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.ENGINE_STORAGE_DIR = str(tmp_path / "engine")
+    settings.ENGINE_PROCESSING_SECONDS = 0.6
+    ENGINE.reset()
+    yield ENGINE
+    ENGINE.reset()
+
+
+@pytest.fixture
+def task_worker(transactional_db):
+    """A real django-tasks-db worker loop, in a thread of the test process."""
+    worker = Worker(
+        queue_names=["*"],
+        interval=0.02,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="test-worker",
+        excluded_queue_names=[],
+    )
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    yield worker
+    worker.running = False
+    thread.join(timeout=15)

@@ -1,0 +1,51 @@
+"""Small builders for test users and media, made on the fly (no binary fixtures)."""
+
+import io
+import math
+import struct
+import wave
+
+from django.contrib.auth import get_user_model
+from PIL import Image, ImageDraw
+
+
+def make_user(username="alice", password="correct horse battery staple", **extra):
+    return get_user_model().objects.create_user(username=username, password=password, email=f"{username}@example.com", **extra)
+
+
+def portrait_png(width=256, height=320, color=(200, 160, 120)) -> bytes:
+    image = Image.new("RGB", (width, height), color)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width * 0.25, height * 0.2, width * 0.75, height * 0.75), fill=(230, 190, 150))
+    draw.rectangle((width * 0.4, height * 0.6, width * 0.6, height * 0.65), fill=(150, 60, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def portrait_jpeg(width=256, height=320) -> bytes:
+    buffer = io.BytesIO()
+    Image.open(io.BytesIO(portrait_png(width, height))).convert("RGB").save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def speech_wav(seconds=1.5, rate=16000, frequency=220.0) -> bytes:
+    """A mono 16-bit WAV whose pitch wobbles like a voice."""
+    frames = bytearray()
+    for n in range(int(seconds * rate)):
+        t = n / rate
+        sample = 0.4 * math.sin(2 * math.pi * frequency * t) * (0.6 + 0.4 * math.sin(2 * math.pi * 3 * t))
+        frames += struct.pack("<h", int(sample * 32767))
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes(bytes(frames))
+    return buffer.getvalue()
+
+
+def data_uri(data: bytes, content_type: str) -> str:
+    import base64
+
+    return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
