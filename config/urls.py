@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("jobs.api_urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("", include("avatars.urls")),
 ]
 
 if settings.FAL_MODE == "local":

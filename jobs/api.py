@@ -35,9 +35,10 @@ class SubmitView(APIView):
             audio=checked["audio"],
             prompt=data["prompt"],
             audio_duration=checked["audio"].duration,
+            queue_submission=False,
         )
-        # Submitting here (rather than only in the task) lets us answer with fal's request
-        # id; if fal is unavailable the job stays pending and the task retries it.
+        # Submitting here (rather than in a task) lets us answer with fal's request id; if
+        # fal refuses for now, submit_job queues its own retry.
         job = services.submit_job(job.id)
         body = JobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

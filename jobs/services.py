@@ -81,11 +81,11 @@ def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
 # --- Creating -----------------------------------------------------------------------------
 
 
-def create_job(*, user, model: FalModel, image, audio, prompt="", audio_duration=None) -> Job:
-    """Create a pending job and queue its submission. `image`/`audio` are ValidatedInputs.
+def create_job(*, user, model: FalModel, image, audio, prompt="", audio_duration=None, queue_submission=True) -> Job:
+    """Create a pending job and (unless the caller submits it itself) queue its submission.
 
-    Callers validate first (forms, serializers): nothing here can reject a job, so a
-    rejected request never leaves a half-made one behind.
+    `image`/`audio` are ValidatedInputs: callers validate first (forms, serializers) and
+    nothing here can reject a job, so a rejected request never leaves a half-made one.
     """
     with transaction.atomic():
         job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=audio_duration)
@@ -96,7 +96,8 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", audio_duration
                 getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
         job.save()
         record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
-        _enqueue_after_commit(_tasks().submit_job_task, job.id)
+        if queue_submission:
+            _enqueue_after_commit(_tasks().submit_job_task, job.id)
     return job
 
 

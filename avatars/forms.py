@@ -1,0 +1,93 @@
+"""Forms for the browser app: the create form checks real media content with jobs.media."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import UserCreationForm
+
+from jobs import media
+from jobs.models import JobState
+from jobs.registry import DEFAULT_MODEL_KEY, MODELS
+
+IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+AUDIO_ACCEPT = "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/x-m4a,audio/ogg,audio/aac,.mp3,.wav,.m4a,.ogg,.aac"
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(help_text="We send password-reset links here.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+
+def _checked(upload, check, limit):
+    # Read one byte past the limit, never the whole upload: the check then refuses an
+    # oversized file with its own message without a huge file landing in memory.
+    upload.seek(0)
+    try:
+        return check(upload.read(limit + 1))
+    except media.MediaError as exc:
+        raise forms.ValidationError(exc.message, code="invalid_media") from None
+
+
+def model_choices():
+    return [(key, f"{model.label} (${model.price_per_second} per second of video)") for key, model in MODELS.items()]
+
+
+class AvatarForm(forms.Form):
+    """A portrait, a speech recording, an optional prompt and a model: one avatar job."""
+
+    image = forms.FileField(
+        label="Portrait photo",
+        help_text="A JPEG, PNG or WebP picture of one face, looking at the camera.",
+        widget=forms.FileInput(attrs={"accept": IMAGE_ACCEPT}),
+    )
+    audio = forms.FileField(
+        label="Speech audio",
+        help_text="MP3, WAV, M4A, OGG or AAC. The video lasts as long as the audio.",
+        widget=forms.FileInput(attrs={"accept": AUDIO_ACCEPT}),
+    )
+    prompt = forms.CharField(
+        label="Prompt (optional)",
+        required=False,
+        max_length=2500,
+        help_text="Describe the mood or movement, e.g. “smiles warmly, nods while speaking”.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    model = forms.ChoiceField(label="Model", widget=forms.RadioSelect, initial=DEFAULT_MODEL_KEY)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Labels carry prices, which come from settings: build them per form.
+        self.fields["model"].choices = model_choices()
+        limits = (
+            f" Up to {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB, "
+            f"{settings.MIN_IMAGE_SIDE}–{settings.MAX_IMAGE_SIDE} pixels a side."
+        )
+        self.fields["image"].help_text += limits
+        self.fields["audio"].help_text += (
+            f" Up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB and "
+            f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds."
+        )
+
+    def clean_image(self):
+        return _checked(self.cleaned_data["image"], media.check_image, settings.MAX_IMAGE_BYTES)
+
+    def clean_audio(self):
+        return _checked(self.cleaned_data["audio"], media.check_audio, settings.MAX_AUDIO_BYTES)
+
+    def job_arguments(self):
+        """Keyword arguments for services.create_job (call after is_valid())."""
+        audio = self.cleaned_data["audio"]
+        return {
+            "model": MODELS[self.cleaned_data["model"]],
+            "image": self.cleaned_data["image"],
+            "audio": audio,
+            "prompt": self.cleaned_data["prompt"],
+            "audio_duration": audio.duration,
+        }
+
+
+class GalleryFilterForm(forms.Form):
+    status = forms.ChoiceField(label="Status", required=False, choices=[("", "All videos"), *JobState.choices])

@@ -1,0 +1,62 @@
+"""What the job page says about a job in flight: elapsed time, expectation, a progress figure.
+
+The percentage is an honest estimate, not a measurement: fal reports no progress, so it
+follows elapsed run time against the model's usual run time and never claims to be done
+before the video is stored.
+"""
+
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from jobs.models import JobState
+from jobs.polling import expected_run_seconds
+from jobs.registry import MODELS_BY_ENDPOINT
+
+QUEUED_PERCENT = 5
+RUN_PERCENT = 90  # the share of the bar the run itself fills
+STORING_PERCENT = 97
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    elapsed_seconds: float
+    expected_seconds: float
+    percent: int
+    overdue: bool
+    storing: bool  # fal has finished; the video is being copied into our storage
+
+
+def progress_for(job, now=None) -> JobProgress:
+    now = now or timezone.now()
+    expected = expected_run_seconds(job)
+    started = job.submit_started_at or job.created_at
+    ended = job.finished_at if job.is_finished and job.finished_at else now
+    elapsed = max((ended - started).total_seconds(), 0.0)
+    storing = bool(job.fal_finished_at) and not job.is_finished
+    overdue = False
+    if job.state == JobState.COMPLETED:
+        percent = 100
+    elif job.is_finished:
+        percent = 0
+    elif storing:
+        percent = STORING_PERCENT
+    elif job.state == JobState.IN_PROGRESS:
+        running = max((now - (job.started_at or now)).total_seconds(), 0.0)
+        overdue = running > expected
+        percent = QUEUED_PERCENT + int(RUN_PERCENT * min(running / expected, 1.0)) if expected else QUEUED_PERCENT
+    elif job.state == JobState.IN_QUEUE:
+        percent = QUEUED_PERCENT
+    else:
+        percent = 1
+    return JobProgress(elapsed, expected, percent, overdue, storing)
+
+
+def model_label(job) -> str:
+    model = MODELS_BY_ENDPOINT.get(job.endpoint_id)
+    return model.label if model else job.endpoint_id
+
+
+def estimated_cost(job):
+    model = MODELS_BY_ENDPOINT.get(job.endpoint_id)
+    return model.estimate_cost(job.audio_duration) if model else None

@@ -1,0 +1,15 @@
+"""Queries the browser views need. Every job query is scoped to its owner."""
+
+from django.shortcuts import get_object_or_404
+
+from jobs.models import Job
+
+
+def owned_job(user, job_id) -> Job:
+    """The user's job, or 404 (another user's job does not exist for them)."""
+    return get_object_or_404(Job.objects.filter(user=user), pk=job_id)
+
+
+def gallery_jobs(user, status=""):
+    jobs = Job.objects.filter(user=user).order_by("-created_at")
+    return jobs.filter(state=status) if status else jobs

@@ -1,0 +1,33 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from . import views
+
+# Account pages keep Django's own names ("login", "password_reset", ...) so
+# settings.LOGIN_URL and the password-reset e-mail find them.
+account_patterns = [
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("signup/", views.sign_up, name="signup"),
+    path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("password/reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    path("password/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+]
+
+avatar_patterns = [
+    path("", views.home, name="home"),
+    path("create/", views.create, name="create"),
+    path("videos/", views.gallery, name="gallery"),
+    path("videos/<uuid:job_id>/", views.job_detail, name="job"),
+    path("videos/<uuid:job_id>/status/", views.job_status, name="job-status"),
+    path("videos/<uuid:job_id>/cancel/", views.job_cancel, name="job-cancel"),
+    path("videos/<uuid:job_id>/delete/", views.job_delete, name="job-delete"),
+]
+
+urlpatterns = [
+    path("accounts/", include(account_patterns)),
+    path("", include((avatar_patterns, "avatars"))),
+]

@@ -1,0 +1,110 @@
+"""Browser pages: thin views that validate, call one jobs service, and render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jobs import services
+from jobs.registry import MODELS
+
+from . import selectors
+from .forms import AvatarForm, GalleryFilterForm, SignUpForm
+from .progress import estimated_cost, model_label, progress_for
+
+GALLERY_PAGE_SIZE = 12
+
+
+def home(request):
+    if request.user.is_authenticated:
+        return redirect("avatars:gallery")
+    return render(request, "avatars/home.html", {"max_audio_seconds": settings.MAX_AUDIO_SECONDS})
+
+
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("avatars:create")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, f"Welcome, {user.get_username()}! Make your first talking avatar.")
+        return redirect("avatars:create")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def create(request):
+    form = AvatarForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = services.create_job(user=request.user, **form.job_arguments())
+        messages.success(request, "Your video is on its way. This page updates by itself.")
+        return redirect("avatars:job", job_id=job.id)
+    prices = {key: str(model.price_per_second) for key, model in MODELS.items()}
+    return render(request, "avatars/create.html", {"form": form, "prices": prices})
+
+
+def _status_context(job):
+    return {
+        "job": job,
+        "progress": progress_for(job),
+        "model_label": model_label(job),
+        "estimated_cost": estimated_cost(job),
+    }
+
+
+@login_required
+def job_detail(request, job_id):
+    job = selectors.owned_job(request.user, job_id)
+    return render(request, "avatars/job_detail.html", _status_context(job))
+
+
+@login_required
+def job_status(request, job_id):
+    """The live part of the job page, for the page's polling script."""
+    job = selectors.owned_job(request.user, job_id)
+    html = render_to_string("avatars/_job_status.html", _status_context(job), request=request)
+    response = JsonResponse({"state": job.state, "finished": job.is_finished, "html": html})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def job_cancel(request, job_id):
+    job = selectors.owned_job(request.user, job_id)
+    job, cancelled = services.cancel_job(job.id, by=request.user.get_username())
+    if cancelled:
+        messages.success(request, "The job was cancelled.")
+    else:
+        messages.info(request, f"The job had already finished ({job.get_state_display().lower()}).")
+    return redirect("avatars:job", job_id=job.id)
+
+
+@login_required
+def job_delete(request, job_id):
+    job = selectors.owned_job(request.user, job_id)
+    if request.method == "POST":
+        services.delete_job(job.id)
+        messages.success(request, "The video and its files were deleted.")
+        return redirect("avatars:gallery")
+    return render(request, "avatars/job_confirm_delete.html", {"job": job})
+
+
+@login_required
+def gallery(request):
+    filters = GalleryFilterForm(request.GET or None)
+    status = filters.cleaned_data["status"] if filters.is_valid() else ""
+    page = Paginator(selectors.gallery_jobs(request.user, status), GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    base_query = f"status={status}&" if status else ""
+    return render(
+        request,
+        "avatars/gallery.html",
+        {"page": page, "filters": filters, "status": status, "base_query": base_query, "create_url": reverse("avatars:create")},
+    )

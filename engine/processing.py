@@ -1,0 +1,225 @@
+"""One run of the avatar model: fetch the inputs, render, and take as long as a real run would.
+
+The engine's runners call `run_avatar_model`; it reports progress through a RunControl and
+returns an Outcome. Input problems end the run the way fal's models do: a 422 whose body is
+a list of {loc, msg, type} errors.
+"""
+
+import base64
+import binascii
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import av
+import httpx
+
+from . import storage
+from .records import ModelRequest, Outcome, failure_outcome
+from .render import FRAMES_PER_SECOND, UnreadableAudio, UnreadableImage, render_avatar_video
+
+AVATAR_ENDPOINTS = frozenset({"fal-ai/kling-video/v1/pro/ai-avatar", "fal-ai/kling-video/v1/standard/ai-avatar"})
+REQUIRED_INPUTS = ("image_url", "audio_url")
+MAX_INPUT_BYTES = 100 * 1024 * 1024
+DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+# Progress lines come every tenth of a second up to a cap, so any run longer than a few
+# seconds overflows the status endpoint's log window, as long runs do on fal.
+SECONDS_PER_PROGRESS_LINE = 0.1
+MAX_PROGRESS_LINES = 40
+
+
+class Stopped(Exception):
+    """The run was cancelled or the engine was reset; the engine has already ended it."""
+
+
+class ModelFailure(Exception):
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
+class RunControl(Protocol):
+    def log(self, message: str) -> None: ...
+
+    def pause(self, seconds: float) -> None:
+        """Sleep, raising Stopped at once if the run is cancelled meanwhile."""
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    image_path: Path
+    audio_path: Path
+    audio_seconds: float
+
+
+def is_supported_endpoint(endpoint: str) -> bool:
+    return endpoint in AVATAR_ENDPOINTS
+
+
+def run_avatar_model(request: ModelRequest, control: RunControl, processing_seconds: float) -> Outcome:
+    """Run the model for one request; the run lasts at least processing_seconds."""
+    started = time.monotonic()
+    try:
+        arguments = validated_arguments(request.arguments)
+        with tempfile.TemporaryDirectory(prefix="fal-engine-") as workdir:
+            inputs = fetch_inputs(arguments, Path(workdir), control)
+            if request.injected_failure:
+                spend_remaining_time(control, started, processing_seconds, "Running face detection")
+                return request.injected_failure
+            name, output_path = storage.new_output_path("output.mp4")
+            control.log(f"Generating {round(inputs.audio_seconds * FRAMES_PER_SECOND)} frames")
+            duration = render_output(inputs, output_path)
+            spend_remaining_time(control, started, processing_seconds, "Generating frames", frames=duration)
+            control.log("Encoding video (h264, aac)")
+            control.log("Uploading result")
+    except ModelFailure as failure:
+        control.log(f"Error: {failure.outcome.error}")
+        return failure.outcome
+    video = {
+        "url": f"{request.base_url}/cdn/files/{name}",
+        "content_type": "video/mp4",
+        "file_name": "output.mp4",
+        "file_size": output_path.stat().st_size,
+    }
+    return Outcome(200, {"video": video, "duration": duration})
+
+
+def validated_arguments(arguments: Any) -> dict:
+    if not isinstance(arguments, dict):
+        raise ModelFailure(input_error([], "Input should be a valid dictionary", "dict_type", arguments))
+    errors = []
+    for field in REQUIRED_INPUTS:
+        value = arguments.get(field)
+        if value is None:
+            errors.append(error_item(field, "field required", "value_error.missing"))
+        elif not isinstance(value, str) or not value.strip():
+            errors.append(error_item(field, "Input should be a non-empty string", "string_type", value))
+    prompt = arguments.get("prompt", ".")
+    if not isinstance(prompt, str):
+        errors.append(error_item("prompt", "Input should be a valid string", "string_type", prompt))
+    if errors:
+        raise ModelFailure(failure_outcome(422, {"detail": errors}))
+    return arguments
+
+
+def fetch_inputs(arguments: dict, workdir: Path, control: RunControl) -> RunInputs:
+    control.log("Downloading inputs")
+    image_path = download_input(arguments["image_url"], "image_url", workdir / "image")
+    audio_path = download_input(arguments["audio_url"], "audio_url", workdir / "audio")
+    control.log("Analysing audio")
+    audio_seconds = probe_audio_seconds(audio_path, arguments["audio_url"])
+    control.log(f"Audio duration: {audio_seconds:.2f}s")
+    return RunInputs(image_path, audio_path, audio_seconds)
+
+
+def download_input(url: str, field: str, destination: Path) -> Path:
+    """Fetch an http(s) URL or decode a data: URI into destination, as fal's runners do."""
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme == "data":
+        destination.write_bytes(decode_data_uri(url, field))
+    elif scheme in ("http", "https"):
+        download_http(url, field, destination)
+    else:
+        raise ModelFailure(input_error([field], "Unsupported URL scheme", "file_download_error", url))
+    return destination
+
+
+def decode_data_uri(url: str, field: str) -> bytes:
+    header, comma, data = url.partition(",")
+    if not comma:
+        raise ModelFailure(input_error([field], "Malformed data URI", "file_download_error", url))
+    try:
+        content = base64.b64decode(data, validate=False) if header.endswith(";base64") else urllib.parse.unquote_to_bytes(data)
+    except (binascii.Error, ValueError) as exc:
+        raise ModelFailure(input_error([field], "Malformed data URI", "file_download_error", url)) from exc
+    if len(content) > MAX_INPUT_BYTES:
+        raise ModelFailure(too_large(field, url))
+    return content
+
+
+def download_http(url: str, field: str, destination: Path) -> None:
+    try:
+        with httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=True) as response:
+            if response.status_code != 200:
+                message = f"Failed to download the file: HTTP {response.status_code}"
+                raise ModelFailure(input_error([field], message, "file_download_error", url))
+            received = 0
+            with destination.open("wb") as output:
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    if received > MAX_INPUT_BYTES:
+                        raise ModelFailure(too_large(field, url))
+                    output.write(chunk)
+    except httpx.HTTPError as exc:
+        message = f"Failed to download the file: {type(exc).__name__}"
+        raise ModelFailure(input_error([field], message, "file_download_error", url)) from exc
+
+
+def probe_audio_seconds(audio_path: Path, url: str) -> float:
+    """The audio's length, decoding it fully: container headers can lie (e.g. VBR MP3s)."""
+    try:
+        with av.open(str(audio_path)) as container:
+            if not container.streams.audio:
+                raise ModelFailure(unreadable_audio(url))
+            stream = container.streams.audio[0]
+            samples = sum(frame.samples for frame in container.decode(stream))
+            rate = stream.codec_context.sample_rate
+    except (av.FFmpegError, UnicodeDecodeError) as exc:
+        raise ModelFailure(unreadable_audio(url)) from exc
+    if not samples or not rate:
+        raise ModelFailure(unreadable_audio(url))
+    return samples / rate
+
+
+def render_output(inputs: RunInputs, output_path: Path) -> float:
+    try:
+        return render_avatar_video(inputs.image_path, inputs.audio_path, output_path)
+    except UnreadableImage as exc:
+        message = "Could not load the image; supported formats are JPEG, PNG and WebP"
+        raise ModelFailure(input_error(["image_url"], message, "image_load_error", None)) from exc
+    except UnreadableAudio as exc:
+        raise ModelFailure(unreadable_audio(None)) from exc
+
+
+def spend_remaining_time(control: RunControl, started: float, total_seconds: float, label: str, frames: float = 0) -> None:
+    """Pause until total_seconds have passed since started, logging progress as a model would."""
+    remaining = total_seconds - (time.monotonic() - started)
+    steps = max(1, min(MAX_PROGRESS_LINES, int(total_seconds / SECONDS_PER_PROGRESS_LINE)))
+    frame_count = round(frames * FRAMES_PER_SECOND)
+    for step in range(1, steps + 1):
+        control.pause(max(0.0, remaining / steps))
+        if frame_count:
+            control.log(f"{label} {round(frame_count * step / steps)}/{frame_count}")
+        else:
+            control.log(f"{label} ({step}/{steps})")
+
+
+def error_item(field: str | None, message: str, error_type: str, value: Any = None) -> dict:
+    item = {
+        "loc": ["body", field] if field else ["body"],
+        "msg": message,
+        "type": error_type,
+        "url": f"https://docs.fal.ai/errors/#{error_type}",
+    }
+    if value is not None:
+        # Echo the input like fal does, but never a whole data: URI.
+        item["input"] = value[:200] if isinstance(value, str) else value
+    return item
+
+
+def input_error(loc: list[str], message: str, error_type: str, value: Any) -> Outcome:
+    return failure_outcome(422, {"detail": [error_item(loc[0] if loc else None, message, error_type, value)]})
+
+
+def too_large(field: str, url: str) -> Outcome:
+    item = error_item(field, "File is too large", "file_too_large", url)
+    item["ctx"] = {"max_size": MAX_INPUT_BYTES}
+    return failure_outcome(422, {"detail": [item]})
+
+
+def unreadable_audio(url: str | None) -> Outcome:
+    message = "Could not decode the audio; supported formats are MP3, WAV, AAC, M4A and OGG"
+    return input_error(["audio_url"], message, "unsupported_audio_format", url)

@@ -1,0 +1,52 @@
+"""Runs the engine on its own port, in-process: for the CLI, the benchmarks and the tests.
+
+The server answers only the engine's routes, at the same /_fal/ mount as the main app, by
+giving each request its own urlconf: ROOT_URLCONF stays untouched for the rest of the process.
+"""
+
+import threading
+
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+STANDALONE_URLCONF = "engine.standalone_urls"
+MOUNT = "/_fal"
+
+
+class EngineWSGIHandler(WSGIHandler):
+    def get_response(self, request):
+        request.urlconf = STANDALONE_URLCONF
+        return super().get_response(request)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    # fal-client polls ten times a second; an access log line per poll would drown the output.
+    def log_message(self, format, *args):
+        pass
+
+
+def start_engine_server(host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadedWSGIServer, str]:
+    """Serve the engine from a daemon thread; returns the server and its base URL (…/_fal).
+
+    Port 0 picks a free port. Stop it with stop_engine_server(server).
+    """
+    server = ThreadedWSGIServer((host, port), QuietRequestHandler, ipv6=":" in host, allow_reuse_address=False)
+    server.set_app(EngineWSGIHandler())
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.name = f"fal-engine-server-{server.server_address[1]}"
+    thread.start()
+    return server, f"http://{url_host(host)}:{server.server_address[1]}{MOUNT}"
+
+
+def stop_engine_server(server: ThreadedWSGIServer) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+def url_host(host: str) -> str:
+    """A host name clients can reach: a wildcard bind is reached via loopback."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

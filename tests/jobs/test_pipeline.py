@@ -1,0 +1,156 @@
+"""The whole pipeline against the local engine over real HTTP, through fal-client:
+API submit -> fal queue -> signed webhook or polling -> ingest into our storage."""
+
+import av
+import pytest
+
+from jobs.models import Job, JobEvent, JobState
+from tests.conftest import wait_for
+from tests.factories import data_uri, portrait_png, speech_wav
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def submit(api_client, seconds=1.5, **extra):
+    body = {
+        "image_url": data_uri(portrait_png(), "image/png"),
+        "audio_url": data_uri(speech_wav(seconds), "audio/wav"),
+        **extra,
+    }
+    response = api_client.post("/api/generate/kling-avatar/submit", body, format="json")
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def finished_job(job_id, timeout=30):
+    def finished():
+        job = Job.objects.get(pk=job_id)
+        return job if job.is_finished else None
+
+    return wait_for(finished, timeout=timeout, message=f"job {job_id} to finish")
+
+
+def transitions_to(job, state):
+    return job.events.filter(kind=JobEvent.Kind.TRANSITION, to_state=state).count()
+
+
+def test_submitted_job_completes_by_webhook_with_playable_mp4(api_client, fal_engine, task_worker):
+    answer = submit(api_client, seconds=1.5, prompt="A friendly hello")
+
+    assert answer["request_id"]
+    assert answer["status"] == "in_queue"
+    job = finished_job(answer["job_id"])
+
+    assert job.state == JobState.COMPLETED, job.error
+    assert job.events.filter(kind=JobEvent.Kind.WEBHOOK).exists()
+    with job.video.open("rb") as handle, av.open(handle) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+        assert container.streams.audio[0].codec_context.name == "aac"
+        assert abs(container.duration / av.time_base - 1.5) <= 0.1
+    assert abs(job.video_duration - 1.5) <= 0.1
+    assert job.video_size == job.video.size
+    assert job.poster
+    assert [job.queued_at is not None, job.finished_at is not None] == [True, True]
+
+
+def test_result_endpoint_returns_our_stored_video(api_client, fal_engine, task_worker):
+    answer = submit(api_client)
+    finished_job(answer["job_id"])
+
+    result = api_client.post("/api/generate/kling-avatar/result", {"request_id": answer["request_id"]}, format="json")
+
+    assert result.status_code == 200
+    body = result.json()
+    assert body["video"]["content_type"] == "video/mp4"
+    assert "/media/videos/" in body["video"]["url"]
+    assert body["duration"] == pytest.approx(1.5, abs=0.1)
+
+
+def test_lost_webhook_is_recovered_by_polling(api_client, fal_engine, task_worker):
+    fal_engine.faults.drop_next_webhooks(1)
+
+    job = finished_job(submit(api_client)["job_id"])
+
+    assert job.state == JobState.COMPLETED, job.error
+    assert not job.events.filter(kind=JobEvent.Kind.WEBHOOK).exists()
+    assert job.status_polls >= 1
+
+
+def test_duplicate_webhooks_complete_the_job_once(api_client, fal_engine, task_worker, settings):
+    fal_engine.faults.duplicate_next_webhooks(1, times=3)
+
+    job = finished_job(submit(api_client)["job_id"])
+    wait_for(lambda: job.events.filter(kind=JobEvent.Kind.WEBHOOK).count() == 3, message="three callbacks")
+
+    assert job.state == JobState.COMPLETED
+    assert transitions_to(job, JobState.COMPLETED) == 1
+    assert job.events.filter(kind=JobEvent.Kind.INGEST).count() == 1
+
+
+def test_model_error_fails_job_with_the_models_message(api_client, fal_engine, task_worker):
+    fal_engine.faults.fail_next_requests(
+        1, status=422, body={"detail": [{"loc": ["body", "audio_url"], "msg": "Audio has no speech", "type": "value_error"}]}
+    )
+
+    job = finished_job(submit(api_client)["job_id"])
+
+    assert job.state == JobState.FAILED
+    assert "Audio has no speech" in job.error
+    assert not job.video
+
+
+def test_rate_limited_submit_is_retried_by_the_client(api_client, fal_engine, task_worker):
+    fal_engine.faults.fail_next_calls("submit", 429, count=2)
+
+    answer = submit(api_client)
+
+    assert answer["request_id"]
+    assert finished_job(answer["job_id"]).state == JobState.COMPLETED
+    assert len(fal_engine.stats()["requests"]) == 1
+
+
+def test_server_error_on_submit_is_retried_later_without_a_second_request(api_client, fal_engine, task_worker):
+    fal_engine.faults.fail_next_calls("submit", 500, count=1)
+
+    answer = submit(api_client)
+
+    assert answer["status"] == "pending" and not answer["request_id"]
+    job = finished_job(answer["job_id"])
+    assert job.state == JobState.COMPLETED, job.error
+    assert job.submit_attempts == 2
+    assert len(fal_engine.stats()["requests"]) == 1
+
+
+def test_status_errors_while_polling_are_retried(api_client, fal_engine, task_worker):
+    fal_engine.faults.drop_next_webhooks(1)
+    fal_engine.faults.fail_next_calls("status", 500, count=2)
+    fal_engine.faults.fail_next_calls("status", 429, count=2)
+
+    job = finished_job(submit(api_client)["job_id"])
+
+    assert job.state == JobState.COMPLETED, job.error
+
+
+def test_job_over_budget_is_cancelled_at_the_engine_and_timed_out(api_client, fal_engine, task_worker, settings):
+    settings.JOB_BUDGET_SECONDS = 1.5
+    fal_engine.faults.set_timing(processing_seconds=30)
+
+    answer = submit(api_client)
+    job = finished_job(answer["job_id"], timeout=20)
+
+    assert job.state == JobState.TIMED_OUT
+    assert "budget" in job.error
+    assert fal_engine.stats()["requests"][answer["request_id"]]["cancelled"]
+
+
+def test_cancelled_job_is_cancelled_at_the_engine(api_client, fal_engine, task_worker):
+    fal_engine.faults.set_timing(processing_seconds=30)
+    answer = submit(api_client)
+
+    response = api_client.post("/api/generate/kling-avatar/cancel", {"job_id": answer["job_id"]}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert fal_engine.stats()["requests"][answer["request_id"]]["cancelled"]
+    again = api_client.post("/api/generate/kling-avatar/cancel", {"job_id": answer["job_id"]}, format="json")
+    assert again.status_code == 409

@@ -1,0 +1,137 @@
+"""fal's completion callback: only genuinely signed, fresh deliveries move a job."""
+
+import json
+import time
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from engine.webhooks import LOCAL_USER_ID, signed_headers
+from jobs.models import Job, JobEvent, JobState
+from webhooks.verification import signed_message
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REQUEST_ID = "019e1951-c778-7120-9c82-16efcf40ec82"
+
+
+@pytest.fixture
+def queued_job(user):
+    return Job.objects.create(
+        user=user,
+        endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar",
+        image_url="https://example.com/face.png",
+        audio_url="https://example.com/voice.wav",
+        request_id=REQUEST_ID,
+        state=JobState.IN_QUEUE,
+    )
+
+
+def delivery_body(status="OK"):
+    payload = {"video": {"url": "https://example.com/x.mp4", "content_type": "video/mp4"}, "duration": 1.0}
+    return json.dumps({"error": None, "gateway_request_id": REQUEST_ID, "payload": payload, "request_id": REQUEST_ID, "status": status}, sort_keys=True).encode()
+
+
+def as_meta(headers):
+    return {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+
+
+def post(client, job, body, headers):
+    return client.post(f"/webhooks/fal/{job.id}/", data=body, content_type="application/json", **as_meta(headers))
+
+
+def test_signed_callback_is_accepted_and_wakes_the_ingest(client, fal_engine, queued_job):
+    body = delivery_body()
+
+    response = post(client, queued_job, body, signed_headers(REQUEST_ID, body))
+
+    assert response.status_code == 200
+    queued_job.refresh_from_db()
+    assert queued_job.fal_finished_at is not None
+    assert queued_job.events.filter(kind=JobEvent.Kind.WEBHOOK).count() == 1
+
+
+def test_tampered_body_is_rejected(client, fal_engine, queued_job):
+    headers = signed_headers(REQUEST_ID, delivery_body())
+
+    response = post(client, queued_job, delivery_body(status="ERROR"), headers)
+
+    assert response.status_code == 401
+    queued_job.refresh_from_db()
+    assert queued_job.fal_finished_at is None
+    assert not queued_job.events.filter(kind=JobEvent.Kind.WEBHOOK).exists()
+
+
+def test_signature_from_another_key_is_rejected(client, fal_engine, queued_job):
+    body = delivery_body()
+    timestamp = str(int(time.time()))
+    forged = Ed25519PrivateKey.generate().sign(signed_message(REQUEST_ID, LOCAL_USER_ID, timestamp, body)).hex()
+    headers = {
+        "X-Fal-Webhook-Request-Id": REQUEST_ID,
+        "X-Fal-Webhook-User-Id": LOCAL_USER_ID,
+        "X-Fal-Webhook-Timestamp": timestamp,
+        "X-Fal-Webhook-Signature": forged,
+    }
+
+    assert post(client, queued_job, body, headers).status_code == 401
+
+
+def test_stale_timestamp_is_rejected(client, fal_engine, queued_job):
+    body = delivery_body()
+    headers = signed_headers(REQUEST_ID, body, timestamp=int(time.time()) - 301)
+
+    assert post(client, queued_job, body, headers).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "missing", ["X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp", "X-Fal-Webhook-Signature"]
+)
+def test_missing_signature_header_is_rejected(client, fal_engine, queued_job, missing):
+    body = delivery_body()
+    headers = signed_headers(REQUEST_ID, body)
+    del headers[missing]
+
+    response = post(client, queued_job, body, headers)
+
+    assert response.status_code == 401
+    assert missing in response.json()["detail"]
+
+
+def test_unsigned_callback_is_rejected(client, fal_engine, queued_job):
+    assert post(client, queued_job, delivery_body(), {}).status_code == 401
+
+
+def test_duplicate_callbacks_wake_the_ingest_once(client, fal_engine, queued_job):
+    body = delivery_body()
+    for _ in range(3):
+        assert post(client, queued_job, body, signed_headers(REQUEST_ID, body)).status_code == 200
+
+    assert queued_job.events.filter(kind=JobEvent.Kind.WEBHOOK).count() == 3
+    assert queued_job.events.filter(message__startswith="fal reported the request finished").count() == 1
+
+
+def test_callback_for_a_finished_job_changes_nothing(client, fal_engine, queued_job):
+    Job.objects.filter(pk=queued_job.pk).update(state=JobState.CANCELLED)
+    body = delivery_body()
+
+    assert post(client, queued_job, body, signed_headers(REQUEST_ID, body)).status_code == 200
+
+    queued_job.refresh_from_db()
+    assert queued_job.state == JobState.CANCELLED
+    assert queued_job.fal_finished_at is None
+
+
+def test_callback_finds_a_job_whose_submit_response_was_lost(client, fal_engine, user):
+    from django.utils import timezone
+
+    job = Job.objects.create(
+        user=user, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar", image_url="https://e.com/a.png",
+        audio_url="https://e.com/a.wav", submit_attempts=1, submit_started_at=timezone.now(),
+    )
+    body = delivery_body()
+
+    assert post(client, job, body, signed_headers(REQUEST_ID, body)).status_code == 200
+
+    job.refresh_from_db()
+    assert job.request_id == REQUEST_ID
+    assert job.fal_finished_at is not None
