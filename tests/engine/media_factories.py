@@ -25,11 +25,11 @@ def make_wav(path: Path, seconds: float = 2.0, rate: int = 16000, frequency: flo
     return path
 
 
-def transcode_audio(source: Path, destination: Path, codec: str) -> Path:
-    """Re-encode a WAV with PyAV (mp3 -> .mp3, aac -> .m4a), to prove other formats decode."""
+def transcode_audio(source: Path, destination: Path, codec: str, rate: int = 44100) -> Path:
+    """Re-encode a WAV with PyAV (e.g. mp3 -> .mp3, aac -> .m4a), to prove other formats decode."""
     with av.open(str(source)) as input_container, av.open(str(destination), "w") as output:
-        stream = output.add_stream(codec, rate=44100, layout="mono")
-        resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name, layout="mono", rate=44100)
+        stream = output.add_stream(codec, rate=rate, layout="mono")
+        resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name, layout="mono", rate=rate)
         for frame in input_container.decode(audio=0):
             for resampled in resampler.resample(frame):
                 output.mux(stream.encode(resampled))

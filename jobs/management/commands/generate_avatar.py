@@ -5,6 +5,7 @@ starts the fal-compatible engine in this process, and it drives the job's tasks 
 relying on polling since no webhook can reach a command-line process.
 """
 
+import logging
 import shutil
 import sys
 import time
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         parser.add_argument("--user", default="cli", help="Username that owns the job (created if missing).")
 
     def handle(self, *args, **options):
+        # The in-process worker would announce every task; the progress bar says it better.
+        for name in ("django_tasks_db", "django.tasks"):
+            logging.getLogger(name).setLevel(logging.WARNING)
         image = self._checked(options["image"], media.check_image)
         audio = self._checked(options["audio"], media.check_audio)
         call_command("migrate", verbosity=0)
@@ -88,6 +92,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         expected = polling.expected_run_seconds(job)
         shown_logs = 0
+        self._last_status = None
         while True:
             worker.run()
             job = Job.objects.get(pk=job.pk)
@@ -119,5 +124,7 @@ class Command(BaseCommand):
         if sys.stdout.isatty():
             self.stdout.write("\r\033[K" + line, ending="")
             self.stdout.flush()
-        else:
+        elif (filled, detail) != self._last_status:
+            # Not a terminal (a log, a pipe): a line per visible change, not per tick.
+            self._last_status = (filled, detail)
             self.stdout.write(line)
