@@ -23,7 +23,9 @@ CDN_TOKEN = "cdn-token"
 PUBLIC = None
 
 
-def json_response(body: Any, status: int = 200, *, request_id: str | None = None, headers: dict | None = None) -> HttpResponse:
+def json_response(
+    body: Any, status: int = 200, *, request_id: str | None = None, headers: dict | None = None
+) -> HttpResponse:
     """Compact JSON like fal's, always with x-fal-request-id (the JS client reads the id from it)."""
     response = HttpResponse(json.dumps(body, separators=(",", ":")), status=status, content_type="application/json")
     response["x-fal-request-id"] = request_id or str(uuid.uuid4())

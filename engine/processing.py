@@ -132,7 +132,10 @@ def decode_data_uri(url: str, field: str) -> bytes:
     if not comma:
         raise ModelFailure(input_error([field], "Malformed data URI", "file_download_error", url))
     try:
-        content = base64.b64decode(data, validate=False) if header.endswith(";base64") else urllib.parse.unquote_to_bytes(data)
+        if header.endswith(";base64"):
+            content = base64.b64decode(data, validate=False)
+        else:
+            content = urllib.parse.unquote_to_bytes(data)
     except (binascii.Error, ValueError) as exc:
         raise ModelFailure(input_error([field], "Malformed data URI", "file_download_error", url)) from exc
     if len(content) > MAX_INPUT_BYTES:
@@ -184,7 +187,9 @@ def render_output(inputs: RunInputs, output_path: Path) -> float:
         raise ModelFailure(unreadable_audio(None)) from exc
 
 
-def spend_remaining_time(control: RunControl, started: float, total_seconds: float, label: str, frames: float = 0) -> None:
+def spend_remaining_time(
+    control: RunControl, started: float, total_seconds: float, label: str, frames: float = 0
+) -> None:
     """Pause until total_seconds have passed since started, logging progress as a model would."""
     remaining = total_seconds - (time.monotonic() - started)
     steps = max(1, min(MAX_PROGRESS_LINES, int(total_seconds / SECONDS_PER_PROGRESS_LINE)))

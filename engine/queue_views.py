@@ -152,7 +152,8 @@ def find_request(app: str, request_id: str) -> ModelRequest | None:
 
 
 def not_found(request_id: str) -> HttpResponse:
-    return json_response({"detail": f"Request {request_id} not found", "status": "NOT_FOUND"}, 404, request_id=request_id)
+    body = {"detail": f"Request {request_id} not found", "status": "NOT_FOUND"}
+    return json_response(body, 404, request_id=request_id)
 
 
 def wants_logs(request: HttpRequest) -> bool:

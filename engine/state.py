@@ -174,8 +174,9 @@ class Engine:
 
     def _ensure_runners(self) -> None:
         while len(self._runners) < settings.ENGINE_CONCURRENCY:
+            index = len(self._runners)
             runner = threading.Thread(
-                target=self._run_forever, args=(len(self._runners),), name=f"fal-engine-runner-{len(self._runners)}", daemon=True
+                target=self._run_forever, args=(index,), name=f"fal-engine-runner-{index}", daemon=True
             )
             self._runners.append(runner)
             runner.start()

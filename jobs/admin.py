@@ -30,7 +30,7 @@ class JobEventInline(admin.TabularInline):
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "state", "user", "model", "duration", "created_at", "finished_at", "request_id", "reviewed",
+        "id", "state", "user", "model_label", "duration", "created_at", "finished_at", "request_id", "reviewed",
     )
     list_filter = ("state", "endpoint_id", "created_at", "user", ("reviewed_at", admin.EmptyFieldListFilter))
     search_fields = ("=id", "request_id", "user__username")
@@ -63,7 +63,7 @@ class JobAdmin(admin.ModelAdmin):
         return False
 
     @admin.display(description="Model", ordering="endpoint_id")
-    def model(self, job):
+    def model_label(self, job):
         model = MODELS_BY_ENDPOINT.get(job.endpoint_id)
         return model.label if model else job.endpoint_id
 

@@ -110,3 +110,10 @@ class CancelView(APIView):
         if not cancelled:
             return Response({"detail": f"The job is already {job.get_state_display().lower()}."}, status=status.HTTP_409_CONFLICT)
         return Response(JobSerializer(job, context={"request": request}).data)
+
+
+class MeView(APIView):
+    """Who the token belongs to: lets API consumers check their credentials."""
+
+    def get(self, request):
+        return Response({"username": request.user.get_username()})

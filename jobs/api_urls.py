@@ -10,4 +10,5 @@ urlpatterns = [
     path("generate/kling-avatar/cancel", api.CancelView.as_view(), name="cancel"),
     path("generate/upload-file", api.UploadFileView.as_view(), name="upload-file"),
     path("jobs", api.JobListView.as_view(), name="jobs"),
+    path("me", api.MeView.as_view(), name="me"),
 ]

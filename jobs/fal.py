@@ -5,6 +5,7 @@ and errors in our own words. The key never leaves this module: it is not logged,
 errors raised from here carry fal's message, never our headers.
 """
 
+import functools
 import logging
 import re
 from contextlib import contextmanager
@@ -63,9 +64,15 @@ def engine_base_url() -> str:
 
 
 def _client() -> fal_client.SyncClient:
-    # Re-applied on every call: cheap, and tests or the CLI may move the engine.
-    route_fal_client(engine_base_url() if is_local_mode() else None)
-    key = LOCAL_ENGINE_KEY if is_local_mode() else settings.FAL_KEY
+    # Routing is re-applied on every call: cheap, and tests or the CLI may move the engine.
+    base_url = engine_base_url() if is_local_mode() else None
+    route_fal_client(base_url)
+    return _client_for(LOCAL_ENGINE_KEY if is_local_mode() else settings.FAL_KEY, base_url)
+
+
+@functools.lru_cache(maxsize=4)
+def _client_for(key: str, base_url: str | None) -> fal_client.SyncClient:
+    # One client per key and engine keeps its HTTP connections alive between calls.
     return fal_client.SyncClient(key=key, default_timeout=60.0)
 
 

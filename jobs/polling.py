@@ -1,12 +1,19 @@
 """How often we ask fal about a job, and how long a job may take.
 
-Without a webhook we must notice completion by polling, within ~10 s of fal finishing,
-while spending about 40 status calls on an 8-minute job. Early in a run completion is
-unlikely, so polls are sparse; from 40 % of the expected run time they come every
-1/60 of it (8 s for an 8-minute job). With a webhook, polls only refresh the queue
-position and logs, every 1/16 of the expected time, until the job is overdue.
-All intervals are fractions of the expected run time, so a short local engine run (or
-a benchmark's scaled-down job) gets the same shape in seconds.
+Polling is the fallback for a webhook that never comes, and we can't know in advance which
+deliveries will be lost, so every job follows one schedule: a webhook, when it arrives,
+simply ends the job's polling early. The schedule notices completion within ~10 s of fal
+finishing while spending about 40 status calls on an 8-minute job:
+
+- until 40 % of the expected run time, completion is unlikely: a poll every ~45 s (for an
+  8-minute job), enough to show queue position and the first log lines;
+- from there on, a poll every 1/60 of the expected run time (8 s for 8 minutes);
+- once a job is well overdue (125 %), the interval grows again, back to the sparse one,
+  so a stuck job costs little until its budget runs out.
+
+The clock starts when fal started processing (or, before that, at submission). All
+intervals are fractions of the expected run time, so the local engine's short runs (and
+the benchmark's scaled-down 8-minute job) get the same shape in seconds.
 """
 
 from django.conf import settings
@@ -16,9 +23,8 @@ from .registry import model_for_endpoint
 
 SPARSE_FRACTION = 1 / 10.7  # ~45 s for an 8-minute job
 DENSE_FRACTION = 1 / 60  # 8 s for an 8-minute job
-DENSE_FROM = 0.4  # switch to dense polling at 40 % of the expected run time
-WEBHOOK_FRACTION = 1 / 16  # 30 s for an 8-minute job
-OVERDUE_AFTER = 1.1  # with a webhook, start dense polling at 110 % of the expected run time
+DENSE_FROM = 0.4
+OVERDUE_FROM = 1.25
 MIN_INTERVAL = 0.05
 
 
@@ -35,16 +41,18 @@ def budget_seconds() -> float:
     return settings.JOB_BUDGET_SECONDS
 
 
-def next_poll_delay(job, *, webhook_expected: bool) -> float:
+def next_poll_delay(job) -> float:
     expected = expected_run_seconds(job)
-    started = job.submit_started_at or job.created_at
+    started = job.started_at or job.submit_started_at or job.created_at
     elapsed = (timezone.now() - started).total_seconds()
-    if webhook_expected and elapsed < expected * OVERDUE_AFTER:
-        interval = expected * WEBHOOK_FRACTION
-    elif not webhook_expected and elapsed < expected * DENSE_FROM:
-        interval = min(expected * SPARSE_FRACTION, expected * DENSE_FROM - elapsed)
+    sparse, dense = expected * SPARSE_FRACTION, expected * DENSE_FRACTION
+    if elapsed < expected * DENSE_FROM:
+        # Never sleep past the start of the dense phase.
+        interval = min(sparse, expected * DENSE_FROM - elapsed)
+    elif elapsed < expected * OVERDUE_FROM:
+        interval = dense
     else:
-        interval = expected * DENSE_FRACTION
+        interval = min(sparse, dense * (elapsed / (expected * OVERDUE_FROM)) ** 4)
     return max(interval, MIN_INTERVAL)
 
 
@@ -54,4 +62,4 @@ def error_retry_delay() -> float:
 
 
 def submit_retry_delay(attempts: int) -> float:
-    return max(min(2.0 ** attempts, 60.0) * min(1.0, settings.JOB_BUDGET_SECONDS / 720), MIN_INTERVAL)
+    return max(min(2.0**attempts, 60.0) * min(1.0, settings.JOB_BUDGET_SECONDS / 720), MIN_INTERVAL)

@@ -213,7 +213,7 @@ def adopt_request_id(job_id, request_id, *, source):
 
 
 def _schedule_poll(job, delay=None):
-    delay = polling.next_poll_delay(job, webhook_expected=bool(webhook_url_for(job))) if delay is None else delay
+    delay = polling.next_poll_delay(job) if delay is None else delay
     next_poll_at = timezone.now() + timedelta(seconds=delay)
     Job.objects.filter(pk=job.pk).update(next_poll_at=next_poll_at)
     _enqueue_after_commit(_tasks().poll_job_task, job.id, delay_seconds=delay)

@@ -13,7 +13,7 @@ import pytest
 from engine.server import start_engine_server, stop_engine_server
 from engine.state import ENGINE
 from jobs.fal_routing import route_fal_client
-from media_factories import make_png, make_wav
+from tests.engine.media_factories import make_png, make_wav
 
 TEST_PROCESSING_SECONDS = 0.3
 
@@ -112,7 +112,7 @@ def webhook_receiver():
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/fal"
     yield receiver
     server.shutdown()

@@ -1,8 +1,7 @@
-"""Checks a test makes the way a fal client or backend would: webhook signatures, waiting."""
+"""Checks a test makes the way a fal client or backend would."""
 
 import base64
 import hashlib
-import time
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -33,13 +32,3 @@ def verify_with_jwks(jwks_url: str, delivery) -> bool:
             continue
     return False
 
-
-def wait_until(predicate, timeout: float = 10.0, interval: float = 0.02):
-    """Poll predicate until it returns something truthy; fail the test on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout}s")

@@ -4,7 +4,8 @@ import fal_client
 import httpx
 import pytest
 
-from fal_checks import KLING_PRO, wait_until
+from tests.conftest import wait_for
+from tests.engine.fal_checks import KLING_PRO
 
 FalClientHTTPError = fal_client.client.FalClientHTTPError
 
@@ -128,7 +129,7 @@ def test_controls_work_over_http(engine_url, api, engine, avatar_inputs):
     pending = control.post("/faults", json=spec).json()["faults"]
     submitted = api.post(f"/queue/{KLING_PRO}", json=avatar_inputs).json()
     rate_limited = api.get(submitted["status_url"])
-    wait_until(lambda: api.get(submitted["status_url"]).status_code == 200)
+    wait_for(lambda: api.get(submitted["status_url"]).status_code == 200)
     stats = control.get("/stats").json()
     control.post("/reset")
 

@@ -6,7 +6,8 @@ import fal_client
 import httpx
 import pytest
 
-from fal_checks import KLING_PRO, KLING_STANDARD, wait_until
+from tests.conftest import wait_for
+from tests.engine.fal_checks import KLING_PRO, KLING_STANDARD
 
 
 def test_request_goes_from_queue_to_completed_with_a_video_output(fal, engine_url, avatar_inputs):
@@ -41,7 +42,7 @@ def test_waiting_requests_report_their_zero_based_queue_position(fal, engine, se
 
     first, second, third = (fal.submit(KLING_PRO, avatar_inputs) for _ in range(3))
 
-    wait_until(lambda: isinstance(first.status(), fal_client.InProgress))
+    wait_for(lambda: isinstance(first.status(), fal_client.InProgress))
     assert second.status() == fal_client.Queued(position=0)
     assert third.status() == fal_client.Queued(position=1)
 
@@ -146,7 +147,7 @@ def test_cancelling_a_queued_request_ends_it_as_client_cancelled(fal, engine, se
 def test_cancelling_a_running_request_stops_it(fal, engine, avatar_inputs):
     engine.faults.set_timing(processing_seconds=10)
     handle = fal.submit(KLING_PRO, avatar_inputs)
-    wait_until(lambda: isinstance(handle.status(), fal_client.InProgress))
+    wait_for(lambda: isinstance(handle.status(), fal_client.InProgress))
 
     handle.cancel()
 
@@ -169,7 +170,7 @@ def test_request_not_started_before_its_start_timeout_ends_with_user_timeout(api
     engine.faults.set_timing(queue_delay_seconds=5)
     submitted = api.post(f"/queue/{KLING_PRO}", json={}, headers={"X-Fal-Request-Timeout": "0.3"}).json()
 
-    status = wait_until(lambda: (body := api.get(submitted["status_url"]).json())["status"] == "COMPLETED" and body)
+    status = wait_for(lambda: (body := api.get(submitted["status_url"]).json())["status"] == "COMPLETED" and body)
     result = api.get(submitted["response_url"])
 
     assert status["error_type"] == "request_timeout"

@@ -5,8 +5,8 @@ import httpx
 import pytest
 
 from engine.render import UnreadableAudio, UnreadableImage, render_avatar_video
-from fal_checks import KLING_PRO
-from media_factories import audio_seconds, make_png, make_wav, transcode_audio
+from tests.engine.fal_checks import KLING_PRO
+from tests.engine.media_factories import audio_seconds, make_png, make_wav, transcode_audio
 
 
 def probe(path):

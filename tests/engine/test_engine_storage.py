@@ -6,7 +6,7 @@ import fal_client
 import httpx
 import pytest
 
-from fal_checks import KLING_PRO
+from tests.engine.fal_checks import KLING_PRO
 
 
 def test_fal_client_upload_returns_an_engine_url_serving_the_same_bytes(fal, engine_url, face_png):

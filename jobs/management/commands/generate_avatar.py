@@ -51,10 +51,10 @@ class Command(BaseCommand):
         with ExitStack() as stack:
             overrides = {}
             if settings.FAL_MODE == "local":
-                from engine.server import start_engine_server
+                from engine.server import start_engine_server, stop_engine_server
 
                 server, base_url = start_engine_server()
-                stack.callback(server.shutdown)
+                stack.callback(stop_engine_server, server)
                 overrides["FAL_ENGINE_URL"] = base_url
                 overrides["PUBLIC_BASE_URL"] = ""  # nothing can call this process back
             stack.enter_context(override_settings(**overrides))

@@ -1,0 +1,130 @@
+import re
+
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.urls import reverse
+
+from jobs.models import Asset, Job, JobEvent, JobState
+from tests.avatars.builders import STANDARD, completed_job, make_job
+from tests.factories import make_user
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:jobs_job_changelist")
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    return client
+
+
+def listed_ids(response):
+    return set(re.findall(r'name="_selected_action" value="([0-9a-f-]{36})"', response.content.decode()))
+
+
+def act(client, action, *jobs):
+    return client.post(CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: [str(job.id) for job in jobs]}, follow=True)
+
+
+def test_job_list_shows_status_user_model_duration_and_request_id(staff_client, user):
+    completed_job(user, request_id="req-abc123")
+
+    html = staff_client.get(CHANGELIST).content.decode()
+
+    for text in ("Completed", "alice", "Kling AI Avatar Pro", "4.0 s", "req-abc123"):
+        assert text in html
+    for column in ("column-state", "column-user", "column-model_label", "column-duration", "column-created_at", "column-finished_at", "column-request_id"):
+        assert column in html
+
+
+def test_job_list_filters_by_status_model_date_and_user(staff_client, user, other_user):
+    failed = make_job(user, JobState.FAILED)
+    standard = make_job(other_user, JobState.COMPLETED, model=STANDARD)
+
+    assert listed_ids(staff_client.get(CHANGELIST, {"state__exact": "failed"})) == {str(failed.id)}
+    assert listed_ids(staff_client.get(CHANGELIST, {"endpoint_id": STANDARD.endpoint_id})) == {str(standard.id)}
+    assert listed_ids(staff_client.get(CHANGELIST, {"user__id__exact": other_user.id})) == {str(standard.id)}
+    today = failed.created_at
+    by_date = staff_client.get(CHANGELIST, {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day})
+    assert listed_ids(by_date) == {str(failed.id), str(standard.id)}
+
+
+def test_job_search_finds_by_id_request_id_and_username(staff_client, user, other_user):
+    mine = make_job(user, JobState.FAILED, request_id="req-needle")
+    theirs = make_job(other_user, JobState.FAILED)
+
+    assert listed_ids(staff_client.get(CHANGELIST, {"q": "req-needle"})) == {str(mine.id)}
+    assert listed_ids(staff_client.get(CHANGELIST, {"q": "mallory"})) == {str(theirs.id)}
+    assert listed_ids(staff_client.get(CHANGELIST, {"q": str(theirs.id)})) == {str(theirs.id)}
+    assert staff_client.get(CHANGELIST, {"q": "not-a-uuid"}).status_code == 200
+
+
+def test_change_page_plays_the_video_shows_the_event_log_and_edits_nothing(staff_client, user):
+    job = completed_job(user)
+    JobEvent.objects.create(job=job, kind=JobEvent.Kind.TRANSITION, from_state="in_progress", to_state="completed", message="Video stored.")
+
+    response = staff_client.get(reverse("admin:jobs_job_change", args=[job.id]))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert re.search(rf'<video controls[^>]*src="{re.escape(job.video.url)}" poster="{re.escape(job.poster.url)}"', html)
+    assert "Event log" in html and "Video stored." in html
+    assert not re.search(r'<(input|textarea|select)[^>]*name="(state|request_id|error|prompt|video|logs)"', html)
+    assert 'name="events-0-message"' not in html
+
+
+def test_retry_action_starts_a_new_attempt_for_failed_jobs_only(staff_client, user):
+    failed = make_job(user, JobState.FAILED, image_url="https://example.com/a.png", audio_url="https://example.com/a.wav")
+    done = completed_job(user)
+
+    response = act(staff_client, "retry_jobs", failed, done)
+
+    retry = Job.objects.exclude(pk__in=[failed.pk, done.pk]).get()
+    assert retry.state == JobState.PENDING and retry.image_url == failed.image_url and retry.user == user
+    assert "Started 1 new attempt(s)." in response.content.decode()
+    assert "Skipped 1 job(s)" in response.content.decode()
+    assert Job.objects.count() == 3
+
+
+def test_cancel_action_cancels_unfinished_jobs(staff_client, user):
+    waiting = make_job(user, JobState.PENDING)
+    done = completed_job(user)
+
+    response = act(staff_client, "cancel_jobs", waiting, done)
+
+    waiting.refresh_from_db()
+    done.refresh_from_db()
+    assert waiting.state == JobState.CANCELLED and done.state == JobState.COMPLETED
+    assert "Cancelled 1 job(s)." in response.content.decode()
+    assert JobEvent.objects.filter(job=waiting, to_state="cancelled", message__contains="root").exists()
+
+
+def test_mark_reviewed_action_stamps_and_logs_the_review(staff_client, user):
+    job = completed_job(user)
+
+    act(staff_client, "mark_jobs_reviewed", job)
+
+    job.refresh_from_db()
+    assert job.reviewed_at is not None
+    assert JobEvent.objects.filter(job=job, message="Marked reviewed by root.").exists()
+
+
+def test_deleting_in_the_admin_removes_the_stored_files(staff_client, user, media_root, django_capture_on_commit_callbacks):
+    job = completed_job(user)
+    video = media_root / job.video.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("admin:jobs_job_delete", args=[job.id]), {"post": "yes"})
+
+    assert not Job.objects.filter(pk=job.pk).exists() and not video.exists()
+
+
+def test_assets_are_listed_read_only(staff_client, user):
+    asset = Asset.objects.create(user=user, kind="image", sha256="ab" * 32, content_type="image/png", size=10, fal_url="https://fal.media/x.png")
+
+    listing = staff_client.get(reverse("admin:jobs_asset_changelist"))
+    page = staff_client.get(reverse("admin:jobs_asset_change", args=[asset.pk]))
+
+    assert "abababababab" in listing.content.decode()
+    assert page.status_code == 200 and 'name="fal_url"' not in page.content.decode()
+    assert staff_client.get(reverse("admin:jobs_asset_add")).status_code == 403
