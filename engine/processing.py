@@ -72,7 +72,11 @@ def run_avatar_model(request: ModelRequest, control: RunControl, processing_seco
             name, output_path = storage.new_output_path("output.mp4")
             control.log(f"Generating {round(inputs.audio_seconds * FRAMES_PER_SECOND)} frames")
             duration = render_output(inputs, output_path)
-            spend_remaining_time(control, started, processing_seconds, "Generating frames", frames=duration)
+            try:
+                spend_remaining_time(control, started, processing_seconds, "Generating frames", frames=duration)
+            except Stopped:
+                output_path.unlink(missing_ok=True)  # a cancelled run leaves no output behind
+                raise
             control.log("Encoding video (h264, aac)")
             control.log("Uploading result")
     except ModelFailure as failure:
