@@ -109,7 +109,7 @@ def status_events(queued: ModelRequest, base_url: str, with_logs: bool):
         if encoded != last_sent:
             yield f"data: {encoded}\n\n"
             last_sent, last_activity = encoded, time.monotonic()
-        if body["status"] == COMPLETED:
+        if body["status"] == COMPLETED or ENGINE.get(queued.request_id) is not queued:
             return
         if time.monotonic() - last_activity > STREAM_PING_SECONDS:
             yield ": ping\n\n"

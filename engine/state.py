@@ -107,7 +107,8 @@ class Engine:
             body["logs"] = request.recent_logs() if with_logs else None
             body["metrics"] = {}
             if request.state == IN_QUEUE:
-                body["queue_position"] = self._queue.index(request)
+                # A request forgotten by reset() is in no queue; it still needs a position.
+                body["queue_position"] = self._queue.index(request) if request in self._queue else 0
             elif request.state == COMPLETED:
                 if request.started_at is not None:
                     body["metrics"] = {"inference_time": round(request.completed_at - request.started_at, 6)}

@@ -27,6 +27,11 @@
           var lines = newLogs.querySelector(".log-lines");
           if (lines) lines.scrollTop = lines.scrollHeight;
         }
+        if (body.state !== panel.dataset.state) {
+          // One short announcement per change of state, not a re-read of the whole panel.
+          var badge = panel.querySelector(".badge");
+          document.getElementById("job-announce").textContent = "Status: " + (badge ? badge.textContent : body.state);
+        }
         panel.dataset.state = body.state;
         if (body.finished) {
           panel.dataset.finished = "true";

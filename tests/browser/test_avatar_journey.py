@@ -74,6 +74,7 @@ def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, 
     expect(player).to_be_visible(timeout=20_000)
     assert page.evaluate("window.sameDocument") is True
     expect(page.locator(".job-status .badge")).to_have_text("Completed")
+    expect(page.locator("#job-announce")).to_have_text("Status: Completed")
     expect(page.get_by_role("link", name="Download MP4")).to_be_visible()
     expect(page.locator(".video-meta")).to_contain_text(re.compile(r"0:0\d long · [\d.]+\sKB"))
     duration = player.evaluate(
