@@ -44,7 +44,7 @@ def create(request):
     form = AvatarForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = services.create_job(user=request.user, **form.job_arguments())
-        messages.success(request, "Your video is on its way. This page updates by itself.")
+        messages.success(request, "Job created. This page follows it live; no need to reload.")
         return redirect("avatars:job", job_id=job.id)
     prices = {key: str(model.price_per_second) for key, model in MODELS.items()}
     return render(request, "avatars/create.html", {"form": form, "prices": prices})

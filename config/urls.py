@@ -15,6 +15,13 @@ if settings.FAL_MODE == "local":
     # second process. With a FAL_KEY it is not mounted at all.
     urlpatterns.append(path("_fal/", include("engine.urls")))
 
+
+
+def serve_media(request, path):
+    # MEDIA_ROOT is read per request, not frozen when this module is imported.
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 # Local file storage is served by Django itself (S3 serves its own files).
 if not settings.AWS_STORAGE_BUCKET_NAME:
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve_media))

@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from . import services
-from .models import Asset, Job, JobEvent, JobState
+from .models import Asset, Job, JobEvent
 from .registry import MODELS_BY_ENDPOINT
 
 
@@ -92,7 +92,7 @@ class JobAdmin(admin.ModelAdmin):
         # A completed job is never re-run by accident from a broad selection: it would cost again.
         retried = skipped = 0
         for job in queryset:
-            if job.state in (JobState.FAILED, JobState.TIMED_OUT, JobState.CANCELLED):
+            if job.state in services.RETRYABLE_STATES:
                 services.retry_job(job.id, by=request.user.get_username())
                 retried += 1
             else:

@@ -64,6 +64,14 @@ MODELS = {
 }
 DEFAULT_MODEL_KEY = "kling-avatar-pro"
 MODELS_BY_ENDPOINT = {model.endpoint_id: model for model in MODELS.values()}
+# The short names the API and the CLI accept, beside the full keys.
+MODEL_ALIASES = {"pro": "kling-avatar-pro", "standard": "kling-avatar-standard"}
+MODEL_NAMES = sorted([*MODELS, *MODEL_ALIASES])
+
+
+def find_model(name: str) -> FalModel:
+    """A model by key or short alias ("pro", "standard")."""
+    return MODELS[MODEL_ALIASES.get(name, name)]
 
 
 def model_for_endpoint(endpoint_id: str) -> FalModel:

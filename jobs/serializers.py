@@ -2,9 +2,7 @@ from rest_framework import serializers
 
 from . import media
 from .models import Job
-from .registry import DEFAULT_MODEL_KEY, MODELS
-
-MODEL_CHOICES = {"pro": "kling-avatar-pro", "standard": "kling-avatar-standard"}
+from .registry import MODEL_NAMES, find_model
 
 
 def _check_file(upload, kind):
@@ -33,7 +31,7 @@ class SubmitSerializer(serializers.Serializer):
     image = serializers.FileField(required=False)
     audio = serializers.FileField(required=False)
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
-    model = serializers.ChoiceField(choices=sorted(MODEL_CHOICES), required=False, default="pro")
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro")
 
     def validate(self, attrs):
         checked = {}
@@ -54,7 +52,7 @@ class SubmitSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         attrs["checked"] = checked
-        attrs["fal_model"] = MODELS[MODEL_CHOICES.get(attrs["model"], DEFAULT_MODEL_KEY)]
+        attrs["fal_model"] = find_model(attrs["model"])
         return attrs
 
 

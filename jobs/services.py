@@ -5,6 +5,7 @@ re-reads the row and decides from what it finds, so running any of them twice, l
 after a crash is harmless.
 """
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -12,13 +13,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from . import fal, media, polling
-from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
+from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Asset, Job, JobEvent, JobState
 from .registry import FalModel, model_for_endpoint
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,9 @@ logger = logging.getLogger(__name__)
 MAX_SUBMIT_ATTEMPTS = 5
 # An ingest that started this long ago without finishing is presumed dead (worker killed).
 INGEST_STALE_AFTER = timedelta(minutes=5)
+
+
+RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
 
 
 class IllegalTransition(Exception):
@@ -381,8 +387,6 @@ def _retry_finish(job, message):
 
 def _store_video(job, url):
     """Stream fal's output into a temporary file, probe it, and save it to our storage."""
-    from django.core.files.storage import default_storage
-
     with tempfile.NamedTemporaryFile(suffix=".mp4") as temporary:
         with fal.open_output(url) as chunks:
             for chunk in chunks:
@@ -395,8 +399,6 @@ def _store_video(job, url):
         poster_name = ""
         poster_bytes = media.poster_frame(temporary.name)
         if poster_bytes:
-            from django.core.files.base import ContentFile
-
             poster_name = default_storage.save(Job.poster.field.generate_filename(job, "poster.jpg"), ContentFile(poster_bytes))
     record_event(job, JobEvent.Kind.INGEST, "Stored the video.", size=size, duration=probe["duration"])
     return {"video": video_name, "poster": poster_name, "duration": probe["duration"], "size": size}
@@ -492,12 +494,8 @@ def _tasks():
 # --- Assets ---------------------------------------------------------------------------------------
 
 
-def upload_asset(user, checked) -> "Asset":
+def upload_asset(user, checked) -> Asset:
     """Put a validated input file in fal storage once per user and content; reuse it after."""
-    import hashlib
-
-    from .models import Asset
-
     digest = hashlib.sha256(checked.data).hexdigest()
     existing = Asset.objects.filter(user=user, sha256=digest).first()
     if existing:
@@ -523,8 +521,9 @@ def upload_asset(user, checked) -> "Asset":
 def retry_job(job_id, *, by=""):
     """Start a new job with the same inputs as a finished one (a new attempt, a new fal request)."""
     original = Job.objects.get(pk=job_id)
-    if not original.is_finished:
-        raise IllegalTransition("Only a finished job can be retried.")
+    if original.state not in RETRYABLE_STATES:
+        # A completed job already has its video; retrying it would pay for it twice.
+        raise IllegalTransition("Only failed, cancelled or timed-out jobs can be retried.")
     with transaction.atomic():
         retry = Job.objects.create(
             user=original.user,

@@ -18,6 +18,12 @@ def wait_for(condition, *, timeout=30.0, interval=0.05, message="condition"):
     raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Each user costs ~0.3 s with the production hasher; the suite makes many.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def user(db):
     return make_user()

@@ -81,7 +81,7 @@ def test_status_needs_a_request_id(api_client):
 
 
 def test_other_users_job_is_404(api_client, other_user):
-    job = Job.objects.create(user=other_user, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar", request_id="req-1")
+    Job.objects.create(user=other_user, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar", request_id="req-1")
 
     for path in ("status", "result", "cancel"):
         response = api_client.post(f"/api/generate/kling-avatar/{path}", {"request_id": "req-1"}, format="json")

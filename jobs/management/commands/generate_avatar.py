@@ -21,8 +21,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 
 from jobs import media, polling, services
 from jobs.models import Job, JobState
-from jobs.serializers import MODEL_CHOICES
-from jobs.registry import MODELS
+from jobs.registry import MODEL_NAMES, find_model
 
 BAR_WIDTH = 30
 
@@ -34,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--image", required=True, help="Portrait image (JPEG, PNG or WebP).")
         parser.add_argument("--audio", required=True, help="Speech audio (MP3, WAV, M4A, OGG or AAC).")
         parser.add_argument("--prompt", default="", help="Optional prompt for the model.")
-        parser.add_argument("--model", choices=sorted(MODEL_CHOICES), default="pro")
+        parser.add_argument("--model", choices=MODEL_NAMES, default="pro")
         parser.add_argument("--out", default=None, help="Where to write the MP4 (default: avatar-<job id>.mp4).")
         parser.add_argument("--user", default="cli", help="Username that owns the job (created if missing).")
 
@@ -46,7 +45,7 @@ class Command(BaseCommand):
         audio = self._checked(options["audio"], media.check_audio)
         call_command("migrate", verbosity=0)
         user, _ = get_user_model().objects.get_or_create(username=options["user"])
-        model = MODELS[MODEL_CHOICES[options["model"]]]
+        model = find_model(options["model"])
 
         with ExitStack() as stack:
             overrides = {}
