@@ -149,10 +149,16 @@ def status(endpoint_id: str, request_id: str) -> FalStatus:
 
 
 def result(endpoint_id: str, request_id: str) -> dict:
-    """The model output of a completed request. A model failure raises FalError with its body."""
+    """The model output of a completed request. A model failure raises FalError with its body.
+
+    fal-client's handle.get() waits (unbounded) for completion, so we check the status
+    first: a request that is not finished raises a retryable FalError instead of blocking.
+    """
     with _translated_errors("result"):
         handle = _client().get_handle(endpoint_id, request_id)
-        return handle.get(interval=1.0)
+        if not isinstance(handle.status(), fal_client.Completed):
+            raise FalError("fal has not finished this request yet.", retryable=True)
+        return handle.get()
 
 
 def cancel(endpoint_id: str, request_id: str) -> bool:

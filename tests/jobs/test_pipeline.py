@@ -154,3 +154,16 @@ def test_cancelled_job_is_cancelled_at_the_engine(api_client, fal_engine, task_w
     assert fal_engine.stats()["requests"][answer["request_id"]]["cancelled"]
     again = api_client.post("/api/generate/kling-avatar/cancel", {"job_id": answer["job_id"]}, format="json")
     assert again.status_code == 409
+
+
+def test_ingest_woken_before_fal_finished_retries_instead_of_waiting(api_client, fal_engine):
+    from jobs import services
+
+    fal_engine.faults.set_timing(processing_seconds=30)
+    job_id = submit(api_client)["job_id"]
+    services.note_fal_finished(job_id, source="test")
+
+    job = services.finish_job(job_id)
+
+    assert not job.is_finished
+    assert job.events.filter(message__contains="has not finished this request yet").exists()
