@@ -1,4 +1,7 @@
-"""Actions that change jobs. Every state change goes through `transition`.
+"""Actions that change jobs: create, submit, track fal's progress, cancel, retry, delete.
+
+Every state change goes through `jobs.state.transition`; finishing (storing the video)
+lives in `jobs.ingest`.
 
 The job row is the truth; background tasks only wake these functions up, and each one
 re-reads the row and decides from what it finds, so running any of them twice, late, or
@@ -8,80 +11,25 @@ after a crash is harmless.
 import hashlib
 import logging
 import os
-import tempfile
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files import File
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from . import fal, media, polling
-from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Asset, Job, JobEvent, JobState
+from .models import TERMINAL_STATES, Asset, Job, JobEvent, JobState
 from .registry import FalModel, model_for_endpoint
+from .state import IllegalTransition, enqueue_after_commit, fail_job, record_event, transition
 
 logger = logging.getLogger(__name__)
 
 # A definite HTTP refusal of a submit (fal answered, nothing was created) is retried this
 # many times before the job fails.
 MAX_SUBMIT_ATTEMPTS = 5
-# An ingest that started this long ago without finishing is presumed dead (worker killed).
-INGEST_STALE_AFTER = timedelta(minutes=5)
-
-
 RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
-
-
-class IllegalTransition(Exception):
-    pass
-
-
-def record_event(job, kind, message="", *, from_state="", to_state="", **data):
-    return JobEvent.objects.create(
-        job=job, kind=kind, message=message[:2000], from_state=from_state, to_state=to_state, data=data
-    )
-
-
-def _enqueue_after_commit(task, job_id, *, delay_seconds=None):
-    run_after = None if delay_seconds is None else timezone.now() + timedelta(seconds=delay_seconds)
-
-    def enqueue():
-        (task.using(run_after=run_after) if run_after else task).enqueue(str(job_id))
-
-    transaction.on_commit(enqueue)
-
-
-@transaction.atomic
-def transition(job_id, to_state, *, message="", event_data=None, **fields):
-    """Move a job to `to_state` under a row lock, stamping its timestamp and logging an event.
-
-    Returns (job, moved). An illegal move (e.g. a finished job going anywhere) changes nothing
-    and returns moved=False, so late or duplicate news is simply ignored.
-    """
-    job = Job.objects.select_for_update().get(pk=job_id)
-    from_state = job.state
-    if to_state not in ALLOWED_TRANSITIONS[JobState(from_state)]:
-        return job, False
-    now = timezone.now()
-    job.state = to_state
-    setattr(job, STATE_TIMESTAMP_FIELD[JobState(to_state)], now)
-    for name, value in fields.items():
-        setattr(job, name, value)
-    if to_state in TERMINAL_STATES:
-        job.next_poll_at = None
-        job.queue_position = None
-    job.save()
-    record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
-    return job, True
-
-
-def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
-    job, moved = transition(job_id, state, message=message, error=message, error_type=error_type)
-    return job, moved
 
 
 # --- Creating -----------------------------------------------------------------------------
@@ -103,7 +51,7 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", audio_duration
         job.save()
         record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
         if queue_submission:
-            _enqueue_after_commit(_tasks().submit_job_task, job.id)
+            enqueue_after_commit("submit_job_task", job.id)
     return job
 
 
@@ -174,14 +122,14 @@ def submit_job(job_id):
     except fal.FalError as exc:
         if exc.status_code is None:
             record_event(job, JobEvent.Kind.ERROR, f"Submit outcome unknown: {exc.message}. Waiting for fal's callback.")
-            _enqueue_after_commit(_tasks().enforce_deadline_task, job.id, delay_seconds=polling.budget_seconds())
+            enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=polling.budget_seconds())
             return job
         Job.objects.filter(pk=job.pk).update(submit_started_at=None)
         return _after_submit_refused(job, exc)
 
     job, _ = adopt_request_id(job.id, request_id, source="submit")
     _schedule_poll(job)
-    _enqueue_after_commit(_tasks().enforce_deadline_task, job.id, delay_seconds=polling.budget_seconds())
+    enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=polling.budget_seconds())
     return job
 
 
@@ -190,7 +138,7 @@ def _after_submit_refused(job, exc):
     job.refresh_from_db()
     if exc.retryable and job.submit_attempts < MAX_SUBMIT_ATTEMPTS:
         delay = polling.submit_retry_delay(job.submit_attempts)
-        _enqueue_after_commit(_tasks().submit_job_task, job.id, delay_seconds=delay)
+        enqueue_after_commit("submit_job_task", job.id, delay_seconds=delay)
         return job
     job, _ = fail_job(job.id, f"fal refused the job: {exc.message}", error_type=exc.error_type or "submit_failed")
     return job
@@ -222,7 +170,7 @@ def _schedule_poll(job, delay=None):
     delay = polling.next_poll_delay(job) if delay is None else delay
     next_poll_at = timezone.now() + timedelta(seconds=delay)
     Job.objects.filter(pk=job.pk).update(next_poll_at=next_poll_at)
-    _enqueue_after_commit(_tasks().poll_job_task, job.id, delay_seconds=delay)
+    enqueue_after_commit("poll_job_task", job.id, delay_seconds=delay)
 
 
 def _claim_poll(job):
@@ -292,7 +240,7 @@ def note_fal_finished(job_id, *, source):
     if noticed.update(fal_finished_at=now, next_poll_at=None):
         job = Job.objects.get(pk=job_id)
         record_event(job, JobEvent.Kind.NOTE, f"fal reported the request finished ({source}).")
-        _enqueue_after_commit(_tasks().finish_job_task, job_id)
+        enqueue_after_commit("finish_job_task", job_id)
     return Job.objects.get(pk=job_id)
 
 
@@ -322,88 +270,6 @@ def record_webhook(job_id, *, request_id, body: dict):
     return note_fal_finished(job.id, source="webhook")
 
 
-# --- Finishing ---------------------------------------------------------------------------------
-
-
-def _claim_ingest(job_id):
-    stale = timezone.now() - INGEST_STALE_AFTER
-    claimable = Job.objects.filter(pk=job_id, fal_finished_at__isnull=False).exclude(state__in=TERMINAL_STATES)
-    claimable = claimable.filter(Q(ingest_started_at__isnull=True) | Q(ingest_started_at__lt=stale))
-    return claimable.update(ingest_started_at=timezone.now()) == 1
-
-
-def finish_job(job_id):
-    """Read fal's result; store the video (streamed, never whole in memory) and complete the
-    job, or fail it with the model's error."""
-    job = Job.objects.get(pk=job_id)
-    if job.is_finished or not job.fal_finished_at:
-        return job
-    if not _claim_ingest(job_id):
-        return job
-    model = model_for_endpoint(job.endpoint_id)
-    try:
-        output = fal.result(job.endpoint_id, job.request_id)
-    except fal.FalError as exc:
-        if exc.retryable and exc.status_code in (None, 408, 409, 429):
-            return _retry_finish(job, exc.message)
-        message = fal.error_message_from_body(exc.body) or exc.message
-        job, _ = fail_job(job.id, f"The model failed: {message}", error_type=exc.error_type or f"http_{exc.status_code}")
-        return job
-
-    Job.objects.filter(pk=job.pk).update(fal_output=output)
-    try:
-        video = model.output_video(output)
-        stored = _store_video(job, video["url"])
-    except (fal.FalError, ValueError, media.MediaError) as exc:
-        message = getattr(exc, "message", str(exc))
-        if isinstance(exc, fal.FalError) and exc.retryable:
-            return _retry_finish(job, message)
-        job, _ = fail_job(job.id, f"The result could not be stored: {message}", error_type="ingest_failed")
-        return job
-
-    job, moved = transition(
-        job.id,
-        JobState.COMPLETED,
-        message="Video stored.",
-        video=stored["video"],
-        poster=stored["poster"],
-        video_duration=stored["duration"],
-        video_size=stored["size"],
-        video_content_type="video/mp4",
-        fal_output=output,
-        queue_position=None,
-    )
-    if not moved:
-        media.delete_files(stored["video"], stored["poster"])
-    return job
-
-
-def _retry_finish(job, message):
-    record_event(job, JobEvent.Kind.ERROR, f"Fetching the result failed: {message}; retrying.")
-    Job.objects.filter(pk=job.pk).update(ingest_started_at=None)
-    _enqueue_after_commit(_tasks().finish_job_task, job.id, delay_seconds=polling.error_retry_delay())
-    return job
-
-
-def _store_video(job, url):
-    """Stream fal's output into a temporary file, probe it, and save it to our storage."""
-    with tempfile.NamedTemporaryFile(suffix=".mp4") as temporary:
-        with fal.open_output(url) as chunks:
-            for chunk in chunks:
-                temporary.write(chunk)
-        temporary.flush()
-        probe = media.probe_video(temporary.name)
-        size = os.path.getsize(temporary.name)
-        temporary.seek(0)
-        video_name = default_storage.save(Job.video.field.generate_filename(job, "video.mp4"), File(temporary))
-        poster_name = ""
-        poster_bytes = media.poster_frame(temporary.name)
-        if poster_bytes:
-            poster_name = default_storage.save(Job.poster.field.generate_filename(job, "poster.jpg"), ContentFile(poster_bytes))
-    record_event(job, JobEvent.Kind.INGEST, "Stored the video.", size=size, duration=probe["duration"])
-    return {"video": video_name, "poster": poster_name, "duration": probe["duration"], "size": size}
-
-
 # --- Deadlines and cancelling -------------------------------------------------------------------
 
 
@@ -421,7 +287,7 @@ def enforce_deadline(job_id):
         return job
     if not deadline_passed(job):
         remaining = (deadline_for(job) - timezone.now()).total_seconds()
-        _enqueue_after_commit(_tasks().enforce_deadline_task, job.id, delay_seconds=max(remaining, 0.05))
+        enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=max(remaining, 0.05))
         return job
     return time_out_job(job_id)
 
@@ -468,7 +334,8 @@ def resume_unfinished_jobs():
     Tasks that were running when a worker died are lost; the rows are not. Each service
     re-checks the row, so waking a job that another worker is handling is harmless.
     """
-    tasks = _tasks()
+    from . import tasks  # tasks import this module, so not at module level
+
     count = 0
     for job in Job.objects.exclude(state__in=TERMINAL_STATES).iterator():
         count += 1
@@ -482,13 +349,6 @@ def resume_unfinished_jobs():
             tasks.submit_job_task.enqueue(str(job.id))
         tasks.enforce_deadline_task.enqueue(str(job.id))
     return count
-
-
-def _tasks():
-    # Imported late: tasks import this module.
-    from . import tasks
-
-    return tasks
 
 
 # --- Assets ---------------------------------------------------------------------------------------
@@ -537,7 +397,7 @@ def retry_job(job_id, *, by=""):
         )
         record_event(retry, JobEvent.Kind.CREATED, f"Retry of job {original.id}{' by ' + by if by else ''}.", retry_of=str(original.id))
         record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
-        _enqueue_after_commit(_tasks().submit_job_task, retry.id)
+        enqueue_after_commit("submit_job_task", retry.id)
     return retry
 
 

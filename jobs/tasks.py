@@ -6,7 +6,7 @@ or after its job finished does nothing harmful.
 
 from django.tasks import task
 
-from . import services
+from . import ingest, services
 
 
 @task
@@ -21,7 +21,7 @@ def poll_job_task(job_id):
 
 @task
 def finish_job_task(job_id):
-    services.finish_job(job_id)
+    ingest.finish_job(job_id)
 
 
 @task

@@ -157,13 +157,13 @@ def test_cancelled_job_is_cancelled_at_the_engine(api_client, fal_engine, task_w
 
 
 def test_ingest_woken_before_fal_finished_retries_instead_of_waiting(api_client, fal_engine):
-    from jobs import services
+    from jobs import ingest, services
 
     fal_engine.faults.set_timing(processing_seconds=30)
     job_id = submit(api_client)["job_id"]
     services.note_fal_finished(job_id, source="test")
 
-    job = services.finish_job(job_id)
+    job = ingest.finish_job(job_id)
 
     assert not job.is_finished
     assert job.events.filter(message__contains="has not finished this request yet").exists()

@@ -6,7 +6,7 @@ import threading
 import pytest
 from django.db import connection
 
-from jobs import services
+from jobs.state import transition
 from jobs.models import Job, JobEvent, JobState
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,7 +18,7 @@ def job(user):
 
 
 def test_transition_stamps_the_time_and_logs_an_event(job):
-    job, moved = services.transition(job.id, JobState.IN_QUEUE, message="Queued.")
+    job, moved = transition(job.id, JobState.IN_QUEUE, message="Queued.")
 
     assert moved
     assert job.queued_at is not None
@@ -27,9 +27,9 @@ def test_transition_stamps_the_time_and_logs_an_event(job):
 
 
 def test_finished_job_never_moves_backwards(job):
-    services.transition(job.id, JobState.COMPLETED)
+    transition(job.id, JobState.COMPLETED)
 
-    job, moved = services.transition(job.id, JobState.IN_PROGRESS)
+    job, moved = transition(job.id, JobState.IN_PROGRESS)
 
     assert not moved
     assert job.state == JobState.COMPLETED
@@ -37,22 +37,22 @@ def test_finished_job_never_moves_backwards(job):
 
 
 def test_in_progress_job_cannot_return_to_the_queue(job):
-    services.transition(job.id, JobState.IN_PROGRESS)
+    transition(job.id, JobState.IN_PROGRESS)
 
-    _, moved = services.transition(job.id, JobState.IN_QUEUE)
+    _, moved = transition(job.id, JobState.IN_QUEUE)
 
     assert not moved
 
 
 def test_concurrent_finishers_only_one_wins(job):
-    services.transition(job.id, JobState.IN_PROGRESS)
+    transition(job.id, JobState.IN_PROGRESS)
     barrier = threading.Barrier(4)
     outcomes = []
 
     def finish(state):
         barrier.wait()
         try:
-            outcomes.append(services.transition(job.id, state)[1])
+            outcomes.append(transition(job.id, state)[1])
         finally:
             connection.close()
 

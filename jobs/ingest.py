@@ -1,0 +1,98 @@
+"""Finishing a job: read fal's result, store the video in our storage, complete or fail."""
+
+import os
+import tempfile
+from datetime import timedelta
+
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db.models import Q
+from django.utils import timezone
+
+from . import fal, media, polling
+from .models import TERMINAL_STATES, Job, JobEvent, JobState
+from .registry import model_for_endpoint
+from .state import enqueue_after_commit, fail_job, record_event, transition
+
+# An ingest that started this long ago without finishing is presumed dead (worker killed).
+INGEST_STALE_AFTER = timedelta(minutes=5)
+
+
+def _claim_ingest(job_id):
+    stale = timezone.now() - INGEST_STALE_AFTER
+    claimable = Job.objects.filter(pk=job_id, fal_finished_at__isnull=False).exclude(state__in=TERMINAL_STATES)
+    claimable = claimable.filter(Q(ingest_started_at__isnull=True) | Q(ingest_started_at__lt=stale))
+    return claimable.update(ingest_started_at=timezone.now()) == 1
+
+
+def finish_job(job_id):
+    """Read fal's result; store the video (streamed, never whole in memory) and complete the
+    job, or fail it with the model's error."""
+    job = Job.objects.get(pk=job_id)
+    if job.is_finished or not job.fal_finished_at:
+        return job
+    if not _claim_ingest(job_id):
+        return job
+    model = model_for_endpoint(job.endpoint_id)
+    try:
+        output = fal.result(job.endpoint_id, job.request_id)
+    except fal.FalError as exc:
+        if exc.retryable and exc.status_code in (None, 408, 409, 429):
+            return _retry_finish(job, exc.message)
+        message = fal.error_message_from_body(exc.body) or exc.message
+        job, _ = fail_job(job.id, f"The model failed: {message}", error_type=exc.error_type or f"http_{exc.status_code}")
+        return job
+
+    Job.objects.filter(pk=job.pk).update(fal_output=output)
+    try:
+        video = model.output_video(output)
+        stored = _store_video(job, video["url"])
+    except (fal.FalError, ValueError, media.MediaError) as exc:
+        message = getattr(exc, "message", str(exc))
+        if isinstance(exc, fal.FalError) and exc.retryable:
+            return _retry_finish(job, message)
+        job, _ = fail_job(job.id, f"The result could not be stored: {message}", error_type="ingest_failed")
+        return job
+
+    job, moved = transition(
+        job.id,
+        JobState.COMPLETED,
+        message="Video stored.",
+        video=stored["video"],
+        poster=stored["poster"],
+        video_duration=stored["duration"],
+        video_size=stored["size"],
+        video_content_type="video/mp4",
+        fal_output=output,
+        queue_position=None,
+    )
+    if not moved:
+        media.delete_files(stored["video"], stored["poster"])
+    return job
+
+
+def _retry_finish(job, message):
+    record_event(job, JobEvent.Kind.ERROR, f"Fetching the result failed: {message}; retrying.")
+    Job.objects.filter(pk=job.pk).update(ingest_started_at=None)
+    enqueue_after_commit("finish_job_task", job.id, delay_seconds=polling.error_retry_delay())
+    return job
+
+
+def _store_video(job, url):
+    """Stream fal's output into a temporary file, probe it, and save it to our storage."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as temporary:
+        with fal.open_output(url) as chunks:
+            for chunk in chunks:
+                temporary.write(chunk)
+        temporary.flush()
+        probe = media.probe_video(temporary.name)
+        size = os.path.getsize(temporary.name)
+        temporary.seek(0)
+        video_name = default_storage.save(Job.video.field.generate_filename(job, "video.mp4"), File(temporary))
+        poster_name = ""
+        poster_bytes = media.poster_frame(temporary.name)
+        if poster_bytes:
+            poster_name = default_storage.save(Job.poster.field.generate_filename(job, "poster.jpg"), ContentFile(poster_bytes))
+    record_event(job, JobEvent.Kind.INGEST, "Stored the video.", size=size, duration=probe["duration"])
+    return {"video": video_name, "poster": poster_name, "duration": probe["duration"], "size": size}

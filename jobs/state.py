@@ -1,0 +1,61 @@
+"""The job state machine: the one place a job's state changes, and its event log."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+def record_event(job, kind, message="", *, from_state="", to_state="", **data):
+    return JobEvent.objects.create(
+        job=job, kind=kind, message=message[:2000], from_state=from_state, to_state=to_state, data=data
+    )
+
+
+def enqueue_after_commit(task_name, job_id, *, delay_seconds=None):
+    """Queue the jobs.tasks task `task_name` for this job once the current transaction commits
+    (so the worker finds the rows it needs), optionally `delay_seconds` from now."""
+    from . import tasks  # tasks import the services, so not at module level
+
+    task = getattr(tasks, task_name)
+    run_after = None if delay_seconds is None else timezone.now() + timedelta(seconds=delay_seconds)
+
+    def enqueue():
+        (task.using(run_after=run_after) if run_after else task).enqueue(str(job_id))
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def transition(job_id, to_state, *, message="", event_data=None, **fields):
+    """Move a job to `to_state` under a row lock, stamping its timestamp and logging an event.
+
+    Returns (job, moved). An illegal move (e.g. a finished job going anywhere) changes nothing
+    and returns moved=False, so late or duplicate news is simply ignored.
+    """
+    job = Job.objects.select_for_update().get(pk=job_id)
+    from_state = job.state
+    if to_state not in ALLOWED_TRANSITIONS[JobState(from_state)]:
+        return job, False
+    now = timezone.now()
+    job.state = to_state
+    setattr(job, STATE_TIMESTAMP_FIELD[JobState(to_state)], now)
+    for name, value in fields.items():
+        setattr(job, name, value)
+    if to_state in TERMINAL_STATES:
+        job.next_poll_at = None
+        job.queue_position = None
+    job.save()
+    record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
+    return job, True
+
+
+def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
+    job, moved = transition(job_id, state, message=message, error=message, error_type=error_type)
+    return job, moved
