@@ -51,12 +51,9 @@ def start_app_server():
 
 
 def start_worker(interval=0.01):
-    from django_tasks_db.management.commands.db_worker import Worker
+    from jobs.worker import in_process_worker
 
-    worker = Worker(
-        queue_names=["*"], interval=interval, batch=False, backend_name="default", startup_delay=False,
-        max_tasks=None, worker_id="bench-worker", excluded_queue_names=[],
-    )
+    worker = in_process_worker(worker_id="bench-worker", interval=interval)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     return worker, thread

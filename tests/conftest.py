@@ -2,7 +2,7 @@ import threading
 import time
 
 import pytest
-from django_tasks_db.management.commands.db_worker import Worker
+from jobs.worker import in_process_worker
 
 from tests.factories import make_user
 
@@ -65,16 +65,7 @@ def fal_engine(live_server, settings, tmp_path):
 @pytest.fixture
 def task_worker(transactional_db):
     """A real django-tasks-db worker loop, in a thread of the test process."""
-    worker = Worker(
-        queue_names=["*"],
-        interval=0.02,
-        batch=False,
-        backend_name="default",
-        startup_delay=False,
-        max_tasks=None,
-        worker_id="test-worker",
-        excluded_queue_names=[],
-    )
+    worker = in_process_worker(worker_id="test-worker", interval=0.02)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     yield worker

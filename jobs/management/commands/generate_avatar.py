@@ -17,11 +17,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
-from django_tasks_db.management.commands.db_worker import Worker
 
 from jobs import media, polling, services
 from jobs.models import Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
+from jobs.worker import in_process_worker
 
 BAR_WIDTH = 30
 
@@ -84,10 +84,7 @@ class Command(BaseCommand):
 
     def _drive(self, job):
         """Run due tasks in this process until the job finishes, drawing progress as it goes."""
-        worker = Worker(
-            queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False,
-            max_tasks=None, worker_id="generate-avatar-cli", excluded_queue_names=[],
-        )
+        worker = in_process_worker(worker_id="generate-avatar-cli", batch=True, interval=0)
         started = time.monotonic()
         expected = polling.expected_run_seconds(job)
         shown_logs = 0
