@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from jobs.checks import refuse_to_start_on_fal_errors  # noqa: E402  (needs Django set up)
+
+refuse_to_start_on_fal_errors()

@@ -1,6 +1,8 @@
 """System checks: a remote-mode fal configuration that cannot work fails `manage.py check`
 and every start-up, with a message that never repeats the key."""
 
+import logging
+
 from django.conf import settings
 from django.core import checks
 
@@ -23,3 +25,15 @@ def check_fal_configuration(app_configs=None, **kwargs):
             )
         )
     return problems
+
+
+def refuse_to_start_on_fal_errors():
+    """WSGI servers don't run system checks; make a broken fal setup stop them at start-up."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    problems = check_fal_configuration()
+    for warning in (problem for problem in problems if not problem.is_serious()):
+        logging.getLogger("jobs").warning("%s %s", warning.msg, warning.hint)
+    errors = [problem for problem in problems if problem.is_serious()]
+    if errors:
+        raise ImproperlyConfigured(f"{errors[0].msg} {errors[0].hint}")

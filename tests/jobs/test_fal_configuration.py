@@ -54,3 +54,15 @@ def test_the_fal_key_never_appears_in_logs_or_responses(api_client, fal_engine, 
 
     assert LOCAL_ENGINE_KEY not in caplog.text
     assert LOCAL_ENGINE_KEY not in status.content.decode()
+
+
+def test_wsgi_application_refuses_to_start_without_a_key():
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FAL_")}
+    environment["FAL_MODE"] = "remote"
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: FAL_KEY is not set." in result.stderr
