@@ -21,12 +21,9 @@ class SignUpForm(UserCreationForm):
         fields = ("username", "email")
 
 
-def _checked(upload, check, limit):
-    # Read one byte past the limit, never the whole upload: the check then refuses an
-    # oversized file with its own message without a huge file landing in memory.
-    upload.seek(0)
+def _checked(upload, kind):
     try:
-        return check(upload.read(limit + 1))
+        return media.check_upload(upload, kind)
     except media.MediaError as exc:
         raise forms.ValidationError(exc.message, code="invalid_media") from None
 
@@ -72,10 +69,10 @@ class AvatarForm(forms.Form):
         )
 
     def clean_image(self):
-        return _checked(self.cleaned_data["image"], media.check_image, settings.MAX_IMAGE_BYTES)
+        return _checked(self.cleaned_data["image"], "image")
 
     def clean_audio(self):
-        return _checked(self.cleaned_data["audio"], media.check_audio, settings.MAX_AUDIO_BYTES)
+        return _checked(self.cleaned_data["audio"], "audio")
 
     def job_arguments(self):
         """Keyword arguments for services.create_job (call after is_valid())."""

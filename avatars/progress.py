@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from jobs.models import JobState
 from jobs.polling import expected_run_seconds
-from jobs.registry import MODELS_BY_ENDPOINT
 
 QUEUED_PERCENT = 5
 RUN_PERCENT = 90  # the share of the bar the run itself fills
@@ -50,13 +49,3 @@ def progress_for(job, now=None) -> JobProgress:
     else:
         percent = 1
     return JobProgress(elapsed, expected, percent, overdue, storing)
-
-
-def model_label(job) -> str:
-    model = MODELS_BY_ENDPOINT.get(job.endpoint_id)
-    return model.label if model else job.endpoint_id
-
-
-def estimated_cost(job):
-    model = MODELS_BY_ENDPOINT.get(job.endpoint_id)
-    return model.estimate_cost(job.audio_duration) if model else None

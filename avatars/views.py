@@ -16,7 +16,7 @@ from jobs.registry import MODELS
 
 from . import selectors
 from .forms import AvatarForm, GalleryFilterForm, SignUpForm
-from .progress import estimated_cost, model_label, progress_for
+from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
 
@@ -51,12 +51,7 @@ def create(request):
 
 
 def _status_context(job):
-    return {
-        "job": job,
-        "progress": progress_for(job),
-        "model_label": model_label(job),
-        "estimated_cost": estimated_cost(job),
-    }
+    return {"job": job, "progress": progress_for(job)}
 
 
 @login_required
@@ -82,8 +77,10 @@ def job_cancel(request, job_id):
     job, cancelled = services.cancel_job(job.id, by=request.user.get_username())
     if cancelled:
         messages.success(request, "The job was cancelled.")
-    else:
+    elif job.is_finished:
         messages.info(request, f"The job had already finished ({job.get_state_display().lower()}).")
+    else:
+        messages.info(request, "Too late to cancel: your video is ready and being saved.")
     return redirect("avatars:job", job_id=job.id)
 
 

@@ -2,13 +2,11 @@
 go through the same services as everything else."""
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
 
 from . import services
 from .models import Asset, Job, JobEvent
-from .registry import MODELS_BY_ENDPOINT
 
 
 class JobEventInline(admin.TabularInline):
@@ -64,8 +62,7 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="Model", ordering="endpoint_id")
     def model_label(self, job):
-        model = MODELS_BY_ENDPOINT.get(job.endpoint_id)
-        return model.label if model else job.endpoint_id
+        return job.model_label
 
     @admin.display(description="Duration", ordering="video_duration")
     def duration(self, job):
@@ -121,7 +118,8 @@ class JobAdmin(admin.ModelAdmin):
     def delete_model(self, request, obj):
         services.delete_job(obj.pk)
 
-    @transaction.atomic
+    # No surrounding transaction: each delete may call fal (cancel), and holding the
+    # database's write lock across network calls would stall the worker and webhooks.
     def delete_queryset(self, request, queryset):
         for job_id in queryset.values_list("pk", flat=True):
             services.delete_job(job_id)

@@ -39,7 +39,7 @@ class SubmitView(APIView):
         )
         # Submitting here (rather than in a task) lets us answer with fal's request id; if
         # fal refuses for now, submit_job queues its own retry.
-        job = services.submit_job(job.id)
+        job = services.submit_job_now(job.id)
         body = JobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -108,7 +108,12 @@ class CancelView(APIView):
         job = _owned_job(request, request.data)
         job, cancelled = services.cancel_job(job.id, by=request.user.get_username())
         if not cancelled:
-            return Response({"detail": f"The job is already {job.get_state_display().lower()}."}, status=status.HTTP_409_CONFLICT)
+            detail = (
+                f"The job is already {job.get_state_display().lower()}."
+                if job.is_finished
+                else "fal has already made this video; it is being stored and can't be cancelled."
+            )
+            return Response({"detail": detail, "status": job.state}, status=status.HTTP_409_CONFLICT)
         return Response(JobSerializer(job, context={"request": request}).data)
 
 

@@ -36,6 +36,11 @@ class FalError(Exception):
         self.retryable = retryable
         self.body = body
 
+    @property
+    def outcome_unknown(self) -> bool:
+        """No answer, a timeout or a gateway error: the request may exist at fal anyway."""
+        return self.status_code is None or self.status_code in (408, 502, 504)
+
 
 @dataclass(frozen=True)
 class FalStatus:
@@ -126,10 +131,15 @@ def error_message_from_body(body) -> str:
     return "" if body is None else str(body)[:500]
 
 
-def submit(endpoint_id: str, arguments: dict, *, webhook_url: str | None) -> str:
-    """Submit one request to fal's queue and return its request id."""
+def submit(endpoint_id: str, arguments: dict, *, webhook_url: str | None, start_timeout: float | None = None) -> str:
+    """Submit one request to fal's queue and return its request id.
+
+    `start_timeout` makes fal drop the request if it hasn't started by then; it also stops
+    fal-client from re-sending a submit whose answer timed out (which could create a
+    second, paid request).
+    """
     with _translated_errors("submit"):
-        handle = _client().submit(endpoint_id, arguments, webhook_url=webhook_url)
+        handle = _client().submit(endpoint_id, arguments, webhook_url=webhook_url, start_timeout=start_timeout)
     return handle.request_id
 
 

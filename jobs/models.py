@@ -106,6 +106,22 @@ class Job(models.Model):
     def is_finished(self):
         return self.state in TERMINAL_STATES
 
+    @property
+    def model(self):
+        """The registry entry of this job's fal endpoint (None for an endpoint since removed)."""
+        from .registry import MODELS_BY_ENDPOINT
+
+        return MODELS_BY_ENDPOINT.get(self.endpoint_id)
+
+    @property
+    def model_label(self) -> str:
+        return self.model.label if self.model else self.endpoint_id
+
+    @property
+    def estimated_cost(self):
+        """USD, from the audio's length and the model's price per second (None if unknown)."""
+        return self.model.estimate_cost(self.audio_duration) if self.model else None
+
 
 class JobEvent(models.Model):
     """Append-only history of a job: every transition, webhook, poll and pipeline step."""

@@ -6,12 +6,8 @@ from .registry import MODEL_NAMES, find_model
 
 
 def _check_file(upload, kind):
-    limit = media.settings.MAX_IMAGE_BYTES if kind == "image" else media.settings.MAX_AUDIO_BYTES
-    if upload.size > limit:
-        raise serializers.ValidationError(f"The {kind} file is larger than {limit // (1024 * 1024)} MB.")
-    data = upload.read()
     try:
-        return media.check_image(data) if kind == "image" else media.check_audio(data)
+        return media.check_upload(upload, kind)
     except media.MediaError as exc:
         raise serializers.ValidationError(exc.message) from None
 
@@ -70,7 +66,7 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
     def validate_file(self, upload):
-        data = upload.read()
+        data = upload.read(max(media.settings.MAX_IMAGE_BYTES, media.settings.MAX_AUDIO_BYTES) + 1)
         kind = media.sniff_kind(data)
         if kind is None:
             raise serializers.ValidationError("The file is neither a JPEG/PNG/WebP image nor MP3/WAV/M4A/OGG/AAC audio.")

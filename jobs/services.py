@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 # A definite HTTP refusal of a submit (fal answered, nothing was created) is retried this
 # many times before the job fails.
 MAX_SUBMIT_ATTEMPTS = 5
+INGEST_GRACE_FRACTION = 0.25
 RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
 
 
@@ -50,9 +51,15 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", audio_duration
                 getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
         job.save()
         record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
-        if queue_submission:
-            enqueue_after_commit("submit_job_task", job.id)
+        _queue_new_job(job, submit=queue_submission)
     return job
+
+
+def _queue_new_job(job, *, submit):
+    # The budget runs from creation, whatever happens to the submission.
+    enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=polling.budget_seconds())
+    if submit:
+        enqueue_after_commit("submit_job_task", job.id)
 
 
 # --- Submitting -----------------------------------------------------------------------------
@@ -107,6 +114,8 @@ def submit_job(job_id):
     job = Job.objects.get(pk=job_id)
     if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
         return job
+    if deadline_passed(job):
+        return time_out_job(job.id)
     model = model_for_endpoint(job.endpoint_id)
     try:
         _upload_local_inputs(job)
@@ -118,19 +127,31 @@ def submit_job(job_id):
         return Job.objects.get(pk=job_id)
     arguments = model.build_input(image_url=job.image_url, audio_url=job.audio_url, prompt=job.prompt)
     try:
-        request_id = fal.submit(job.endpoint_id, arguments, webhook_url=webhook_url_for(job))
+        request_id = fal.submit(
+            job.endpoint_id, arguments, webhook_url=webhook_url_for(job), start_timeout=remaining_budget(job)
+        )
     except fal.FalError as exc:
-        if exc.status_code is None:
+        if exc.outcome_unknown:
             record_event(job, JobEvent.Kind.ERROR, f"Submit outcome unknown: {exc.message}. Waiting for fal's callback.")
-            enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=polling.budget_seconds())
             return job
         Job.objects.filter(pk=job.pk).update(submit_started_at=None)
         return _after_submit_refused(job, exc)
 
     job, _ = adopt_request_id(job.id, request_id, source="submit")
-    _schedule_poll(job)
-    enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=polling.budget_seconds())
+    if not job.is_finished:
+        _schedule_poll(job)
     return job
+
+
+def submit_job_now(job_id):
+    """Submit within the caller's request (the API answers with fal's request id). An
+    unexpected error is logged and left to the submit task, never lost."""
+    try:
+        return submit_job(job_id)
+    except Exception:
+        logger.exception("Submitting job %s failed; the submit task will take over.", job_id)
+        enqueue_after_commit("submit_job_task", job_id)
+        return Job.objects.get(pk=job_id)
 
 
 def _after_submit_refused(job, exc):
@@ -156,6 +177,10 @@ def adopt_request_id(job_id, request_id, *, source):
         if not job.request_id:
             job.request_id = request_id
             job.save(update_fields=["request_id"])
+    if job.is_finished:
+        # Cancelled or timed out while fal was answering: don't let fal run (and bill) it.
+        _cancel_at_fal(job)
+        return job, True
     if job.state == JobState.PENDING:
         job, _ = transition(
             job_id, JobState.IN_QUEUE, message=f"Queued at fal ({source}).", queue_position=0, event_data={"request_id": request_id}
@@ -274,11 +299,20 @@ def record_webhook(job_id, *, request_id, body: dict):
 
 
 def deadline_for(job):
-    return job.created_at + timedelta(seconds=polling.budget_seconds())
+    budget = polling.budget_seconds()
+    if job.fal_finished_at:
+        # fal has made (and billed) the video: storing it gets extra time, not the bin.
+        budget *= 1 + INGEST_GRACE_FRACTION
+    return job.created_at + timedelta(seconds=budget)
 
 
 def deadline_passed(job):
     return timezone.now() >= deadline_for(job)
+
+
+def remaining_budget(job) -> float:
+    # fal-client refuses start timeouts of 1 s or less.
+    return max((deadline_for(job) - timezone.now()).total_seconds(), 1.5)
 
 
 def enforce_deadline(job_id):
@@ -293,11 +327,17 @@ def enforce_deadline(job_id):
 
 
 def time_out_job(job_id):
-    """The job overran its budget: cancel it at fal and mark it timed out."""
+    """The job overran its budget: cancel it at fal and mark it timed out.
+
+    If fal turns out to have finished already, the video is kept: the ingest gets its grace.
+    """
     job = Job.objects.get(pk=job_id)
     if job.is_finished:
         return job
-    _cancel_at_fal(job)
+    if not job.fal_finished_at and _cancel_at_fal(job) is False:
+        job = note_fal_finished(job.id, source="cancel")
+        enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=(deadline_for(job) - timezone.now()).total_seconds())
+        return job
     minutes = polling.budget_seconds() / 60
     job, _ = fail_job(
         job.id, f"The job took longer than its {minutes:g}-minute budget and was cancelled.", error_type="timeout", state=JobState.TIMED_OUT
@@ -306,23 +346,31 @@ def time_out_job(job_id):
 
 
 def cancel_job(job_id, *, by=""):
-    """Cancel an unfinished job at the user's request."""
+    """Cancel an unfinished job at the user's request. Returns (job, cancelled).
+
+    A job whose video fal has already produced is not cancelled: it is being stored.
+    """
     job = Job.objects.get(pk=job_id)
-    if job.is_finished:
+    if job.is_finished or job.fal_finished_at:
         return job, False
     Job.objects.filter(pk=job.pk).update(cancel_requested_at=timezone.now())
-    _cancel_at_fal(job)
+    if _cancel_at_fal(job) is False:
+        return note_fal_finished(job.id, source="cancel"), False
     return transition(job.id, JobState.CANCELLED, message=f"Cancelled{' by ' + by if by else ''}.", error="Cancelled at your request.", error_type="cancelled")
 
 
 def _cancel_at_fal(job):
+    """True if fal cancels the request, False if it had already finished, None when there is
+    no request yet or fal could not be asked."""
     if not job.request_id:
-        return
+        return None
     try:
-        fal.cancel(job.endpoint_id, job.request_id)
-        record_event(job, JobEvent.Kind.CANCEL, "Asked fal to cancel the request.")
+        cancelled = fal.cancel(job.endpoint_id, job.request_id)
     except fal.FalError as exc:
         record_event(job, JobEvent.Kind.CANCEL, f"fal did not cancel: {exc.message}", status_code=exc.status_code)
+        return None
+    record_event(job, JobEvent.Kind.CANCEL, "Asked fal to cancel the request." if cancelled else "fal had already finished the request.")
+    return cancelled
 
 
 # --- Recovery ---------------------------------------------------------------------------------------
@@ -397,7 +445,7 @@ def retry_job(job_id, *, by=""):
         )
         record_event(retry, JobEvent.Kind.CREATED, f"Retry of job {original.id}{' by ' + by if by else ''}.", retry_of=str(original.id))
         record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
-        enqueue_after_commit("submit_job_task", retry.id)
+        _queue_new_job(retry, submit=True)
     return retry
 
 

@@ -49,3 +49,15 @@ def data_uri(data: bytes, content_type: str) -> str:
     import base64
 
     return f"data:{content_type};base64,{base64.b64encode(data).decode()}"
+
+
+def png_claiming_size(width, height) -> bytes:
+    """A tiny PNG whose header claims huge dimensions (a decompression bomb's calling card)."""
+    import struct
+    import zlib
+
+    def chunk(kind, payload):
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")

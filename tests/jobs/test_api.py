@@ -132,3 +132,20 @@ def test_upload_of_something_else_is_refused(api_client):
 
     assert response.status_code == 400
     assert "neither" in response.json()["errors"]["file"][0]
+
+
+def test_image_claiming_enormous_dimensions_is_refused_not_a_server_error(api_client):
+    from tests.factories import png_claiming_size
+
+    inputs = valid_inputs() | {"image_url": data_uri(png_claiming_size(20000, 20000), "image/png")}
+
+    response = api_client.post(SUBMIT, inputs, format="json")
+
+    assert response.status_code == 400
+    assert "far too large" in response.json()["errors"]["image_url"][0]
+    upload = api_client.post(
+        "/api/generate/upload-file",
+        {"file": SimpleUploadedFile("bomb.png", png_claiming_size(20000, 20000), "image/png")},
+        format="multipart",
+    )
+    assert upload.status_code == 400
