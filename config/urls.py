@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
+
+from jobs.views import serve_private_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -16,12 +17,6 @@ if settings.FAL_MODE == "local":
     urlpatterns.append(path("_fal/", include("engine.urls")))
 
 
-
-def serve_media(request, path):
-    # MEDIA_ROOT is read per request, not frozen when this module is imported.
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-
-# Local file storage is served by Django itself (S3 serves its own files).
+# Local files are served by Django, to their owner only (S3 hands out signed URLs instead).
 if not settings.AWS_STORAGE_BUCKET_NAME:
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve_media))
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", serve_private_media, name="media"))

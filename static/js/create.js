@@ -35,7 +35,7 @@
     estimate.dataset.cost = cost;
   }
 
-  imageInput.addEventListener("change", function () {
+  function showImage() {
     var file = imageInput.files[0];
     imagePreview.hidden = !file;
     if (!file) return;
@@ -47,16 +47,19 @@
     imageTag.onerror = function () {
       imageCaption.textContent = file.name + " · this browser cannot show it; the server will check it.";
     };
-  });
+  }
 
-  audioInput.addEventListener("change", function () {
+  function showAudio() {
     var file = audioInput.files[0];
     audioSeconds = null;
     audioPreview.hidden = !file;
     if (!file) return;
     audioCaption.textContent = file.name;
     audioPlayer.src = objectUrl("audio", file);
-  });
+  }
+
+  imageInput.addEventListener("change", showImage);
+  audioInput.addEventListener("change", showAudio);
 
   audioPlayer.addEventListener("loadedmetadata", function () {
     if (isFinite(audioPlayer.duration)) {
@@ -71,4 +74,9 @@
   form.addEventListener("change", function (event) {
     if (event.target.name === "model") showEstimate();
   });
+
+  // Files chosen before this script ran (a fast user, or the browser restoring the form on
+  // "back") never fired a change we could hear: show them now.
+  if (imageInput.files.length) showImage();
+  if (audioInput.files.length) showAudio();
 })();

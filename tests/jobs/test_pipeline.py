@@ -167,3 +167,21 @@ def test_ingest_woken_before_fal_finished_retries_instead_of_waiting(api_client,
 
     assert not job.is_finished
     assert job.events.filter(message__contains="has not finished this request yet").exists()
+
+
+def test_stored_video_is_served_to_its_owner_only(api_client, fal_engine, task_worker, other_user):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    job = finished_job(submit(api_client)["job_id"])
+    path = job.video.url
+    stranger = Client()
+    stranger.force_login(other_user)
+    owner = Client()
+    owner.force_login(job.user)
+
+    assert owner.get(path).status_code == 200
+    assert api_client.get(path).status_code == 200  # the API token works too
+    assert stranger.get(path).status_code == 404
+    assert Client().get(path).status_code == 404
+    assert Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_user).key}").get(path).status_code == 404
