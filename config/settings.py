@@ -165,6 +165,8 @@ FAL_ENGINE_URL = env("FAL_ENGINE_URL", default="http://127.0.0.1:8000/_fal").rst
 FAL_JWKS_URL = env("FAL_JWKS_URL", default="")
 # The base URL fal can reach us at; it builds the webhook URL. Empty: rely on polling.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="" if FAL_MODE == "remote" else "http://127.0.0.1:8000").rstrip("/")
+# Your fal user id (X-Fal-Webhook-User-Id); when set, callbacks for other accounts are refused.
+FAL_WEBHOOK_USER_ID = env("FAL_WEBHOOK_USER_ID", default="")
 FAL_WEBHOOK_TOLERANCE_SECONDS = env.int("FAL_WEBHOOK_TOLERANCE_SECONDS", default=300)
 FAL_JWKS_CACHE_SECONDS = env.int("FAL_JWKS_CACHE_SECONDS", default=6 * 3600)
 

@@ -102,6 +102,10 @@ def verify_fal_signature(headers, body: bytes) -> str:
         raise InvalidWebhook("Malformed timestamp or signature.") from None
     if abs(time.time() - sent_at) > settings.FAL_WEBHOOK_TOLERANCE_SECONDS:
         raise InvalidWebhook("Timestamp outside the allowed window.")
+    # fal signs every account's deliveries with the same keys; pinning our account's user id
+    # stops another fal user's (genuinely signed) callbacks from touching our jobs.
+    if settings.FAL_WEBHOOK_USER_ID and user_id != settings.FAL_WEBHOOK_USER_ID:
+        raise InvalidWebhook("Delivery is for another fal account.")
     message = signed_message(request_id, user_id, timestamp, body)
     if _verifies(public_keys(), signature, message):
         return request_id

@@ -135,3 +135,13 @@ def test_callback_finds_a_job_whose_submit_response_was_lost(client, fal_engine,
     job.refresh_from_db()
     assert job.request_id == REQUEST_ID
     assert job.fal_finished_at is not None
+
+
+def test_callback_signed_for_another_fal_account_is_rejected(client, fal_engine, queued_job, settings):
+    settings.FAL_WEBHOOK_USER_ID = "our-fal-user"
+    body = delivery_body()
+
+    response = post(client, queued_job, body, signed_headers(REQUEST_ID, body))
+
+    assert response.status_code == 401
+    assert "another fal account" in response.json()["detail"]
