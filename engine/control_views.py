@@ -1,4 +1,11 @@
-"""The test and benchmark controls: inject faults, reset, read stats. Local fake only: no auth."""
+"""The test and benchmark controls: inject faults, reset, read stats.
+
+No auth, as befits a local fake, but only callers on this machine may use them: the engine
+is mounted in every local-mode app, and a demo someone exposes must not be resettable.
+"""
+
+import functools
+import ipaddress
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -8,7 +15,22 @@ from .gateway import error_response, json_response, parse_json_body
 from .state import ENGINE
 
 
+def local_callers_only(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            local = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")).is_loopback
+        except ValueError:
+            local = False
+        if not local:
+            return error_response(403, "The engine's controls answer only on this machine.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 @csrf_exempt
+@local_callers_only
 @require_http_methods(["GET", "POST"])
 def faults(request: HttpRequest) -> HttpResponse:
     """POST a JSON fault spec (see engine.faults.SPEC_KEYS); GET shows what is pending."""
@@ -24,12 +46,14 @@ def faults(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_exempt
+@local_callers_only
 @require_http_methods(["POST"])
 def reset(request: HttpRequest) -> HttpResponse:
     ENGINE.reset()
     return json_response({"reset": True})
 
 
+@local_callers_only
 @require_http_methods(["GET"])
 def stats(request: HttpRequest) -> HttpResponse:
     return json_response(ENGINE.stats())

@@ -139,3 +139,10 @@ def test_controls_work_over_http(engine_url, api, engine, avatar_inputs):
     assert stats["requests"][submitted["request_id"]]["result_status"] == 422
     assert control.get("/stats").json() == {"calls": {"result": 1}, "submitted": 0, "queued": 0, "requests": {}}
     assert control.post("/faults", json={"no_such_fault": 1}).status_code == 400
+
+
+def test_controls_refuse_callers_from_other_machines(client):
+    response = client.post("/_fal/_control/reset", REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 403
+    assert client.post("/_fal/_control/reset").status_code == 200
