@@ -2,6 +2,7 @@
 served over real HTTP on a free port, and a task worker thread."""
 
 import os
+import socket
 import sys
 import tempfile
 import threading
@@ -41,7 +42,15 @@ def start_app_server():
 
     from engine.server import QuietRequestHandler
 
-    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietRequestHandler, allow_reuse_address=False)
+    class NoDelayServer(ThreadedWSGIServer):
+        # Without TCP_NODELAY, Nagle's algorithm and delayed ACKs add ~40 ms to every
+        # keep-alive response, which would swamp what the app itself costs.
+        def get_request(self):
+            connection, address = super().get_request()
+            connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return connection, address
+
+    server = NoDelayServer(("127.0.0.1", 0), QuietRequestHandler, allow_reuse_address=False)
     server.set_app(WSGIHandler())
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
     base_url = f"http://127.0.0.1:{server.server_address[1]}"

@@ -1,12 +1,14 @@
-"""Requests per second of the submit endpoint, next to a trivial DRF view (GET /api/me) on
-the same server, both with token auth, over real HTTP from concurrent clients.
+"""Requests per second (and latency) of the submit endpoint and the webhook endpoint, next to
+a trivial DRF view (GET /api/me) on the same server, over real HTTP from concurrent clients
+in a separate process.
 
 Submit does real work per request: validates the inputs, creates the job and its event,
-and submits it to the (local) fal queue through fal-client before answering. Inputs are
-hosted URLs here, so no media is decoded; a second submit run uses small data: URIs,
-which are decoded and checked (Pillow / PyAV) on every request.
+and submits it to the (local) fal queue through fal-client before answering. A second submit
+run uses small data: URIs, which are decoded, checked (Pillow / PyAV), stored and uploaded
+to fal storage on every request. The webhook run replays one genuinely signed delivery
+(verification of the ED25519 signature, an event row, the idempotent "already noticed" path).
 
-Run: .venv/bin/python bench/submit_throughput.py [--seconds 10] [--clients 4]
+Run: .venv/bin/python bench/submit_throughput.py [--seconds 5] [--clients 4]
 """
 
 import argparse
@@ -19,44 +21,64 @@ from pathlib import Path
 import harness
 
 
-def hammer(url, *, method, token, body, seconds, clients):
-    """Run bench/load.py in its own process against url; returns (req/s, failures)."""
-    with tempfile.NamedTemporaryFile("w", suffix=".json") as body_file:
-        json.dump(body, body_file)
-        body_file.flush()
-        command = [sys.executable, str(Path(__file__).with_name("load.py")), method, url, token, str(seconds), str(clients)]
-        output = subprocess.run(command + ([body_file.name] if body else []), capture_output=True, text=True, check=True).stdout
-    result = json.loads(output)
-    return result["rate"], result["failed"]
+def hammer(method, url, *, seconds, clients, headers=(), body=None):
+    """Run bench/load.py in its own process against url; returns its JSON figures."""
+    with tempfile.NamedTemporaryFile("wb", suffix=".body") as body_file:
+        command = [sys.executable, str(Path(__file__).with_name("load.py")), method, url, "--seconds", str(seconds), "--clients", str(clients)]
+        for header in headers:
+            command += ["--header", header]
+        if body is not None:
+            body_file.write(body)
+            body_file.flush()
+            command += ["--body-file", body_file.name]
+        return json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     # Long engine runs: the engine's runners sleep instead of competing for the CPU.
     harness.setup_django(ENGINE_PROCESSING_SECONDS=3600, ENGINE_CONCURRENCY=1)
     _, base_url = harness.start_app_server()
 
+    from django.db import connection
     from rest_framework.authtoken.models import Token
 
+    from engine.webhooks import signed_headers
+    from jobs import media, services
+    from jobs.models import Job
+    from jobs.registry import MODELS
     from tests.factories import data_uri, portrait_png, speech_wav
 
-    token = Token.objects.get_or_create(user=harness.bench_user())[0].key
+    user = harness.bench_user()
+    token = f"Authorization: Token {Token.objects.get_or_create(user=user)[0].key}"
     hosted = {"image_url": "https://example.com/face.png", "audio_url": "https://example.com/speech.wav"}
     inline = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}
-    runs = [
-        ("GET /api/me (trivial DRF view)", "GET", "/api/me", None),
-        ("POST submit, hosted URLs", "POST", "/api/generate/kling-avatar/submit", hosted),
-        ("POST submit, data: URIs (~70 KB)", "POST", "/api/generate/kling-avatar/submit", inline),
-    ]
-    from django.db import connection
 
+    job = services.create_job(
+        user=user, model=MODELS["kling-avatar-pro"], image=media.check_image(portrait_png()),
+        audio=media.check_audio(speech_wav()), queue_submission=False,
+    )
+    Job.objects.filter(pk=job.pk).update(request_id="bench-request")
+    delivery = json.dumps({"error": None, "payload": {}, "request_id": "bench-request", "status": "OK"}, sort_keys=True).encode()
+    signed = [f"{name}: {value}" for name, value in signed_headers("bench-request", delivery).items()]
+
+    runs = [
+        ("GET /api/me (trivial DRF view)", "GET", "/api/me", [token], None),
+        ("POST submit, hosted URLs", "POST", "/api/generate/kling-avatar/submit", [token], json.dumps(hosted).encode()),
+        ("POST submit, data: URIs (~70 KB)", "POST", "/api/generate/kling-avatar/submit", [token], json.dumps(inline).encode()),
+        ("POST fal webhook (signed)", "POST", f"/webhooks/fal/{job.id}/", signed, delivery),
+    ]
     print(f"{args.clients} concurrent clients, {args.seconds:g} s per run, database: {connection.vendor}\n")
-    for label, method, path, body in runs:
-        rate, failed = hammer(base_url + path, method=method, token=token, body=body, seconds=args.seconds, clients=args.clients)
-        print(f"{label:<36} {rate:8.1f} req/s   ({failed} failed)")
+    print(f"{'request':<36} {'req/s':>8} {'p50':>9} {'p95':>9}")
+    for label, method, path, headers, body in runs:
+        figures = hammer(method, base_url + path, seconds=args.seconds, clients=args.clients, headers=headers, body=body)
+        print(
+            f"{label:<36} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms {figures['p95_ms']:7.1f}ms"
+            + (f"   ({figures['failed']} failed)" if figures["failed"] else "")
+        )
 
 
 if __name__ == "__main__":
