@@ -2,8 +2,12 @@
 go through the same services as everything else."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
+from django.urls import path, reverse
 from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from . import services
 from .models import Asset, Job, JobEvent
@@ -37,6 +41,8 @@ class JobAdmin(admin.ModelAdmin):
     ordering = ("-created_at",)
     actions = ("retry_jobs", "cancel_jobs", "mark_jobs_reviewed")
     inlines = (JobEventInline,)
+    # The same three actions as buttons on a job's own page.
+    change_form_template = "admin/jobs/job/change_form.html"
     fieldsets = (
         ("Job", {"fields": ("id", "user", "endpoint_id", "state", "error", "error_type", "reviewed_at")}),
         ("Video", {"fields": ("video_player", "video", "poster", "video_duration", "video_size", "video_content_type")}),
@@ -113,6 +119,48 @@ class JobAdmin(admin.ModelAdmin):
         for job in queryset:
             services.mark_reviewed(job.id, by=request.user.get_username())
         self.message_user(request, f"Marked {len(queryset)} job(s) reviewed.", messages.SUCCESS)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "retryable_states": list(services.RETRYABLE_STATES)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def get_urls(self):
+        button = self.admin_site.admin_view
+        return [
+            path("<uuid:job_id>/retry/", button(require_POST(self.retry_button)), name="jobs_job_retry"),
+            path("<uuid:job_id>/cancel/", button(require_POST(self.cancel_button)), name="jobs_job_cancel"),
+            path("<uuid:job_id>/review/", button(require_POST(self.review_button)), name="jobs_job_review"),
+        ] + super().get_urls()
+
+    def _button_target(self, request, job_id):
+        job = get_object_or_404(Job, pk=job_id)
+        if not self.has_change_permission(request, job):
+            raise PermissionDenied
+        return job
+
+    def _back_to(self, job):
+        return redirect(reverse("admin:jobs_job_change", args=[job.pk]))
+
+    def retry_button(self, request, job_id):
+        job = self._button_target(request, job_id)
+        if job.state not in services.RETRYABLE_STATES:
+            self.message_user(request, "Only failed, cancelled or timed-out jobs can be retried.", messages.WARNING)
+            return self._back_to(job)
+        retry = services.retry_job(job.id, by=request.user.get_username())
+        self.message_user(request, f"Started a new attempt: job {retry.id}.", messages.SUCCESS)
+        return redirect(reverse("admin:jobs_job_change", args=[retry.pk]))
+
+    def cancel_button(self, request, job_id):
+        job = self._button_target(request, job_id)
+        _, cancelled = services.cancel_job(job.id, by=request.user.get_username())
+        self.message_user(request, "Cancelled." if cancelled else "Not cancelled: the job has finished or its video is being stored.", messages.SUCCESS if cancelled else messages.WARNING)
+        return self._back_to(job)
+
+    def review_button(self, request, job_id):
+        job = self._button_target(request, job_id)
+        services.mark_reviewed(job.id, by=request.user.get_username())
+        self.message_user(request, "Marked reviewed.", messages.SUCCESS)
+        return self._back_to(job)
 
     # Deleting from the admin removes the stored files too, like deleting in the app.
     def delete_model(self, request, obj):

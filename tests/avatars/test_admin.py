@@ -128,3 +128,46 @@ def test_assets_are_listed_read_only(staff_client, user):
     assert "abababababab" in listing.content.decode()
     assert page.status_code == 200 and 'name="fal_url"' not in page.content.decode()
     assert staff_client.get(reverse("admin:jobs_asset_add")).status_code == 403
+
+
+def test_failed_job_page_has_a_retry_button_that_starts_a_new_attempt(staff_client, user):
+    failed = make_job(user, state=JobState.FAILED, error="The model failed.")
+    page = staff_client.get(reverse("admin:jobs_job_change", args=[failed.pk])).content.decode()
+    assert "Retry as a new attempt" in page and "Cancel job" not in page
+
+    response = staff_client.post(reverse("admin:jobs_job_retry", args=[failed.pk]), follow=True)
+
+    retry = Job.objects.exclude(pk=failed.pk).get()
+    assert retry.state == JobState.PENDING
+    assert response.redirect_chain[-1][0] == reverse("admin:jobs_job_change", args=[retry.pk])
+
+
+def test_completed_job_cannot_be_retried_from_its_page(staff_client, user):
+    done = completed_job(user)
+
+    response = staff_client.post(reverse("admin:jobs_job_retry", args=[done.pk]), follow=True)
+
+    assert "Only failed, cancelled or timed-out jobs" in response.content.decode()
+    assert Job.objects.count() == 1
+
+
+def test_job_page_buttons_cancel_and_mark_reviewed(staff_client, user):
+    running = make_job(user, state=JobState.IN_QUEUE)
+
+    staff_client.post(reverse("admin:jobs_job_cancel", args=[running.pk]))
+    staff_client.post(reverse("admin:jobs_job_review", args=[running.pk]))
+
+    running.refresh_from_db()
+    assert running.state == JobState.CANCELLED
+    assert running.reviewed_at is not None
+
+
+def test_job_page_buttons_need_staff_and_post(client, user):
+    job = make_job(user, state=JobState.IN_QUEUE)
+    client.force_login(user)
+
+    assert client.post(reverse("admin:jobs_job_cancel", args=[job.pk])).status_code == 302  # to the admin login
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    assert client.get(reverse("admin:jobs_job_cancel", args=[job.pk])).status_code == 405
+    job.refresh_from_db()
+    assert job.state == JobState.IN_QUEUE
