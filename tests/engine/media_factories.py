@@ -1,27 +1,20 @@
-"""Test media made on the fly: a PNG face, a sine-wave voice, and other audio formats via PyAV."""
+"""Test media as files: the shared portrait and voice of tests.factories, and other audio
+formats made with PyAV."""
 
-import math
-import struct
-import wave
 from pathlib import Path
 
 import av
-from PIL import Image
 
+from tests.factories import portrait_png, speech_wav
 
 
 def make_png(path: Path, size=(320, 400), color=(200, 140, 110)) -> Path:
-    Image.new("RGB", size, color).save(path)
+    path.write_bytes(portrait_png(*size, color=color))
     return path
 
 
 def make_wav(path: Path, seconds: float = 2.0, rate: int = 16000, frequency: float = 220.0) -> Path:
-    with wave.open(str(path), "wb") as output:
-        output.setnchannels(1)
-        output.setsampwidth(2)
-        output.setframerate(rate)
-        samples = (int(8000 * math.sin(2 * math.pi * frequency * i / rate)) for i in range(int(rate * seconds)))
-        output.writeframes(b"".join(struct.pack("<h", sample) for sample in samples))
+    path.write_bytes(speech_wav(seconds=seconds, rate=rate, frequency=frequency))
     return path
 
 
