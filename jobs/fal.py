@@ -6,7 +6,6 @@ errors raised from here carry fal's message, never our headers.
 """
 
 import functools
-import logging
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,8 +15,6 @@ import httpx
 from django.conf import settings
 
 from .fal_routing import route_fal_client
-
-logger = logging.getLogger(__name__)
 
 # fal keys are "<key id>:<secret>"; the id is a UUID, the secret hex.
 FAL_KEY_PATTERN = re.compile(r"^[0-9a-fA-F-]{36}:[0-9a-fA-F]{16,}$")
@@ -47,8 +44,6 @@ class FalStatus:
     state: str  # "IN_QUEUE" | "IN_PROGRESS" | "COMPLETED"
     queue_position: int | None = None
     logs: list | None = None
-    error: str = ""
-    error_type: str = ""
 
 
 def is_local_mode() -> bool:
@@ -64,13 +59,9 @@ def key_problem(key: str) -> str | None:
     return None
 
 
-def engine_base_url() -> str:
-    return settings.FAL_ENGINE_URL
-
-
 def _client() -> fal_client.SyncClient:
     # Routing is re-applied on every call: cheap, and tests or the CLI may move the engine.
-    base_url = engine_base_url() if is_local_mode() else None
+    base_url = settings.FAL_ENGINE_URL if is_local_mode() else None
     route_fal_client(base_url)
     return _client_for(LOCAL_ENGINE_KEY if is_local_mode() else settings.FAL_KEY, base_url)
 
@@ -150,12 +141,8 @@ def status(endpoint_id: str, request_id: str) -> FalStatus:
         return FalStatus("IN_QUEUE", queue_position=result.position)
     if isinstance(result, fal_client.InProgress):
         return FalStatus("IN_PROGRESS", logs=result.logs or [])
-    return FalStatus(
-        "COMPLETED",
-        logs=result.logs or [],
-        error=getattr(result, "error", None) or "",
-        error_type=getattr(result, "error_type", None) or "",
-    )
+    # A model failure also ends COMPLETED; its error is read from the result endpoint.
+    return FalStatus("COMPLETED", logs=result.logs or [])
 
 
 def result(endpoint_id: str, request_id: str) -> dict:

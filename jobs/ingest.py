@@ -65,7 +65,6 @@ def finish_job(job_id):
         video_size=stored["size"],
         video_content_type="video/mp4",
         fal_output=output,
-        queue_position=None,
     )
     if not moved:
         media.delete_files(stored["video"], stored["poster"])

@@ -5,16 +5,10 @@ from .models import Job
 from .registry import MODEL_NAMES, find_model
 
 
-def _check_file(upload, kind):
+def _checked(check, value, kind):
+    """Run a jobs.media check, reporting its MediaError as a validation error."""
     try:
-        return media.check_upload(upload, kind)
-    except media.MediaError as exc:
-        raise serializers.ValidationError(exc.message) from None
-
-
-def _check_reference(value, kind):
-    try:
-        return media.check_input_reference(value, kind)
+        return check(value, kind)
     except media.MediaError as exc:
         raise serializers.ValidationError(exc.message) from None
 
@@ -38,9 +32,9 @@ class SubmitSerializer(serializers.Serializer):
                 if url and upload:
                     raise serializers.ValidationError(f"Give either {kind}_url or a {kind} file, not both.")
                 if upload:
-                    checked[kind] = _check_file(upload, kind)
+                    checked[kind] = _checked(media.check_upload, upload, kind)
                 elif url:
-                    checked[kind] = _check_reference(url, kind)
+                    checked[kind] = _checked(media.check_input_reference, url, kind)
                 else:
                     raise serializers.ValidationError(f"This field is required (a URL, a data: URI, or a {kind} file).")
             except serializers.ValidationError as exc:

@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -229,7 +229,7 @@ def poll_job(job_id):
     try:
         status = fal.status(job.endpoint_id, job.request_id)
     except fal.FalError as exc:
-        Job.objects.filter(pk=job.pk).update(status_polls=job.status_polls + 1)
+        Job.objects.filter(pk=job.pk).update(status_polls=F("status_polls") + 1)
         record_event(job, JobEvent.Kind.POLL, f"Status check failed: {exc.message}", status_code=exc.status_code)
         _schedule_poll(job, delay=polling.error_retry_delay())
         return job
@@ -306,13 +306,17 @@ def deadline_for(job):
     return job.created_at + timedelta(seconds=budget)
 
 
+def seconds_to_deadline(job) -> float:
+    return (deadline_for(job) - timezone.now()).total_seconds()
+
+
 def deadline_passed(job):
-    return timezone.now() >= deadline_for(job)
+    return seconds_to_deadline(job) <= 0
 
 
 def remaining_budget(job) -> float:
     # fal-client refuses start timeouts of 1 s or less.
-    return max((deadline_for(job) - timezone.now()).total_seconds(), 1.5)
+    return max(seconds_to_deadline(job), 1.5)
 
 
 def enforce_deadline(job_id):
@@ -320,8 +324,7 @@ def enforce_deadline(job_id):
     if job.is_finished:
         return job
     if not deadline_passed(job):
-        remaining = (deadline_for(job) - timezone.now()).total_seconds()
-        enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=max(remaining, 0.05))
+        enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=max(seconds_to_deadline(job), 0.05))
         return job
     return time_out_job(job_id)
 
@@ -336,7 +339,7 @@ def time_out_job(job_id):
         return job
     if not job.fal_finished_at and _cancel_at_fal(job) is False:
         job = note_fal_finished(job.id, source="cancel")
-        enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=(deadline_for(job) - timezone.now()).total_seconds())
+        enqueue_after_commit("enforce_deadline_task", job.id, delay_seconds=seconds_to_deadline(job))
         return job
     minutes = polling.budget_seconds() / 60
     job, _ = fail_job(

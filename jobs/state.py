@@ -57,5 +57,4 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
 
 
 def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
-    job, moved = transition(job_id, state, message=message, error=message, error_type=error_type)
-    return job, moved
+    return transition(job_id, state, message=message, error=message, error_type=error_type)
