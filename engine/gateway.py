@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import storage
+from . import storage, webhooks
 from .faults import CallFault
 from .state import ENGINE
 
@@ -47,6 +47,15 @@ def has_api_key(request: HttpRequest) -> bool:
     scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
     # fal-client sends "Key <id>:<secret>", or "Bearer <token>" after a user login.
     return scheme.lower() in ("key", "bearer") and bool(credential.strip())
+
+
+def account_of(request: HttpRequest) -> str:
+    """The fal user id behind the caller's key: each key id is its own account here.
+
+    The bundled backend's key maps to LOCAL_USER_ID, the id its webhooks are signed for."""
+    _, _, credential = request.headers.get("Authorization", "").partition(" ")
+    key_id = credential.strip().partition(":")[0]
+    return webhooks.user_id_for_key(key_id)
 
 
 def has_cdn_token(request: HttpRequest) -> bool:

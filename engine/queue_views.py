@@ -6,7 +6,7 @@ import urllib.parse
 
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
-from .gateway import PUBLIC, engine_route, error_response, json_response, mount_url, parse_json_body
+from .gateway import PUBLIC, account_of, engine_route, error_response, json_response, mount_url, parse_json_body
 from .processing import AVATAR_ENDPOINTS, is_supported_endpoint
 from .records import COMPLETED, ModelRequest
 from .state import ENGINE, QueueFull
@@ -71,6 +71,7 @@ def submit_from_http(request: HttpRequest, endpoint: str) -> ModelRequest | Http
             arguments,
             mount_url(request),
             webhook_url=webhook_url,
+            account=account_of(request),
             start_timeout=start_timeout,
             low_priority=request.headers.get("X-Fal-Queue-Priority", "").lower() == "low",
             max_queue_length=max_queue_length,
@@ -81,7 +82,7 @@ def submit_from_http(request: HttpRequest, endpoint: str) -> ModelRequest | Http
 
 @engine_route("status", ("GET",))
 def status(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    queued = find_request(app, request_id)
+    queued = find_request(request, app, request_id)
     if queued is None:
         return not_found(request_id)
     body = ENGINE.status_of(queued, mount_url(request), with_logs=wants_logs(request))
@@ -90,7 +91,7 @@ def status(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
 
 @engine_route("stream", ("GET",))
 def status_stream(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    queued = find_request(app, request_id)
+    queued = find_request(request, app, request_id)
     if queued is None:
         return not_found(request_id)
     events = status_events(queued, mount_url(request), wants_logs(request))
@@ -119,7 +120,7 @@ def status_events(queued: ModelRequest, base_url: str, with_logs: bool):
 
 @engine_route("result", ("GET",))
 def result(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    queued = find_request(app, request_id)
+    queued = find_request(request, app, request_id)
     if queued is None:
         return not_found(request_id)
     if queued.state != COMPLETED:
@@ -135,7 +136,7 @@ def result_response(queued: ModelRequest) -> HttpResponse:
 
 @engine_route("cancel", ("PUT",))
 def cancel(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
-    queued = find_request(app, request_id)
+    queued = find_request(request, app, request_id)
     if queued is None:
         return not_found(request_id)
     if ENGINE.cancel(queued):
@@ -143,10 +144,14 @@ def cancel(request: HttpRequest, app: str, request_id: str) -> HttpResponse:
     return json_response({"status": "ALREADY_COMPLETED"}, 400, request_id=request_id)
 
 
-def find_request(app: str, request_id: str) -> ModelRequest | None:
-    """The request, if it exists under this app: status URLs use owner/alias, or the full endpoint."""
+def find_request(request: HttpRequest, app: str, request_id: str) -> ModelRequest | None:
+    """The request, if it exists under this app (status URLs use owner/alias, or the full
+    endpoint) and belongs to the caller's account: as on fal, another account's request is
+    simply not found."""
     queued = ENGINE.get(request_id)
     if queued is None or app.strip("/") not in (queued.owner_alias, queued.endpoint):
+        return None
+    if queued.account != account_of(request):
         return None
     return queued
 

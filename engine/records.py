@@ -41,6 +41,9 @@ class ModelRequest:
     arguments: Any
     base_url: str
     webhook_url: str | None = None
+    # The fal user id of the key that submitted it: only that key may see the request, and
+    # its webhook is signed for that user, as on fal.
+    account: str = ""
     low_priority: bool = False
     injected_failure: Outcome | None = None
     state: str = IN_QUEUE

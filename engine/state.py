@@ -67,6 +67,7 @@ class Engine:
         base_url: str,
         *,
         webhook_url: str | None = None,
+        account: str = "",
         start_timeout: float | None = None,
         low_priority: bool = False,
         max_queue_length: int | None = None,
@@ -78,6 +79,7 @@ class Engine:
             arguments=arguments,
             base_url=base_url,
             webhook_url=webhook_url,
+            account=account,
             low_priority=low_priority,
             injected_failure=self.faults.take_request_failure(arguments),
         )
@@ -264,6 +266,7 @@ class Engine:
             self.faults.take_webhook_plan(),
             record_attempt,
             still_wanted=lambda: self._generation == generation,
+            user_id=request.account or webhooks.LOCAL_USER_ID,
         )
 
 

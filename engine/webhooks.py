@@ -26,6 +26,7 @@ from .records import Outcome
 logger = logging.getLogger(__name__)
 
 LOCAL_USER_ID = "local-engine-user"
+LOCAL_KEY_ID = "local-engine"  # the key id Avatar Studio uses against the engine
 KEY_ID = "local-1"
 # fal's documented per-attempt timeout.
 DELIVERY_TIMEOUT_SECONDS = 15.0
@@ -60,13 +61,22 @@ def webhook_body(request_id: str, outcome: Outcome) -> bytes:
     return json.dumps(document, sort_keys=True).encode()
 
 
-def signed_headers(request_id: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+def user_id_for_key(key_id: str) -> str:
+    """A stable fal user id per key id; fal's are opaque strings too."""
+    if key_id == LOCAL_KEY_ID:
+        return LOCAL_USER_ID
+    return "user-" + hashlib.sha256(key_id.encode()).hexdigest()[:16]
+
+
+def signed_headers(
+    request_id: str, body: bytes, timestamp: int | None = None, user_id: str = LOCAL_USER_ID
+) -> dict[str, str]:
     timestamp = str(int(time.time()) if timestamp is None else timestamp)
-    message = "\n".join([request_id, LOCAL_USER_ID, timestamp, hashlib.sha256(body).hexdigest()])
+    message = "\n".join([request_id, user_id, timestamp, hashlib.sha256(body).hexdigest()])
     return {
         "Content-Type": "application/json",
         "X-Fal-Webhook-Request-Id": request_id,
-        "X-Fal-Webhook-User-Id": LOCAL_USER_ID,
+        "X-Fal-Webhook-User-Id": user_id,
         "X-Fal-Webhook-Timestamp": timestamp,
         "X-Fal-Webhook-Signature": signing_key().sign(message.encode()).hex(),
     }
@@ -79,13 +89,14 @@ def deliver_in_background(
     plan: WebhookPlan,
     record_attempt: Callable[[bool], None],
     still_wanted: Callable[[], bool],
+    user_id: str = LOCAL_USER_ID,
 ) -> threading.Thread | None:
     """Start delivering (unless the plan drops it); `still_wanted` turns False after an engine reset."""
     if plan.dropped:
         return None
     thread = threading.Thread(
         target=deliver,
-        args=(url, request_id, body, plan, record_attempt, still_wanted),
+        args=(url, request_id, body, plan, record_attempt, still_wanted, user_id),
         name=f"fal-webhook-{request_id}",
         daemon=True,
     )
@@ -93,14 +104,14 @@ def deliver_in_background(
     return thread
 
 
-def deliver(url, request_id, body, plan: WebhookPlan, record_attempt, still_wanted) -> None:
+def deliver(url, request_id, body, plan: WebhookPlan, record_attempt, still_wanted, user_id=LOCAL_USER_ID) -> None:
     if plan.delay_seconds > 0:
         time.sleep(plan.delay_seconds)
     for _ in range(plan.copies):
-        deliver_once(url, request_id, body, plan, record_attempt, still_wanted)
+        deliver_once(url, request_id, body, plan, record_attempt, still_wanted, user_id)
 
 
-def deliver_once(url, request_id, body, plan: WebhookPlan, record_attempt, still_wanted) -> bool:
+def deliver_once(url, request_id, body, plan: WebhookPlan, record_attempt, still_wanted, user_id=LOCAL_USER_ID) -> bool:
     """Post until a 2xx answer or the attempts run out; redirects count as failures, as on fal."""
     delay = plan.base_delay
     with httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS, follow_redirects=False) as client:
@@ -109,7 +120,7 @@ def deliver_once(url, request_id, body, plan: WebhookPlan, record_attempt, still
                 return False
             try:
                 # Signed afresh each attempt so a late retry still passes the timestamp window.
-                response = client.post(url, content=body, headers=signed_headers(request_id, body))
+                response = client.post(url, content=body, headers=signed_headers(request_id, body, user_id=user_id))
                 delivered = response.is_success
             except httpx.HTTPError as exc:
                 logger.info("webhook for %s: attempt %d failed: %s", request_id, attempt, exc)

@@ -83,6 +83,16 @@ def test_unknown_request_is_404_for_status_result_and_cancel(fal, api):
     assert raised.value.status_code == 404
 
 
+def test_another_accounts_request_is_404_for_status_result_and_cancel(fal, api, engine_url, avatar_inputs):
+    request_id = fal.submit(KLING_PRO, avatar_inputs).request_id
+    other_account = {"Authorization": "Key someone-else:0123456789abcdef"}
+
+    for method, path in (("GET", "/status"), ("GET", ""), ("PUT", "/cancel")):
+        answer = httpx.request(method, f"{engine_url}/queue/fal-ai/kling-video/requests/{request_id}{path}", headers=other_account)
+        assert answer.status_code == 404
+    assert api.get(f"/queue/fal-ai/kling-video/requests/{request_id}/status").status_code in (200, 202)
+
+
 def test_unknown_endpoint_is_404_at_submit(fal):
     with pytest.raises(fal_client.client.FalClientHTTPError) as raised:
         fal.submit("fal-ai/no-such-model", {"image_url": "x"})
