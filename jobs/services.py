@@ -288,11 +288,34 @@ def record_webhook(job_id, *, request_id, body: dict):
     if not job.request_id:
         if not job.submit_started_at:
             return job  # a callback can't precede our own submission; nothing to adopt
+        if not _is_our_request(job, request_id):
+            return job
         job, _ = adopt_request_id(job.id, request_id, source="webhook")
     if job.request_id != request_id:
         record_event(job, JobEvent.Kind.NOTE, "Callback for another fal request; ignored.", request_id=request_id)
         return job
     return note_fal_finished(job.id, source="webhook")
+
+
+def _is_our_request(job, request_id) -> bool:
+    """Whether a callback's request id may be this job's lost submission.
+
+    Signatures prove fal sent a delivery, not that it was for this job: any fal account's
+    genuine delivery can be replayed at our URL. So the request must be unclaimed by our
+    other jobs and visible under our own key (fal answers another account's id with 404).
+    """
+    if Job.objects.filter(request_id=request_id).exclude(pk=job.pk).exists():
+        record_event(job, JobEvent.Kind.NOTE, "Callback names another job's fal request; ignored.", request_id=request_id)
+        return False
+    try:
+        fal.status(job.endpoint_id, request_id)
+    except fal.FalError as exc:
+        record_event(
+            job, JobEvent.Kind.NOTE, f"Callback names a request our fal key can't see ({exc.message}); ignored.",
+            request_id=request_id, status_code=exc.status_code,
+        )
+        return False
+    return True
 
 
 # --- Deadlines and cancelling -------------------------------------------------------------------
@@ -406,15 +429,18 @@ def resume_unfinished_jobs():
 
 
 def upload_asset(user, checked) -> Asset:
-    """Put a validated input file in fal storage once per user and content; reuse it after."""
+    """Put a validated input file in fal storage once per user, content and fal storage;
+    reuse it after."""
     digest = hashlib.sha256(checked.data).hexdigest()
-    existing = Asset.objects.filter(user=user, sha256=digest).first()
+    origin = fal.storage_origin()
+    existing = Asset.objects.filter(user=user, sha256=digest, origin=origin).first()
     if existing:
         return existing
     url = fal.upload(checked.data, checked.content_type, checked.file_name)
     asset, _ = Asset.objects.get_or_create(
         user=user,
         sha256=digest,
+        origin=origin,
         defaults={
             "kind": checked.kind,
             "content_type": checked.content_type,

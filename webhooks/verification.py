@@ -5,6 +5,7 @@ import base64
 import hashlib
 import logging
 import time
+from dataclasses import dataclass
 
 import httpx
 from cryptography.exceptions import InvalidSignature
@@ -28,6 +29,14 @@ JWKS_REFRESH_COOLDOWN = 60
 
 class InvalidWebhook(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class VerifiedDelivery:
+    request_id: str
+    user_id: str
+    timestamp: int
+    signature: str  # hex, lower case
 
 
 def jwks_url() -> str:
@@ -82,8 +91,8 @@ def _verifies(keys, signature, message):
     return False
 
 
-def verify_fal_signature(headers, body: bytes) -> str:
-    """Check a delivery's signature against the raw body; return fal's request id.
+def verify_fal_signature(headers, body: bytes) -> VerifiedDelivery:
+    """Check a delivery's signature against the raw body; return who signed what, when.
 
     Raises InvalidWebhook for missing headers, a stale or future timestamp, or a signature
     that no current fal key produced.
@@ -107,9 +116,10 @@ def verify_fal_signature(headers, body: bytes) -> str:
     if settings.FAL_WEBHOOK_USER_ID and user_id != settings.FAL_WEBHOOK_USER_ID:
         raise InvalidWebhook("Delivery is for another fal account.")
     message = signed_message(request_id, user_id, timestamp, body)
+    verified = VerifiedDelivery(request_id, user_id, sent_at, signature.hex())
     if _verifies(public_keys(), signature, message):
-        return request_id
+        return verified
     cooldown_key = _cache_key(jwks_url()) + ":refreshed"
     if cache.add(cooldown_key, True, JWKS_REFRESH_COOLDOWN) and _verifies(public_keys(refresh=True), signature, message):
-        return request_id
+        return verified
     raise InvalidWebhook("Signature does not verify.")

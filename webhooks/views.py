@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from jobs import services
 
+from .services import forget_delivery, remember_delivery
 from .verification import InvalidWebhook, verify_fal_signature
 
 logger = logging.getLogger(__name__)
@@ -19,10 +20,13 @@ def fal_webhook(request, job_id):
     answers in milliseconds because the real work (fetching the result, storing the video)
     runs in a task."""
     try:
-        request_id = verify_fal_signature(request.headers, request.body)
+        delivery = verify_fal_signature(request.headers, request.body)
     except InvalidWebhook as exc:
         logger.warning("Rejected fal callback for job %s: %s", job_id, exc)
         return JsonResponse({"detail": str(exc)}, status=401)
+    if not remember_delivery(delivery, job_id):
+        # A replay of a message we already handled: genuine, so 2xx, but nothing to do.
+        return JsonResponse({"ok": True, "duplicate": True})
     try:
         body = json.loads(request.body)
     except ValueError:
@@ -31,5 +35,9 @@ def fal_webhook(request, job_id):
         body = {}
     # Even for an unknown job we answer 2xx: the delivery was genuine, and an error would
     # only make fal retry it for two hours.
-    services.record_webhook(job_id, request_id=request_id, body=body)
+    try:
+        services.record_webhook(job_id, request_id=delivery.request_id, body=body)
+    except Exception:
+        forget_delivery(delivery)  # fal retries a failed delivery; let that retry in
+        raise
     return JsonResponse({"ok": True})

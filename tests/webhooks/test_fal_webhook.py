@@ -3,16 +3,20 @@
 import json
 import time
 
+import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from engine.webhooks import LOCAL_USER_ID, signed_headers
+from django.conf import settings
+from engine.webhooks import LOCAL_USER_ID, signed_headers, user_id_for_key
 from jobs.models import Job, JobEvent, JobState
+from webhooks.models import FalDelivery
 from webhooks.verification import signed_message
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REQUEST_ID = "019e1951-c778-7120-9c82-16efcf40ec82"
+ENDPOINT = "fal-ai/kling-video/v1/pro/ai-avatar"
 
 
 @pytest.fixture
@@ -103,8 +107,9 @@ def test_unsigned_callback_is_rejected(client, fal_engine, queued_job):
 
 def test_duplicate_callbacks_wake_the_ingest_once(client, fal_engine, queued_job):
     body = delivery_body()
-    for _ in range(3):
-        assert post(client, queued_job, body, signed_headers(REQUEST_ID, body)).status_code == 200
+    now = int(time.time())
+    for attempt in range(3):  # fal's retries are signed anew, each at its own time
+        assert post(client, queued_job, body, signed_headers(REQUEST_ID, body, timestamp=now - attempt)).status_code == 200
 
     assert queued_job.events.filter(kind=JobEvent.Kind.WEBHOOK).count() == 3
     assert queued_job.events.filter(message__startswith="fal reported the request finished").count() == 1
@@ -121,20 +126,73 @@ def test_callback_for_a_finished_job_changes_nothing(client, fal_engine, queued_
     assert queued_job.fal_finished_at is None
 
 
-def test_callback_finds_a_job_whose_submit_response_was_lost(client, fal_engine, user):
+def outcome_unknown_job(user):
+    """A job whose submit reached fal but whose answer (and request id) was lost."""
     from django.utils import timezone
 
-    job = Job.objects.create(
-        user=user, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar", image_url="https://e.com/a.png",
+    return Job.objects.create(
+        user=user, endpoint_id=ENDPOINT, image_url="https://e.com/a.png",
         audio_url="https://e.com/a.wav", submit_attempts=1, submit_started_at=timezone.now(),
     )
+
+
+def engine_request(fal_engine, key="local-engine:local-engine"):
+    """A real request at the local engine, submitted with `key`; returns its request id."""
+    answer = httpx.post(
+        f"{settings.FAL_ENGINE_URL}/queue/{ENDPOINT}",
+        json={"image_url": "https://e.com/a.png", "audio_url": "https://e.com/a.wav"},
+        headers={"Authorization": f"Key {key}"},
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()["request_id"]
+
+
+def test_callback_finds_a_job_whose_submit_response_was_lost(client, fal_engine, user):
+    job = outcome_unknown_job(user)
+    request_id = engine_request(fal_engine)
+    body = delivery_body()
+
+    assert post(client, job, body, signed_headers(request_id, body)).status_code == 200
+
+    job.refresh_from_db()
+    assert job.request_id == request_id
+    assert job.fal_finished_at is not None
+
+
+def test_genuine_callback_of_another_fal_account_is_not_adopted(client, fal_engine, user):
+    job = outcome_unknown_job(user)
+    foreign_request = engine_request(fal_engine, key="attacker-key:0123456789abcdef")
+    body = delivery_body()
+    headers = signed_headers(foreign_request, body, user_id=user_id_for_key("attacker-key"))
+
+    assert post(client, job, body, headers).status_code == 200
+
+    job.refresh_from_db()
+    assert job.request_id == ""
+    assert job.fal_finished_at is None
+    assert job.events.filter(message__contains="our fal key can't see").count() == 1
+
+
+def test_callback_naming_another_jobs_request_is_not_adopted(client, fal_engine, user, queued_job):
+    job = outcome_unknown_job(user)
     body = delivery_body()
 
     assert post(client, job, body, signed_headers(REQUEST_ID, body)).status_code == 200
 
     job.refresh_from_db()
-    assert job.request_id == REQUEST_ID
-    assert job.fal_finished_at is not None
+    assert job.request_id == ""
+    assert job.fal_finished_at is None
+
+
+def test_replayed_delivery_is_answered_but_recorded_once(client, fal_engine, queued_job):
+    body = delivery_body()
+    headers = signed_headers(REQUEST_ID, body)
+
+    answers = [post(client, queued_job, body, headers).status_code for _ in range(20)]
+
+    assert answers == [200] * 20
+    assert queued_job.events.filter(kind=JobEvent.Kind.WEBHOOK).count() == 1
+    assert FalDelivery.objects.count() == 1
 
 
 def test_callback_signed_for_another_fal_account_is_rejected(client, fal_engine, queued_job, settings):
