@@ -50,6 +50,11 @@ def is_local_mode() -> bool:
     return settings.FAL_MODE == "local"
 
 
+def storage_origin() -> str:
+    """Where uploads go now: fal's own storage, or the local engine at its URL."""
+    return f"local:{settings.FAL_ENGINE_URL}" if is_local_mode() else "remote:fal.ai"
+
+
 def key_problem(key: str) -> str | None:
     """Why a FAL_KEY is unusable, in words that never repeat the key itself."""
     if not key:

@@ -168,6 +168,9 @@ class Asset(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assets")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     sha256 = models.CharField(max_length=64)
+    # Which fal storage holds it (mode and host, see jobs.fal.storage_origin): a URL from
+    # one fal backend is never handed to another.
+    origin = models.CharField(max_length=300, default="")
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     duration = models.FloatField(null=True, blank=True)
@@ -175,7 +178,7 @@ class Asset(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "sha256"], name="unique_asset_per_user")]
+        constraints = [models.UniqueConstraint(fields=["user", "sha256", "origin"], name="unique_asset_per_user_and_origin")]
 
     def __str__(self):
         return f"{self.kind} {self.sha256[:12]}"

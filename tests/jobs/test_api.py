@@ -125,6 +125,26 @@ def test_uploaded_file_becomes_a_reusable_input_url(api_client, fal_engine, sett
     assert Asset.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_cached_upload_is_never_handed_to_another_fal_storage(api_client, fal_engine, settings, live_server):
+    def upload():
+        return api_client.post(
+            "/api/generate/upload-file", {"file": SimpleUploadedFile("face.png", portrait_png(), "image/png")}, format="multipart"
+        )
+
+    first = upload().json()["url"]
+    # The same engine under another address stands for another fal backend.
+    first_engine = settings.FAL_ENGINE_URL
+    port = live_server.url.rsplit(":", 1)[1]
+    other_host = "localhost" if "127.0.0.1" in first_engine else "127.0.0.1"
+    settings.FAL_ENGINE_URL = f"http://{other_host}:{port}/_fal"
+    second = upload().json()["url"]
+
+    assert first.startswith(first_engine)
+    assert second.startswith(settings.FAL_ENGINE_URL)
+    assert Asset.objects.count() == 2
+
+
 def test_upload_of_something_else_is_refused(api_client):
     response = api_client.post(
         "/api/generate/upload-file", {"file": SimpleUploadedFile("notes.mp3", b"hello", "audio/mpeg")}, format="multipart"
