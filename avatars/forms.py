@@ -75,14 +75,12 @@ class AvatarForm(forms.Form):
         return _checked(self.cleaned_data["audio"], "audio")
 
     def job_arguments(self):
-        """Keyword arguments for services.create_job (call after is_valid())."""
-        audio = self.cleaned_data["audio"]
+        """Keyword arguments for submission.create_job (call after is_valid())."""
         return {
             "model": MODELS[self.cleaned_data["model"]],
             "image": self.cleaned_data["image"],
-            "audio": audio,
+            "audio": self.cleaned_data["audio"],
             "prompt": self.cleaned_data["prompt"],
-            "audio_duration": audio.duration,
         }
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from jobs.models import JobState
-from jobs.polling import expected_run_seconds
+from jobs.schedule import expected_run_seconds, run_started_at, submitted_at
 
 QUEUED_PERCENT = 5
 RUN_PERCENT = 90  # the share of the bar the run itself fills
@@ -29,7 +29,7 @@ class JobProgress:
 def progress_for(job, now=None) -> JobProgress:
     now = now or timezone.now()
     expected = expected_run_seconds(job)
-    started = job.submit_started_at or job.created_at
+    started = submitted_at(job)
     ended = job.finished_at if job.is_finished and job.finished_at else now
     elapsed = max((ended - started).total_seconds(), 0.0)
     storing = bool(job.fal_finished_at) and not job.is_finished
@@ -41,7 +41,7 @@ def progress_for(job, now=None) -> JobProgress:
     elif storing:
         percent = STORING_PERCENT
     elif job.state == JobState.IN_PROGRESS:
-        running = max((now - (job.started_at or now)).total_seconds(), 0.0)
+        running = max((now - run_started_at(job)).total_seconds(), 0.0)
         overdue = running > expected
         percent = QUEUED_PERCENT + int(RUN_PERCENT * min(running / expected, 1.0)) if expected else QUEUED_PERCENT
     elif job.state == JobState.IN_QUEUE:

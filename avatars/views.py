@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jobs import services
+from jobs.services import lifecycle, submission
 from jobs.registry import MODELS
 
 from . import selectors
@@ -43,7 +43,7 @@ def sign_up(request):
 def create(request):
     form = AvatarForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = services.create_job(user=request.user, **form.job_arguments())
+        job = submission.create_job(user=request.user, **form.job_arguments())
         messages.success(request, "Job created. This page follows it live; no need to reload.")
         return redirect("avatars:job", job_id=job.id)
     prices = {key: str(model.price_per_second) for key, model in MODELS.items()}
@@ -74,7 +74,7 @@ def job_status(request, job_id):
 @require_POST
 def job_cancel(request, job_id):
     job = selectors.owned_job(request.user, job_id)
-    job, cancelled = services.cancel_job(job.id, by=request.user.get_username())
+    job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
     if cancelled:
         messages.success(request, "The job was cancelled.")
     elif job.is_finished:
@@ -88,7 +88,7 @@ def job_cancel(request, job_id):
 def job_delete(request, job_id):
     job = selectors.owned_job(request.user, job_id)
     if request.method == "POST":
-        services.delete_job(job.id)
+        lifecycle.delete_job(job.id)
         messages.success(request, "The video and its files were deleted.")
         return redirect("avatars:gallery")
     return render(request, "avatars/job_confirm_delete.html", {"job": job})

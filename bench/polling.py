@@ -28,7 +28,8 @@ def main():
     harness.start_worker()
 
     from engine.state import ENGINE
-    from jobs import media, services
+    from jobs import media
+    from jobs.services import submission
     from jobs.models import Job, JobState
     from jobs.registry import MODELS
     from tests.factories import portrait_png, speech_wav
@@ -42,7 +43,7 @@ def main():
         if mode == "webhooks dropped":
             ENGINE.faults.drop_next_webhooks(args.jobs)
         ids = [
-            services.create_job(user=user, model=MODELS["kling-avatar-pro"], image=image, audio=audio).id
+            submission.create_job(user=user, model=MODELS["kling-avatar-pro"], image=image, audio=audio).id
             for _ in range(args.jobs)
         ]
         deadline = time.monotonic() + processing * 4 + 30

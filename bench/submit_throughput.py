@@ -47,7 +47,8 @@ def main():
     from rest_framework.authtoken.models import Token
 
     from engine.webhooks import signed_headers
-    from jobs import media, services
+    from jobs import media
+    from jobs.services import submission
     from jobs.models import Job
     from jobs.registry import MODELS
     from tests.factories import data_uri, portrait_png, speech_wav
@@ -57,9 +58,9 @@ def main():
     hosted = {"image_url": "https://example.com/face.png", "audio_url": "https://example.com/speech.wav"}
     inline = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}
 
-    job = services.create_job(
+    job = submission.create_job(
         user=user, model=MODELS["kling-avatar-pro"], image=media.check_image(portrait_png()),
-        audio=media.check_audio(speech_wav()), queue_submission=False,
+        audio=media.check_audio(speech_wav()),
     )
     Job.objects.filter(pk=job.pk).update(request_id="bench-request")
     delivery = json.dumps({"error": None, "payload": {}, "request_id": "bench-request", "status": "OK"}, sort_keys=True).encode()

@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import services
+from .services import lifecycle
 from .models import Asset, Job, JobEvent
 
 
@@ -95,8 +95,8 @@ class JobAdmin(admin.ModelAdmin):
         # A completed job is never re-run by accident from a broad selection: it would cost again.
         retried = skipped = 0
         for job in queryset:
-            if job.state in services.RETRYABLE_STATES:
-                services.retry_job(job.id, by=request.user.get_username())
+            if job.state in lifecycle.RETRYABLE_STATES:
+                lifecycle.retry_job(job.id, by=request.user.get_username())
                 retried += 1
             else:
                 skipped += 1
@@ -108,7 +108,7 @@ class JobAdmin(admin.ModelAdmin):
     def cancel_jobs(self, request, queryset):
         cancelled = 0
         for job in queryset:
-            _, moved = services.cancel_job(job.id, by=request.user.get_username())
+            _, moved = lifecycle.cancel_job(job.id, by=request.user.get_username())
             cancelled += moved
         self.message_user(request, f"Cancelled {cancelled} job(s).", messages.SUCCESS if cancelled else messages.WARNING)
         if skipped := queryset.count() - cancelled:
@@ -117,11 +117,11 @@ class JobAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected jobs reviewed")
     def mark_jobs_reviewed(self, request, queryset):
         for job in queryset:
-            services.mark_reviewed(job.id, by=request.user.get_username())
+            lifecycle.mark_reviewed(job.id, by=request.user.get_username())
         self.message_user(request, f"Marked {len(queryset)} job(s) reviewed.", messages.SUCCESS)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "retryable_states": list(services.RETRYABLE_STATES)}
+        extra_context = {**(extra_context or {}), "retryable_states": list(lifecycle.RETRYABLE_STATES)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def get_urls(self):
@@ -143,34 +143,34 @@ class JobAdmin(admin.ModelAdmin):
 
     def retry_button(self, request, job_id):
         job = self._button_target(request, job_id)
-        if job.state not in services.RETRYABLE_STATES:
+        if job.state not in lifecycle.RETRYABLE_STATES:
             self.message_user(request, "Only failed, cancelled or timed-out jobs can be retried.", messages.WARNING)
             return self._back_to(job)
-        retry = services.retry_job(job.id, by=request.user.get_username())
+        retry = lifecycle.retry_job(job.id, by=request.user.get_username())
         self.message_user(request, f"Started a new attempt: job {retry.id}.", messages.SUCCESS)
         return redirect(reverse("admin:jobs_job_change", args=[retry.pk]))
 
     def cancel_button(self, request, job_id):
         job = self._button_target(request, job_id)
-        _, cancelled = services.cancel_job(job.id, by=request.user.get_username())
+        _, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
         self.message_user(request, "Cancelled." if cancelled else "Not cancelled: the job has finished or its video is being stored.", messages.SUCCESS if cancelled else messages.WARNING)
         return self._back_to(job)
 
     def review_button(self, request, job_id):
         job = self._button_target(request, job_id)
-        services.mark_reviewed(job.id, by=request.user.get_username())
+        lifecycle.mark_reviewed(job.id, by=request.user.get_username())
         self.message_user(request, "Marked reviewed.", messages.SUCCESS)
         return self._back_to(job)
 
     # Deleting from the admin removes the stored files too, like deleting in the app.
     def delete_model(self, request, obj):
-        services.delete_job(obj.pk)
+        lifecycle.delete_job(obj.pk)
 
     # No surrounding transaction: each delete may call fal (cancel), and holding the
     # database's write lock across network calls would stall the worker and webhooks.
     def delete_queryset(self, request, queryset):
         for job_id in queryset.values_list("pk", flat=True):
-            services.delete_job(job_id)
+            lifecycle.delete_job(job_id)
 
 
 @admin.register(Asset)

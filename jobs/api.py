@@ -6,7 +6,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import fal, services
+from . import fal
+from .services import assets, lifecycle, submission
 from .models import Job, JobState
 from .serializers import JobSerializer, RequestLookupSerializer, SubmitSerializer, UploadSerializer, video_output
 
@@ -28,18 +29,11 @@ class SubmitView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         checked = data["checked"]
-        job = services.create_job(
-            user=request.user,
-            model=data["fal_model"],
-            image=checked["image"],
-            audio=checked["audio"],
-            prompt=data["prompt"],
-            audio_duration=checked["audio"].duration,
-            queue_submission=False,
-        )
         # Submitting here (rather than in a task) lets us answer with fal's request id; if
-        # fal refuses for now, submit_job queues its own retry.
-        job = services.submit_job_now(job.id)
+        # fal refuses for now, the submission queues its own retry.
+        job = submission.create_and_submit_job(
+            user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"]
+        )
         body = JobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -76,7 +70,7 @@ class UploadFileView(APIView):
         serializer.is_valid(raise_exception=True)
         checked = serializer.validated_data["file"]
         try:
-            asset = services.upload_asset(request.user, checked)
+            asset = assets.upload_asset(request.user, checked)
         except fal.FalError as exc:
             return Response({"detail": f"Uploading to fal storage failed: {exc.message}"}, status=status.HTTP_502_BAD_GATEWAY)
         return Response(
@@ -106,7 +100,7 @@ class JobListView(APIView):
 class CancelView(APIView):
     def post(self, request):
         job = _owned_job(request, request.data)
-        job, cancelled = services.cancel_job(job.id, by=request.user.get_username())
+        job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
         if not cancelled:
             detail = (
                 f"The job is already {job.get_state_display().lower()}."

@@ -7,3 +7,4 @@ class JobsConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the fal configuration checks)
+        from . import tasks  # noqa: F401  (registers the tasks with jobs.queue)

@@ -102,7 +102,7 @@ def _translated_errors(action: str):
 def _json_or_none(response):
     try:
         return response.json()
-    except Exception:
+    except ValueError:  # not JSON (an HTML error page), or not UTF-8
         return None
 
 

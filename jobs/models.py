@@ -1,7 +1,10 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 
 
 class JobState(models.TextChoices):
@@ -44,6 +47,51 @@ def input_upload_path(job, filename):
 
 def output_upload_path(job, filename):
     return f"videos/{job.user_id}/{job.id}/{filename}"
+
+
+class JobQuerySet(models.QuerySet):
+    """The pipeline's claims: conditional updates that exactly one concurrent caller wins.
+
+    Beside the state machine (jobs.state), these fields say which step may run next:
+    `submit_started_at` (a submission is in flight), `next_poll_at` (the due time of the one
+    poll chain), `fal_finished_at` (fal has ended the request; ingest it) and
+    `ingest_started_at` (an ingest is running).
+    """
+
+    def claim_submission(self, job_id) -> bool:
+        """Only one caller may submit a pending job that has no request and no submission in flight."""
+        claimable = self.filter(pk=job_id, state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+        return claimable.update(submit_attempts=F("submit_attempts") + 1, submit_started_at=timezone.now()) == 1
+
+    def release_submission(self, job_id):
+        """Only after fal definitely refused (nothing exists there) may a submission be claimed again."""
+        self.filter(pk=job_id).update(submit_started_at=None)
+
+    def schedule_poll(self, job_id, due_at):
+        """A job has one poll chain: a new due time replaces the old one."""
+        self.filter(pk=job_id).update(next_poll_at=due_at)
+
+    def claim_poll(self, job) -> bool:
+        """Only the caller holding the job's current due time, once it is due, may poll."""
+        if job.next_poll_at is None or job.next_poll_at > timezone.now() + timedelta(seconds=0.05):
+            return False
+        return self.filter(pk=job.pk, next_poll_at=job.next_poll_at).update(next_poll_at=None) == 1
+
+    def mark_fal_finished(self, job_id) -> bool:
+        """Only the first notice that fal ended an unfinished job's request passes; polling stops."""
+        noticed = self.filter(pk=job_id, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
+        return noticed.update(fal_finished_at=timezone.now(), next_poll_at=None) == 1
+
+    def claim_ingest(self, job_id, *, stale_after) -> bool:
+        """Only one ingest runs for a job fal finished; a claim older than `stale_after` is presumed dead."""
+        stale = timezone.now() - stale_after
+        claimable = self.filter(pk=job_id, fal_finished_at__isnull=False).exclude(state__in=TERMINAL_STATES)
+        claimable = claimable.filter(Q(ingest_started_at__isnull=True) | Q(ingest_started_at__lt=stale))
+        return claimable.update(ingest_started_at=timezone.now()) == 1
+
+    def release_ingest(self, job_id):
+        """After a failed ingest attempt (or a dead worker) the next one may claim at once."""
+        self.filter(pk=job_id).update(ingest_started_at=None)
 
 
 class Job(models.Model):
@@ -94,6 +142,8 @@ class Job(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = JobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,35 +1,15 @@
 """The job state machine: the one place a job's state changes, and its event log."""
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
 from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
 
 
-class IllegalTransition(Exception):
-    pass
-
-
 def record_event(job, kind, message="", *, from_state="", to_state="", **data):
     return JobEvent.objects.create(
         job=job, kind=kind, message=message[:2000], from_state=from_state, to_state=to_state, data=data
     )
-
-
-def enqueue_after_commit(task_name, job_id, *, delay_seconds=None):
-    """Queue the jobs.tasks task `task_name` for this job once the current transaction commits
-    (so the worker finds the rows it needs), optionally `delay_seconds` from now."""
-    from . import tasks  # tasks import the services, so not at module level
-
-    task = getattr(tasks, task_name)
-    run_after = None if delay_seconds is None else timezone.now() + timedelta(seconds=delay_seconds)
-
-    def enqueue():
-        (task.using(run_after=run_after) if run_after else task).enqueue(str(job_id))
-
-    transaction.on_commit(enqueue)
 
 
 @transaction.atomic

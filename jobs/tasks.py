@@ -1,22 +1,24 @@
 """Background tasks: each loads a job id and calls one service.
 
 The services re-read the job row and decide from it, so a task that runs twice, late,
-or after its job finished does nothing harmful.
+or after its job finished does nothing harmful. They queue work through `jobs.queue`,
+which knows these tasks because they register themselves below.
 """
 
 from django.tasks import task
 
-from . import ingest, services
+from . import queue
+from .services import deadlines, ingest, submission, tracking
 
 
 @task
 def submit_job_task(job_id):
-    services.submit_job(job_id)
+    submission.submit_job(job_id)
 
 
 @task
 def poll_job_task(job_id):
-    services.poll_job(job_id)
+    tracking.poll_job(job_id)
 
 
 @task
@@ -26,4 +28,7 @@ def finish_job_task(job_id):
 
 @task
 def enforce_deadline_task(job_id):
-    services.enforce_deadline(job_id)
+    deadlines.enforce_deadline(job_id)
+
+
+queue.register_tasks(submit=submit_job_task, poll=poll_job_task, finish=finish_job_task, deadline=enforce_deadline_task)

@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from jobs import services
+from jobs.services import tracking
 
 from .services import forget_delivery, remember_delivery
 from .verification import InvalidWebhook, verify_fal_signature
@@ -36,7 +36,7 @@ def fal_webhook(request, job_id):
     # Even for an unknown job we answer 2xx: the delivery was genuine, and an error would
     # only make fal retry it for two hours.
     try:
-        services.record_webhook(job_id, request_id=delivery.request_id, body=body)
+        tracking.record_webhook(job_id, request_id=delivery.request_id, body=body)
     except Exception:
         forget_delivery(delivery)  # fal retries a failed delivery; let that retry in
         raise

@@ -3,7 +3,8 @@ gets, and a video fal already made is never thrown away."""
 
 import pytest
 
-from jobs import fal, services
+from jobs import fal
+from jobs.services import deadlines, fal_requests, lifecycle, submission
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
@@ -16,21 +17,22 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def new_job(user, **options):
-    return services.create_job(
+    return submission.create_job(
         user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav()), **options
     )
 
 
 def test_job_cancelled_while_its_submission_was_in_flight_is_cancelled_at_fal(user, fal_engine):
     fal_engine.faults.set_timing(processing_seconds=30)
-    job = new_job(user, queue_submission=False)
-    services._upload_local_inputs(job)
-    job = services._claim_submission(job.id)
+    job = new_job(user)  # no worker runs: the test submits it by hand
+    submission.upload_local_inputs(job)
+    assert Job.objects.claim_submission(job.id)
+    job = Job.objects.get(pk=job.pk)
     # The user cancels while fal is still answering the submit.
-    services.cancel_job(job.id)
+    lifecycle.cancel_job(job.id)
     request_id = fal.submit(job.endpoint_id, MODELS["kling-avatar-pro"].build_input(image_url=job.image_url, audio_url=job.audio_url), webhook_url=None)
 
-    services.adopt_request_id(job.id, request_id, source="submit")
+    fal_requests.adopt_request_id(job.id, request_id, source="submit")
 
     assert Job.objects.get(pk=job.pk).state == JobState.CANCELLED
     assert fal_engine.stats()["requests"][request_id]["cancelled"]
@@ -68,7 +70,7 @@ def test_timing_out_a_job_fal_already_finished_stores_the_video_instead(api_clie
     answer = submit(api_client)  # no worker runs yet: nothing notices fal finishing
     fal_engine.wait_until_completed(fal_engine.get(answer["request_id"]), timeout=20)
 
-    job = services.time_out_job(answer["job_id"])
+    job = deadlines.time_out_job(answer["job_id"])
     assert job.state != JobState.TIMED_OUT and job.fal_finished_at is not None
     in_process_worker(worker_id="test-batch", batch=True).run()
 

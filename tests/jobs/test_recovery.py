@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from jobs import services
+from jobs import fal
+from jobs.services import submission
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
@@ -55,7 +56,7 @@ def test_worker_killed_between_submit_and_ingest_finishes_after_restart(user, fa
     fal_engine.faults.set_timing(processing_seconds=1.5)
     # No callback will come: only the restarted worker's own polling can finish the job.
     fal_engine.faults.drop_next_webhooks(1)
-    job = services.create_job(
+    job = submission.create_job(
         user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav())
     )
 
@@ -82,16 +83,15 @@ def test_worker_killed_mid_submission_never_submits_twice(user, fal_engine, sett
     """A crash after the intent was recorded but before fal's answer was stored: the job
     is not resubmitted blindly; the callback (which names our job) finds it."""
     fal_engine.faults.set_timing(processing_seconds=0.5)
-    job = services.create_job(
-        user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav()),
-        queue_submission=False,
+    job = submission.create_job(
+        user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav())
     )
     # What a killed worker leaves behind: the claim, but no request id.
     Job.objects.filter(pk=job.pk).update(submit_attempts=1, submit_started_at=job.created_at)
-    request_id = services.fal.submit(
+    request_id = fal.submit(
         job.endpoint_id,
         MODELS["kling-avatar-pro"].build_input(image_url="data:,", audio_url="data:,"),
-        webhook_url=services.webhook_url_for(job),
+        webhook_url=submission.webhook_url_for(job),
     )
 
     worker = start_worker(settings)

@@ -7,7 +7,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from jobs import services
+from jobs.services import lifecycle
 from jobs.models import JobState
 from tests.jobs.test_pipeline import finished_job, submit
 
@@ -62,7 +62,7 @@ def test_video_and_poster_are_stored_in_the_bucket_and_deleted_with_the_job(api_
     with job.video.open("rb") as handle, av.open(handle) as container:
         assert container.streams.video[0].codec_context.name == "h264"
 
-    services.delete_job(job.id)
+    lifecycle.delete_job(job.id)
 
     assert job.video.name not in stored_keys(client, bucket)
     assert job.poster.name not in stored_keys(client, bucket)

@@ -18,7 +18,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from jobs import media, polling, services
+from jobs import media, schedule
+from jobs.services import submission
 from jobs.models import Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
 from jobs.worker import in_process_worker
@@ -58,9 +59,7 @@ class Command(BaseCommand):
                 overrides["PUBLIC_BASE_URL"] = ""  # nothing can call this process back
             stack.enter_context(override_settings(**overrides))
 
-            job = services.create_job(
-                user=user, model=model, image=image, audio=audio, prompt=options["prompt"], audio_duration=audio.duration
-            )
+            job = submission.create_job(user=user, model=model, image=image, audio=audio, prompt=options["prompt"])
             self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
             job = self._drive(job)
 
@@ -86,7 +85,7 @@ class Command(BaseCommand):
         """Run due tasks in this process until the job finishes, drawing progress as it goes."""
         worker = in_process_worker(worker_id="generate-avatar-cli", batch=True, interval=0)
         started = time.monotonic()
-        expected = polling.expected_run_seconds(job)
+        expected = schedule.expected_run_seconds(job)
         shown_logs = 0
         self._last_status = None
         while True:

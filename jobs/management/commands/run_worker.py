@@ -1,7 +1,7 @@
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from jobs.services import resume_unfinished_jobs
+from jobs.services.lifecycle import resume_unfinished_jobs
 
 
 class Command(BaseCommand):

@@ -7,23 +7,14 @@ from datetime import timedelta
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Q
-from django.utils import timezone
 
-from . import fal, media, polling
-from .models import TERMINAL_STATES, Job, JobEvent, JobState
-from .registry import model_for_endpoint
-from .state import enqueue_after_commit, fail_job, record_event, transition
+from jobs import fal, media, queue, schedule
+from jobs.models import Job, JobEvent, JobState
+from jobs.registry import model_for_endpoint
+from jobs.state import fail_job, record_event, transition
 
 # An ingest that started this long ago without finishing is presumed dead (worker killed).
 INGEST_STALE_AFTER = timedelta(minutes=5)
-
-
-def _claim_ingest(job_id):
-    stale = timezone.now() - INGEST_STALE_AFTER
-    claimable = Job.objects.filter(pk=job_id, fal_finished_at__isnull=False).exclude(state__in=TERMINAL_STATES)
-    claimable = claimable.filter(Q(ingest_started_at__isnull=True) | Q(ingest_started_at__lt=stale))
-    return claimable.update(ingest_started_at=timezone.now()) == 1
 
 
 def finish_job(job_id):
@@ -32,7 +23,7 @@ def finish_job(job_id):
     job = Job.objects.get(pk=job_id)
     if job.is_finished or not job.fal_finished_at:
         return job
-    if not _claim_ingest(job_id):
+    if not Job.objects.claim_ingest(job_id, stale_after=INGEST_STALE_AFTER):
         return job
     model = model_for_endpoint(job.endpoint_id)
     try:
@@ -73,8 +64,8 @@ def finish_job(job_id):
 
 def _retry_finish(job, message):
     record_event(job, JobEvent.Kind.ERROR, f"Fetching the result failed: {message}; retrying.")
-    Job.objects.filter(pk=job.pk).update(ingest_started_at=None)
-    enqueue_after_commit("finish_job_task", job.id, delay_seconds=polling.error_retry_delay())
+    Job.objects.release_ingest(job.pk)
+    queue.queue_finish(job.id, delay=schedule.error_retry_delay())
     return job
 
 

@@ -1,0 +1,98 @@
+"""What people do to jobs (cancel, retry, review, delete), and waking jobs after a restart."""
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from jobs import media, queue
+from jobs.models import TERMINAL_STATES, Job, JobEvent, JobState
+from jobs.state import record_event, transition
+
+from .fal_requests import cancel_at_fal, note_fal_finished
+from .submission import queue_new_job
+
+RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
+
+
+class NotRetryable(Exception):
+    """Only failed, cancelled or timed-out jobs can be retried."""
+
+
+def cancel_job(job_id, *, by=""):
+    """Cancel an unfinished job at the user's request. Returns (job, cancelled).
+
+    A job whose video fal has already produced is not cancelled: it is being stored.
+    """
+    job = Job.objects.get(pk=job_id)
+    if job.is_finished or job.fal_finished_at:
+        return job, False
+    Job.objects.filter(pk=job.pk).update(cancel_requested_at=timezone.now())
+    if cancel_at_fal(job) is False:
+        return note_fal_finished(job.id, source="cancel"), False
+    return transition(
+        job.id, JobState.CANCELLED, message=f"Cancelled{' by ' + by if by else ''}.", error="Cancelled at your request.", error_type="cancelled"
+    )
+
+
+def retry_job(job_id, *, by=""):
+    """Start a new job with the same inputs as a finished one (a new attempt, a new fal request)."""
+    original = Job.objects.get(pk=job_id)
+    if original.state not in RETRYABLE_STATES:
+        # A completed job already has its video; retrying it would pay for it twice.
+        raise NotRetryable("Only failed, cancelled or timed-out jobs can be retried.")
+    with transaction.atomic():
+        retry = Job.objects.create(
+            user=original.user,
+            endpoint_id=original.endpoint_id,
+            image_url=original.image_url,
+            audio_url=original.audio_url,
+            image_file=original.image_file.name,
+            audio_file=original.audio_file.name,
+            prompt=original.prompt,
+            audio_duration=original.audio_duration,
+        )
+        record_event(retry, JobEvent.Kind.CREATED, f"Retry of job {original.id}{' by ' + by if by else ''}.", retry_of=str(original.id))
+        record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
+        queue_new_job(retry)
+    return retry
+
+
+def mark_reviewed(job_id, *, by=""):
+    job = Job.objects.get(pk=job_id)
+    Job.objects.filter(pk=job_id).update(reviewed_at=timezone.now())
+    record_event(job, JobEvent.Kind.NOTE, f"Marked reviewed{' by ' + by if by else ''}.")
+
+
+def delete_job(job_id):
+    """Remove a job and every file it owns from storage."""
+    job = Job.objects.get(pk=job_id)
+    if not job.is_finished:
+        cancel_job(job_id)
+    files = [job.video.name, job.poster.name]
+    # Input files may be shared with retries of this job; keep those still referenced.
+    for name in (job.image_file.name, job.audio_file.name):
+        if name and not Job.objects.exclude(pk=job_id).filter(Q(image_file=name) | Q(audio_file=name)).exists():
+            files.append(name)
+    job.delete()
+    transaction.on_commit(lambda: media.delete_files(*files))
+
+
+def resume_unfinished_jobs():
+    """Wake every unfinished job at the step its row says it is at (run when a worker starts).
+
+    Tasks that were running when a worker died are lost; the rows are not. Each service
+    re-checks the row, so waking a job that another worker is handling is harmless.
+    """
+    count = 0
+    for job in Job.objects.exclude(state__in=TERMINAL_STATES).iterator():
+        count += 1
+        if job.fal_finished_at:
+            Job.objects.release_ingest(job.pk)
+            queue.queue_finish(job.id)
+        elif job.request_id:
+            Job.objects.schedule_poll(job.pk, timezone.now())
+            queue.queue_poll(job.id)
+        elif not job.submit_started_at:
+            queue.queue_submit(job.id)
+        queue.queue_deadline(job.id)
+    return count

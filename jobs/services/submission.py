@@ -1,0 +1,144 @@
+"""Creating jobs and submitting them to fal, exactly once per intended attempt."""
+
+import logging
+import os
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from jobs import fal, media, queue, schedule
+from jobs.models import Job, JobEvent, JobState
+from jobs.registry import FalModel, model_for_endpoint
+from jobs.state import fail_job, record_event
+
+from .deadlines import time_out_job
+from .fal_requests import adopt_request_id
+from .tracking import schedule_poll
+
+logger = logging.getLogger(__name__)
+
+# A definite HTTP refusal of a submit (fal answered, nothing was created) is retried this
+# many times before the job fails.
+MAX_SUBMIT_ATTEMPTS = 5
+
+
+def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
+    """Create a pending job and queue its submission.
+
+    `image`/`audio` are ValidatedInputs: callers validate first (forms, serializers) and
+    nothing here can reject a job, so a rejected request never leaves a half-made one.
+    """
+    with transaction.atomic():
+        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt)
+        queue_new_job(job)
+    return job
+
+
+def create_and_submit_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
+    """Create a job and submit it within the caller's request, so the answer can carry fal's
+    request id. An unexpected error is logged and left to the submit task, never lost."""
+    with transaction.atomic():
+        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt)
+        queue_new_job(job, submit=False)
+    try:
+        return submit_job(job.id)
+    except Exception:
+        logger.exception("Submitting job %s failed; the submit task will take over.", job.id)
+        queue.queue_submit(job.id)
+        return Job.objects.get(pk=job.id)
+
+
+def _new_job(*, user, model, image, audio, prompt):
+    job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=audio.duration)
+    for name, value in (("image", image), ("audio", audio)):
+        if value.url:
+            setattr(job, f"{name}_url", value.url)
+        else:
+            getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
+    job.save()
+    record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+    return job
+
+
+def queue_new_job(job, *, submit=True):
+    """Start a new job's clock (its budget runs from creation) and, usually, its submission."""
+    queue.queue_deadline(job.id, delay=schedule.budget_seconds())
+    if submit:
+        queue.queue_submit(job.id)
+
+
+def webhook_url_for(job) -> str | None:
+    """Our callback URL. It names our job, so a callback still finds its job even when the
+    submit response (and with it fal's request id) was lost."""
+    if not settings.PUBLIC_BASE_URL:
+        return None
+    return settings.PUBLIC_BASE_URL + reverse("webhooks:fal", kwargs={"job_id": job.id})
+
+
+def submit_job(job_id):
+    """Submit a pending job to fal exactly once per intended attempt.
+
+    A definite refusal (fal answered with an error) releases the claim and retries later. An
+    ambiguous failure (no answer) keeps the claim: a request may exist at fal, and its webhook
+    (which names our job) or the deadline settles the job; it is never blindly resubmitted.
+    """
+    job = Job.objects.get(pk=job_id)
+    if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
+        return job
+    if schedule.deadline_passed(job):
+        return time_out_job(job.id)
+    model = model_for_endpoint(job.endpoint_id)
+    try:
+        upload_local_inputs(job)
+    except fal.FalError as exc:
+        return _after_submit_refused(job, exc)
+
+    if not Job.objects.claim_submission(job_id):
+        return Job.objects.get(pk=job_id)
+    job = Job.objects.get(pk=job_id)
+    record_event(job, JobEvent.Kind.SUBMIT, f"Submitting (attempt {job.submit_attempts}).")
+    arguments = model.build_input(image_url=job.image_url, audio_url=job.audio_url, prompt=job.prompt)
+    try:
+        request_id = fal.submit(
+            job.endpoint_id, arguments, webhook_url=webhook_url_for(job), start_timeout=schedule.start_timeout(job)
+        )
+    except fal.FalError as exc:
+        if exc.outcome_unknown:
+            record_event(job, JobEvent.Kind.ERROR, f"Submit outcome unknown: {exc.message}. Waiting for fal's callback.")
+            return job
+        Job.objects.release_submission(job.pk)
+        return _after_submit_refused(job, exc)
+
+    job, _ = adopt_request_id(job.id, request_id, source="submit")
+    if not job.is_finished:
+        schedule_poll(job)
+    return job
+
+
+def upload_local_inputs(job):
+    """Send inputs we hold as files to fal storage; fal models need URLs."""
+    changed = []
+    for name in ("image", "audio"):
+        stored = getattr(job, f"{name}_file")
+        if getattr(job, f"{name}_url") or not stored:
+            continue
+        with stored.open("rb") as handle:
+            data = handle.read()
+        content_type = media.content_type_for_name(stored.name)
+        url = fal.upload(data, content_type, os.path.basename(stored.name))
+        setattr(job, f"{name}_url", url)
+        changed.append(f"{name}_url")
+    if changed:
+        Job.objects.filter(pk=job.pk).update(**{field: getattr(job, field) for field in changed})
+        record_event(job, JobEvent.Kind.SUBMIT, "Uploaded inputs to fal storage.", fields=changed)
+
+
+def _after_submit_refused(job, exc):
+    record_event(job, JobEvent.Kind.ERROR, exc.message, status_code=exc.status_code)
+    job.refresh_from_db()
+    if exc.retryable and job.submit_attempts < MAX_SUBMIT_ATTEMPTS:
+        queue.queue_submit(job.id, delay=schedule.submit_retry_delay(job.submit_attempts))
+        return job
+    job, _ = fail_job(job.id, f"fal refused the job: {exc.message}", error_type=exc.error_type or "submit_failed")
+    return job
