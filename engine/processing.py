@@ -11,6 +11,7 @@ import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -166,19 +167,21 @@ def download_http(url: str, field: str, destination: Path) -> None:
 
 
 def probe_audio_seconds(audio_path: Path, url: str) -> float:
-    """The audio's length, decoding it fully: container headers can lie (e.g. VBR MP3s)."""
+    """The audio's length from its decoded samples: container headers can lie (VBR MP3s, patched M4As).
+
+    Each frame counts at the rate it decoded at, which need not be the header's (HE-AAC).
+    """
     try:
         with av.open(str(audio_path)) as container:
             if not container.streams.audio:
                 raise ModelFailure(unreadable_audio(url))
-            stream = container.streams.audio[0]
-            samples = sum(frame.samples for frame in container.decode(stream))
-            rate = stream.codec_context.sample_rate
+            frames = container.decode(container.streams.audio[0])
+            seconds = sum(Fraction(frame.samples, frame.sample_rate) for frame in frames)
     except (av.FFmpegError, UnicodeDecodeError) as exc:
         raise ModelFailure(unreadable_audio(url)) from exc
-    if not samples or not rate:
+    if not seconds:
         raise ModelFailure(unreadable_audio(url))
-    return samples / rate
+    return float(seconds)
 
 
 def render_output(inputs: RunInputs, output_path: Path) -> float:

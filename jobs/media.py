@@ -10,6 +10,7 @@ import io
 import mimetypes
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from urllib.parse import urlsplit
 
 import av
@@ -83,34 +84,47 @@ def check_image(data: bytes) -> ValidatedInput:
 
 
 def check_audio(data: bytes) -> ValidatedInput:
+    """Check an audio input; its duration is measured by decoding, never read from the header.
+
+    Headers can lie (a patched M4A claiming 2 s while holding 300 s), and fal renders every
+    sample, so the limit and the price both rest on the decoded length. Decoding stops as soon
+    as the limit is passed: a long file costs no more than the limit's worth of decoding.
+    """
     if len(data) > settings.MAX_AUDIO_BYTES:
         raise MediaError(f"The audio file is larger than {_human_size(settings.MAX_AUDIO_BYTES)}.")
+    low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
     try:
         with av.open(io.BytesIO(data)) as container:
             if not container.streams.audio or container.streams.video:
                 raise MediaError("The audio file must contain speech audio and no video.")
             format_name = container.format.name
-            duration = _audio_duration(container)
+            if format_name not in AUDIO_FORMATS:
+                raise MediaError("Audio must be MP3, WAV, M4A, OGG or AAC.")
+            duration = _decoded_seconds(container, stop_after=high)
     except av.error.FFmpegError:
+        # Also a decode error mid-stream: the engine fails its run on one, so refuse it here.
         raise MediaError("The audio file is not readable MP3, WAV, M4A, OGG or AAC audio.") from None
-    if format_name not in AUDIO_FORMATS:
-        raise MediaError("Audio must be MP3, WAV, M4A, OGG or AAC.")
-    low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
-    if duration is None or duration < low:
-        raise MediaError(f"The audio is too short; it must last at least {low:g} seconds.")
     if duration > high:
-        raise MediaError(f"The audio lasts {duration:.1f} seconds; the limit is {high:g} seconds.")
+        raise MediaError(f"The audio lasts more than {high:g} seconds; the limit is {high:g} seconds.")
+    if duration < low:
+        raise MediaError(f"The audio is too short; it must last at least {low:g} seconds.")
     content_type, extension = AUDIO_FORMATS[format_name]
-    return ValidatedInput(data=data, content_type=content_type, file_name=f"audio.{extension}", duration=round(duration, 3))
+    return ValidatedInput(
+        data=data, content_type=content_type, file_name=f"audio.{extension}", duration=round(float(duration), 3)
+    )
 
 
-def _audio_duration(container) -> float | None:
-    if container.duration:
-        return container.duration / av.time_base
-    # Raw streams (e.g. ADTS AAC) carry no duration: decode to count it.
-    stream = container.streams.audio[0]
-    samples = sum(frame.samples for frame in container.decode(stream))
-    return samples / stream.rate if stream.rate else None
+def _decoded_seconds(container, stop_after: float) -> Fraction:
+    """Seconds of sound in the first audio stream, counted from decoded samples; stops once past stop_after.
+
+    Summed as exact fractions so a file of exactly the limit is not refused by rounding.
+    """
+    seconds = Fraction(0)
+    for frame in container.decode(container.streams.audio[0]):
+        seconds += Fraction(frame.samples, frame.sample_rate)
+        if seconds > stop_after:
+            break
+    return seconds
 
 
 def sniff_kind(data: bytes) -> str | None:
