@@ -76,7 +76,7 @@ def test_audio_longer_than_the_limit_is_refused(owner_client, settings):
 
     response = owner_client.post(URL, upload(audio=speech_wav(seconds=1.5)))
 
-    assert errors_of(response, "audio") == "The audio lasts 1.5 seconds; the limit is 1 seconds."
+    assert errors_of(response, "audio") == "The audio lasts more than 1 seconds; the limit is 1 seconds."
     assert not Job.objects.exists()
 
 
