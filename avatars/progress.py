@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from jobs.models import JobState
+from jobs.services import admission
 from jobs.schedule import expected_run_seconds, run_started_at, submitted_at
 
 QUEUED_PERCENT = 5
@@ -24,6 +25,7 @@ class JobProgress:
     percent: int
     overdue: bool
     storing: bool  # fal has finished; the video is being copied into our storage
+    waiting_ahead: int | None = None  # waiting for a free slot at fal, behind this many jobs
 
 
 def progress_for(job, now=None) -> JobProgress:
@@ -48,4 +50,4 @@ def progress_for(job, now=None) -> JobProgress:
         percent = QUEUED_PERCENT
     else:
         percent = 1
-    return JobProgress(elapsed, expected, percent, overdue, storing)
+    return JobProgress(elapsed, expected, percent, overdue, storing, admission.jobs_ahead(job) if job.state == JobState.PENDING else None)

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from jobs.services import lifecycle, submission
+from jobs.services import admission, lifecycle, submission
 from jobs.registry import MODELS
 
 from . import selectors
@@ -43,9 +43,13 @@ def sign_up(request):
 def create(request):
     form = AvatarForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = submission.create_job(user=request.user, **form.job_arguments())
-        messages.success(request, "Job created. This page follows it live; no need to reload.")
-        return redirect("avatars:job", job_id=job.id)
+        try:
+            job = submission.create_job(user=request.user, **form.job_arguments())
+        except admission.TooManyActiveJobs as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, "Job created. This page follows it live; no need to reload.")
+            return redirect("avatars:job", job_id=job.id)
     prices = {key: str(model.price_per_second) for key, model in MODELS.items()}
     return render(request, "avatars/create.html", {"form": form, "prices": prices})
 

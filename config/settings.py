@@ -185,6 +185,10 @@ MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
 MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=0.5)
 MIN_IMAGE_SIDE = env.int("MIN_IMAGE_SIDE", default=64)
 MAX_IMAGE_SIDE = env.int("MAX_IMAGE_SIDE", default=4096)
+# Admission control: unfinished jobs one user may have (more are refused), and jobs we keep
+# at fal at once across all users (more wait in our own queue, started fairly as slots free).
+MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=5)
+MAX_JOBS_AT_FAL = env.int("MAX_JOBS_AT_FAL", default=20)
 
 # --- Local engine ------------------------------------------------------------------------------
 ENGINE_STORAGE_DIR = env.path("ENGINE_STORAGE_DIR", default=VAR_DIR / "engine")

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import fal
-from .services import assets, lifecycle, submission
+from .services import admission, assets, lifecycle, submission
 from .models import Job, JobState
 from .serializers import JobSerializer, RequestLookupSerializer, SubmitSerializer, UploadSerializer, video_output
 
@@ -31,9 +31,13 @@ class SubmitView(APIView):
         checked = data["checked"]
         # Submitting here (rather than in a task) lets us answer with fal's request id; if
         # fal refuses for now, the submission queues its own retry.
-        job = submission.create_and_submit_job(
-            user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"]
-        )
+        try:
+            job = submission.create_and_submit_job(
+                user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"]
+            )
+        except admission.TooManyActiveJobs as exc:
+            body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
+            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
         body = JobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 

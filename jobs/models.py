@@ -58,6 +58,17 @@ class JobQuerySet(models.QuerySet):
     `ingest_started_at` (an ingest is running).
     """
 
+    def unfinished(self):
+        return self.exclude(state__in=TERMINAL_STATES)
+
+    def at_fal(self):
+        """Jobs holding a slot at fal: a submission claimed (or a request made) and not finished."""
+        return self.unfinished().filter(submit_started_at__isnull=False)
+
+    def waiting_for_slot(self):
+        """Pending jobs no submission has claimed yet."""
+        return self.filter(state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+
     def claim_submission(self, job_id) -> bool:
         """Only one caller may submit a pending job that has no request and no submission in flight."""
         claimable = self.filter(pk=job_id, state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
@@ -171,6 +182,22 @@ class Job(models.Model):
     def estimated_cost(self):
         """USD, from the audio's length and the model's price per second (None if unknown)."""
         return self.model.estimate_cost(self.audio_duration) if self.model else None
+
+
+class FalCapacity(models.Model):
+    """The one row every admission decision locks, so that MAX_JOBS_AT_FAL holds across
+    processes (a count alone can't: two processes would both see a free slot)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+
+    class Meta:
+        verbose_name_plural = "fal capacity"
+
+    @classmethod
+    def lock(cls):
+        """Take the lock; call inside transaction.atomic()."""
+        cls.objects.get_or_create(pk=1)
+        return cls.objects.select_for_update().get(pk=1)
 
 
 class JobEvent(models.Model):

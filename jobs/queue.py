@@ -15,8 +15,8 @@ from django.utils import timezone
 _tasks = {}
 
 
-def register_tasks(*, submit, poll, finish, deadline):
-    _tasks.update(submit=submit, poll=poll, finish=finish, deadline=deadline)
+def register_tasks(*, submit, poll, finish, deadline, admit):
+    _tasks.update(submit=submit, poll=poll, finish=finish, deadline=deadline, admit=admit)
 
 
 def queue_submit(job_id, delay=None):
@@ -37,6 +37,12 @@ def queue_finish(job_id, delay=None):
 def queue_deadline(job_id, delay=None):
     """Time the job out if it is still unfinished by then (jobs.services.deadlines)."""
     _enqueue("deadline", job_id, delay)
+
+
+def queue_admission():
+    """A slot at fal may have freed: start the waiting jobs whose turn it is
+    (jobs.services.admission.admit_waiting_jobs)."""
+    transaction.on_commit(lambda: _tasks["admit"].enqueue())
 
 
 def _enqueue(kind, job_id, delay):

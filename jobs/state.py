@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
+from . import queue
 from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
 
 
@@ -31,6 +32,7 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
     if to_state in TERMINAL_STATES:
         job.next_poll_at = None
         job.queue_position = None
+        queue.queue_admission()  # its slot at fal (if it held one) is free
     job.save()
     record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
     return job, True

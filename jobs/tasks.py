@@ -8,7 +8,7 @@ which knows these tasks because they register themselves below.
 from django.tasks import task
 
 from . import queue
-from .services import deadlines, ingest, submission, tracking
+from .services import admission, deadlines, ingest, submission, tracking
 
 
 @task
@@ -31,4 +31,11 @@ def enforce_deadline_task(job_id):
     deadlines.enforce_deadline(job_id)
 
 
-queue.register_tasks(submit=submit_job_task, poll=poll_job_task, finish=finish_job_task, deadline=enforce_deadline_task)
+@task
+def admit_waiting_jobs_task():
+    admission.admit_waiting_jobs()
+
+
+queue.register_tasks(
+    submit=submit_job_task, poll=poll_job_task, finish=finish_job_task, deadline=enforce_deadline_task, admit=admit_waiting_jobs_task
+)

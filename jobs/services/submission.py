@@ -12,6 +12,7 @@ from jobs.models import Job, JobEvent, JobState
 from jobs.registry import FalModel, model_for_endpoint
 from jobs.state import fail_job, record_event
 
+from . import admission
 from .deadlines import time_out_job
 from .fal_requests import adopt_request_id
 from .tracking import schedule_poll
@@ -50,6 +51,7 @@ def create_and_submit_job(*, user, model: FalModel, image, audio, prompt="") -> 
 
 
 def _new_job(*, user, model, image, audio, prompt):
+    admission.refuse_if_too_many_active(user)
     job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=audio.duration)
     for name, value in (("image", image), ("audio", audio)):
         if value.url:
@@ -94,8 +96,8 @@ def submit_job(job_id):
     except fal.FalError as exc:
         return _after_submit_refused(job, exc)
 
-    if not Job.objects.claim_submission(job_id):
-        return Job.objects.get(pk=job_id)
+    if not admission.claim_slot(job_id):
+        return Job.objects.get(pk=job_id)  # waits for a free slot at fal, or another caller won
     job = Job.objects.get(pk=job_id)
     record_event(job, JobEvent.Kind.SUBMIT, f"Submitting (attempt {job.submit_attempts}).")
     arguments = model.build_input(image_url=job.image_url, audio_url=job.audio_url, prompt=job.prompt)

@@ -134,3 +134,13 @@ def test_other_users_job_is_404(client, user, other_user, name, method):
     assert response.status_code == 404
     job.refresh_from_db()
     assert job.state == JobState.IN_QUEUE and Job.objects.filter(pk=job.pk).exists()
+
+
+def test_job_waiting_for_a_free_slot_says_how_many_are_ahead(owner_client, user, other_user, settings):
+    settings.MAX_JOBS_AT_FAL = 0
+    make_job(other_user)
+    job = make_job(user)
+
+    response = owner_client.get(job_url("avatars:job", job))
+
+    assert "Waiting for a free slot (1 ahead)." in text_of(response)

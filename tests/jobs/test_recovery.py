@@ -30,9 +30,10 @@ def database_url():
     return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-def start_worker(settings):
+def start_worker(settings, **extra_env):
     env = {
         **os.environ,
+        **{name: str(value) for name, value in extra_env.items()},
         "DATABASE_URL": database_url(),
         "FAL_MODE": "local",
         "FAL_ENGINE_URL": settings.FAL_ENGINE_URL,
@@ -102,3 +103,31 @@ def test_worker_killed_mid_submission_never_submits_twice(user, fal_engine, sett
 
     assert adopted.submit_attempts == 1
     assert list(fal_engine.stats()["requests"]) == [request_id]
+
+
+def test_worker_killed_mid_job_leaks_no_slot_at_fal(user, fal_engine, settings):
+    fal_engine.faults.set_timing(processing_seconds=1.5)
+    one_slot = {"MAX_JOBS_AT_FAL": 1}
+    first, second = (
+        submission.create_job(
+            user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav())
+        )
+        for _ in range(2)
+    )
+
+    worker = start_worker(settings, **one_slot)
+    try:
+        wait_for(lambda: Job.objects.get(pk=first.pk).request_id, timeout=30, message="the first submission")
+    finally:
+        stop(worker)
+    assert not Job.objects.get(pk=second.pk).submit_started_at  # waiting for the one slot
+
+    worker = start_worker(settings, **one_slot)
+    try:
+        for job in (first, second):
+            wait_for(lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).exists(), timeout=60, message="completion")
+    finally:
+        stop(worker)
+
+    assert Job.objects.at_fal().count() == 0
+    assert len(fal_engine.stats()["requests"]) == 2

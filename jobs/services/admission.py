@@ -1,0 +1,103 @@
+"""Admission control: how much work one user may have, and which waiting job goes to fal next.
+
+fal never refuses queued work, it queues it; so the cap on jobs at fal (MAX_JOBS_AT_FAL) is
+ours, to keep users' work out of a long fal queue and to share it fairly. Jobs over the cap
+wait in our own `pending` state and start as slots free, round-robin across users (the
+user with the fewest jobs at fal goes first) and oldest first within a user.
+
+Slots are never counted in memory: a job holds one from its submission claim until it
+finishes, so every terminal path frees it, and a crashed worker leaks nothing.
+"""
+
+import heapq
+from collections import defaultdict, deque
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count, Max
+
+from jobs import queue
+from jobs.models import FalCapacity, Job
+
+
+class TooManyActiveJobs(Exception):
+    """The user already has MAX_ACTIVE_JOBS_PER_USER unfinished jobs."""
+
+    code = "too_many_active_jobs"
+
+    def __init__(self, limit):
+        self.limit = limit
+        super().__init__(
+            f"You already have {limit} unfinished jobs, the most you can run at once. "
+            "Wait for one to finish, or cancel one."
+        )
+
+
+def refuse_if_too_many_active(user):
+    """Raise TooManyActiveJobs when the user may not add another job. Call inside the
+    transaction that creates the job: it locks the user's row so two requests can't both
+    take the last place."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    if Job.objects.unfinished().filter(user=user).count() >= settings.MAX_ACTIVE_JOBS_PER_USER:
+        raise TooManyActiveJobs(settings.MAX_ACTIVE_JOBS_PER_USER)
+
+
+def claim_slot(job_id) -> bool:
+    """Claim the submission of a waiting job if a slot at fal is free and it is this job's
+    turn. Otherwise wake the jobs whose turn it is and return False (the job waits)."""
+    with transaction.atomic():
+        FalCapacity.lock()
+        free = settings.MAX_JOBS_AT_FAL - Job.objects.at_fal().count()
+        if free <= 0:
+            return False
+        turn = [str(waiting_id) for waiting_id in fair_order(limit=free)]
+        if str(job_id) in turn:
+            return Job.objects.claim_submission(job_id)
+    for waiting_id in turn:
+        queue.queue_submit(waiting_id)
+    return False
+
+
+def admit_waiting_jobs():
+    """A slot may have freed: wake the waiting jobs whose turn it is (each claims its own)."""
+    free = settings.MAX_JOBS_AT_FAL - Job.objects.at_fal().count()
+    for job_id in fair_order(limit=max(free, 0)):
+        queue.queue_submit(job_id)
+
+
+def jobs_ahead(job) -> int | None:
+    """How many waiting jobs start before this one while every slot at fal is taken (None
+    when it isn't waiting for a slot)."""
+    if Job.objects.at_fal().count() < settings.MAX_JOBS_AT_FAL:
+        return None
+    order = fair_order()
+    return order.index(job.pk) if job.pk in order else None
+
+
+def fair_order(limit=None) -> list:
+    """Ids of waiting jobs in the order they would start: round-robin by user, oldest first
+    within a user. A user's turn comes by (jobs at fal now, when we last started one of
+    theirs, how long their oldest job has waited), so after each start the user goes to the
+    back of the line, and a restart (the order lives in the rows) changes nothing."""
+    by_user = defaultdict(deque)
+    for job_id, user_id in Job.objects.waiting_for_slot().order_by("created_at", "id").values_list("id", "user_id"):
+        by_user[user_id].append(job_id)
+    if not by_user:
+        return []
+    at_fal = dict(Job.objects.at_fal().order_by().values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
+    started = Job.objects.filter(user_id__in=by_user, submit_started_at__isnull=False).order_by()
+    last_started = dict(started.values("user_id").annotate(last=Max("submit_started_at")).values_list("user_id", "last"))
+    never = (0, 0)
+    turns = [
+        (at_fal.get(user_id, 0), (1, last_started[user_id].timestamp()) if user_id in last_started else never, rank, user_id)
+        for rank, user_id in enumerate(by_user)  # rank: by oldest waiting job
+    ]
+    heapq.heapify(turns)
+    order = []
+    while turns and (limit is None or len(order) < limit):
+        count, _, rank, user_id = heapq.heappop(turns)
+        order.append(by_user[user_id].popleft())
+        if by_user[user_id]:
+            heapq.heappush(turns, (count + 1, (2, len(order)), rank, user_id))  # after every real start
+    return order
