@@ -187,6 +187,9 @@ MIN_IMAGE_SIDE = env.int("MIN_IMAGE_SIDE", default=64)
 MAX_IMAGE_SIDE = env.int("MAX_IMAGE_SIDE", default=4096)
 # Admission control: unfinished jobs one user may have (more are refused), and jobs we keep
 # at fal at once across all users (more wait in our own queue, started fairly as slots free).
+# How long a file uploaded to fal storage stays readable (fal: about 7 days by default);
+# a cached upload is reused only while it will outlive a job's budget.
+FAL_STORAGE_URL_LIFETIME_SECONDS = env.int("FAL_STORAGE_URL_LIFETIME_SECONDS", default=7 * 24 * 3600)
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=5)
 MAX_JOBS_AT_FAL = env.int("MAX_JOBS_AT_FAL", default=20)
 

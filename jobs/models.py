@@ -252,6 +252,8 @@ class Asset(models.Model):
     size = models.PositiveBigIntegerField()
     duration = models.FloatField(null=True, blank=True)
     fal_url = models.TextField()
+    # When fal storage may drop the file (fal keeps uploads about 7 days by default).
+    expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,30 +1,51 @@
-"""Input files kept in fal storage, uploaded once per user, content and storage."""
+"""Input files kept in fal storage: each content is uploaded once per user and fal storage,
+and reused while fal still holds it."""
 
 import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
 
 from jobs import fal
 from jobs.models import Asset
 
 
 def upload_asset(user, checked) -> Asset:
-    """Put a validated input file in fal storage once per user, content and fal storage
-    (see jobs.fal.storage_origin); reuse it after."""
-    digest = hashlib.sha256(checked.data).hexdigest()
-    origin = fal.storage_origin()
-    existing = Asset.objects.filter(user=user, sha256=digest, origin=origin).first()
-    if existing:
-        return existing
-    url = fal.upload(checked.data, checked.content_type, checked.file_name)
-    asset, _ = Asset.objects.get_or_create(
-        user=user,
-        sha256=digest,
-        origin=origin,
-        defaults={
-            "kind": checked.kind,
-            "content_type": checked.content_type,
-            "size": len(checked.data),
-            "duration": checked.duration,
-            "fal_url": url,
-        },
+    """The user's asset for a validated input file (see jobs.media), uploaded to fal storage
+    unless a copy there will outlive a job's budget (keyed by jobs.fal.storage_origin)."""
+    return stored_in_fal(
+        user, checked.data, content_type=checked.content_type, file_name=checked.file_name,
+        kind=checked.kind, duration=checked.duration,
     )
+
+
+def stored_in_fal(user, data: bytes, *, content_type, file_name, kind, duration=None) -> Asset:
+    """Upload `data` to fal storage once per user, content and storage; re-upload it when
+    fal's copy would expire before a job using it could finish."""
+    digest = hashlib.sha256(data).hexdigest()
+    origin = fal.storage_origin()
+    asset = Asset.objects.filter(user=user, sha256=digest, origin=origin).first()
+    if asset and _still_usable(asset):
+        return asset
+    url = fal.upload(data, content_type, file_name)
+    expires_at = timezone.now() + timedelta(seconds=settings.FAL_STORAGE_URL_LIFETIME_SECONDS)
+    with transaction.atomic():
+        asset, created = Asset.objects.get_or_create(
+            user=user, sha256=digest, origin=origin,
+            defaults={
+                "kind": kind, "content_type": content_type, "size": len(data),
+                "duration": duration, "fal_url": url, "expires_at": expires_at,
+            },
+        )
+        if not created and not _still_usable(asset):
+            asset.fal_url, asset.expires_at = url, expires_at
+            asset.save(update_fields=["fal_url", "expires_at"])
     return asset
+
+
+def _still_usable(asset) -> bool:
+    if asset.expires_at is None:
+        return False  # recorded before expiries were: its age is unknown
+    return asset.expires_at > timezone.now() + timedelta(seconds=settings.JOB_BUDGET_SECONDS)

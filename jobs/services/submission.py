@@ -13,6 +13,7 @@ from jobs.registry import FalModel, model_for_endpoint
 from jobs.state import fail_job, record_event
 
 from . import admission
+from .assets import stored_in_fal
 from .deadlines import time_out_job
 from .fal_requests import adopt_request_id
 from .tracking import schedule_poll
@@ -119,7 +120,8 @@ def submit_job(job_id):
 
 
 def upload_local_inputs(job):
-    """Send inputs we hold as files to fal storage; fal models need URLs."""
+    """Send inputs we hold as files to fal storage (fal models need URLs), through the
+    user's asset cache: the same portrait or voice is uploaded once."""
     changed = []
     for name in ("image", "audio"):
         stored = getattr(job, f"{name}_file")
@@ -127,9 +129,11 @@ def upload_local_inputs(job):
             continue
         with stored.open("rb") as handle:
             data = handle.read()
-        content_type = media.content_type_for_name(stored.name)
-        url = fal.upload(data, content_type, os.path.basename(stored.name))
-        setattr(job, f"{name}_url", url)
+        asset = stored_in_fal(
+            job.user, data, content_type=media.content_type_for_name(stored.name), file_name=os.path.basename(stored.name),
+            kind=name, duration=job.audio_duration if name == "audio" else None,
+        )
+        setattr(job, f"{name}_url", asset.fal_url)
         changed.append(f"{name}_url")
     if changed:
         Job.objects.filter(pk=job.pk).update(**{field: getattr(job, field) for field in changed})
