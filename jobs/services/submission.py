@@ -28,8 +28,9 @@ MAX_SUBMIT_ATTEMPTS = 5
 def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
     """Create a pending job and queue its submission.
 
-    `image`/`audio` are ValidatedInputs: callers validate first (forms, serializers) and
-    nothing here can reject a job, so a rejected request never leaves a half-made one.
+    `image`/`audio` are ValidatedInputs: callers validate first (forms, serializers). What
+    is refused here (admission's TooManyActiveJobs) is refused inside the creating
+    transaction, so a rejected request never leaves a half-made job.
     """
     with transaction.atomic():
         job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt)
