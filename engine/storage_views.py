@@ -1,14 +1,11 @@
 """fal's storage API (CDN tokens, uploads, multipart, legacy initiate) and the public file host."""
 
-import re
+from django.http import HttpRequest, HttpResponse
 
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from config.ranged_files import ranged_file_response
 
 from . import storage, webhooks
 from .gateway import CDN_TOKEN, PUBLIC, engine_route, error_response, json_response, mount_url, parse_json_body
-
-BYTE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-RANGE_CHUNK_BYTES = 256 * 1024
 
 
 @engine_route("upload", ("POST",))
@@ -91,53 +88,7 @@ def serve_file(request: HttpRequest, name: str) -> HttpResponse:
     path = storage.stored_file(name)
     if path is None:
         return error_response(404, "File not found")
-    size = path.stat().st_size
-    content_type = storage.content_type_for(name)
-    byte_range = requested_range(request.headers.get("Range", ""), size)
-    if byte_range == "unsatisfiable":
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{size}"
-    elif request.method == "HEAD":
-        response = HttpResponse(content_type=content_type)
-        response["Content-Length"] = str(size)
-    elif byte_range is None:
-        response = FileResponse(path.open("rb"), content_type=content_type)
-    else:
-        start, end = byte_range
-        response = StreamingHttpResponse(read_range(path, start, end), status=206, content_type=content_type)
-        response["Content-Length"] = str(end - start + 1)
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    # Browsers' <video> seeks with Range requests.
-    response["Accept-Ranges"] = "bytes"
-    return response
-
-
-def requested_range(header: str, size: int) -> tuple[int, int] | str | None:
-    """The single byte range asked for, None for the whole file, or "unsatisfiable"."""
-    match = BYTE_RANGE.match(header.strip())
-    if not match or not (match.group(1) or match.group(2)):
-        return None
-    first, last = match.groups()
-    if first:
-        start = int(first)
-        end = min(int(last), size - 1) if last else size - 1
-    else:
-        start, end = max(0, size - int(last)), size - 1
-    if start >= size or start > end:
-        return "unsatisfiable"
-    return start, end
-
-
-def read_range(path, start: int, end: int):
-    with path.open("rb") as source:
-        source.seek(start)
-        remaining = end - start + 1
-        while remaining > 0:
-            chunk = source.read(min(RANGE_CHUNK_BYTES, remaining))
-            if not chunk:
-                return
-            remaining -= len(chunk)
-            yield chunk
+    return ranged_file_response(request, path, storage.content_type_for(name))
 
 
 def file_url(request: HttpRequest, name: str) -> str:

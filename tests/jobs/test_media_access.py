@@ -1,21 +1,37 @@
 """Local media: served to its owner (and staff) only, with byte ranges for video seeking."""
 
-import uuid
+import http.client
+import os
+import socket
+import subprocess
+import sys
 
 import pytest
+from rest_framework.authtoken.models import Token
+
+from jobs.models import Job, JobState
+from tests.conftest import wait_for
+from tests.jobs.test_recovery import PROJECT_DIR, database_url
 
 pytestmark = pytest.mark.django_db
 
 CONTENT = bytes(range(256)) * 4  # 1024 bytes
 
 
+def stored_video(owner, media_root, content=CONTENT):
+    """A job of `owner` whose video is stored under media_root; returns the video's name."""
+    job = Job.objects.create(user=owner, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar", state=JobState.COMPLETED)
+    name = f"videos/{owner.pk}/{job.pk}/video.mp4"
+    (media_root / name).parent.mkdir(parents=True)
+    (media_root / name).write_bytes(content)
+    Job.objects.filter(pk=job.pk).update(video=name)
+    return name
+
+
 @pytest.fixture
 def video_path(user, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path)
-    relative = f"videos/{user.pk}/{uuid.uuid4()}/video.mp4"
-    (tmp_path / relative).parent.mkdir(parents=True)
-    (tmp_path / relative).write_bytes(CONTENT)
-    return f"/media/{relative}"
+    return f"/media/{stored_video(user, tmp_path)}"
 
 
 @pytest.fixture
@@ -73,3 +89,143 @@ def test_staff_may_see_any_users_media(client, video_path):
 
 def test_paths_outside_the_media_folder_are_404(owner, user):
     assert owner.get(f"/media/videos/{user.pk}/x/../../../../etc/passwd").status_code == 404
+
+
+SECRET = b"the victim's private video"
+
+
+@pytest.fixture
+def victims_video(other_user, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    return stored_video(other_user, tmp_path, content=SECRET)
+
+
+def traversals(attacker, victims_name):
+    """Paths that start in the attacker's own folder and climb into the victim's."""
+    victim_tail = victims_name.split("/", 1)[1]  # "<victim id>/<job id>/video.mp4"
+    return [
+        f"videos/{attacker.pk}/../{victim_tail}",
+        f"videos/{attacker.pk}/%2e%2e/{victim_tail}",
+        f"videos/{attacker.pk}/%2E%2E/{victim_tail}",
+        f"videos/{attacker.pk}/..%2f{victim_tail}",
+        f"videos/{attacker.pk}/%2e%2e%2f{victim_tail}",
+        f"videos/{attacker.pk}/x/../../{victim_tail}",
+        f"videos//{victim_tail}",
+        f"videos/{attacker.pk}/.//../{victim_tail}",
+        f"videos/{attacker.pk}/..\\{victim_tail}",
+    ]
+
+
+def as_caller(client, user, how):
+    if how == "session":
+        client.force_login(user)
+        return {}
+    if how == "token":
+        return {"HTTP_AUTHORIZATION": f"Token {Token.objects.create(user=user).key}"}
+    return {}
+
+
+@pytest.mark.parametrize("how", ["session", "token", "anonymous"])
+def test_climbing_out_of_ones_own_folder_never_reaches_another_users_video(client, user, victims_video, how):
+    headers = as_caller(client, user, how)
+
+    for path in traversals(user, victims_video):
+        for method in (client.get, client.head):
+            response = method(f"/media/{path}", HTTP_RANGE="bytes=0-", **headers)
+            assert response.status_code == 404, (path, method)
+
+
+@pytest.fixture
+def real_server(transactional_db, settings):
+    """The app in its own `runserver` process on the test database. (pytest-django's
+    live_server answers /media/ itself, bypassing our view, so it can't stand in here.)"""
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT), "DEBUG": "false"}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: port_open(port), timeout=30, message="the server to listen")
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_open(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.parametrize("how", ["session", "token", "anonymous"])
+def test_raw_traversal_paths_over_real_http_are_404(victims_video, real_server, client, user, how):
+    headers = {}
+    if how == "token":
+        headers["Authorization"] = f"Token {Token.objects.create(user=user).key}"
+    elif how == "session":
+        client.force_login(user)
+        headers["Cookie"] = f"sessionid={client.cookies['sessionid'].value}"
+
+    for path in traversals(user, victims_video):
+        connection = http.client.HTTPConnection("127.0.0.1", real_server, timeout=10)
+        connection.request("GET", f"/media/{path}", headers=headers)  # sent as is, unnormalised
+        response = connection.getresponse()
+        assert response.status == 404, path
+        assert SECRET not in response.read()
+        connection.close()
+
+    # The same server does serve the victim their own video.
+    connection = http.client.HTTPConnection("127.0.0.1", real_server, timeout=10)
+    victim_token = Token.objects.create(user=Job.objects.get(video=victims_video).user).key
+    connection.request("GET", f"/media/{victims_video}", headers={"Authorization": f"Token {victim_token}"})
+    assert connection.getresponse().read() == SECRET
+
+
+def test_symlink_to_another_users_video_is_404(owner, user, victims_video, tmp_path):
+    own = tmp_path / "videos" / str(user.pk) / "link" / "video.mp4"
+    own.parent.mkdir(parents=True)
+    own.symlink_to(tmp_path / victims_video)
+    Job.objects.create(user=user, endpoint_id="x", video=f"videos/{user.pk}/link/video.mp4")
+
+    assert owner.get(f"/media/videos/{user.pk}/link/video.mp4").status_code == 404
+
+
+def test_symlink_out_of_the_media_folder_is_404(owner, user, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    outside = tmp_path / "secret.txt"
+    outside.write_bytes(SECRET)
+    link = tmp_path / "media" / "videos" / str(user.pk) / "j" / "video.mp4"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(outside)
+    Job.objects.create(user=user, endpoint_id="x", video=f"videos/{user.pk}/j/video.mp4")
+
+    assert owner.get(f"/media/videos/{user.pk}/j/video.mp4").status_code == 404
+
+
+def test_head_is_answered_like_get_without_a_body(owner, video_path):
+    response = owner.head(video_path)
+
+    assert response.status_code == 200
+    assert response["Content-Length"] == "1024"
+    assert response["Accept-Ranges"] == "bytes"
+    assert body(response) == b""
+
+
+def test_owner_reaches_their_video_with_a_token(client, user, video_path):
+    token = Token.objects.create(user=user).key
+
+    response = client.get(video_path, HTTP_AUTHORIZATION=f"Token {token}", HTTP_RANGE="bytes=0-9")
+
+    assert response.status_code == 206
+    assert body(response) == CONTENT[:10]
+
+
+def test_a_bad_token_is_just_a_stranger(client, video_path):
+    assert client.get(video_path, HTTP_AUTHORIZATION="Token not-a-real-token").status_code == 404
