@@ -9,7 +9,14 @@ from rest_framework.views import APIView
 from . import fal
 from .services import admission, assets, lifecycle, submission
 from .models import Job, JobState
-from .serializers import JobSerializer, RequestLookupSerializer, SubmitSerializer, UploadSerializer, video_output
+from .serializers import (
+    AssetSerializer,
+    JobSerializer,
+    RequestLookupSerializer,
+    ResultSerializer,
+    SubmitSerializer,
+    UploadSerializer,
+)
 
 
 def _owned_job(request, data):
@@ -25,7 +32,7 @@ class SubmitView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def post(self, request):
-        serializer = SubmitSerializer(data=request.data)
+        serializer = SubmitSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         checked = data["checked"]
@@ -56,14 +63,7 @@ class ResultView(APIView):
             if job.error:
                 detail += f" {job.error}"
             return Response({"detail": detail, "status": job.state}, status=status.HTTP_409_CONFLICT)
-        return Response(
-            {
-                "job_id": str(job.id),
-                "request_id": job.request_id,
-                "video": video_output(job, request),
-                "duration": job.video_duration,
-            }
-        )
+        return Response(ResultSerializer(job, context={"request": request}).data)
 
 
 class UploadFileView(APIView):
@@ -77,16 +77,7 @@ class UploadFileView(APIView):
             asset = assets.upload_asset(request.user, checked)
         except fal.FalError as exc:
             return Response({"detail": f"Uploading to fal storage failed: {exc.message}"}, status=status.HTTP_502_BAD_GATEWAY)
-        return Response(
-            {
-                "url": asset.fal_url,
-                "kind": asset.kind,
-                "content_type": asset.content_type,
-                "file_size": asset.size,
-                "duration": asset.duration,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
 
 class JobListView(APIView):

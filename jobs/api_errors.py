@@ -1,6 +1,9 @@
 """Every API error is JSON with a one-line `detail`, plus per-field `errors` for bad input."""
 
-from rest_framework import exceptions
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -15,6 +18,12 @@ def _first_message(errors):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django raises this when reading a body over DATA_UPLOAD_MAX_MEMORY_SIZE; left alone
+        # it becomes an HTML 400 page.
+        limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):.0f} MB"
+        detail = f"The request body is larger than {limit}. Upload big files with the upload endpoint instead."
+        return Response({"detail": detail, "code": "request_too_large"}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

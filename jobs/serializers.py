@@ -1,7 +1,8 @@
+from django.conf import settings
 from rest_framework import serializers
 
-from . import media
-from .models import Job
+from . import fal, media
+from .models import Asset, Job
 from .registry import MODEL_NAMES, find_model
 
 
@@ -13,11 +14,22 @@ def _checked(check, value, kind):
         raise serializers.ValidationError(exc.message) from None
 
 
+class InputReferenceField(serializers.CharField):
+    """A URL or data: URI, given as a JSON string: DRF's CharField would turn 123 into "123"."""
+
+    default_error_messages = {"invalid": "Must be a string: an http(s) URL, a data: URI, or the URL returned by the upload endpoint."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class SubmitSerializer(serializers.Serializer):
     """Inputs for one avatar job. Each input is a URL, a data: URI, or an uploaded file."""
 
-    image_url = serializers.CharField(required=False, allow_blank=False, trim_whitespace=True)
-    audio_url = serializers.CharField(required=False, allow_blank=False, trim_whitespace=True)
+    image_url = InputReferenceField(required=False, allow_blank=False, trim_whitespace=True)
+    audio_url = InputReferenceField(required=False, allow_blank=False, trim_whitespace=True)
     image = serializers.FileField(required=False)
     audio = serializers.FileField(required=False)
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
@@ -30,13 +42,13 @@ class SubmitSerializer(serializers.Serializer):
             url, upload = attrs.get(f"{kind}_url"), attrs.get(kind)
             try:
                 if url and upload:
-                    raise serializers.ValidationError(f"Give either {kind}_url or a {kind} file, not both.")
+                    raise serializers.ValidationError(f"Give either {kind}_url or an {kind} file, not both.")
                 if upload:
                     checked[kind] = _checked(media.check_upload, upload, kind)
                 elif url:
-                    checked[kind] = _checked(media.check_input_reference, url, kind)
+                    checked[kind] = self._with_upload_facts(_checked(media.check_input_reference, url, kind), kind)
                 else:
-                    raise serializers.ValidationError(f"This field is required (a URL, a data: URI, or a {kind} file).")
+                    raise serializers.ValidationError(f"This field is required (a URL, a data: URI, or an {kind} file).")
             except serializers.ValidationError as exc:
                 errors[f"{kind}_url"] = exc.detail
         if errors:
@@ -44,6 +56,24 @@ class SubmitSerializer(serializers.Serializer):
         attrs["checked"] = checked
         attrs["fal_model"] = find_model(attrs["model"])
         return attrs
+
+
+    def _with_upload_facts(self, reference, kind):
+        """A URL the upload endpoint gave this user carries what we measured of the file, so
+        its audio length counts against the limit and the price like any other input."""
+        request = self.context.get("request")
+        if not reference.url or request is None:
+            return reference
+        asset = Asset.objects.filter(user=request.user, fal_url=reference.url, origin=fal.storage_origin()).first()
+        if asset is None:
+            return reference
+        if asset.kind != kind:
+            raise serializers.ValidationError(f"This upload is {asset.kind}, not {kind}.")
+        if kind == "audio":
+            if asset.duration > settings.MAX_AUDIO_SECONDS:
+                raise serializers.ValidationError(f"This upload lasts {asset.duration:.1f} seconds; the limit is {settings.MAX_AUDIO_SECONDS:g} seconds.")
+            reference.duration = asset.duration
+        return reference
 
 
 class RequestLookupSerializer(serializers.Serializer):
@@ -60,7 +90,7 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
     def validate_file(self, upload):
-        data = upload.read(max(media.settings.MAX_IMAGE_BYTES, media.settings.MAX_AUDIO_BYTES) + 1)
+        data = upload.read(max(settings.MAX_IMAGE_BYTES, settings.MAX_AUDIO_BYTES) + 1)
         kind = media.sniff_kind(data)
         if kind is None:
             raise serializers.ValidationError("The file is neither a JPEG/PNG/WebP image nor MP3/WAV/M4A/OGG/AAC audio.")
@@ -91,6 +121,32 @@ class JobSerializer(serializers.ModelSerializer):
 
     def get_video(self, job):
         return video_output(job, self.context.get("request"))
+
+
+class ResultSerializer(serializers.ModelSerializer):
+    """A completed job's output, in fal's result shape, pointing at our own storage."""
+
+    job_id = serializers.UUIDField(source="id")
+    video = serializers.SerializerMethodField()
+    duration = serializers.FloatField(source="video_duration")
+
+    class Meta:
+        model = Job
+        fields = ["job_id", "request_id", "video", "duration"]
+
+    def get_video(self, job):
+        return video_output(job, self.context.get("request"))
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    """An uploaded input, as the upload endpoint answers: the URL to pass as image_url/audio_url."""
+
+    url = serializers.CharField(source="fal_url")
+    file_size = serializers.IntegerField(source="size")
+
+    class Meta:
+        model = Asset
+        fields = ["url", "kind", "content_type", "file_size", "duration"]
 
 
 def video_output(job, request):
