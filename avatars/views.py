@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from credits import services as credits
 from jobs.services import admission, lifecycle, submission
 from jobs.registry import MODELS
 
@@ -45,13 +46,15 @@ def create(request):
     if request.method == "POST" and form.is_valid():
         try:
             job = submission.create_job(user=request.user, **form.job_arguments())
-        except admission.TooManyActiveJobs as exc:
+        except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, "Job created. This page follows it live; no need to reload.")
             return redirect("avatars:job", job_id=job.id)
     prices = {key: str(model.price_per_second) for key, model in MODELS.items()}
-    return render(request, "avatars/create.html", {"form": form, "prices": prices})
+    credit_prices = {key: model.credits_per_second for key, model in MODELS.items()}
+    balance = credits.account_for(request.user).balance
+    return render(request, "avatars/create.html", {"form": form, "prices": prices, "credit_prices": credit_prices, "balance": balance})
 
 
 def _status_context(job):

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_tasks_db",
     "jobs",
+    "credits",
     "webhooks",
     "avatars",
     "engine",
@@ -196,6 +197,11 @@ FAL_JWKS_CACHE_SECONDS = env.int("FAL_JWKS_CACHE_SECONDS", default=6 * 3600)
 # Per-second prices of output video, in US dollars (third-party figures; keep them here).
 KLING_PRO_PRICE_PER_SECOND = env.float("KLING_PRO_PRICE_PER_SECOND", default=0.115)
 KLING_STANDARD_PRICE_PER_SECOND = env.float("KLING_STANDARD_PRICE_PER_SECOND", default=0.056)
+# What our users pay, in whole credits per second of output video (1 credit = $0.001).
+KLING_PRO_CREDITS_PER_SECOND = env.int("KLING_PRO_CREDITS_PER_SECOND", default=115)
+KLING_STANDARD_CREDITS_PER_SECOND = env.int("KLING_STANDARD_CREDITS_PER_SECOND", default=56)
+# Credits every new account starts with: about three minutes of pro video.
+STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000)
 
 # --- Job pipeline -----------------------------------------------------------------------------
 JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("jobs.api_urls")),
     path("webhooks/", include("webhooks.urls")),
+    path("credits/", include("credits.urls")),
     path("", include("avatars.urls")),
 ]
 

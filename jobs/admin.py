@@ -95,11 +95,15 @@ class JobAdmin(admin.ModelAdmin):
         # A completed job is never re-run by accident from a broad selection: it would cost again.
         retried = skipped = 0
         for job in queryset:
-            if job.state in lifecycle.RETRYABLE_STATES:
-                lifecycle.retry_job(job.id, by=request.user.get_username())
-                retried += 1
-            else:
+            if job.state not in lifecycle.RETRYABLE_STATES:
                 skipped += 1
+                continue
+            try:
+                lifecycle.retry_job(job.id, by=request.user.get_username())
+            except lifecycle.RETRY_REFUSALS as exc:
+                self.message_user(request, f"Job {job.id} was not retried: {exc}", messages.ERROR)
+            else:
+                retried += 1
         self.message_user(request, f"Started {retried} new attempt(s).", messages.SUCCESS if retried else messages.WARNING)
         if skipped:
             self.message_user(request, f"Skipped {skipped} job(s) that are completed or still running.", messages.WARNING)
@@ -146,7 +150,11 @@ class JobAdmin(admin.ModelAdmin):
         if job.state not in lifecycle.RETRYABLE_STATES:
             self.message_user(request, "Only failed, cancelled or timed-out jobs can be retried.", messages.WARNING)
             return self._back_to(job)
-        retry = lifecycle.retry_job(job.id, by=request.user.get_username())
+        try:
+            retry = lifecycle.retry_job(job.id, by=request.user.get_username())
+        except lifecycle.RETRY_REFUSALS as exc:
+            self.message_user(request, f"Not retried: {exc}", messages.ERROR)
+            return self._back_to(job)
         self.message_user(request, f"Started a new attempt: job {retry.id}.", messages.SUCCESS)
         return redirect(reverse("admin:jobs_job_change", args=[retry.pk]))
 

@@ -1,10 +1,13 @@
 """The JSON API: thin views that validate, call one service, and answer."""
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from credits import services as credits
 
 from . import fal
 from .services import admission, assets, lifecycle, submission
@@ -45,6 +48,9 @@ class SubmitView(APIView):
         except admission.TooManyActiveJobs as exc:
             body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
             return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        except credits.InsufficientCredits as exc:
+            body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price}
+            return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
         body = JobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -110,4 +116,15 @@ class MeView(APIView):
     """Who the token belongs to: lets API consumers check their credentials."""
 
     def get(self, request):
-        return Response({"username": request.user.get_username()})
+        return Response(
+            {
+                "username": request.user.get_username(),
+                "balance": credits.account_for(request.user).balance,
+                "limits": {
+                    "max_active_jobs": settings.MAX_ACTIVE_JOBS_PER_USER,
+                    "max_audio_seconds": settings.MAX_AUDIO_SECONDS,
+                    "max_image_bytes": settings.MAX_IMAGE_BYTES,
+                    "max_audio_bytes": settings.MAX_AUDIO_BYTES,
+                },
+            }
+        )

@@ -4,6 +4,7 @@ Adding a model (say an image-to-video-with-audio endpoint) is one entry here: ho
 its input, where its output video lives, what a second costs and how long a run takes.
 """
 
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -16,12 +17,27 @@ class FalModel:
     endpoint_id: str
     label: str
     price_setting: str  # name of the setting that holds the USD price per output second
+    credits_setting: str  # name of the setting that holds our price in credits per output second
     expected_seconds: float  # typical processing time, drives the polling schedule
     default_prompt: str = "."
 
     @property
     def price_per_second(self) -> Decimal:
         return Decimal(str(getattr(settings, self.price_setting)))
+
+    @property
+    def credits_per_second(self) -> int:
+        return int(getattr(settings, self.credits_setting))
+
+    def estimate_credits(self, audio_seconds: float | None) -> int:
+        """Credits to hold for a video as long as the audio (rounded up; the longest allowed
+        when the length is unknown, e.g. a hosted URL we never downloaded)."""
+        seconds = settings.MAX_AUDIO_SECONDS if audio_seconds is None else audio_seconds
+        return self.credits_for(seconds)
+
+    def credits_for(self, video_seconds: float) -> int:
+        """What `video_seconds` of output cost, rounded up to a whole credit (exact decimals)."""
+        return math.ceil(Decimal(str(video_seconds)) * self.credits_per_second)
 
     def build_input(self, *, image_url: str, audio_url: str, prompt: str = "") -> dict:
         return {"image_url": image_url, "audio_url": audio_url, "prompt": prompt or self.default_prompt}
@@ -50,14 +66,14 @@ MODELS = {
             key="kling-avatar-pro",
             endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar",
             label="Kling AI Avatar Pro",
-            price_setting="KLING_PRO_PRICE_PER_SECOND",
+            price_setting="KLING_PRO_PRICE_PER_SECOND", credits_setting="KLING_PRO_CREDITS_PER_SECOND",
             expected_seconds=8 * 60,
         ),
         FalModel(
             key="kling-avatar-standard",
             endpoint_id="fal-ai/kling-video/v1/standard/ai-avatar",
             label="Kling AI Avatar Standard",
-            price_setting="KLING_STANDARD_PRICE_PER_SECOND",
+            price_setting="KLING_STANDARD_PRICE_PER_SECOND", credits_setting="KLING_STANDARD_CREDITS_PER_SECOND",
             expected_seconds=5 * 60,
         ),
     )

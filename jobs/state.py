@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from credits import services as credits
+
 from . import queue
 from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
 
@@ -34,6 +36,8 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
         job.queue_position = None
         queue.queue_admission()  # its slot at fal (if it held one) is free
     job.save()
+    if to_state in TERMINAL_STATES:
+        credits.settle_job(job)  # in this transaction: a job finishes, and settles, once
     record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
     return job, True
 

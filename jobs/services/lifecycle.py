@@ -4,10 +4,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from credits import services as credits
 from jobs import media, queue
 from jobs.models import TERMINAL_STATES, Job, JobEvent, JobState
 from jobs.state import record_event, transition
 
+from . import admission
 from .fal_requests import cancel_at_fal, note_fal_finished
 from .submission import queue_new_job
 
@@ -16,6 +18,10 @@ RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.TIME
 
 class NotRetryable(Exception):
     """Only failed, cancelled or timed-out jobs can be retried."""
+
+
+# Why retry_job may refuse: the job, the owner's unfinished jobs, or the owner's credits.
+RETRY_REFUSALS = (NotRetryable, admission.TooManyActiveJobs, credits.InsufficientCredits)
 
 
 def cancel_job(job_id, *, by=""):
@@ -41,7 +47,8 @@ def retry_job(job_id, *, by=""):
         # A completed job already has its video; retrying it would pay for it twice.
         raise NotRetryable("Only failed, cancelled or timed-out jobs can be retried.")
     with transaction.atomic():
-        retry = Job.objects.create(
+        admission.refuse_if_too_many_active(original.user)
+        retry = Job(
             user=original.user,
             endpoint_id=original.endpoint_id,
             image_url=original.image_url,
@@ -51,6 +58,8 @@ def retry_job(job_id, *, by=""):
             prompt=original.prompt,
             audio_duration=original.audio_duration,
         )
+        credits.reserve_for_job(retry, original.model.estimate_credits(original.audio_duration))  # a new attempt pays anew
+        retry.save()
         record_event(retry, JobEvent.Kind.CREATED, f"Retry of job {original.id}{' by ' + by if by else ''}.", retry_of=str(original.id))
         record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
         queue_new_job(retry)

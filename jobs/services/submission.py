@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from credits import services as credits
 from jobs import fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import FalModel, model_for_endpoint
@@ -29,8 +30,8 @@ def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
     """Create a pending job and queue its submission.
 
     `image`/`audio` are ValidatedInputs: callers validate first (forms, serializers). What
-    is refused here (admission's TooManyActiveJobs) is refused inside the creating
-    transaction, so a rejected request never leaves a half-made job.
+    is refused here (admission's TooManyActiveJobs, credits' InsufficientCredits) is refused
+    inside the creating transaction, so a rejected request never leaves a half-made job.
     """
     with transaction.atomic():
         job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt)
@@ -55,6 +56,8 @@ def create_and_submit_job(*, user, model: FalModel, image, audio, prompt="") -> 
 def _new_job(*, user, model, image, audio, prompt):
     admission.refuse_if_too_many_active(user)
     job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=audio.duration)
+    # Before any file is written: a refusal must leave nothing behind.
+    credits.reserve_for_job(job, model.estimate_credits(audio.duration))
     for name, value in (("image", image), ("audio", audio)):
         if value.url:
             setattr(job, f"{name}_url", value.url)

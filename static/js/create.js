@@ -4,6 +4,8 @@
   var form = document.getElementById("create-form");
   if (!form) return;
   var prices = JSON.parse(document.getElementById("model-prices").textContent);
+  var creditPrices = JSON.parse(document.getElementById("model-credit-prices").textContent);
+  var balance = JSON.parse(document.getElementById("credit-balance").textContent);
   var imageInput = form.querySelector("input[name=image]");
   var audioInput = form.querySelector("input[name=audio]");
   var imagePreview = document.getElementById("image-preview");
@@ -31,8 +33,14 @@
     var price = prices[selectedModel()];
     if (audioSeconds === null || !price) return;
     var cost = (parseFloat(price) * audioSeconds).toFixed(2);
-    estimate.textContent = "Estimated cost: $" + cost + " (" + audioSeconds.toFixed(1) + " s of video × $" + price + " per second).";
+    // The server holds ceil(seconds × credits per second); the small margin absorbs float noise.
+    var credits = Math.ceil(creditPrices[selectedModel()] * audioSeconds - 1e-9);
+    estimate.textContent = "Estimated cost: $" + cost + " (" + audioSeconds.toFixed(1) + " s of video × $" + price + " per second)" +
+      " = " + credits + " credits; your balance is " + balance + " credits." +
+      (credits > balance ? " That is more than your balance: choose shorter audio or the standard model." : "");
+    estimate.classList.toggle("over-balance", credits > balance);
     estimate.dataset.cost = cost;
+    estimate.dataset.credits = credits;
   }
 
   function showImage() {

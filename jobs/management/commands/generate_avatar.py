@@ -19,7 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from jobs import media, schedule
-from jobs.services import submission
+from credits import services as credits
+from jobs.services import admission, submission
 from jobs.models import Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
 from jobs.worker import in_process_worker
@@ -59,7 +60,10 @@ class Command(BaseCommand):
                 overrides["PUBLIC_BASE_URL"] = ""  # nothing can call this process back
             stack.enter_context(override_settings(**overrides))
 
-            job = submission.create_job(user=user, model=model, image=image, audio=audio, prompt=options["prompt"])
+            try:
+                job = submission.create_job(user=user, model=model, image=image, audio=audio, prompt=options["prompt"])
+            except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
+                raise CommandError(str(exc)) from None
             self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
             job = self._drive(job)
 

@@ -1,0 +1,74 @@
+"""Moving credits: grants, a hold per job, and settling it exactly once.
+
+Every function changes the balance row (under a row lock) and writes its ledger entry in
+one transaction; the database refuses a negative balance and a second reserve, capture or
+release for the same job.
+"""
+
+from django.conf import settings
+from django.db import transaction
+
+from jobs.models import JobState
+
+from .models import CreditAccount, LedgerEntry
+
+
+class InsufficientCredits(Exception):
+    code = "insufficient_credits"
+
+    def __init__(self, balance, price):
+        self.balance, self.price = balance, price
+        super().__init__(f"This job costs {price} credits and your balance is {balance} credits.")
+
+
+def account_for(user, *, lock=False) -> CreditAccount:
+    """The user's account, opened with the STARTING_CREDITS grant the first time it is needed."""
+    with transaction.atomic():
+        account, opened = CreditAccount.objects.get_or_create(user=user, defaults={"balance": settings.STARTING_CREDITS})
+        if opened and settings.STARTING_CREDITS:
+            LedgerEntry.objects.create(user=user, kind=LedgerEntry.Kind.GRANT, amount=settings.STARTING_CREDITS, note="Welcome credits")
+        if lock:
+            account = CreditAccount.objects.select_for_update().get(pk=account.pk)
+    return account
+
+
+def reserve_for_job(job, amount: int):
+    """Hold `amount` credits for a job about to be created, or raise InsufficientCredits.
+    Call inside the transaction that creates the job: a refusal leaves nothing behind."""
+    with transaction.atomic():
+        account = account_for(job.user, lock=True)
+        if account.balance < amount:
+            raise InsufficientCredits(account.balance, amount)
+        _move(account, job.user, LedgerEntry.Kind.RESERVE, amount, job=job)
+
+
+def settle_job(job):
+    """Settle a finished job's hold, once: a completed job pays for the video it got (at most
+    what was held) and gets the rest back; any other ending gets everything back. Called by
+    the job state machine inside the transaction that finishes the job."""
+    held = LedgerEntry.objects.filter(job=job, kind=LedgerEntry.Kind.RESERVE).values_list("amount", flat=True).first()
+    if held is None:
+        return  # a job from before credits existed
+    with transaction.atomic():
+        account = account_for(job.user, lock=True)
+        charged = 0
+        if job.state == JobState.COMPLETED and job.video_duration and job.model:
+            charged = min(job.model.credits_for(job.video_duration), held)
+            _move(account, job.user, LedgerEntry.Kind.CAPTURE, charged, job=job, note=f"{job.video_duration:.2f} s of video")
+        if held - charged:
+            _move(account, job.user, LedgerEntry.Kind.RELEASE, held - charged, job=job)
+
+
+def adjust(user, amount: int, *, by, note):
+    """A staff grant (positive) or correction (either sign), recorded with who and why."""
+    with transaction.atomic():
+        account = account_for(user, lock=True)
+        if account.balance + amount < 0:
+            raise InsufficientCredits(account.balance, -amount)
+        _move(account, user, LedgerEntry.Kind.ADJUST, amount, note=note, created_by=by)
+
+
+def _move(account, user, kind, amount, **entry):
+    account.balance += LedgerEntry.BALANCE_EFFECT[kind] * amount
+    account.save(update_fields=["balance"])
+    LedgerEntry.objects.create(user=user, kind=kind, amount=amount, **entry)
