@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from credits import services as credits
+from limits.counters import Rate, hit
 from jobs.services import admission, lifecycle, submission
 from jobs.registry import MODELS
 
@@ -43,7 +44,12 @@ def sign_up(request):
 @login_required
 def create(request):
     form = AvatarForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    status = 200
+    if request.method == "POST" and (wait := hit(f"create_form:{request.user.pk}", Rate.parse(settings.THROTTLE_RATES["create_form"]))):
+        form.is_valid()  # keep what was typed on the page
+        form.add_error(None, f"You're creating jobs too quickly; try again in {wait} seconds.")
+        status = 429
+    elif request.method == "POST" and form.is_valid():
         try:
             job = submission.create_job(user=request.user, **form.job_arguments())
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
@@ -54,7 +60,8 @@ def create(request):
     prices = {key: str(model.price_per_second) for key, model in MODELS.items()}
     credit_prices = {key: model.credits_per_second for key, model in MODELS.items()}
     balance = credits.account_for(request.user).balance
-    return render(request, "avatars/create.html", {"form": form, "prices": prices, "credit_prices": credit_prices, "balance": balance})
+    context = {"form": form, "prices": prices, "credit_prices": credit_prices, "balance": balance}
+    return render(request, "avatars/create.html", context, status=status)
 
 
 def _status_context(job):

@@ -33,6 +33,7 @@ def setup_django(**environment):
     for name in ("django.tasks", "django_tasks_db"):
         logging.getLogger(name).setLevel(logging.WARNING)
     call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     return workdir
 
 

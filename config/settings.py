@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jobs",
     "credits",
+    "limits",
     "webhooks",
     "avatars",
     "engine",
@@ -107,7 +108,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://avatar-studio")}
+# Shared by every web and worker process (rate limits, JWKS keys): the database cache by
+# default (`manage.py createcachetable`), Redis with CACHE_URL=rediscache://127.0.0.1:6379/1.
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://avatar_studio_cache")}
+
+# --- Rate limits (limits/) --------------------------------------------------------------
+THROTTLE_RATES = {
+    "submit": env("THROTTLE_SUBMIT", default="10/minute"),
+    "upload": env("THROTTLE_UPLOAD", default="30/minute"),
+    "read": env("THROTTLE_READ", default="300/minute"),
+    "create_form": env("THROTTLE_CREATE_FORM", default="10/minute"),
+}
+LOGIN_ATTEMPTS_PER_ACCOUNT = env("LOGIN_ATTEMPTS_PER_ACCOUNT", default="5/15minute")
+LOGIN_ATTEMPTS_PER_IP = env("LOGIN_ATTEMPTS_PER_IP", default="20/15minute")
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -234,6 +247,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["limits.throttles.UserScopedThrottle"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "jobs.api_errors.exception_handler",

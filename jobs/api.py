@@ -32,6 +32,7 @@ def _owned_job(request, data):
 
 
 class SubmitView(APIView):
+    throttle_scope = "submit"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def post(self, request):
@@ -56,12 +57,16 @@ class SubmitView(APIView):
 
 
 class StatusView(APIView):
+    throttle_scope = "read"
+
     def post(self, request):
         job = _owned_job(request, request.data)
         return Response(JobSerializer(job, context={"request": request}).data)
 
 
 class ResultView(APIView):
+    throttle_scope = "read"
+
     def post(self, request):
         job = _owned_job(request, request.data)
         if job.state != JobState.COMPLETED:
@@ -73,6 +78,7 @@ class ResultView(APIView):
 
 
 class UploadFileView(APIView):
+    throttle_scope = "upload"
     parser_classes = [MultiPartParser, FormParser]
 
     def post(self, request):
@@ -87,6 +93,8 @@ class UploadFileView(APIView):
 
 
 class JobListView(APIView):
+    throttle_scope = "read"
+
     def get(self, request):
         from rest_framework.pagination import PageNumberPagination
 
@@ -99,6 +107,8 @@ class JobListView(APIView):
 
 
 class CancelView(APIView):
+    throttle_scope = "read"
+
     def post(self, request):
         job = _owned_job(request, request.data)
         job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
@@ -114,6 +124,8 @@ class CancelView(APIView):
 
 class MeView(APIView):
     """Who the token belongs to: lets API consumers check their credentials."""
+
+    throttle_scope = "read"
 
     def get(self, request):
         return Response(

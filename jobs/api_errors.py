@@ -30,6 +30,8 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
         response.data = {"detail": _first_message(errors), "errors": errors}
+    elif isinstance(exc, exceptions.Throttled):
+        response.data = {"detail": f"Too many requests; try again in {exc.wait:.0f} seconds.", "code": "rate_limited", "retry_after": int(exc.wait)}
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"])}
     return response

@@ -24,6 +24,29 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def generous_rate_limits(settings):
+    """Most tests submit faster than a person would; tests of the limits set their own."""
+    settings.THROTTLE_RATES = {scope: "100000/minute" for scope in settings.THROTTLE_RATES}
+    settings.LOGIN_ATTEMPTS_PER_ACCOUNT = settings.LOGIN_ATTEMPTS_PER_IP = "100000/minute"
+
+
+@pytest.fixture(autouse=True)
+def empty_cache(request):
+    """The database cache's table outlives a transactional test's flush: start each test
+    with no counts (or keys) left by the one before."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from django.core.cache import cache
+
+        request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
+        cache.clear()
+
+
+def _is_transactional(request):
+    marker = request.node.get_closest_marker("django_db")
+    return "transactional_db" in request.fixturenames or bool(marker and marker.kwargs.get("transaction"))
+
+
 @pytest.fixture
 def user(db):
     return make_user()

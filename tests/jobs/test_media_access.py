@@ -1,17 +1,12 @@
 """Local media: served to its owner (and staff) only, with byte ranges for video seeking."""
 
 import http.client
-import os
-import socket
-import subprocess
-import sys
 
 import pytest
 from rest_framework.authtoken.models import Token
 
 from jobs.models import Job, JobState
-from tests.conftest import wait_for
-from tests.jobs.test_recovery import PROJECT_DIR, database_url
+from tests.servers import app_server
 
 pytestmark = pytest.mark.django_db
 
@@ -137,31 +132,8 @@ def test_climbing_out_of_ones_own_folder_never_reaches_another_users_video(clien
 
 @pytest.fixture
 def real_server(transactional_db, settings):
-    """The app in its own `runserver` process on the test database. (pytest-django's
-    live_server answers /media/ itself, bypassing our view, so it can't stand in here.)"""
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT), "DEBUG": "false"}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: port_open(port), timeout=30, message="the server to listen")
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_open(port):
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+    with app_server(MEDIA_ROOT=settings.MEDIA_ROOT) as base_url:
+        yield int(base_url.rsplit(":", 1)[1])
 
 
 @pytest.mark.parametrize("how", ["session", "token", "anonymous"])

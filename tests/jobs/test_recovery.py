@@ -5,10 +5,8 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from jobs import fal
 from jobs.services import submission
@@ -17,17 +15,9 @@ from jobs.models import Job, JobState
 from jobs.registry import MODELS
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
+from tests.servers import PROJECT_DIR, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PROJECT_DIR = Path(__file__).resolve().parents[2]
-
-
-def database_url():
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def start_worker(settings, **extra_env):

@@ -1,0 +1,52 @@
+"""The app in its own `runserver` processes, on the test database: for what only separate
+processes show (shared limits), and because pytest-django's live_server answers /media/
+itself."""
+
+import os
+import socket
+import subprocess
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.db import connection
+
+from tests.conftest import wait_for
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+
+
+def database_url():
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    credentials = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{credentials}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_open(port):
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@contextmanager
+def app_server(**env):
+    """Serve the app from a separate process; yields its base URL."""
+    port = free_port()
+    environment = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", **{k: str(v) for k, v in env.items()}}
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: port_open(port), timeout=30, message="the server to listen")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
