@@ -2,8 +2,9 @@ from django.conf import settings
 from rest_framework import serializers
 
 from . import fal, media
-from .models import Asset, Job
+from .models import Asset, Job, JobState
 from .registry import MODEL_NAMES, find_model
+from .services import admission
 
 
 def _checked(check, value, kind):
@@ -108,13 +109,27 @@ class JobSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="endpoint_id")
     video = serializers.SerializerMethodField()
     logs = serializers.SerializerMethodField()
+    waiting_ahead = serializers.SerializerMethodField()
+    status_detail = serializers.SerializerMethodField()
 
     class Meta:
         model = Job
         fields = [
-            "job_id", "request_id", "model", "status", "queue_position", "logs", "prompt",
+            "job_id", "request_id", "model", "status", "status_detail", "waiting_ahead", "queue_position", "logs", "prompt",
             "error", "error_type", "video", "created_at", "queued_at", "started_at", "finished_at",
         ]
+
+    def get_waiting_ahead(self, job):
+        """Jobs that start before this one while it waits for a free slot at fal (else null)."""
+        return admission.jobs_ahead(job) if job.state == JobState.PENDING else None
+
+    def get_status_detail(self, job):
+        ahead = self.get_waiting_ahead(job)
+        if ahead is not None:
+            return f"waiting for a free slot ({ahead} ahead)"
+        if job.state == JobState.IN_QUEUE and job.queue_position is not None:
+            return f"in fal's queue (position {job.queue_position + 1})"
+        return job.get_state_display().lower()
 
     def get_logs(self, job):
         return [entry.get("message", "") for entry in job.logs]

@@ -123,3 +123,14 @@ def test_create_form_says_when_the_user_has_too_many_unfinished_jobs(client, fal
     assert response.status_code == 200
     assert "the most you can run at once" in response.content.decode()
     assert Job.objects.count() == 1
+
+
+def test_api_status_says_how_many_jobs_are_ahead(api_client, fal_engine, settings, user, other_user):
+    settings.MAX_JOBS_AT_FAL = 0
+    create(other_user)
+    job = create(user)
+
+    body = api_client.post("/api/generate/kling-avatar/status", {"job_id": str(job.id)}, format="json").json()
+
+    assert body["waiting_ahead"] == 1
+    assert body["status_detail"] == "waiting for a free slot (1 ahead)"
