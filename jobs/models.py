@@ -158,7 +158,11 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            # Admission's fair order asks when each waiting user last had a job started.
+            models.Index(fields=["user", "submit_started_at"]),
+        ]
 
     def __str__(self):
         return f"{self.id} ({self.state})"
