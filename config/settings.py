@@ -154,6 +154,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
+# WhiteNoise warns on every start when the folder is missing (before the first
+# collectstatic); in development the finders serve everything, so an empty one is right.
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 # Without collectstatic (development, tests) WhiteNoise finds files where the finders do.
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"

@@ -29,6 +29,9 @@ DENSE_FRACTION = 1 / 60  # 8 s for an 8-minute job
 DENSE_FROM = 0.4
 OVERDUE_FROM = 1.25
 MIN_INTERVAL = 0.05
+# The shortest run time the schedule plans for: an engine set to answer at once (0 s) is
+# still polled, on the shortest intervals, rather than divided by zero.
+MIN_EXPECTED_SECONDS = 1.0
 # fal has made (and billed) the video once it reports the request finished: storing it gets
 # this much extra time, not the bin.
 INGEST_GRACE_FRACTION = 0.25
@@ -89,7 +92,7 @@ def start_timeout(job) -> float:
 
 
 def next_poll_delay(job) -> float:
-    expected = expected_run_seconds(job)
+    expected = max(expected_run_seconds(job), MIN_EXPECTED_SECONDS)
     elapsed = (timezone.now() - run_started_at(job)).total_seconds()
     sparse, dense = expected * SPARSE_FRACTION, expected * DENSE_FRACTION
     if elapsed < expected * DENSE_FROM:
