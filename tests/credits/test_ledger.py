@@ -1,15 +1,19 @@
 """Credits are held when a job is created and settled exactly once when it ends: the video
 it produced is paid for, everything else comes back, whatever webhooks and pollers do."""
 
+import json
 import math
 import threading
+import time
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.db.models import Sum
 from rest_framework.authtoken.models import Token
 
 from credits import services as credits
+from engine.webhooks import signed_headers
 from credits.models import CreditAccount, LedgerEntry
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
@@ -91,7 +95,7 @@ def test_cancelled_and_timed_out_jobs_cost_nothing_and_a_retry_holds_again(api_c
 
 
 @pytest.mark.parametrize("cancel_after", [0.3, 0.7, 1.2])
-def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client, user, fal_engine, task_worker, cancel_after):
+def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client, client, user, fal_engine, task_worker, cancel_after):
     fal_engine.faults.duplicate_next_webhooks(1, times=5)
     answer = submit(api_client)
     job_id = answer["job_id"]
@@ -102,6 +106,8 @@ def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client,
     cancel.join()
     wait_for(lambda: fal_engine.stats()["requests"][answer["request_id"]]["completed_at"], message="the engine to finish")
 
+    late_and_forged_deliveries(client, job, answer["request_id"])
+
     kinds = list(job.ledger_entries.values_list("kind", flat=True))
     assert sorted(kinds) in (["capture", "reserve"], ["capture", "release", "reserve"], ["release", "reserve"])
     if job.state == JobState.COMPLETED:
@@ -109,6 +115,16 @@ def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client,
     else:
         assert kinds.count("release") == 1 and "capture" not in kinds
     assert_ledger_balances(user)
+
+
+def late_and_forged_deliveries(client, job, request_id):
+    """After the job ended: a genuine but late delivery (signed anew) and a forged one."""
+    body = json.dumps({"error": None, "payload": None, "request_id": request_id, "status": "ERROR"}, sort_keys=True).encode()
+    late = signed_headers(request_id, body, timestamp=int(time.time()) + 1)
+    forged = {**late, "X-Fal-Webhook-Signature": Ed25519PrivateKey.generate().sign(b"forged").hex()}
+    for headers, expected in ((late, 200), (forged, 401)):
+        meta = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
+        assert client.post(f"/webhooks/fal/{job.id}/", data=body, content_type="application/json", **meta).status_code == expected
 
 
 def test_fifty_concurrent_submits_against_credit_for_ten_accept_exactly_ten(user, fal_engine, live_server, settings):
