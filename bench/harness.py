@@ -13,6 +13,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 NO_USER_LIMITS = {
     "MAX_ACTIVE_JOBS_PER_USER": 10**9, "MAX_JOBS_AT_FAL": 10**9, "STARTING_CREDITS": 10**15,
     "THROTTLE_SUBMIT": "1000000000/minute", "THROTTLE_UPLOAD": "1000000000/minute", "THROTTLE_READ": "1000000000/minute",
+    "ALLOWED_INPUT_HOSTS": "example.com",  # the hosted-URL runs name inputs there
 }
 
 

@@ -248,6 +248,9 @@ MAX_AUDIO_BYTES = env.int("MAX_AUDIO_BYTES", default=20 * 1024 * 1024)
 MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
 MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=0.5)
 MIN_IMAGE_SIDE = env.int("MIN_IMAGE_SIDE", default=64)
+# Input URLs must resolve to public addresses (no loopback, private, link-local or metadata
+# ranges); hosts listed here skip that check (development and tests only).
+ALLOWED_INPUT_HOSTS = env.list("ALLOWED_INPUT_HOSTS", default=[])
 MAX_IMAGE_SIDE = env.int("MAX_IMAGE_SIDE", default=4096)
 # Admission control: unfinished jobs one user may have (more are refused), and jobs we keep
 # at fal at once across all users (more wait in our own queue, started fairly as slots free).

@@ -7,6 +7,7 @@ a list of {loc, msg, type} errors.
 
 import base64
 import binascii
+import shutil
 import tempfile
 import time
 import urllib.parse
@@ -17,6 +18,9 @@ from typing import Any, Protocol
 
 import av
 import httpx
+from django.conf import settings
+
+from config.public_urls import UnsafeURL, public_addresses
 
 from . import storage
 from .records import ModelRequest, Outcome, failure_outcome
@@ -25,6 +29,8 @@ from .render import FRAMES_PER_SECOND, UnreadableAudio, UnreadableImage, render_
 AVATAR_ENDPOINTS = frozenset({"fal-ai/kling-video/v1/pro/ai-avatar", "fal-ai/kling-video/v1/standard/ai-avatar"})
 REQUIRED_INPUTS = ("image_url", "audio_url")
 MAX_INPUT_BYTES = 100 * 1024 * 1024
+MAX_REDIRECTS = 5
+DOWNLOAD_FAILED = "Failed to download the file"
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 # Progress lines come every tenth of a second up to a cap, so any run longer than a few
 # seconds overflows the status endpoint's log window, as long runs do on fal.
@@ -66,7 +72,7 @@ def run_avatar_model(request: ModelRequest, control: RunControl, processing_seco
     try:
         arguments = validated_arguments(request.arguments)
         with tempfile.TemporaryDirectory(prefix="fal-engine-") as workdir:
-            inputs = fetch_inputs(arguments, Path(workdir), control)
+            inputs = fetch_inputs(arguments, Path(workdir), control, own_files=f"{request.base_url}/cdn/files/")
             if request.injected_failure:
                 spend_remaining_time(control, started, processing_seconds, "Running face detection")
                 return request.injected_failure
@@ -110,21 +116,27 @@ def validated_arguments(arguments: Any) -> dict:
     return arguments
 
 
-def fetch_inputs(arguments: dict, workdir: Path, control: RunControl) -> RunInputs:
+def fetch_inputs(arguments: dict, workdir: Path, control: RunControl, *, own_files: str) -> RunInputs:
     control.log("Downloading inputs")
-    image_path = download_input(arguments["image_url"], "image_url", workdir / "image")
-    audio_path = download_input(arguments["audio_url"], "audio_url", workdir / "audio")
+    image_path = download_input(arguments["image_url"], "image_url", workdir / "image", own_files=own_files)
+    audio_path = download_input(arguments["audio_url"], "audio_url", workdir / "audio", own_files=own_files)
     control.log("Analysing audio")
     audio_seconds = probe_audio_seconds(audio_path, arguments["audio_url"])
     control.log(f"Audio duration: {audio_seconds:.2f}s")
     return RunInputs(image_path, audio_path, audio_seconds)
 
 
-def download_input(url: str, field: str, destination: Path) -> Path:
-    """Fetch an http(s) URL or decode a data: URI into destination, as fal's runners do."""
+def download_input(url: str, field: str, destination: Path, *, own_files: str = "") -> Path:
+    """Fetch an http(s) URL or decode a data: URI into destination, as fal's runners do.
+    Files in the engine's own storage (`own_files` prefix) are read from it directly."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme == "data":
         destination.write_bytes(decode_data_uri(url, field))
+    elif own_files and url.startswith(own_files):
+        stored = storage.stored_file(url[len(own_files):])
+        if stored is None:
+            raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
+        shutil.copyfile(stored, destination)
     elif scheme in ("http", "https"):
         download_http(url, field, destination)
     else:
@@ -149,21 +161,49 @@ def decode_data_uri(url: str, field: str) -> bytes:
 
 
 def download_http(url: str, field: str, destination: Path) -> None:
+    """Download a public URL, as fal does: every hop (redirects included) must resolve to
+    public addresses, and the connection goes to the address that was checked, so a DNS
+    answer that changes between check and connect (rebinding) can't reach a private one.
+    Failures say only that the download failed: nothing about what answered, or how."""
+    location = url
     try:
-        with httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=True) as response:
-            if response.status_code != 200:
-                message = f"Failed to download the file: HTTP {response.status_code}"
-                raise ModelFailure(input_error([field], message, "file_download_error", url))
-            received = 0
-            with destination.open("wb") as output:
-                for chunk in response.iter_bytes():
-                    received += len(chunk)
-                    if received > MAX_INPUT_BYTES:
-                        raise ModelFailure(too_large(field, url))
-                    output.write(chunk)
-    except httpx.HTTPError as exc:
-        message = f"Failed to download the file: {type(exc).__name__}"
-        raise ModelFailure(input_error([field], message, "file_download_error", url)) from exc
+        for _ in range(MAX_REDIRECTS + 1):
+            with _stream_checked(location) as response:
+                if response.is_redirect:
+                    location = urllib.parse.urljoin(location, response.headers["location"])
+                    continue
+                if response.status_code != 200:
+                    raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
+                _save(response, destination, field, url)
+                return
+    except (httpx.HTTPError, UnsafeURL, KeyError):
+        raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url)) from None
+    raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
+
+
+def _stream_checked(url: str):
+    parts = urllib.parse.urlsplit(url)
+    addresses = public_addresses(url, allowed_hosts=settings.ALLOWED_INPUT_HOSTS)
+    if not addresses:  # an allowed development host: fetched as named
+        return httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=False)
+    address = addresses[0]
+    pinned = parts._replace(netloc=f"[{address}]" if ":" in address else address)
+    if parts.port:
+        pinned = pinned._replace(netloc=f"{pinned.netloc}:{parts.port}")
+    return httpx.stream(
+        "GET", urllib.parse.urlunsplit(pinned), timeout=DOWNLOAD_TIMEOUT, follow_redirects=False,
+        headers={"Host": parts.netloc.rpartition("@")[2]}, extensions={"sni_hostname": parts.hostname},
+    )
+
+
+def _save(response, destination: Path, field: str, url: str) -> None:
+    received = 0
+    with destination.open("wb") as output:
+        for chunk in response.iter_bytes():
+            received += len(chunk)
+            if received > MAX_INPUT_BYTES:
+                raise ModelFailure(too_large(field, url))
+            output.write(chunk)
 
 
 def probe_audio_seconds(audio_path: Path, url: str) -> float:

@@ -19,6 +19,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
+from config.public_urls import UnsafeURL, public_addresses
+
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 # PyAV container names -> (content type, extension) for the audio formats the model takes.
 AUDIO_FORMATS = {
@@ -172,8 +174,8 @@ def check_upload(upload, kind: str) -> ValidatedInput:
 def check_input_reference(value: str, kind: str) -> ValidatedInput:
     """Validate an API input given as a hosted URL or a data: URI.
 
-    Hosted URLs are not fetched here (fal fetches them); data: URIs are decoded and
-    checked like uploaded files.
+    Hosted URLs are not fetched here (fal fetches them), but they must point at public
+    addresses (config.public_urls); data: URIs are decoded and checked like uploaded files.
     """
     value = (value or "").strip()
     if value.startswith("data:"):
@@ -184,7 +186,18 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
         raise MediaError("Give an http(s) URL, a data: URI, or the URL returned by the upload endpoint.")
     if len(value) > 2000:
         raise MediaError("The URL is longer than 2000 characters.")
+    if not _is_local_engine_file(value):
+        try:
+            public_addresses(value, allowed_hosts=settings.ALLOWED_INPUT_HOSTS)
+        except UnsafeURL as exc:
+            raise MediaError(str(exc)) from None
     return ValidatedInput(url=value)
+
+
+def _is_local_engine_file(url: str) -> bool:
+    """A file in the local engine's storage (what our upload endpoint hands out in local
+    mode): it lives on loopback, and the engine reads it from its own storage."""
+    return settings.FAL_MODE == "local" and url.startswith(f"{settings.FAL_ENGINE_URL}/cdn/files/")
 
 
 def probe_video(path: str) -> dict:

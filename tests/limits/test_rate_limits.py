@@ -63,7 +63,7 @@ def test_the_limit_holds_across_two_server_processes(tmp_path, cache_url):
     user = make_user(f"throttled-{uuid.uuid4().hex[:8]}", id=random.randint(10**8, 10**9))
     token = Token.objects.create(user=user).key
     environment = {
-        "THROTTLE_SUBMIT": "3/minute", "MAX_JOBS_AT_FAL": 0, "STARTING_CREDITS": 10**9,
+        "THROTTLE_SUBMIT": "3/minute", "MAX_JOBS_AT_FAL": 0, "STARTING_CREDITS": 10**9, "ALLOWED_INPUT_HOSTS": "example.com",
         "MEDIA_ROOT": tmp_path / "media", "ENGINE_STORAGE_DIR": tmp_path / "engine",
         **({"CACHE_URL": cache_url} if cache_url else {}),
     }
