@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "limits.middleware.RequestSizeLimitMiddleware",
     # Serves /static/ in every mode (runserver without DEBUG, gunicorn) with caching headers.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,6 +246,9 @@ JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)
 JOB_EXPECTED_SECONDS = env.float("JOB_EXPECTED_SECONDS", default=0)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 MAX_AUDIO_BYTES = env.int("MAX_AUDIO_BYTES", default=20 * 1024 * 1024)
+# Room around the files in a request (form fields, multipart framing, a data: URI's base64
+# growth); a body longer than both files plus this is refused unread.
+REQUEST_OVERHEAD_BYTES = env.int("REQUEST_OVERHEAD_BYTES", default=15 * 1024 * 1024)
 MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
 MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=0.5)
 MIN_IMAGE_SIDE = env.int("MIN_IMAGE_SIDE", default=64)

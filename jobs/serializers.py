@@ -91,7 +91,10 @@ class UploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
     def validate_file(self, upload):
-        data = upload.read(max(settings.MAX_IMAGE_BYTES, settings.MAX_AUDIO_BYTES) + 1)
+        limit = max(settings.MAX_IMAGE_BYTES, settings.MAX_AUDIO_BYTES)
+        if upload.size > limit:
+            raise serializers.ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB, the most an input may be.")
+        data = upload.read(limit + 1)
         kind = media.sniff_kind(data)
         if kind is None:
             raise serializers.ValidationError("The file is neither a JPEG/PNG/WebP image nor MP3/WAV/M4A/OGG/AAC audio.")
