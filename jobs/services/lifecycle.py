@@ -76,7 +76,11 @@ def delete_job(job_id):
     """Remove a job and every file it owns from storage."""
     job = Job.objects.get(pk=job_id)
     if not job.is_finished:
-        cancel_job(job_id)
+        job, _ = cancel_job(job_id)
+    if not job.is_finished:
+        # fal had already made the video (it is being stored): the job goes anyway, and the
+        # owner, who will never get that video, gets the held credits back.
+        job, _ = transition(job.id, JobState.CANCELLED, message="Deleted while its video was being stored.", error_type="deleted")
     files = [job.video.name, job.poster.name]
     # Input files may be shared with retries of this job; keep those still referenced.
     for name in (job.image_file.name, job.audio_file.name):

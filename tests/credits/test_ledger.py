@@ -156,3 +156,19 @@ def test_fifty_concurrent_submits_against_credit_for_ten_accept_exactly_ten(user
     assert balance_of(user) == 0
     assert Job.objects.count() == 10
     assert LedgerEntry.objects.filter(kind="reserve").count() == 10
+
+
+def test_deleting_a_job_whose_video_is_being_stored_gives_the_credits_back(api_client, user, fal_engine):
+    from jobs.services import fal_requests
+
+    start = credits.account_for(user).balance
+    fal_engine.faults.set_timing(processing_seconds=0.2)
+    answer = submit(api_client)  # no worker: nothing ingests
+    fal_engine.wait_until_completed(fal_engine.get(answer["request_id"]), timeout=20)
+    fal_requests.note_fal_finished(answer["job_id"], source="test")
+
+    lifecycle.delete_job(answer["job_id"])
+
+    assert not Job.objects.filter(pk=answer["job_id"]).exists()
+    assert balance_of(user) == start
+    assert_ledger_balances(user)
