@@ -32,7 +32,9 @@ class RequestSizeLimitMiddleware:
             f"and audio up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB."
         )
         if request.path.startswith("/api/"):
-            return JsonResponse({"detail": detail, "code": "request_too_large"}, status=413)
-        response = HttpResponse(f"<!doctype html><title>Too large</title><h1>Too large</h1><p>{detail}</p>", status=413)
-        response["Connection"] = "close"  # we did not read the body
+            response = JsonResponse({"detail": detail, "code": "request_too_large"}, status=413)
+        else:
+            response = HttpResponse(f"<!doctype html><title>Too large</title><h1>Too large</h1><p>{detail}</p>", status=413)
+        # Answered before the rest of the stack (which would add it) runs.
+        response["Content-Length"] = str(len(response.content))
         return response
