@@ -29,6 +29,10 @@ class PrivateMediaView(APIView):
     def perform_authentication(self, request):
         pass  # authenticate lazily in get(): a bad token must look like any other stranger
 
+    def perform_content_negotiation(self, request, force=False):
+        # A file is what it is: a strict Accept (a player's "video/mp4") must not become a 406.
+        return super().perform_content_negotiation(request, force=True)
+
     def get(self, request, path):
         name = _stored_name(path)
         if name is None or not _may_read(_caller(request), name):
@@ -57,8 +61,11 @@ def _stored_name(path):
     if any(segment in ("", ".", "..") for segment in segments) or "\\" in path or "\x00" in path:
         return None
     root = Path(settings.MEDIA_ROOT).resolve()
-    real = (root / path).resolve()
-    if not real.is_relative_to(root) or not real.is_file():
+    try:
+        real = (root / path).resolve()
+        if not real.is_relative_to(root) or not real.is_file():
+            return None
+    except OSError:  # a name too long, a symlink loop, a folder we may not read
         return None
     return real.relative_to(root).as_posix()
 

@@ -22,6 +22,11 @@ CONTENT = bytes(range(256)) * 4  # 1024 bytes
         ("bytes=0-1,5-9", None),  # several ranges: the whole file
         ("items=0-9", None),
         ("bytes=-", None),
+        # Numbers past Python's int() digit limit: answered, never a 500.
+        ("bytes=" + "9" * 5000 + "-", "unsatisfiable"),
+        ("bytes=0-" + "9" * 5000, (0, 1023)),
+        ("bytes=-" + "9" * 5000, (0, 1023)),
+        ("bytes=" + "0" * 5000 + "10-19", (10, 19)),
     ],
 )
 def test_range_header_is_read_as_one_range_or_the_whole_file(header, expected):

@@ -95,20 +95,40 @@ def victims_video(other_user, settings, tmp_path):
     return stored_video(other_user, tmp_path, content=SECRET)
 
 
+@pytest.fixture
+def victims_input(other_user, settings, tmp_path):
+    """A job of the victim whose uploaded portrait is stored under inputs/."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    job = Job.objects.create(user=other_user, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar")
+    name = f"inputs/{other_user.pk}/{job.pk}/face.png"
+    (tmp_path / name).parent.mkdir(parents=True)
+    (tmp_path / name).write_bytes(SECRET)
+    Job.objects.filter(pk=job.pk).update(image_file=name)
+    return name
+
+
+# Paths that start in the attacker's own folder ({me}) and climb into the victim's ({tail}
+# is "<victim id>/<job id>/<file>"), as sent on the wire.
+TRAVERSALS = {
+    "dot-dot": "{folder}/{me}/../{tail}",
+    "encoded-dot-dot": "{folder}/{me}/%2e%2e/{tail}",
+    "encoded-dot-dot-upper": "{folder}/{me}/%2E%2E/{tail}",
+    "dot-dot-encoded-slash": "{folder}/{me}/..%2f{tail}",
+    "all-encoded": "{folder}/{me}/%2e%2e%2f{tail}",
+    "deeper-dot-dots": "{folder}/{me}/x/../../{tail}",
+    "double-slash": "{folder}//{tail}",
+    "dot-and-empty-segments": "{folder}/{me}/.//../{tail}",
+    "backslash": "{folder}/{me}/..\\{tail}",
+}
+
+
+def traversal(template, attacker, victims_name):
+    folder, tail = victims_name.split("/", 1)
+    return template.format(folder=folder, me=attacker.pk, tail=tail)
+
+
 def traversals(attacker, victims_name):
-    """Paths that start in the attacker's own folder and climb into the victim's."""
-    victim_tail = victims_name.split("/", 1)[1]  # "<victim id>/<job id>/video.mp4"
-    return [
-        f"videos/{attacker.pk}/../{victim_tail}",
-        f"videos/{attacker.pk}/%2e%2e/{victim_tail}",
-        f"videos/{attacker.pk}/%2E%2E/{victim_tail}",
-        f"videos/{attacker.pk}/..%2f{victim_tail}",
-        f"videos/{attacker.pk}/%2e%2e%2f{victim_tail}",
-        f"videos/{attacker.pk}/x/../../{victim_tail}",
-        f"videos//{victim_tail}",
-        f"videos/{attacker.pk}/.//../{victim_tail}",
-        f"videos/{attacker.pk}/..\\{victim_tail}",
-    ]
+    return [traversal(template, attacker, victims_name) for template in TRAVERSALS.values()]
 
 
 def as_caller(client, user, how):
@@ -121,13 +141,16 @@ def as_caller(client, user, how):
 
 
 @pytest.mark.parametrize("how", ["session", "token", "anonymous"])
-def test_climbing_out_of_ones_own_folder_never_reaches_another_users_video(client, user, victims_video, how):
+@pytest.mark.parametrize("template", TRAVERSALS.values(), ids=TRAVERSALS.keys())
+@pytest.mark.parametrize("victims_file", ["victims_video", "victims_input"])
+def test_climbing_out_of_ones_own_folder_never_reaches_another_users_file(request, client, user, victims_file, template, how):
+    path = traversal(template, user, request.getfixturevalue(victims_file))
     headers = as_caller(client, user, how)
 
-    for path in traversals(user, victims_video):
-        for method in (client.get, client.head):
-            response = method(f"/media/{path}", HTTP_RANGE="bytes=0-", **headers)
-            assert response.status_code == 404, (path, method)
+    for method in (client.get, client.head):
+        response = method(f"/media/{path}", HTTP_RANGE="bytes=0-", **headers)
+        assert response.status_code == 404, method
+        assert SECRET not in body(response)
 
 
 @pytest.fixture
@@ -201,3 +224,29 @@ def test_owner_reaches_their_video_with_a_token(client, user, video_path):
 
 def test_a_bad_token_is_just_a_stranger(client, video_path):
     assert client.get(video_path, HTTP_AUTHORIZATION="Token not-a-real-token").status_code == 404
+
+
+def test_owner_reaches_their_uploaded_input(client, other_user, victims_input):
+    client.force_login(other_user)
+
+    response = client.get(f"/media/{victims_input}")
+
+    assert (response.status_code, response["Content-Type"], body(response)) == (200, "image/png", SECRET)
+
+
+@pytest.mark.parametrize("accept", ["video/mp4", "image/png", "application/octet-stream", "*/*"])
+def test_a_strict_accept_header_still_gets_the_file(owner, video_path, accept):
+    response = owner.get(video_path, HTTP_ACCEPT=accept, HTTP_RANGE="bytes=0-9")
+
+    assert (response.status_code, body(response)) == (206, CONTENT[:10])
+
+
+@pytest.mark.parametrize("path", ["videos/" + "a" * 300 + "/video.mp4", "/".join(["a" * 200] * 30)], ids=["long-segment", "long-path"])
+def test_an_overlong_name_is_404_not_an_error(owner, video_path, path):
+    assert owner.get(f"/media/{path}").status_code == 404
+
+
+def test_a_range_too_long_to_count_is_answered_not_an_error(owner, video_path):
+    response = owner.get(video_path, HTTP_RANGE="bytes=" + "9" * 5000 + "-")
+
+    assert (response.status_code, response["Content-Range"]) == (416, "bytes */1024")
