@@ -50,4 +50,4 @@ def progress_for(job, now=None) -> JobProgress:
         percent = QUEUED_PERCENT
     else:
         percent = 1
-    return JobProgress(elapsed, expected, percent, overdue, storing, admission.jobs_ahead(job) if job.state == JobState.PENDING else None)
+    return JobProgress(elapsed, expected, percent, overdue, storing, admission.jobs_ahead(job))

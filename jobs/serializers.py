@@ -123,8 +123,11 @@ class JobSerializer(serializers.ModelSerializer):
         ]
 
     def get_waiting_ahead(self, job):
-        """Jobs that start before this one while it waits for a free slot at fal (else null)."""
-        return admission.jobs_ahead(job) if job.state == JobState.PENDING else None
+        """Jobs that start before this one while it waits for a free slot at fal (else null).
+        Asked once per job: status_detail reuses the answer."""
+        if not hasattr(job, "_waiting_ahead"):
+            job._waiting_ahead = admission.jobs_ahead(job)
+        return job._waiting_ahead
 
     def get_status_detail(self, job):
         ahead = self.get_waiting_ahead(job)

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from jobs import queue
-from jobs.models import FalCapacity, Job
+from jobs.models import FalCapacity, Job, JobState
 
 
 class TooManyActiveJobs(Exception):
@@ -69,6 +69,8 @@ def admit_waiting_jobs():
 def jobs_ahead(job) -> int | None:
     """How many waiting jobs start before this one while every slot at fal is taken (None
     when it isn't waiting for a slot)."""
+    if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
+        return None
     if Job.objects.at_fal().count() < settings.MAX_JOBS_AT_FAL:
         return None
     order = fair_order()
