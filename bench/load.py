@@ -52,6 +52,7 @@ def main():
         "failed": len(failures),
         "p50_ms": quantiles[49] * 1000,
         "p95_ms": quantiles[94] * 1000,
+        "p99_ms": quantiles[98] * 1000,
     }))
 
 

@@ -40,10 +40,10 @@ class SubmitView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         checked = data["checked"]
-        # Submitting here (rather than in a task) lets us answer with fal's request id; if
-        # fal refuses for now, the submission queues its own retry.
+        # fal is called by the worker, not here: the answer (our job id, `pending`) comes
+        # at once whatever fal does; status shows fal's request id once it is submitted.
         try:
-            job = submission.create_and_submit_job(
+            job = submission.create_job(
                 user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"]
             )
         except admission.TooManyActiveJobs as exc:

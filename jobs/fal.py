@@ -20,22 +20,35 @@ from .fal_routing import route_fal_client
 FAL_KEY_PATTERN = re.compile(r"^[0-9a-fA-F-]{36}:[0-9a-fA-F]{16,}$")
 LOCAL_ENGINE_KEY = "local-engine:local-engine"
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
+RESULT_TIMEOUT = httpx.Timeout(120.0, connect=30.0)  # fal-client's own for queue reads
+
+# fal-client tries a failed call up to ten times, sleeping in between (about 45 s against an
+# unreachable fal), and re-sends a submit whose connection broke after it was sent, which
+# can create a second, paid request. Our pipeline retries on its own schedule, in tasks,
+# knowing which failures are safe to repeat; so each fal-client call makes one attempt.
+# (fal-client reads this module constant on every call; the version is pinned.)
+fal_client.client.MAX_ATTEMPTS = 1
 
 
 class FalError(Exception):
     """A fal call failed. `retryable` says whether trying again later may succeed."""
 
-    def __init__(self, message, *, status_code=None, error_type="", retryable=False, body=None):
+    def __init__(self, message, *, status_code=None, error_type="", retryable=False, body=None, nothing_sent=False):
         super().__init__(message)
         self.message = str(message)
         self.status_code = status_code
         self.error_type = error_type or ""
         self.retryable = retryable
         self.body = body
+        self.nothing_sent = nothing_sent
 
     @property
     def outcome_unknown(self) -> bool:
-        """No answer, a timeout or a gateway error: the request may exist at fal anyway."""
+        """The request was sent but no answer came (a timeout, a broken connection, a
+        gateway error): it may exist at fal anyway. A connection that never opened sent
+        nothing, so its outcome is known: nothing happened."""
+        if self.nothing_sent:
+            return False
         return self.status_code is None or self.status_code in (408, 502, 504)
 
 
@@ -93,6 +106,9 @@ def _translated_errors(action: str):
             retryable=retryable,
             body=_json_or_none(exc.response),
         ) from None
+    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+        # No connection was made (to fal's domain or its backup): not a byte was sent.
+        raise FalError(f"fal {action} failed: could not connect ({type(exc).__name__})", retryable=True, nothing_sent=True) from None
     except httpx.HTTPError as exc:
         raise FalError(f"fal {action} failed: {type(exc).__name__}", retryable=True) from None
     except (KeyError, ValueError) as exc:
@@ -130,9 +146,8 @@ def error_message_from_body(body) -> str:
 def submit(endpoint_id: str, arguments: dict, *, webhook_url: str | None, start_timeout: float | None = None) -> str:
     """Submit one request to fal's queue and return its request id.
 
-    `start_timeout` makes fal drop the request if it hasn't started by then; it also stops
-    fal-client from re-sending a submit whose answer timed out (which could create a
-    second, paid request).
+    `start_timeout` makes fal drop the request if it hasn't started by then, so a request
+    whose submit answer was lost cannot start after the job's deadline.
     """
     with _translated_errors("submit"):
         handle = _client().submit(endpoint_id, arguments, webhook_url=webhook_url, start_timeout=start_timeout)
@@ -153,14 +168,30 @@ def status(endpoint_id: str, request_id: str) -> FalStatus:
 def result(endpoint_id: str, request_id: str) -> dict:
     """The model output of a completed request. A model failure raises FalError with its body.
 
-    fal-client's handle.get() waits (unbounded) for completion, so we check the status
-    first: a request that is not finished raises a retryable FalError instead of blocking.
+    fal-client's handle.get() waits (unbounded) for completion and polls the status on the
+    way, so we check the status ourselves and then read the result URL once: only that
+    answer carries the model's outcome. A failed status check is fal's trouble, never the
+    model's, and is retryable whatever its code.
     """
+    handle = _client().get_handle(endpoint_id, request_id)
+    try:
+        with _translated_errors("status check"):
+            finished = isinstance(handle.status(), fal_client.Completed)
+    except FalError as exc:
+        raise FalError(exc.message, retryable=True) from None
+    if not finished:
+        raise FalError("fal has not finished this request yet.", retryable=True)
     with _translated_errors("result"):
-        handle = _client().get_handle(endpoint_id, request_id)
-        if not isinstance(handle.status(), fal_client.Completed):
-            raise FalError("fal has not finished this request yet.", retryable=True)
-        return handle.get()
+        response = handle.client.get(handle.response_url, timeout=RESULT_TIMEOUT)
+        if not response.is_error:
+            return response.json()
+    body = _json_or_none(response)
+    detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
+    error_type = (body.get("error_type") if isinstance(body, dict) else None) or response.headers.get("x-fal-error-type", "")
+    raise FalError(
+        f"fal result failed ({response.status_code}): {_detail_text(detail)}", status_code=response.status_code,
+        error_type=error_type, retryable=response.status_code in (408, 409, 429) or response.status_code >= 500, body=body,
+    )
 
 
 def cancel(endpoint_id: str, request_id: str) -> bool:
@@ -175,10 +206,52 @@ def cancel(endpoint_id: str, request_id: str) -> bool:
     return True
 
 
-def upload(data: bytes, content_type: str, file_name: str) -> str:
-    """Put bytes in fal storage and return a URL fal models can read."""
+def upload(content, content_type: str, file_name: str) -> str:
+    """Put bytes, or a Django File, in fal storage and return a URL fal models can read.
+
+    A file is sent in chunks as it is read, never copied into memory whole.
+    """
+    if not isinstance(content, bytes):
+        content = _FileBody(content) if content.size <= fal_client.client.MULTIPART_THRESHOLD else _whole(content)
     with _translated_errors("upload"):
-        return _client().upload(data, content_type, file_name=file_name)
+        return _client().upload(content, content_type, file_name=file_name)
+
+
+def _whole(file) -> bytes:
+    # fal-client slices a body past its multipart threshold, so it must be bytes (our input
+    # limits are far below the threshold: this is only for a configuration that raises them).
+    file.seek(0)
+    return file.read()
+
+
+class _FileBody:
+    """A Django File as the body of fal-client's upload, read in chunks.
+
+    fal-client's upload() is typed for bytes, but it only measures them with len() and
+    hands them to httpx as the request content, which takes an iterable of chunks too.
+    httpx sends a Content-Length found through tell() and seek() (the local engine under
+    runserver reads no chunked body), and each iteration starts from the beginning, so
+    when fal-client falls back from its CDN to its other storage it sends the whole file.
+    """
+
+    CHUNK_BYTES = 1024 * 1024
+
+    def __init__(self, file):
+        self.file = file
+
+    def __len__(self):
+        return self.file.size
+
+    def __iter__(self):
+        self.file.seek(0)
+        while chunk := self.file.read(self.CHUNK_BYTES):
+            yield chunk
+
+    def tell(self):
+        return self.file.tell()
+
+    def seek(self, *position):
+        return self.file.seek(*position)
 
 
 @contextmanager

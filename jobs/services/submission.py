@@ -1,6 +1,5 @@
 """Creating jobs and submitting them to fal, exactly once per intended attempt."""
 
-import logging
 import os
 
 from django.conf import settings
@@ -19,7 +18,6 @@ from .deadlines import time_out_job
 from .fal_requests import adopt_request_id
 from .tracking import schedule_poll
 
-logger = logging.getLogger(__name__)
 
 # A definite HTTP refusal of a submit (fal answered, nothing was created) is retried this
 # many times before the job fails.
@@ -27,7 +25,10 @@ MAX_SUBMIT_ATTEMPTS = 5
 
 
 def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
-    """Create a pending job and queue its submission.
+    """Create a pending job and queue its submission, which a worker makes at once.
+
+    fal is never called here, so the form, the API and the CLI answer in the same short
+    time whether fal is fast, slow or unreachable.
 
     `image`/`audio` are ValidatedInputs: callers validate first (forms, serializers). What
     is refused here (admission's TooManyActiveJobs, credits' InsufficientCredits) is refused
@@ -37,20 +38,6 @@ def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
         job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt)
         queue_new_job(job)
     return job
-
-
-def create_and_submit_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
-    """Create a job and submit it within the caller's request, so the answer can carry fal's
-    request id. An unexpected error is logged and left to the submit task, never lost."""
-    with transaction.atomic():
-        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt)
-        queue_new_job(job, submit=False)
-    try:
-        return submit_job(job.id)
-    except Exception:
-        logger.exception("Submitting job %s failed; the submit task will take over.", job.id)
-        queue.queue_submit(job.id)
-        return Job.objects.get(pk=job.id)
 
 
 def _new_job(*, user, model, image, audio, prompt):
@@ -86,9 +73,10 @@ def webhook_url_for(job) -> str | None:
 def submit_job(job_id):
     """Submit a pending job to fal exactly once per intended attempt.
 
-    A definite refusal (fal answered with an error) releases the claim and retries later. An
-    ambiguous failure (no answer) keeps the claim: a request may exist at fal, and its webhook
-    (which names our job) or the deadline settles the job; it is never blindly resubmitted.
+    A definite failure (fal answered with an error, or no connection could be made) releases
+    the claim and retries later. An ambiguous failure (sent, but no answer) keeps the claim: a
+    request may exist at fal, and its webhook (which names our job) or the deadline settles
+    the job; it is never blindly resubmitted.
     """
     job = Job.objects.get(pk=job_id)
     if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
@@ -131,12 +119,11 @@ def upload_local_inputs(job):
         stored = getattr(job, f"{name}_file")
         if getattr(job, f"{name}_url") or not stored:
             continue
-        with stored.open("rb") as handle:
-            data = handle.read()
-        asset = stored_in_fal(
-            job.user, data, content_type=media.content_type_for_name(stored.name), file_name=os.path.basename(stored.name),
-            kind=name, duration=job.audio_duration if name == "audio" else None,
-        )
+        with stored.open("rb") as handle:  # hashed and sent in chunks, never read whole
+            asset = stored_in_fal(
+                job.user, handle, content_type=media.content_type_for_name(stored.name), file_name=os.path.basename(stored.name),
+                kind=name, duration=job.audio_duration if name == "audio" else None,
+            )
         setattr(job, f"{name}_url", asset.fal_url)
         changed.append(f"{name}_url")
     if changed:
@@ -147,7 +134,9 @@ def upload_local_inputs(job):
 def _after_submit_refused(job, exc):
     record_event(job, JobEvent.Kind.ERROR, exc.message, status_code=exc.status_code)
     job.refresh_from_db()
-    if exc.retryable and job.submit_attempts < MAX_SUBMIT_ATTEMPTS:
+    # fal out of reach, or asking us to slow down, is retried until the job's deadline;
+    # another refusal only a few times.
+    if exc.nothing_sent or exc.status_code == 429 or (exc.retryable and job.submit_attempts < MAX_SUBMIT_ATTEMPTS):
         queue.queue_submit(job.id, delay=schedule.submit_retry_delay(job.submit_attempts))
         return job
     job, _ = fail_job(job.id, f"fal refused the job: {exc.message}", error_type=exc.error_type or "submit_failed")

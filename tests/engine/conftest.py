@@ -44,7 +44,10 @@ def engine_url(engine, engine_server_url):
 
 
 @pytest.fixture
-def fal(engine):
+def fal(engine, monkeypatch):
+    # The engine must work with fal-client as it ships, retries included (ten attempts);
+    # the app itself makes one attempt per call and retries on its own (jobs/fal.py).
+    monkeypatch.setattr(fal_client.client, "MAX_ATTEMPTS", 10)
     return fal_client.SyncClient(key="local:local")
 
 
