@@ -1,5 +1,4 @@
 import uuid
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -79,14 +78,20 @@ class JobQuerySet(models.QuerySet):
         self.filter(pk=job_id).update(submit_started_at=None)
 
     def schedule_poll(self, job_id, due_at):
-        """A job has one poll chain: a new due time replaces the old one."""
+        """A job has one next status check: a new due time replaces the old one."""
         self.filter(pk=job_id).update(next_poll_at=due_at)
 
-    def claim_poll(self, job) -> bool:
-        """Only the caller holding the job's current due time, once it is due, may poll."""
-        if job.next_poll_at is None or job.next_poll_at > timezone.now() + timedelta(seconds=0.05):
-            return False
-        return self.filter(pk=job.pk, next_poll_at=job.next_poll_at).update(next_poll_at=None) == 1
+    def due_for_poll(self, now):
+        """Jobs whose status check is due, oldest first (workers poll them: poll_due_jobs)."""
+        due = self.filter(next_poll_at__lte=now, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
+        return due.exclude(request_id="").order_by("next_poll_at")
+
+    def claim_poll(self, job, *, next_due) -> bool:
+        """Only the caller that still sees the job's current due time may poll now. The claim
+        also books the following check, so a worker dying mid-poll loses nothing: the job is
+        simply due again at `next_due`."""
+        claimed = self.filter(pk=job.pk, next_poll_at=job.next_poll_at)
+        return claimed.update(next_poll_at=next_due, status_polls=F("status_polls") + 1) == 1
 
     def mark_fal_finished(self, job_id) -> bool:
         """Only the first notice that fal ended an unfinished job's request passes; polling stops."""
@@ -162,6 +167,9 @@ class Job(models.Model):
             models.Index(fields=["user", "-created_at"]),
             # Admission's fair order asks when each waiting user last had a job started.
             models.Index(fields=["user", "submit_started_at"]),
+            # The admin's job list filtered by state, newest first: without it a state's
+            # jobs are all read and sorted to show the first page.
+            models.Index(fields=["state", "-created_at"]),
         ]
 
     def __str__(self):
@@ -201,7 +209,7 @@ class FalCapacity(models.Model):
     def lock(cls):
         """Take the lock; call inside transaction.atomic()."""
         cls.objects.get_or_create(pk=1)
-        return cls.objects.select_for_update().get(pk=1)
+        return cls.objects.select_for_update(no_key=True).get(pk=1)
 
 
 class JobEvent(models.Model):

@@ -15,18 +15,13 @@ from django.utils import timezone
 _tasks = {}
 
 
-def register_tasks(*, submit, poll, finish, deadline, admit):
-    _tasks.update(submit=submit, poll=poll, finish=finish, deadline=deadline, admit=admit)
+def register_tasks(*, submit, finish, deadline, admit):
+    _tasks.update(submit=submit, finish=finish, deadline=deadline, admit=admit)
 
 
 def queue_submit(job_id, delay=None):
     """Submit the job to fal (jobs.services.submission.submit_job)."""
     _enqueue("submit", job_id, delay)
-
-
-def queue_poll(job_id, delay=None):
-    """Ask fal for the job's status (jobs.services.tracking.poll_job)."""
-    _enqueue("poll", job_id, delay)
 
 
 def queue_finish(job_id, delay=None):

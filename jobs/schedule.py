@@ -105,6 +105,12 @@ def next_poll_delay(job) -> float:
     return max(interval, MIN_INTERVAL)
 
 
+def ingest_stale_seconds() -> float:
+    """An ingest (download, probe, store: seconds) that started this long ago without
+    finishing is presumed dead, its worker killed: a quarter of the budget, at most 3 min."""
+    return max(min(180.0, budget_seconds() / 4), MIN_INTERVAL)
+
+
 def error_retry_delay() -> float:
     """After a failed fal call: soon, but not in a tight loop."""
     return max(min(5.0, budget_seconds() / 100), MIN_INTERVAL)

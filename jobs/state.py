@@ -22,7 +22,7 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
     Returns (job, moved). An illegal move (e.g. a finished job going anywhere) changes nothing
     and returns moved=False, so late or duplicate news is simply ignored.
     """
-    job = Job.objects.select_for_update().get(pk=job_id)
+    job = Job.objects.select_for_update(no_key=True).get(pk=job_id)
     from_state = job.state
     if to_state not in ALLOWED_TRANSITIONS[JobState(from_state)]:
         return job, False

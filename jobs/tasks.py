@@ -18,7 +18,9 @@ def submit_job_task(job_id):
 
 @task
 def poll_job_task(job_id):
-    tracking.poll_job(job_id)
+    # Status checks are no longer tasks (workers poll what is due); poll tasks queued before
+    # that change still run, and make their job due now.
+    tracking.poll_soon(job_id)
 
 
 @task
@@ -37,5 +39,5 @@ def admit_waiting_jobs_task():
 
 
 queue.register_tasks(
-    submit=submit_job_task, poll=poll_job_task, finish=finish_job_task, deadline=enforce_deadline_task, admit=admit_waiting_jobs_task
+    submit=submit_job_task, finish=finish_job_task, deadline=enforce_deadline_task, admit=admit_waiting_jobs_task
 )

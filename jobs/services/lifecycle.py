@@ -12,6 +12,7 @@ from jobs.state import record_event, transition
 from . import admission
 from .fal_requests import cancel_at_fal, note_fal_finished
 from .submission import queue_new_job
+from .tracking import poll_soon
 
 RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
 
@@ -103,8 +104,7 @@ def resume_unfinished_jobs():
             Job.objects.release_ingest(job.pk)
             queue.queue_finish(job.id)
         elif job.request_id:
-            Job.objects.schedule_poll(job.pk, timezone.now())
-            queue.queue_poll(job.id)
+            poll_soon(job.id)
         elif not job.submit_started_at:
             queue.queue_submit(job.id)
         queue.queue_deadline(job.id)

@@ -5,10 +5,9 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from jobs import fal, queue, schedule
+from jobs import fal, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.state import record_event, transition
 
@@ -18,33 +17,49 @@ from .fal_requests import adopt_request_id, note_fal_finished
 logger = logging.getLogger(__name__)
 
 
+# Due checks one worker takes per round; the rest wait for its next round or another worker.
+POLL_BATCH = 20
+
+
 def schedule_poll(job, delay=None):
-    """Plan the job's next status check (by the schedule unless `delay` is given)."""
+    """Plan the job's next status check (by the schedule unless `delay` is given). No task
+    is queued: workers poll what is due (poll_due_jobs), so the plan is just the row."""
     delay = schedule.next_poll_delay(job) if delay is None else delay
     Job.objects.schedule_poll(job.pk, timezone.now() + timedelta(seconds=delay))
-    queue.queue_poll(job.id, delay=delay)
 
 
-def poll_job(job_id):
-    """Ask fal for the job's status, then plan the next poll."""
-    job = Job.objects.get(pk=job_id)
-    if job.is_finished or not job.request_id or job.fal_finished_at:
-        return job
+def poll_soon(job_id):
+    """Make the job's status check due now: a worker makes it within a moment."""
+    Job.objects.schedule_poll(job_id, timezone.now())
+
+
+def poll_due_jobs(limit=POLL_BATCH, run=map) -> int:
+    """Check the status of the jobs whose check is due, each by one worker; returns how many
+    this worker checked. Run over and over by every worker (see jobs.worker), whose `run`
+    (a thread pool's map) makes several checks at once."""
+    due = Job.objects.due_for_poll(timezone.now()).only(
+        "id", "endpoint_id", "request_id", "state", "logs", "queue_position", "next_poll_at",
+        "created_at", "submit_started_at", "started_at", "fal_finished_at", "audio_duration",
+    )
+    return sum(run(poll_job, list(due[:limit])))
+
+
+def poll_job(job) -> bool:
+    """Ask fal for a due job's status, unless another worker got to it first. A check that
+    learns nothing new writes nothing but the claim, which already books the next check."""
+    if not Job.objects.claim_poll(job, next_due=timezone.now() + timedelta(seconds=schedule.next_poll_delay(job))):
+        return False
     if schedule.deadline_passed(job):
-        return time_out_job(job.id)
-    if not Job.objects.claim_poll(job):
-        return job
+        time_out_job(job.id)
+        return True
     try:
         status = fal.status(job.endpoint_id, job.request_id)
     except fal.FalError as exc:
-        Job.objects.filter(pk=job.pk).update(status_polls=F("status_polls") + 1)
         record_event(job, JobEvent.Kind.POLL, f"Status check failed: {exc.message}", status_code=exc.status_code)
         schedule_poll(job, delay=schedule.error_retry_delay())
-        return job
-    job = record_status(job.id, status)
-    if not job.is_finished and not job.fal_finished_at:
-        schedule_poll(job)
-    return job
+        return True
+    record_status(job, status)
+    return True
 
 
 def merge_logs(known, new):
@@ -59,20 +74,23 @@ def merge_logs(known, new):
     return merged
 
 
-def record_status(job_id, status: fal.FalStatus):
-    """Apply one status answer from fal: queue position, logs, state, or completion."""
-    with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job_id)
-        job.status_polls += 1
-        job.logs = merge_logs(job.logs, status.logs)
-        if status.state == "IN_QUEUE":
-            job.queue_position = status.queue_position
-        job.save(update_fields=["status_polls", "logs", "queue_position"])
-        record_event(job, JobEvent.Kind.POLL, status.state, queue_position=status.queue_position)
+def record_status(job, status: fal.FalStatus):
+    """Apply one status answer from fal: new log lines, queue position, state, completion.
+    Only what changed is written; an answer like the last one writes nothing."""
+    queue_position = status.queue_position if status.state == "IN_QUEUE" else job.queue_position
+    if merge_logs(job.logs, status.logs) != job.logs or queue_position != job.queue_position:
+        with transaction.atomic():
+            locked = Job.objects.select_for_update(no_key=True).only("logs", "queue_position").get(pk=job.pk)
+            locked.logs = merge_logs(locked.logs, status.logs)
+            locked.queue_position = queue_position
+            locked.save(update_fields=["logs", "queue_position"])
+            record_event(job, JobEvent.Kind.POLL, status.state, queue_position=queue_position)
     if status.state == "IN_QUEUE" and job.state == JobState.PENDING:
         job, _ = transition(job.id, JobState.IN_QUEUE, message="Queued at fal.")
-    elif status.state == "IN_PROGRESS":
+    elif status.state == "IN_PROGRESS" and job.state != JobState.IN_PROGRESS:
         job, _ = transition(job.id, JobState.IN_PROGRESS, message="fal started processing.", queue_position=None)
+        if not job.is_finished:
+            schedule_poll(job)  # the schedule runs from the start of processing
     elif status.state == "COMPLETED":
         job = note_fal_finished(job.id, source="poll")
     return job

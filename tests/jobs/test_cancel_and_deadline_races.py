@@ -11,7 +11,7 @@ from jobs.registry import MODELS
 from jobs.worker import in_process_worker
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
-from tests.jobs.test_pipeline import finished_job, submit
+from tests.jobs.test_pipeline import finished_job, submit, submitted_without_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,7 +52,7 @@ def test_job_whose_inputs_never_upload_still_ends_at_its_deadline(user, fal_engi
 def test_cancelling_a_job_fal_already_finished_keeps_the_video(api_client, fal_engine):
     fal_engine.faults.drop_next_webhooks(1)
     fal_engine.faults.set_timing(processing_seconds=0.2)
-    answer = submit(api_client)
+    answer = submitted_without_worker(api_client)
     fal_engine.wait_until_completed(fal_engine.get(answer["request_id"]), timeout=20)
 
     response = api_client.post("/api/generate/kling-avatar/cancel", {"job_id": answer["job_id"]}, format="json")
@@ -67,7 +67,7 @@ def test_cancelling_a_job_fal_already_finished_keeps_the_video(api_client, fal_e
 def test_timing_out_a_job_fal_already_finished_stores_the_video_instead(api_client, fal_engine):
     fal_engine.faults.drop_next_webhooks(1)
     fal_engine.faults.set_timing(processing_seconds=0.2)
-    answer = submit(api_client)  # no worker runs yet: nothing notices fal finishing
+    answer = submitted_without_worker(api_client)  # nothing notices fal finishing
     fal_engine.wait_until_completed(fal_engine.get(answer["request_id"]), timeout=20)
 
     job = deadlines.time_out_job(answer["job_id"])

@@ -22,6 +22,23 @@ def submit(api_client, seconds=1.5, **extra):
     return response.json()
 
 
+def submitted_to_fal(api_client, job_id=None, **kwargs):
+    """Submit through the API (or take `job_id`) and wait for the worker to hand the job to
+    fal; returns the API's status answer, which then carries fal's request id."""
+    job_id = job_id or submit(api_client, **kwargs)["job_id"]
+    wait_for(lambda: Job.objects.filter(pk=job_id).exclude(request_id="").exists(), message="the submit to fal")
+    return api_client.post("/api/generate/kling-avatar/status", {"job_id": job_id}, format="json").json()
+
+
+def submitted_without_worker(api_client, **kwargs):
+    """Submit through the API and hand the job to fal here, as the worker would: for tests
+    that keep the worker away to control what happens next."""
+    from jobs.services import submission
+
+    answer = submit(api_client, **kwargs)
+    return {**answer, "request_id": submission.submit_job(answer["job_id"]).request_id}
+
+
 def finished_job(job_id, timeout=30):
     def finished():
         job = Job.objects.get(pk=job_id)
@@ -34,11 +51,17 @@ def transitions_to(job, state):
     return job.events.filter(kind=JobEvent.Kind.TRANSITION, to_state=state).count()
 
 
-def test_submitted_job_completes_by_webhook_with_playable_mp4(api_client, fal_engine, task_worker):
+def test_submit_answers_pending_at_once_and_the_worker_hands_the_job_to_fal(api_client, fal_engine, task_worker):
     answer = submit(api_client, seconds=1.5, prompt="A friendly hello")
 
-    assert answer["request_id"]
-    assert answer["status"] == "in_queue"
+    assert answer["status"] == "pending" and not answer["request_id"]
+    assert answer["job_id"]
+    status = submitted_to_fal(api_client, answer["job_id"])
+    assert status["request_id"] and status["status"] in ("in_queue", "in_progress", "completed")
+
+
+def test_submitted_job_completes_by_webhook_with_playable_mp4(api_client, fal_engine, task_worker):
+    answer = submit(api_client, seconds=1.5, prompt="A friendly hello")
     job = finished_job(answer["job_id"])
 
     assert job.state == JobState.COMPLETED, job.error
@@ -54,7 +77,7 @@ def test_submitted_job_completes_by_webhook_with_playable_mp4(api_client, fal_en
 
 
 def test_result_endpoint_returns_our_stored_video(api_client, fal_engine, task_worker):
-    answer = submit(api_client)
+    answer = submitted_to_fal(api_client)
     finished_job(answer["job_id"])
 
     result = api_client.post("/api/generate/kling-avatar/result", {"request_id": answer["request_id"]}, format="json")
@@ -79,7 +102,7 @@ def test_lost_webhook_is_recovered_by_polling(api_client, fal_engine, task_worke
 def test_duplicate_webhooks_complete_the_job_once(api_client, fal_engine, task_worker, settings):
     fal_engine.faults.duplicate_next_webhooks(1, times=3)
 
-    answer = submit(api_client)
+    answer = submitted_to_fal(api_client)
     job = finished_job(answer["job_id"])
     # All three are answered 2xx; copies signed in the same second are one message to us.
     wait_for(lambda: fal_engine.stats()["requests"][answer["request_id"]]["webhook_successes"] == 3, message="three callbacks")
@@ -102,23 +125,22 @@ def test_model_error_fails_job_with_the_models_message(api_client, fal_engine, t
     assert not job.video
 
 
-def test_rate_limited_submit_is_retried_by_the_client(api_client, fal_engine, task_worker):
+def test_rate_limited_submit_is_retried_later_without_a_second_request(api_client, fal_engine, task_worker, settings):
+    settings.JOB_BUDGET_SECONDS = 30  # retry delays scale with the budget
     fal_engine.faults.fail_next_calls("submit", 429, count=2)
 
-    answer = submit(api_client)
+    job = finished_job(submit(api_client)["job_id"])
 
-    assert answer["request_id"]
-    assert finished_job(answer["job_id"]).state == JobState.COMPLETED
+    assert job.state == JobState.COMPLETED, job.error
+    assert job.submit_attempts == 3
     assert len(fal_engine.stats()["requests"]) == 1
 
 
 def test_server_error_on_submit_is_retried_later_without_a_second_request(api_client, fal_engine, task_worker):
     fal_engine.faults.fail_next_calls("submit", 500, count=1)
 
-    answer = submit(api_client)
+    job = finished_job(submit(api_client)["job_id"])
 
-    assert answer["status"] == "pending" and not answer["request_id"]
-    job = finished_job(answer["job_id"])
     assert job.state == JobState.COMPLETED, job.error
     assert job.submit_attempts == 2
     assert len(fal_engine.stats()["requests"]) == 1
@@ -138,7 +160,7 @@ def test_job_over_budget_is_cancelled_at_the_engine_and_timed_out(api_client, fa
     settings.JOB_BUDGET_SECONDS = 1.5
     fal_engine.faults.set_timing(processing_seconds=30)
 
-    answer = submit(api_client)
+    answer = submitted_to_fal(api_client)
     job = finished_job(answer["job_id"], timeout=20)
 
     assert job.state == JobState.TIMED_OUT
@@ -148,7 +170,7 @@ def test_job_over_budget_is_cancelled_at_the_engine_and_timed_out(api_client, fa
 
 def test_cancelled_job_is_cancelled_at_the_engine(api_client, fal_engine, task_worker):
     fal_engine.faults.set_timing(processing_seconds=30)
-    answer = submit(api_client)
+    answer = submitted_to_fal(api_client)
 
     response = api_client.post("/api/generate/kling-avatar/cancel", {"job_id": answer["job_id"]}, format="json")
 
@@ -163,7 +185,7 @@ def test_ingest_woken_before_fal_finished_retries_instead_of_waiting(api_client,
     from jobs.services import fal_requests, ingest
 
     fal_engine.faults.set_timing(processing_seconds=30)
-    job_id = submit(api_client)["job_id"]
+    job_id = submitted_without_worker(api_client)["job_id"]
     fal_requests.note_fal_finished(job_id, source="test")
 
     job = ingest.finish_job(job_id)
@@ -188,3 +210,20 @@ def test_stored_video_is_served_to_its_owner_only(api_client, fal_engine, task_w
     assert stranger.get(path).status_code == 404
     assert Client().get(path).status_code == 404
     assert Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=other_user).key}").get(path).status_code == 404
+
+
+def test_a_failed_status_check_while_fetching_the_result_is_retried_not_a_model_failure(api_client, fal_engine):
+    from jobs.services import fal_requests, ingest
+
+    fal_engine.faults.set_timing(processing_seconds=0.2)
+    answer = submitted_without_worker(api_client)
+    fal_engine.wait_until_completed(fal_engine.get(answer["request_id"]), timeout=20)
+    fal_requests.note_fal_finished(answer["job_id"], source="test")
+    fal_engine.faults.fail_next_calls("status", 500, count=1)
+
+    job = ingest.finish_job(answer["job_id"])
+
+    assert not job.is_finished
+    assert job.events.filter(message__contains="Injected HTTP 500").filter(message__contains="retrying").exists()
+    Job.objects.release_ingest(job.pk)
+    assert ingest.finish_job(answer["job_id"]).state == JobState.COMPLETED
