@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import av
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
@@ -41,10 +41,15 @@ class MediaError(ValueError):
 
 @dataclass
 class ValidatedInput:
-    """An input that passed validation: either a URL fal can fetch, or bytes we will store."""
+    """An input that passed validation: a URL fal can fetch, or content we will store.
+
+    Content is bytes (a data: URI, a file read by the CLI) or an uploaded file, kept as the
+    file itself (often a temporary file on disk) so it is never copied into memory whole.
+    """
 
     url: str = ""
     data: bytes = b""
+    file: File | None = None
     content_type: str = ""
     file_name: str = ""
     duration: float | None = None  # audio only
@@ -52,7 +57,14 @@ class ValidatedInput:
     height: int | None = None
     kind: str = ""
 
+    @property
+    def content(self) -> bytes | File:
+        return self.file if self.file is not None else self.data
+
     def content_file(self):
+        if self.file is not None:
+            # A plain File is copied by chunks; storage would move a temporary upload away.
+            return File(self.file, name=self.file_name)
         return ContentFile(self.data, name=self.file_name)
 
 
@@ -64,13 +76,34 @@ def _human_size(num_bytes: int) -> str:
     return f"{num_bytes / (1024 * 1024):.0f} MB" if num_bytes >= 1024 * 1024 else f"{num_bytes / 1024:.0f} KB"
 
 
-def check_image(data: bytes) -> ValidatedInput:
-    if len(data) > settings.MAX_IMAGE_BYTES:
+def _size(source: bytes | File) -> int:
+    return len(source) if isinstance(source, bytes) else source.size
+
+
+def _from_start(source: bytes | File):
+    """Something Pillow or PyAV can read from the beginning: decoders read a file in
+    pieces, so an uploaded file is checked without being read into memory."""
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    source.seek(0)
+    return source
+
+
+def _validated(source: bytes | File, **facts) -> ValidatedInput:
+    if isinstance(source, bytes):
+        return ValidatedInput(data=source, **facts)
+    source.seek(0)
+    return ValidatedInput(file=source, **facts)
+
+
+def check_image(source: bytes | File) -> ValidatedInput:
+    """Check an image input, given as bytes or as a file (an upload: see check_upload)."""
+    if _size(source) > settings.MAX_IMAGE_BYTES:
         raise MediaError(f"The image is larger than {_human_size(settings.MAX_IMAGE_BYTES)}.")
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(_from_start(source)) as image:
             image.verify()
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(_from_start(source)) as image:
             image_format, (width, height) = image.format, image.size
     except Image.DecompressionBombError:
         raise MediaError(f"The image is far too large; each side must be at most {settings.MAX_IMAGE_SIDE} pixels.") from None
@@ -82,21 +115,21 @@ def check_image(data: bytes) -> ValidatedInput:
     if min(width, height) < low or max(width, height) > high:
         raise MediaError(f"The image is {width}x{height} pixels; each side must be between {low} and {high}.")
     content_type, extension = IMAGE_FORMATS[image_format]
-    return ValidatedInput(data=data, content_type=content_type, file_name=f"image.{extension}", width=width, height=height)
+    return _validated(source, content_type=content_type, file_name=f"image.{extension}", width=width, height=height)
 
 
-def check_audio(data: bytes) -> ValidatedInput:
+def check_audio(source: bytes | File) -> ValidatedInput:
     """Check an audio input; its duration is measured by decoding, never read from the header.
 
     Headers can lie (a patched M4A claiming 2 s while holding 300 s), and fal renders every
     sample, so the limit and the price both rest on the decoded length. Decoding stops as soon
     as the limit is passed: a long file costs no more than the limit's worth of decoding.
     """
-    if len(data) > settings.MAX_AUDIO_BYTES:
+    if _size(source) > settings.MAX_AUDIO_BYTES:
         raise MediaError(f"The audio file is larger than {_human_size(settings.MAX_AUDIO_BYTES)}.")
     low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(_from_start(source)) as container:
             if not container.streams.audio or container.streams.video:
                 raise MediaError("The audio file must contain speech audio and no video.")
             format_name = container.format.name
@@ -111,9 +144,7 @@ def check_audio(data: bytes) -> ValidatedInput:
     if duration < low:
         raise MediaError(f"The audio is too short; it must last at least {low:g} seconds.")
     content_type, extension = AUDIO_FORMATS[format_name]
-    return ValidatedInput(
-        data=data, content_type=content_type, file_name=f"audio.{extension}", duration=round(float(duration), 3)
-    )
+    return _validated(source, content_type=content_type, file_name=f"audio.{extension}", duration=round(float(duration), 3))
 
 
 def _decoded_seconds(container, stop_after: float) -> Fraction:
@@ -129,17 +160,17 @@ def _decoded_seconds(container, stop_after: float) -> Fraction:
     return seconds
 
 
-def sniff_kind(data: bytes) -> str | None:
-    """'image' or 'audio' by what the bytes decode as (not by name), or None."""
+def sniff_kind(source: bytes | File) -> str | None:
+    """'image' or 'audio' by what the content decodes as (not by name), or None."""
     try:
-        with Image.open(io.BytesIO(data)):
+        with Image.open(_from_start(source)):
             return "image"
     except Image.DecompressionBombError:
         return "image"  # an image, just far too big: check_image says so
     except (UnidentifiedImageError, OSError):
         pass
     try:
-        with av.open(io.BytesIO(data)) as container:
+        with av.open(_from_start(source)) as container:
             return "audio" if container.streams.audio else None
     except av.error.FFmpegError:
         return None
@@ -160,15 +191,13 @@ def decode_data_uri(value: str) -> bytes:
         raise MediaError("This data: URI is not valid base64.") from None
 
 
-def check_upload(upload, kind: str) -> ValidatedInput:
+def check_upload(upload: File, kind: str) -> ValidatedInput:
     """Check an uploaded file as an "image" or "audio" input.
 
-    Reads one byte past the size limit, never the whole upload: an oversized file is refused
-    by the check's own message without landing in memory.
+    The upload is decoded where it lies (memory or a temporary file), never copied whole;
+    one over its size limit (stored only up to it: limits.uploads) is refused by its size.
     """
-    check, limit = (check_image, settings.MAX_IMAGE_BYTES) if kind == "image" else (check_audio, settings.MAX_AUDIO_BYTES)
-    upload.seek(0)
-    return check(upload.read(limit + 1))
+    return check_image(upload) if kind == "image" else check_audio(upload)
 
 
 def check_input_reference(value: str, kind: str) -> ValidatedInput:

@@ -1,5 +1,10 @@
 """Requests too big to be an avatar job are refused from their Content-Length, before a
-byte of the body is read (Django would otherwise spool a 200 MB upload to disk first)."""
+byte of the body is read (Django would otherwise spool a 200 MB upload to disk first).
+
+A body sent with a Transfer-Encoding (chunked, without a Content-Length) is refused too:
+Django reads bodies by Content-Length alone and would read it as empty, so the form would
+answer "this field is required" for files that were sent. limits.uploads stops storing a file once it passes its own limit.
+"""
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
@@ -22,19 +27,30 @@ class RequestSizeLimitMiddleware:
         limit = largest_request_bytes()
         if length > limit:
             return self.too_large(request, limit)
+        if "HTTP_TRANSFER_ENCODING" in request.META:
+            return self.length_required(request)
         return self.get_response(request)
 
-    @staticmethod
-    def too_large(request, limit):
+    @classmethod
+    def too_large(cls, request, limit):
         megabytes = f"{limit / (1024 * 1024):.0f} MB"
         detail = (
             f"The request is larger than {megabytes}. Images may be up to {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB "
             f"and audio up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB."
         )
+        return cls.refusal(request, 413, "Too large", detail, "request_too_large")
+
+    @classmethod
+    def length_required(cls, request):
+        detail = "Send the request body with a Content-Length header; a body sent in chunks is not read."
+        return cls.refusal(request, 411, "Length required", detail, "length_required")
+
+    @staticmethod
+    def refusal(request, status, title, detail, code):
         if request.path.startswith("/api/"):
-            response = JsonResponse({"detail": detail, "code": "request_too_large"}, status=413)
+            response = JsonResponse({"detail": detail, "code": code}, status=status)
         else:
-            response = HttpResponse(f"<!doctype html><title>Too large</title><h1>Too large</h1><p>{detail}</p>", status=413)
+            response = HttpResponse(f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>", status=status)
         # Answered before the rest of the stack (which would add it) runs.
         response["Content-Length"] = str(len(response.content))
         return response

@@ -5,37 +5,41 @@ import hashlib
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
 from jobs import fal
 from jobs.models import Asset
 
+HASH_CHUNK_BYTES = 1024 * 1024
+
 
 def upload_asset(user, checked) -> Asset:
     """The user's asset for a validated input file (see jobs.media), uploaded to fal storage
     unless a copy there will outlive a job's budget (keyed by jobs.fal.storage_origin)."""
     return stored_in_fal(
-        user, checked.data, content_type=checked.content_type, file_name=checked.file_name,
+        user, checked.content, content_type=checked.content_type, file_name=checked.file_name,
         kind=checked.kind, duration=checked.duration,
     )
 
 
-def stored_in_fal(user, data: bytes, *, content_type, file_name, kind, duration=None) -> Asset:
-    """Upload `data` to fal storage once per user, content and storage; re-upload it when
-    fal's copy would expire before a job using it could finish."""
-    digest = hashlib.sha256(data).hexdigest()
+def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind, duration=None) -> Asset:
+    """Upload `content` (bytes, or a file read in chunks) to fal storage once per user,
+    content and storage; re-upload it when fal's copy would expire before a job using it
+    could finish."""
+    digest = _sha256(content)
     origin = fal.storage_origin()
     asset = Asset.objects.filter(user=user, sha256=digest, origin=origin).first()
     if asset and _still_usable(asset):
         return asset
-    url = fal.upload(data, content_type, file_name)
+    url = fal.upload(content, content_type, file_name)
     expires_at = timezone.now() + timedelta(seconds=settings.FAL_STORAGE_URL_LIFETIME_SECONDS)
     with transaction.atomic():
         asset, created = Asset.objects.get_or_create(
             user=user, sha256=digest, origin=origin,
             defaults={
-                "kind": kind, "content_type": content_type, "size": len(data),
+                "kind": kind, "content_type": content_type, "size": len(content) if isinstance(content, bytes) else content.size,
                 "duration": duration, "fal_url": url, "expires_at": expires_at,
             },
         )
@@ -43,6 +47,15 @@ def stored_in_fal(user, data: bytes, *, content_type, file_name, kind, duration=
             asset.fal_url, asset.expires_at = url, expires_at
             asset.save(update_fields=["fal_url", "expires_at"])
     return asset
+
+
+def _sha256(content: bytes | File) -> str:
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256()
+    for chunk in content.chunks(HASH_CHUNK_BYTES):
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _still_usable(asset) -> bool:
