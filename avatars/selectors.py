@@ -10,6 +10,11 @@ def owned_job(user, job_id) -> Job:
     return get_object_or_404(Job.objects.filter(user=user), pk=job_id)
 
 
+# What a gallery tile shows; fal's logs and output alone can be kilobytes a job.
+GALLERY_COLUMNS = ("id", "state", "prompt", "poster", "video_duration", "created_at")
+
+
 def gallery_jobs(user, status=""):
-    jobs = Job.objects.filter(user=user).order_by("-created_at")
+    """The user's jobs for the gallery, newest first, with only the columns a tile shows."""
+    jobs = Job.objects.filter(user=user).only(*GALLERY_COLUMNS).order_by("-created_at")
     return jobs.filter(state=status) if status else jobs

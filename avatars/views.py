@@ -113,9 +113,12 @@ def gallery(request):
     filters = GalleryFilterForm(request.GET or None)
     status = filters.cleaned_data["status"] if filters.is_valid() else ""
     page = Paginator(selectors.gallery_jobs(request.user, status), GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    # The first and last pages and two either side of this one: a long history would
+    # otherwise render a link for every page.
+    page_links = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     base_query = f"status={status}&" if status else ""
-    return render(
-        request,
-        "avatars/gallery.html",
-        {"page": page, "filters": filters, "status": status, "base_query": base_query, "create_url": reverse("avatars:create")},
-    )
+    context = {
+        "page": page, "page_links": page_links, "filters": filters, "status": status,
+        "base_query": base_query, "create_url": reverse("avatars:create"),
+    }
+    return render(request, "avatars/gallery.html", context)
