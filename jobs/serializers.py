@@ -94,12 +94,11 @@ class UploadSerializer(serializers.Serializer):
         limit = max(settings.MAX_IMAGE_BYTES, settings.MAX_AUDIO_BYTES)
         if upload.size > limit:
             raise serializers.ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB, the most an input may be.")
-        data = upload.read(limit + 1)
-        kind = media.sniff_kind(data)
+        kind = media.sniff_kind(upload)
         if kind is None:
             raise serializers.ValidationError("The file is neither a JPEG/PNG/WebP image nor MP3/WAV/M4A/OGG/AAC audio.")
         try:
-            checked = media.check_image(data) if kind == "image" else media.check_audio(data)
+            checked = media.check_upload(upload, kind)
         except media.MediaError as exc:
             raise serializers.ValidationError(exc.message) from None
         checked.kind = kind

@@ -20,7 +20,7 @@ from jobs.registry import MODELS
 from jobs.services import lifecycle
 from tests.conftest import wait_for
 from tests.factories import data_uri, portrait_png, speech_wav
-from tests.jobs.test_pipeline import finished_job, submit
+from tests.jobs.test_pipeline import finished_job, submit, submitted_to_fal, submitted_without_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PRO = MODELS["kling-avatar-pro"]
@@ -97,7 +97,7 @@ def test_cancelled_and_timed_out_jobs_cost_nothing_and_a_retry_holds_again(api_c
 @pytest.mark.parametrize("cancel_after", [0.3, 0.7, 1.2])
 def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client, client, user, fal_engine, task_worker, cancel_after):
     fal_engine.faults.duplicate_next_webhooks(1, times=5)
-    answer = submit(api_client)
+    answer = submitted_to_fal(api_client)
     job_id = answer["job_id"]
     cancel = threading.Timer(cancel_after, lambda: lifecycle.cancel_job(job_id, by="racer"))
     cancel.start()
@@ -167,7 +167,7 @@ def test_deleting_a_job_whose_video_is_being_stored_gives_the_credits_back(api_c
 
     start = credits.account_for(user).balance
     fal_engine.faults.set_timing(processing_seconds=0.2)
-    answer = submit(api_client)  # no worker: nothing ingests
+    answer = submitted_without_worker(api_client)  # nothing ingests
     fal_engine.wait_until_completed(fal_engine.get(answer["request_id"]), timeout=20)
     fal_requests.note_fal_finished(answer["job_id"], source="test")
 
