@@ -28,7 +28,7 @@ def account_for(user, *, lock=False) -> CreditAccount:
         if opened and settings.STARTING_CREDITS:
             LedgerEntry.objects.create(user=user, kind=LedgerEntry.Kind.GRANT, amount=settings.STARTING_CREDITS, note="Welcome credits")
         if lock:
-            account = CreditAccount.objects.select_for_update().get(pk=account.pk)
+            account = CreditAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
     return account
 
 

@@ -11,7 +11,7 @@ def adopt_request_id(job_id, request_id, *, source):
     """Store fal's request id and mark the job queued. Safe to call again with the same id;
     a second, different id is recorded and ignored."""
     with transaction.atomic():
-        job = Job.objects.select_for_update().get(pk=job_id)
+        job = Job.objects.select_for_update(no_key=True).get(pk=job_id)
         if job.request_id and job.request_id != request_id:
             record_event(
                 job, JobEvent.Kind.NOTE, "Ignored a second fal request for this job.", request_id=request_id, source=source
