@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "webhooks",
     "avatars",
     "engine",
+    "workers",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +109,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": env("TEST_SQLITE_PATH", default=os.path.join(tempfile.gettempdir(), f"avatar-studio-test-{os.getpid()}.sqlite3"))
     }
-DATABASES["default"].setdefault("CONN_MAX_AGE", 0)
+# Connections are kept between requests and worker loops (a new one per loop was most of
+# an idle worker's cost), checked before reuse so a restarted database is survived.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every web and worker process (rate limits, JWKS keys): the database cache by
@@ -208,9 +212,22 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 40 * 1024 * 1024  # data: URIs arrive inside JSON bodies
+# Small request bodies are held in memory; larger files go to temporary files and stop
+# being stored once they pass MAX_IMAGE_BYTES / MAX_AUDIO_BYTES (limits.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "limits.uploads.SizeLimitedUploadHandler",
+]
 
 # --- Background work ----------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Task workers: how many `manage.py run_worker` keeps running, how often each reports it is
+# alive, and after how long without a report its tasks are handed to the others.
+WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+WORKER_DEAD_AFTER_SECONDS = env.float("WORKER_DEAD_AFTER_SECONDS", default=30.0)
+# Status checks one worker makes at once (each mostly waits for fal's answer).
+POLL_CONCURRENCY = env.int("POLL_CONCURRENCY", default=8)
 
 # --- fal ----------------------------------------------------------------------------------
 # Without FAL_KEY the app talks to the local fal-compatible engine (the `engine` app).
@@ -268,6 +285,10 @@ MAX_JOBS_AT_FAL = env.int("MAX_JOBS_AT_FAL", default=20)
 ENGINE_STORAGE_DIR = env.path("ENGINE_STORAGE_DIR", default=VAR_DIR / "engine")
 ENGINE_PROCESSING_SECONDS = env.float("ENGINE_PROCESSING_SECONDS", default=8.0)
 ENGINE_CONCURRENCY = env.int("ENGINE_CONCURRENCY", default=2)
+# A file the engine appends every accepted submission to (audits; off when empty).
+ENGINE_JOURNAL = env("ENGINE_JOURNAL", default="")
+# Local mode listens on loopback only (scripts check it): the engine at /_fal is not for the world.
+ALLOW_PUBLIC_BIND_IN_LOCAL_MODE = env.bool("ALLOW_PUBLIC_BIND_IN_LOCAL_MODE", default=False)
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

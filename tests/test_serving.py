@@ -1,0 +1,81 @@
+"""The production server: gunicorn with several processes and hashed static files, and local
+mode (the engine mounted at /_fal) kept on loopback."""
+
+import os
+import subprocess
+
+import httpx
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.conftest import wait_for
+from tests.servers import PROJECT_DIR, free_port, port_open
+
+
+@pytest.mark.parametrize("bind", ["0.0.0.0:8000", "[::]:8000", "192.168.1.5:80", "studio.example.com:8000"])
+def test_local_mode_refuses_to_listen_beyond_loopback(bind, settings):
+    settings.FAL_MODE = "local"
+
+    with pytest.raises(CommandError, match="bundled fal engine"):
+        call_command("check_bind", bind)
+
+
+@pytest.mark.parametrize("bind", ["127.0.0.1:8000", "[::1]:8000", "localhost:8000", "127.0.0.2", "unix:/run/avatar.sock"])
+def test_local_mode_listens_on_loopback(bind, settings):
+    settings.FAL_MODE = "local"
+
+    call_command("check_bind", bind)
+
+
+def test_public_bind_is_allowed_in_remote_mode_or_when_asked(settings):
+    settings.FAL_MODE = "remote"
+    call_command("check_bind", "0.0.0.0:8000")
+
+    settings.FAL_MODE = "local"
+    settings.ALLOW_PUBLIC_BIND_IN_LOCAL_MODE = True
+    call_command("check_bind", "0.0.0.0:8000")
+
+
+def serve(role, tmp_path, **env):
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}",
+        "STATIC_ROOT": str(tmp_path / "static"),
+        "MEDIA_ROOT": str(tmp_path / "media"),
+        "WEB_WORKERS": "2",
+        "WEB_ACCESS_LOG": "false",
+        **env,
+    }
+    return subprocess.Popen(
+        ["scripts/serve", role], cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def test_gunicorn_refuses_a_public_bind_in_local_mode(tmp_path):
+    process = serve("web", tmp_path, BIND=f"0.0.0.0:{free_port()}", FAL_MODE="local", ALLOW_PUBLIC_BIND_IN_LOCAL_MODE="false")
+
+    output, _ = process.communicate(timeout=120)
+
+    assert process.returncode != 0
+    assert "Refusing to listen on 0.0.0.0" in output
+
+
+def test_production_server_serves_pages_and_compressed_hashed_static_files(tmp_path):
+    assert serve("release", tmp_path).wait(timeout=180) == 0
+    port = free_port()
+    web = serve("web", tmp_path, BIND=f"127.0.0.1:{port}")
+    try:
+        wait_for(lambda: port_open(port), timeout=60, message="gunicorn to listen")
+        page = httpx.get(f"http://127.0.0.1:{port}/accounts/login/")
+        stylesheet = next(part for part in page.text.split('"') if part.startswith("/static/css/app."))
+        static = httpx.get(f"http://127.0.0.1:{port}{stylesheet}", headers={"Accept-Encoding": "gzip"})
+        gunicorn_processes = subprocess.run(["pgrep", "-P", str(web.pid)], capture_output=True, text=True).stdout.split()
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+
+    assert page.status_code == 200 and page.headers["server"] == "gunicorn"
+    assert "content-security-policy" in page.headers
+    assert static.status_code == 200
+    assert static.headers["content-encoding"] == "gzip" and "immutable" in static.headers["cache-control"]
+    assert len(gunicorn_processes) == 2  # WEB_WORKERS
