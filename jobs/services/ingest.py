@@ -13,8 +13,6 @@ from jobs.models import Job, JobEvent, JobState
 from jobs.registry import model_for_endpoint
 from jobs.state import fail_job, record_event, transition
 
-# An ingest that started this long ago without finishing is presumed dead (worker killed).
-INGEST_STALE_AFTER = timedelta(minutes=5)
 
 
 def finish_job(job_id):
@@ -23,7 +21,11 @@ def finish_job(job_id):
     job = Job.objects.get(pk=job_id)
     if job.is_finished or not job.fal_finished_at:
         return job
-    if not Job.objects.claim_ingest(job_id, stale_after=INGEST_STALE_AFTER):
+    stale_after = timedelta(seconds=schedule.ingest_stale_seconds())
+    if not Job.objects.claim_ingest(job_id, stale_after=stale_after):
+        # Another ingest holds the job. If its worker died, the claim goes stale: look again
+        # then (if that ingest succeeds meanwhile, the look finds the job finished).
+        queue.queue_finish(job.id, delay=stale_after.total_seconds())
         return job
     model = model_for_endpoint(job.endpoint_id)
     try:
