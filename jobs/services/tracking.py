@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from jobs import fal, schedule
 from jobs.models import Job, JobEvent, JobState
-from jobs.state import record_event, transition
+from jobs.state import fail_job, record_event, transition
 
 from .deadlines import time_out_job
 from .fal_requests import adopt_request_id, note_fal_finished
@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Due checks one worker takes per round; the rest wait for its next round or another worker.
 POLL_BATCH = 20
+# Status checks in a row that fal answers 404 before the job is failed as lost at fal.
+LOST_AFTER_NOT_FOUND = 3
 
 
 def schedule_poll(job, delay=None):
@@ -56,10 +58,25 @@ def poll_job(job) -> bool:
         status = fal.status(job.endpoint_id, job.request_id)
     except fal.FalError as exc:
         record_event(job, JobEvent.Kind.POLL, f"Status check failed: {exc.message}", status_code=exc.status_code)
+        if exc.status_code == 404 and _fal_lost_request(job):
+            fail_job(
+                job.id, "fal no longer knows this request (every recent status check answered 404); nothing is charged.",
+                error_type="request_lost",
+            )
+            return True
         schedule_poll(job, delay=schedule.error_retry_delay())
         return True
     record_status(job, status)
     return True
+
+
+def _fal_lost_request(job) -> bool:
+    """fal answers 404 for a request id it does not know: one it lost (a restart of the
+    queue) or one that expired. A single 404 could be a moment's inconsistency, so only
+    LOST_AFTER_NOT_FOUND of them in a row end the job, freeing its slot and its credits
+    instead of holding both until the budget runs out."""
+    recent = job.events.filter(kind=JobEvent.Kind.POLL).order_by("-id").values_list("data", flat=True)[:LOST_AFTER_NOT_FOUND]
+    return len(recent) == LOST_AFTER_NOT_FOUND and all(data.get("status_code") == 404 for data in recent)
 
 
 def merge_logs(known, new):

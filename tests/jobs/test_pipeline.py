@@ -146,7 +146,8 @@ def test_server_error_on_submit_is_retried_later_without_a_second_request(api_cl
     assert len(fal_engine.stats()["requests"]) == 1
 
 
-def test_status_errors_while_polling_are_retried(api_client, fal_engine, task_worker):
+def test_status_errors_while_polling_are_retried(api_client, fal_engine, task_worker, settings):
+    settings.JOB_BUDGET_SECONDS = 120  # a failed check is retried after 1.2 s, not 5 s
     fal_engine.faults.drop_next_webhooks(1)
     fal_engine.faults.fail_next_calls("status", 500, count=2)
     fal_engine.faults.fail_next_calls("status", 429, count=2)

@@ -75,3 +75,39 @@ def test_two_workers_never_check_the_same_due_job_twice(api_client, fal_engine):
     second = Job.objects.claim_poll(seen_by_both, next_due=timezone.now() + timedelta(seconds=5))
 
     assert (first, second) == (True, False)
+
+
+def test_a_request_fal_no_longer_knows_fails_the_job_and_frees_its_slot_and_credits(api_client, user, fal_engine, settings):
+    from credits import services as credits
+
+    settings.JOB_BUDGET_SECONDS = 120  # a failed check is retried after 1.2 s
+    fal_engine.faults.set_timing(processing_seconds=60)
+    start = credits.account_for(user).balance
+    job_id = submitted_without_worker(api_client)["job_id"]
+    fal_engine.reset()  # the queue restarted and lost what it held
+
+    def checked_until_finished():
+        tracking.poll_soon(job_id)
+        tracking.poll_due_jobs()
+        return Job.objects.get(pk=job_id).is_finished
+
+    wait_for(checked_until_finished, message="the job to end")
+    job = Job.objects.get(pk=job_id)
+
+    assert job.state == JobState.FAILED and job.error_type == "request_lost"
+    assert job.events.filter(kind=JobEvent.Kind.POLL, data__status_code=404).count() == tracking.LOST_AFTER_NOT_FOUND
+    assert not Job.objects.at_fal().filter(pk=job_id).exists()
+    assert credits.account_for(user).balance == start
+
+
+def test_one_not_found_answer_is_checked_again_not_trusted(api_client, fal_engine):
+    fal_engine.faults.set_timing(processing_seconds=60)
+    job_id = submitted_without_worker(api_client)["job_id"]
+    fal_engine.faults.fail_next_calls("status", 404, count=1)
+
+    tracking.poll_soon(job_id)
+    tracking.poll_due_jobs()
+    tracking.poll_soon(job_id)
+    tracking.poll_due_jobs()
+
+    assert not Job.objects.get(pk=job_id).is_finished
