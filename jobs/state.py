@@ -7,6 +7,7 @@ from credits import services as credits
 
 from . import queue
 from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
+from .signals import job_state_changed
 
 
 def record_event(job, kind, message="", *, from_state="", to_state="", **data):
@@ -39,6 +40,7 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
     if to_state in TERMINAL_STATES:
         credits.settle_job(job)  # in this transaction: a job finishes, and settles, once
     record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
+    job_state_changed.send(sender=Job, job=job, from_state=from_state, to_state=to_state)
     return job, True
 
 
