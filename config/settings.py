@@ -54,9 +54,12 @@ INSTALLED_APPS = [
     "avatars",
     "engine",
     "workers",
+    "api",
 ]
 
 MIDDLEWARE = [
+    # First, so even a response refused by the middleware below carries its X-Request-ID.
+    "config.request_ids.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "limits.middleware.RequestSizeLimitMiddleware",
@@ -293,6 +296,7 @@ ALLOW_PUBLIC_BIND_IN_LOCAL_MODE = env.bool("ALLOW_PUBLIC_BIND_IN_LOCAL_MODE", de
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -303,11 +307,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "jobs.api_errors.exception_handler",
 }
 
+# The versioned API (/api/v1/): how long an Idempotency-Key is remembered, and how many
+# items one batch may hold.
+IDEMPOTENCY_KEY_HOURS = env.int("IDEMPOTENCY_KEY_HOURS", default=24)
+MAX_BATCH_SIZE = env.int("MAX_BATCH_SIZE", default=100)
+MAX_API_TOKENS_PER_USER = env.int("MAX_API_TOKENS_PER_USER", default=20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.request_ids.RequestIdFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # httpx logs every request URL at INFO; keep it quiet so nothing sensitive is echoed.
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},

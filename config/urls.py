@@ -6,6 +6,7 @@ from jobs.views import serve_private_media
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("api/", include("jobs.api_urls")),
     path("webhooks/", include("webhooks.urls")),
     path("credits/", include("credits.urls")),

@@ -1,0 +1,141 @@
+"""The v1 resources' JSON. Every object has an `id` and its detail `url`."""
+
+from django.conf import settings
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from jobs.models import TERMINAL_STATES, Asset, Job, JobState
+from jobs.registry import MODEL_NAMES, find_model
+from jobs.serializers import JobSerializer as SeedJobSerializer
+from jobs.serializers import video_output
+
+from .models import ApiToken
+
+
+class DetailUrlField(serializers.Field):
+    """The object's detail URL under its collection, e.g. /api/v1/jobs/<id>."""
+
+    def __init__(self, view_name, **kwargs):
+        self.view_name = view_name
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, obj):
+        return reverse(self.view_name, kwargs={"pk": obj.pk}, request=self.context.get("request"))
+
+
+class JobSerializer(serializers.ModelSerializer):
+    url = DetailUrlField("v1:job-detail")
+    status = serializers.CharField(source="state", read_only=True)
+    status_detail = serializers.SerializerMethodField()
+    waiting_ahead = serializers.SerializerMethodField()
+    model = serializers.SerializerMethodField()
+    logs = serializers.SerializerMethodField()
+    timings = serializers.SerializerMethodField()
+    cost = serializers.SerializerMethodField()
+    output = serializers.SerializerMethodField()
+    batch = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "url", "status", "status_detail", "waiting_ahead", "queue_position", "model", "prompt", "request_id",
+            "logs", "error", "error_type", "timings", "cost", "output", "batch", "created_at",
+        ]
+
+    # The seed's serializer knows the fair order and the wording of a state: one place for both.
+    get_waiting_ahead = SeedJobSerializer.get_waiting_ahead
+    get_status_detail = SeedJobSerializer.get_status_detail
+
+    def get_model(self, job):
+        model = job.model
+        return {"key": model.key if model else None, "label": job.model_label, "endpoint_id": job.endpoint_id}
+
+    def get_logs(self, job):
+        return [{"timestamp": entry.get("timestamp"), "message": entry.get("message", "")} for entry in job.logs]
+
+    def get_timings(self, job):
+        def seconds(start, end):
+            return round((end - start).total_seconds(), 3) if start and end else None
+
+        return {
+            "created_at": job.created_at, "submitted_at": job.submit_started_at, "queued_at": job.queued_at,
+            "started_at": job.started_at, "finished_at": job.finished_at,
+            "waited_seconds": seconds(job.created_at, job.started_at), "ran_seconds": seconds(job.started_at, job.finished_at),
+            "total_seconds": seconds(job.created_at, job.finished_at),
+        }
+
+    def get_cost(self, job):
+        held = getattr(job, "credits_held", None)
+        charged = getattr(job, "credits_charged", None)
+        return {"credits_held": held or 0, "credits_charged": charged or 0, "settled": job.state in TERMINAL_STATES}
+
+    def get_output(self, job):
+        if job.state != JobState.COMPLETED:
+            return None
+        request = self.context.get("request")
+        poster = job.poster.url if job.poster else None
+        if poster and request is not None and poster.startswith("/"):
+            poster = request.build_absolute_uri(poster)
+        return {"video": video_output(job, request), "poster_url": poster, "duration": job.video_duration}
+
+    def get_batch(self, job):
+        return getattr(job, "batch_id", None)
+
+
+
+class JobFilterSerializer(serializers.Serializer):
+    """The list's query parameters, checked like any other input."""
+
+    status = serializers.MultipleChoiceField(choices=JobState.choices, required=False)
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False)
+    batch = serializers.UUIDField(required=False)
+    created_after = serializers.DateTimeField(required=False)
+    created_before = serializers.DateTimeField(required=False)
+
+    def to_internal_value(self, data):
+        if hasattr(data, "getlist"):
+            # ?status=failed,cancelled and ?status=failed&status=cancelled mean the same.
+            data = {key: data.get(key) for key in data}
+            if "status" in data:
+                data["status"] = [value for value in data["status"].split(",") if value]
+        return super().to_internal_value(data)
+
+    def validate_model(self, value):
+        return find_model(value).endpoint_id
+
+
+class FileSerializer(serializers.ModelSerializer):
+    url = DetailUrlField("v1:file-detail")
+    file_url = serializers.CharField(source="fal_url", read_only=True)
+    file_size = serializers.IntegerField(source="size", read_only=True)
+
+    class Meta:
+        model = Asset
+        fields = ["id", "url", "file_url", "kind", "content_type", "file_size", "duration", "expires_at", "created_at"]
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    url = DetailUrlField("v1:token-detail")
+    name = serializers.CharField(max_length=100)
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "url", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
+
+    def validate_name(self, value):
+        user = self.context["request"].user
+        if ApiToken.objects.active().filter(user=user, name=value).exists():
+            raise serializers.ValidationError("You already have a token with this name.")
+        if ApiToken.objects.active().filter(user=user).count() >= settings.MAX_API_TOKENS_PER_USER:
+            raise serializers.ValidationError(f"You have {settings.MAX_API_TOKENS_PER_USER} tokens, the most one may have; revoke one first.")
+        return value
+
+
+class NewTokenSerializer(TokenSerializer):
+    """A token as created: the only answer that ever contains its secret."""
+
+    secret = serializers.CharField(read_only=True)
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "secret"]

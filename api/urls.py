@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+app_name = "v1"
+
+router = SimpleRouter(trailing_slash=False)
+router.register("jobs", views.JobViewSet, basename="job")
+router.register("files", views.FileViewSet, basename="file")
+router.register("tokens", views.TokenViewSet, basename="token")
+
+urlpatterns = [path("me", views.MeView.as_view(), name="me"), *router.urls]

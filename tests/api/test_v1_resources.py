@@ -1,0 +1,205 @@
+"""/api/v1/: named tokens, jobs, files and me; every object has an id and a detail URL, and
+every resource is its owner's alone."""
+
+import logging
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from api.models import ApiToken
+from config.request_ids import RequestIdFilter
+from jobs.models import Asset, Job, JobState
+from tests.factories import data_uri, make_user, portrait_png, speech_wav
+
+pytestmark = pytest.mark.django_db
+
+
+def inputs(**extra):
+    return {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(), "audio/wav"), **extra}
+
+
+def bearer(secret):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    return client
+
+
+def create_job(client, **extra):
+    response = client.post("/api/v1/jobs", inputs(**extra), format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_a_new_token_shows_its_secret_once_and_is_stored_hashed(api_client, user):
+    response = api_client.post("/api/v1/tokens", {"name": "laptop"}, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    secret = body["secret"]
+    assert secret.startswith("avs_") and body["prefix"] == secret[:10]
+    assert body["url"].endswith(f"/api/v1/tokens/{body['id']}")
+    stored = ApiToken.objects.get(pk=body["id"])
+    assert secret not in (stored.secret_hash, stored.prefix)
+    assert "secret" not in api_client.get(f"/api/v1/tokens/{body['id']}").json()
+    assert "secret" not in api_client.get("/api/v1/tokens").json()["results"][0]
+
+
+def test_a_token_works_as_bearer_records_its_last_use_and_stops_when_revoked(user):
+    token, secret = ApiToken.issue(user, "ci")
+    client = bearer(secret)
+
+    me = client.get("/api/v1/me")
+    assert me.status_code == 200 and me.json()["username"] == user.username
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+
+    assert client.delete(f"/api/v1/tokens/{token.pk}").status_code == 204
+    refused = client.get("/api/v1/me")
+    assert refused.status_code == 401
+    assert refused.json()["detail"] == "Invalid or revoked token."
+
+
+def test_a_made_up_token_is_refused_in_json():
+    response = bearer("avs_" + "x" * 43).get("/api/v1/me")
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+
+
+def test_token_names_are_unique_among_active_tokens(api_client):
+    api_client.post("/api/v1/tokens", {"name": "laptop"}, format="json")
+
+    response = api_client.post("/api/v1/tokens", {"name": "laptop"}, format="json")
+
+    assert response.status_code == 400
+    assert "name" in response.json()["errors"]
+
+
+def test_job_is_created_with_its_id_location_and_cost_held(api_client):
+    response = api_client.post("/api/v1/jobs", inputs(), format="json")
+
+    assert response.status_code == 201
+    job = response.json()
+    assert response["Location"] == job["url"] and job["url"].endswith(f"/api/v1/jobs/{job['id']}")
+    assert job["status"] == "pending"
+    assert job["cost"]["credits_held"] > 0 and job["cost"]["credits_charged"] == 0
+    assert job["model"]["key"] == "kling-avatar-pro"
+    assert api_client.get(job["url"]).json()["id"] == job["id"]
+
+
+def test_bad_input_creates_no_job_and_names_the_field(api_client):
+    response = api_client.post("/api/v1/jobs", inputs(image_url="ftp://example.com/a.png"), format="json")
+
+    assert response.status_code == 400
+    assert "image_url" in response.json()["errors"]
+    assert Job.objects.count() == 0
+
+
+def test_jobs_list_filters_by_status_model_and_creation_time(api_client, user):
+    first, second = create_job(api_client), create_job(api_client, model="standard")
+    Job.objects.filter(pk=first["id"]).update(state=JobState.FAILED, created_at=timezone.now() - timedelta(days=2))
+
+    def ids(query):
+        response = api_client.get(f"/api/v1/jobs?{query}")
+        assert response.status_code == 200, response.json()
+        return {job["id"] for job in response.json()["results"]}
+
+    assert ids("status=failed") == {first["id"]}
+    assert ids("status=failed,pending") == {first["id"], second["id"]}
+    assert ids("model=standard") == {second["id"]}
+    assert ids(f"created_after={(timezone.now() - timedelta(days=1)).isoformat().replace('+', '%2B')}") == {second["id"]}
+    assert ids(f"created_before={(timezone.now() - timedelta(days=1)).isoformat().replace('+', '%2B')}") == {first["id"]}
+
+
+@pytest.mark.parametrize("query, field", [("status=exploded", "status"), ("model=gpt", "model"), ("created_after=yesterday", "created_after")])
+def test_bad_list_filters_are_named(api_client, query, field):
+    response = api_client.get(f"/api/v1/jobs?{query}")
+
+    assert response.status_code == 400
+    assert field in response.json()["errors"]
+
+
+def test_job_list_pages_with_cursors_that_skip_nothing(api_client, user, settings):
+    settings.MAX_ACTIVE_JOBS_PER_USER = 100
+    made = [create_job(api_client)["id"] for _ in range(7)]
+
+    seen, url = [], "/api/v1/jobs?page_size=3"
+    while url:
+        page = api_client.get(url).json()
+        seen += [job["id"] for job in page["results"]]
+        url = page["next"]
+
+    assert seen == list(reversed(made))
+
+
+def test_cancelling_a_pending_job_releases_its_credits(api_client):
+    job = create_job(api_client)
+
+    response = api_client.post(f"/api/v1/jobs/{job['id']}/cancel")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["cost"]["settled"] is True
+    assert api_client.post(f"/api/v1/jobs/{job['id']}/cancel").json()["code"] == "not_cancellable"
+
+
+def test_deleting_a_job_removes_it(api_client):
+    job = create_job(api_client)
+
+    assert api_client.delete(job["url"]).status_code == 204
+    assert not Job.objects.filter(pk=job["id"]).exists()
+    assert api_client.get(job["url"]).status_code == 404
+
+
+def test_files_upload_list_and_delete(api_client, fal_engine):
+    upload = SimpleUploadedFile("face.png", portrait_png(), content_type="image/png")
+
+    response = api_client.post("/api/v1/files", {"file": upload}, format="multipart")
+
+    assert response.status_code == 201, response.json()
+    file = response.json()
+    assert file["kind"] == "image" and file["file_url"].startswith("http")
+    assert [item["id"] for item in api_client.get("/api/v1/files").json()["results"]] == [file["id"]]
+    assert api_client.delete(file["url"]).status_code == 204
+    assert not Asset.objects.exists()
+
+
+def test_another_users_objects_answer_404_to_every_action(api_client, user):
+    mallory = make_user("mallory")
+    job = create_job(api_client)
+    asset = Asset.objects.create(user=user, kind="image", sha256="0" * 64, content_type="image/png", size=1, fal_url="http://x/y")
+    token, _ = ApiToken.issue(user, "mine")
+    _, mallory_secret = ApiToken.issue(mallory, "hers")
+    other = bearer(mallory_secret)
+
+    attempts = [
+        ("get", f"/api/v1/jobs/{job['id']}"), ("post", f"/api/v1/jobs/{job['id']}/cancel"), ("delete", f"/api/v1/jobs/{job['id']}"),
+        ("get", f"/api/v1/files/{asset.pk}"), ("delete", f"/api/v1/files/{asset.pk}"),
+        ("get", f"/api/v1/tokens/{token.pk}"), ("delete", f"/api/v1/tokens/{token.pk}"),
+    ]
+    for method, path in attempts:
+        response = getattr(other, method)(path)
+        assert response.status_code == 404, (method, path, response.status_code)
+    assert other.get("/api/v1/jobs").json()["results"] == []
+    assert Job.objects.get(pk=job["id"]).state == JobState.PENDING
+    assert Asset.objects.filter(pk=asset.pk).exists() and ApiToken.objects.active().filter(pk=token.pk).exists()
+
+
+def test_every_response_carries_a_request_id_which_its_log_lines_name(api_client, caplog):
+    caplog.handler.addFilter(RequestIdFilter())
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = api_client.get("/api/v1/jobs/00000000-0000-0000-0000-000000000000")
+
+    request_id = response["X-Request-ID"]
+    assert response.status_code == 404 and len(request_id) == 32
+    assert [record.request_id for record in caplog.records if record.name == "django.request"] == [request_id]
+
+
+def test_a_well_formed_request_id_is_kept_and_anything_else_replaced(api_client):
+    assert api_client.get("/api/v1/me", HTTP_X_REQUEST_ID="trace-1234abcd")["X-Request-ID"] == "trace-1234abcd"
+    replaced = api_client.get("/api/v1/me", HTTP_X_REQUEST_ID="<script>\r\nSet-Cookie: x")["X-Request-ID"]
+    assert replaced != "<script>" and len(replaced) == 32
+    assert APIClient().get("/")["X-Request-ID"]
