@@ -1,13 +1,15 @@
 """The v1 resources' JSON. Every object has an `id` and its detail `url`."""
 
 from django.conf import settings
+from django.db.models import F
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
+from jobs.serializers import InputReferenceField, SubmitSerializer, video_output
 from jobs.serializers import JobSerializer as SeedJobSerializer
-from jobs.serializers import video_output
 
 from .models import ApiToken
 
@@ -139,3 +141,104 @@ class NewTokenSerializer(TokenSerializer):
 
     class Meta(TokenSerializer.Meta):
         fields = [*TokenSerializer.Meta.fields, "secret"]
+
+
+class BatchItemInputSerializer(serializers.Serializer):
+    image_url = InputReferenceField()
+    audio_url = InputReferenceField()
+
+
+class BatchCreateSerializer(serializers.Serializer):
+    """One portrait with many clips (`image_url` + `audio_urls`), or `items` of pairs."""
+
+    image_url = InputReferenceField(required=False)
+    audio_urls = serializers.ListField(child=InputReferenceField(), required=False, allow_empty=False)
+    items = BatchItemInputSerializer(many=True, required=False, allow_empty=False)
+    prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro")
+
+    def validate(self, attrs):
+        pairs = self._pairs(attrs)
+        if len(pairs) > settings.MAX_BATCH_SIZE:
+            field = "items" if attrs.get("items") else "audio_urls"
+            raise serializers.ValidationError({field: [f"A batch holds at most {settings.MAX_BATCH_SIZE} items; this one has {len(pairs)}."]})
+        # Checked once per distinct input: one portrait for a hundred clips is read once.
+        checker = SubmitSerializer(context=self.context)
+        checked, errors = {}, {}
+        for index, pair in enumerate(pairs):
+            for kind, url in zip(("image", "audio"), pair):
+                if (kind, url) in checked:
+                    continue
+                try:
+                    checked[(kind, url)] = checker.check_reference(url, kind)
+                except serializers.ValidationError as exc:
+                    checked[(kind, url)] = None
+                    errors.setdefault(self._field_of(attrs, kind, index), exc.detail)
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["checked_items"] = [(checked[("image", image)], checked[("audio", audio)]) for image, audio in pairs]
+        attrs["fal_model"] = find_model(attrs["model"])
+        return attrs
+
+    @staticmethod
+    def _pairs(attrs):
+        shared = attrs.get("image_url") or attrs.get("audio_urls")
+        if attrs.get("items") and shared:
+            raise serializers.ValidationError({"items": ["Give items, or image_url with audio_urls, not both."]})
+        if attrs.get("items"):
+            return [(item["image_url"], item["audio_url"]) for item in attrs["items"]]
+        missing = {name: ["This field is required (or give items)."] for name in ("image_url", "audio_urls") if not attrs.get(name)}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return [(attrs["image_url"], audio) for audio in attrs["audio_urls"]]
+
+    @staticmethod
+    def _field_of(attrs, kind, index):
+        if attrs.get("items"):
+            return f"items[{index}].{kind}_url"
+        return "image_url" if kind == "image" else f"audio_urls[{index}]"
+
+
+class BatchSerializer(serializers.ModelSerializer):
+    url = DetailUrlField("v1:batch-detail")
+    status = serializers.SerializerMethodField()
+    model = serializers.CharField(source="endpoint_id", read_only=True)
+    totals = serializers.SerializerMethodField()
+    archive_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Batch
+        fields = ["id", "url", "status", "model", "prompt", "totals", "archive_url", "created_at", "finished_at"]
+
+    def _totals(self, batch):
+        if not hasattr(batch, "_totals"):
+            batch._totals = batch.totals()
+        return batch._totals
+
+    def get_totals(self, batch):
+        return self._totals(batch)
+
+    def get_status(self, batch):
+        return Batch.status_for(self._totals(batch), batch.finished_at is not None)
+
+    def get_archive_url(self, batch):
+        if not batch.finished_at or not self._totals(batch)["completed"]:
+            return None
+        return reverse("v1:batch-archive", kwargs={"pk": batch.pk}, request=self.context.get("request"))
+
+
+class BatchDetailSerializer(BatchSerializer):
+    items = serializers.SerializerMethodField()
+
+    class Meta(BatchSerializer.Meta):
+        fields = [*BatchSerializer.Meta.fields, "items"]
+
+    def get_items(self, batch):
+        request = self.context.get("request")
+        return [
+            {
+                "position": job.position, "job": job.pk, "status": job.state,
+                "url": reverse("v1:job-detail", kwargs={"pk": job.pk}, request=request), "error": job.error or None,
+            }
+            for job in batch.jobs.annotate(position=F("batch_item__position")).only("id", "state", "error")
+        ]

@@ -8,6 +8,7 @@ app_name = "v1"
 router = SimpleRouter(trailing_slash=False)
 router.register("jobs", views.JobViewSet, basename="job")
 router.register("files", views.FileViewSet, basename="file")
+router.register("batches", views.BatchViewSet, basename="batch")
 router.register("tokens", views.TokenViewSet, basename="token")
 
 urlpatterns = [path("me", views.MeView.as_view(), name="me"), *router.urls]

@@ -2,7 +2,8 @@
 queryset is the requesting user's own, so another user's id answers 404."""
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
+from django.http import StreamingHttpResponse
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -10,6 +11,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from batches import archive
+from batches import services as batches
+from batches.models import Batch
 from credits import services as credits
 from credits.models import LedgerEntry
 from jobs import fal
@@ -20,7 +24,16 @@ from jobs.services import admission, assets, lifecycle, submission
 from .idempotency import idempotent
 from .models import ApiToken
 from .pagination import NewestFirst
-from .serializers import FileSerializer, JobFilterSerializer, JobSerializer, NewTokenSerializer, TokenSerializer
+from .serializers import (
+    BatchCreateSerializer,
+    BatchDetailSerializer,
+    BatchSerializer,
+    FileSerializer,
+    JobFilterSerializer,
+    JobSerializer,
+    NewTokenSerializer,
+    TokenSerializer,
+)
 
 
 def refusal(exc):
@@ -28,7 +41,7 @@ def refusal(exc):
     if isinstance(exc, admission.TooManyActiveJobs):
         body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
         return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
-    body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price, "shortfall": exc.price - exc.balance}
+    body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price, "shortfall": exc.shortfall}
     return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
 
 
@@ -51,8 +64,10 @@ class OwnedViewSet(viewsets.GenericViewSet):
 
 
 def with_costs(jobs):
+    """Jobs with what was held and charged for each, and their batch, in the same query."""
     entries = LedgerEntry.objects.filter(job=OuterRef("pk"))
     return jobs.annotate(
+        batch_id=F("batch_item__batch_id"),
         credits_held=Subquery(entries.filter(kind=LedgerEntry.Kind.RESERVE).values("amount")[:1]),
         credits_charged=Subquery(entries.filter(kind=LedgerEntry.Kind.CAPTURE).values("amount")[:1]),
     )
@@ -75,6 +90,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             jobs = jobs.filter(state__in=wanted["status"])
         if wanted.get("model"):
             jobs = jobs.filter(endpoint_id=wanted["model"])
+        if wanted.get("batch"):
+            jobs = jobs.filter(batch_item__batch_id=wanted["batch"])
         if wanted.get("created_after"):
             jobs = jobs.filter(created_at__gte=wanted["created_after"])
         if wanted.get("created_before"):
@@ -112,6 +129,46 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             )
             return Response({"detail": detail, "code": "not_cancellable", "status": job.state}, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
+
+
+class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
+    """Many jobs in one request, with totals, one end and a zip of the videos."""
+
+    queryset = Batch.objects.all()
+    parser_classes = [JSONParser]
+
+    def get_serializer_class(self):
+        return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
+
+    def create(self, request):
+        return idempotent(request, lambda: self._create(request))
+
+    def _create(self, request):
+        serializer = BatchCreateSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            batch = batches.create_batch(user=request.user, model=data["fal_model"], items=data["checked_items"], prompt=data["prompt"])
+        except credits.InsufficientCredits as exc:
+            return refusal(exc)
+        return created(BatchDetailSerializer, batch, request)
+
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        batch = self.get_object()
+        batches.cancel_batch(batch, by=request.user.get_username())
+        return Response(BatchDetailSerializer(Batch.objects.get(pk=batch.pk), context={"request": request}).data)
+
+    @action(detail=True, methods=["get"])
+    def archive(self, request, pk=None):
+        """The finished batch's videos as one zip, streamed."""
+        batch = self.get_object()
+        if not batch.finished_at or not archive.completed_videos(batch).exists():
+            detail = "The batch has not finished yet." if not batch.finished_at else "No item of this batch made a video."
+            return Response({"detail": detail, "code": "archive_not_ready"}, status=status.HTTP_409_CONFLICT)
+        response = StreamingHttpResponse(archive.stream_videos(batch), content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}.zip"'
+        return response
 
 
 class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OwnedViewSet):

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "avatars",
     "engine",
     "workers",
+    "batches",
     "api",
 ]
 

@@ -16,9 +16,13 @@ from .models import CreditAccount, LedgerEntry
 class InsufficientCredits(Exception):
     code = "insufficient_credits"
 
-    def __init__(self, balance, price):
+    def __init__(self, balance, price, *, what="This job"):
         self.balance, self.price = balance, price
-        super().__init__(f"This job costs {price} credits and your balance is {balance} credits.")
+        super().__init__(f"{what} costs {price} credits and your balance is {balance} credits.")
+
+    @property
+    def shortfall(self):
+        return self.price - self.balance
 
 
 def account_for(user, *, lock=False) -> CreditAccount:
@@ -30,6 +34,15 @@ def account_for(user, *, lock=False) -> CreditAccount:
         if lock:
             account = CreditAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
     return account
+
+
+def refuse_unless_covered(user, amount: int, *, what):
+    """Raise InsufficientCredits unless the balance covers `amount` (a batch's items, which
+    are then reserved one by one). Call inside the creating transaction: the account stays
+    locked until it commits."""
+    account = account_for(user, lock=True)
+    if account.balance < amount:
+        raise InsufficientCredits(account.balance, amount, what=what)
 
 
 def reserve_for_job(job, amount: int):

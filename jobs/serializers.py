@@ -47,7 +47,7 @@ class SubmitSerializer(serializers.Serializer):
                 if upload:
                     checked[kind] = _checked(media.check_upload, upload, kind)
                 elif url:
-                    checked[kind] = self._with_upload_facts(_checked(media.check_input_reference, url, kind), kind)
+                    checked[kind] = self.check_reference(url, kind)
                 else:
                     raise serializers.ValidationError(f"This field is required (a URL, a data: URI, or an {kind} file).")
             except serializers.ValidationError as exc:
@@ -58,6 +58,10 @@ class SubmitSerializer(serializers.Serializer):
         attrs["fal_model"] = find_model(attrs["model"])
         return attrs
 
+
+    def check_reference(self, url, kind):
+        """Check one input given as a URL or data: URI (also used for a batch's inputs)."""
+        return self._with_upload_facts(_checked(media.check_input_reference, url, kind), kind)
 
     def _with_upload_facts(self, reference, kind):
         """A URL the upload endpoint gave this user carries what we measured of the file, so

@@ -40,8 +40,23 @@ def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
     return job
 
 
-def _new_job(*, user, model, image, audio, prompt):
-    admission.refuse_if_too_many_active(user)
+def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job]:
+    """The jobs of one batch, each an ordinary job: call inside the caller's transaction,
+    after it has checked that the balance covers them all (credits.refuse_unless_covered).
+
+    The per-user limit on active jobs is not applied to them one by one (a batch would never
+    fit); they wait their turn for fal in the fair order like any job, and count as active
+    against the user's single submissions while they run.
+    """
+    jobs = [_new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False) for image, audio in items]
+    for job in jobs:
+        queue_new_job(job)
+    return jobs
+
+
+def _new_job(*, user, model, image, audio, prompt, limit_active=True):
+    if limit_active:
+        admission.refuse_if_too_many_active(user)
     job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=audio.duration)
     # Before any file is written: a refusal must leave nothing behind.
     credits.reserve_for_job(job, model.estimate_credits(audio.duration))
