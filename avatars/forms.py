@@ -86,3 +86,65 @@ class AvatarForm(forms.Form):
 
 class GalleryFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "All videos"), *JobState.choices])
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else single(data, initial)
+
+
+class BatchForm(forms.Form):
+    """One portrait and several speech clips: a batch, one video per clip."""
+
+    image = AvatarForm.base_fields["image"]
+    audio = MultipleFileField(
+        label="Speech clips",
+        help_text="Choose several MP3, WAV, M4A, OGG or AAC files at once; each becomes one video.",
+        widget=MultipleFileInput(attrs={"accept": AUDIO_ACCEPT}),
+    )
+    prompt = AvatarForm.base_fields["prompt"]
+    model = forms.ChoiceField(label="Model", widget=forms.RadioSelect, initial=DEFAULT_MODEL_KEY)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = model_choices()
+        self.fields["audio"].help_text += f" Up to {settings.MAX_BATCH_SIZE} clips."
+
+    def clean_image(self):
+        return _checked(self.cleaned_data["image"], "image")
+
+    def clean_audio(self):
+        uploads = self.cleaned_data["audio"]
+        if len(uploads) > settings.MAX_BATCH_SIZE:
+            raise forms.ValidationError(f"A batch holds at most {settings.MAX_BATCH_SIZE} clips; you chose {len(uploads)}.")
+        checked, problems = [], []
+        for upload in uploads:
+            try:
+                checked.append(_checked(upload, "audio"))
+            except forms.ValidationError as exc:
+                problems.append(f"{upload.name}: {exc.messages[0]}")
+        if problems:
+            raise forms.ValidationError(problems)
+        return checked
+
+    def batch_arguments(self):
+        """Keyword arguments for batches.services.create_batch (call after is_valid())."""
+        image = self.cleaned_data["image"]
+        return {
+            "model": MODELS[self.cleaned_data["model"]],
+            "items": [(image, audio) for audio in self.cleaned_data["audio"]],
+            "prompt": self.cleaned_data["prompt"],
+        }

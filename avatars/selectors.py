@@ -2,7 +2,12 @@
 
 from django.shortcuts import get_object_or_404
 
+from batches.models import Batch
 from jobs.models import Job
+
+
+def owned_batch(user, batch_id) -> Batch:
+    return get_object_or_404(Batch.objects.filter(user=user), pk=batch_id)
 
 
 def owned_job(user, job_id) -> Job:

@@ -5,19 +5,21 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from batches import services as batches
 from credits import services as credits
 from limits.counters import Rate, hit
 from jobs.services import admission, lifecycle, submission
 from jobs.registry import MODELS
 
 from . import selectors
-from .forms import AvatarForm, GalleryFilterForm, SignUpForm
+from .forms import AvatarForm, BatchForm, GalleryFilterForm, SignUpForm
 from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
@@ -122,3 +124,51 @@ def gallery(request):
         "base_query": base_query, "create_url": reverse("avatars:create"),
     }
     return render(request, "avatars/gallery.html", context)
+
+
+@login_required
+def batch_create(request):
+    form = BatchForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST" and (wait := hit(f"create_form:{request.user.pk}", Rate.parse(settings.THROTTLE_RATES["create_form"]))):
+        form.is_valid()
+        form.add_error(None, f"You're creating jobs too quickly; try again in {wait} seconds.")
+        status = 429
+    elif request.method == "POST" and form.is_valid():
+        try:
+            batch = batches.create_batch(user=request.user, **form.batch_arguments())
+        except credits.InsufficientCredits as exc:
+            form.add_error(None, f"{exc} You are {exc.shortfall} credits short.")
+        else:
+            messages.success(request, f"Batch of {batch.items.count()} created. This page follows every item live.")
+            return redirect("avatars:batch", batch_id=batch.id)
+    context = {"form": form, "balance": credits.account_for(request.user).balance}
+    return render(request, "avatars/batch_create.html", context, status=status)
+
+
+BATCH_STATUS_LABELS = {
+    "queued": "Waiting", "running": "Running", "completed": "Completed", "partially_completed": "Partly completed", "failed": "Failed",
+}
+
+
+def _batch_context(batch):
+    items = [(job, progress_for(job)) for job in batch.jobs.annotate(position=F("batch_item__position"))]
+    totals = batch.totals()
+    status = batch.status_for(totals, batch.finished_at is not None)
+    return {"batch": batch, "items": items, "totals": totals, "status": status, "status_label": BATCH_STATUS_LABELS[status]}
+
+
+@login_required
+def batch_detail(request, batch_id):
+    batch = selectors.owned_batch(request.user, batch_id)
+    return render(request, "avatars/batch_detail.html", _batch_context(batch))
+
+
+@login_required
+def batch_status(request, batch_id):
+    """The live part of the batch page, for the page's polling script."""
+    batch = selectors.owned_batch(request.user, batch_id)
+    html = render_to_string("avatars/_batch_items.html", _batch_context(batch), request=request)
+    response = JsonResponse({"finished": batch.finished_at is not None, "html": html})
+    response["Cache-Control"] = "no-store"
+    return response
