@@ -48,6 +48,16 @@ class ApiToken(models.Model):
         token = cls.objects.create(user=user, name=name, prefix=secret[:10], secret_hash=hash_secret(secret))
         return token, secret
 
+    @classmethod
+    def name_problem(cls, user, name) -> str | None:
+        """Why `user` may not create a token called `name` now (None when they may)."""
+        active = cls.objects.active().filter(user=user)
+        if active.filter(name=name).exists():
+            return "You already have a token with this name."
+        if active.count() >= settings.MAX_API_TOKENS_PER_USER:
+            return f"You have {settings.MAX_API_TOKENS_PER_USER} tokens, the most one may have; revoke one first."
+        return None
+
     def revoke(self):
         ApiToken.objects.filter(pk=self.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 

@@ -126,11 +126,8 @@ class TokenSerializer(serializers.ModelSerializer):
         read_only_fields = ["prefix", "created_at", "last_used_at", "revoked_at"]
 
     def validate_name(self, value):
-        user = self.context["request"].user
-        if ApiToken.objects.active().filter(user=user, name=value).exists():
-            raise serializers.ValidationError("You already have a token with this name.")
-        if ApiToken.objects.active().filter(user=user).count() >= settings.MAX_API_TOKENS_PER_USER:
-            raise serializers.ValidationError(f"You have {settings.MAX_API_TOKENS_PER_USER} tokens, the most one may have; revoke one first.")
+        if problem := ApiToken.name_problem(self.context["request"].user, value):
+            raise serializers.ValidationError(problem)
         return value
 
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from api import pages as api_pages
 from jobs.views import serve_private_media
 
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("api/", include("jobs.api_urls")),
     path("webhooks/", include("webhooks.urls")),
     path("credits/", include("credits.urls")),
+    path("settings/tokens/", api_pages.tokens, name="tokens"),
+    path("settings/tokens/<int:token_id>/revoke/", api_pages.revoke, name="token-revoke"),
     path("", include("avatars.urls")),
 ]
 

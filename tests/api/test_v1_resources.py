@@ -203,3 +203,32 @@ def test_a_well_formed_request_id_is_kept_and_anything_else_replaced(api_client)
     replaced = api_client.get("/api/v1/me", HTTP_X_REQUEST_ID="<script>\r\nSet-Cookie: x")["X-Request-ID"]
     assert replaced != "<script>" and len(replaced) == 32
     assert APIClient().get("/")["X-Request-ID"]
+
+
+def test_tokens_page_shows_a_new_secret_once_and_revokes(client, user):
+    client.force_login(user)
+
+    created = client.post("/settings/tokens/", {"name": "laptop"})
+
+    secret = created.context["new_secret"]
+    assert secret.startswith("avs_") and secret in created.content.decode()
+    assert created["Cache-Control"] == "no-store"
+    page = client.get("/settings/tokens/").content.decode()
+    assert "laptop" in page and secret not in page
+    assert bearer(secret).get("/api/v1/me").status_code == 200
+
+    token = ApiToken.objects.get()
+    client.post(f"/settings/tokens/{token.pk}/revoke/")
+    assert bearer(secret).get("/api/v1/me").status_code == 401
+
+
+def test_tokens_page_names_a_duplicate_and_cannot_revoke_anothers(client, user):
+    client.force_login(user)
+    client.post("/settings/tokens/", {"name": "laptop"})
+
+    again = client.post("/settings/tokens/", {"name": "laptop"})
+    assert "You already have a token with this name." in again.content.decode()
+
+    theirs, _ = ApiToken.issue(make_user("mallory"), "hers")
+    assert client.post(f"/settings/tokens/{theirs.pk}/revoke/").status_code == 404
+    assert ApiToken.objects.active().filter(pk=theirs.pk).exists()
