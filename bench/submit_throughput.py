@@ -5,9 +5,10 @@ in a separate process.
 Submit does real work per request: validates the inputs, holds the credits, creates the job,
 its event and its submit task; the worker (not running here) talks to fal. A second submit
 run uses small data: URIs, which are decoded, checked (Pillow / PyAV) and stored on every
-request. A third points fal at a closed port: the answer must not wait for fal. The webhook run replays one genuinely signed delivery:
-after the first, each costs the ED25519 verification and the replay check (one insert that
-the unique signature refuses), and is answered 200 without touching the job.
+request. A third points fal at a closed port: the answer must not wait for fal. The webhook
+run replays one genuinely signed delivery: after the first, each costs the ED25519
+verification and the replay check (one insert that the unique signature refuses), and is
+answered 200 without touching the job.
 
 Run: .venv/bin/python bench/submit_throughput.py [--seconds 5] [--clients 4]
 """
