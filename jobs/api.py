@@ -73,7 +73,7 @@ class ResultView(APIView):
             detail = f"The job is {job.get_state_display().lower()}; it has no result."
             if job.error:
                 detail += f" {job.error}"
-            return Response({"detail": detail, "status": job.state}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": detail, "code": "job_not_completed", "status": job.state}, status=status.HTTP_409_CONFLICT)
         return Response(ResultSerializer(job, context={"request": request}).data)
 
 
@@ -88,7 +88,8 @@ class UploadFileView(APIView):
         try:
             asset = assets.upload_asset(request.user, checked)
         except fal.FalError as exc:
-            return Response({"detail": f"Uploading to fal storage failed: {exc.message}"}, status=status.HTTP_502_BAD_GATEWAY)
+            body = {"detail": f"Uploading to fal storage failed: {exc.message}", "code": "fal_storage_error"}
+            return Response(body, status=status.HTTP_502_BAD_GATEWAY)
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
 
@@ -113,12 +114,11 @@ class CancelView(APIView):
         job = _owned_job(request, request.data)
         job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
         if not cancelled:
-            detail = (
-                f"The job is already {job.get_state_display().lower()}."
-                if job.is_finished
-                else "fal has already made this video; it is being stored and can't be cancelled."
-            )
-            return Response({"detail": detail, "status": job.state}, status=status.HTTP_409_CONFLICT)
+            if job.is_finished:
+                detail, code = f"The job is already {job.get_state_display().lower()}.", "job_finished"
+            else:
+                detail, code = "fal has already made this video; it is being stored and can't be cancelled.", "job_being_stored"
+            return Response({"detail": detail, "code": code, "status": job.state}, status=status.HTTP_409_CONFLICT)
         return Response(JobSerializer(job, context={"request": request}).data)
 
 
