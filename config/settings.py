@@ -293,7 +293,7 @@ ALLOW_PUBLIC_BIND_IN_LOCAL_MODE = env.bool("ALLOW_PUBLIC_BIND_IN_LOCAL_MODE", de
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "jobs.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -102,7 +102,9 @@ class JobListView(APIView):
         paginator = PageNumberPagination()
         jobs = Job.objects.filter(user=request.user).order_by("-created_at")
         if state := request.query_params.get("status"):
-            jobs = jobs.filter(state=state)
+            # A value that is no state matches no job; it never reaches the database (a NUL
+            # byte in it was a 500 on PostgreSQL).
+            jobs = jobs.filter(state=state) if state in JobState.values else jobs.none()
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True, context={"request": request}).data)
 

@@ -1,6 +1,7 @@
 """Every API error is `{"detail": str, "code": str, ...}` with a stable code, whatever raised it."""
 
 import pytest
+from django.test import Client
 from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -28,6 +29,13 @@ def test_no_credentials_is_not_authenticated():
 
 def test_unknown_token_is_authentication_failed():
     assert_error(APIClient().get("/api/me", HTTP_AUTHORIZATION="Token 0123456789abcdef"), 401, "authentication_failed")
+
+
+def test_token_with_a_nul_byte_is_refused_not_a_server_error():
+    # PostgreSQL can't compare text holding NUL: the lookup itself used to be a 500 there.
+    response = Client(raise_request_exception=False).get("/api/me", HTTP_AUTHORIZATION="Token abc\x00def")
+
+    assert_error(response, 401, "authentication_failed")
 
 
 def test_invalid_input_is_invalid_with_errors_per_field(api_client):
@@ -84,6 +92,15 @@ def test_cancelling_a_finished_job_is_job_finished(api_client, user):
 
     body = assert_error(api_client.post("/api/generate/kling-avatar/cancel", {"job_id": str(job.id)}, format="json"), 409, "job_finished")
     assert body["status"] == "failed"
+
+
+def test_status_filter_that_is_no_state_matches_no_job(api_client, user):
+    make_job(user, JobState.PENDING)
+    # A NUL byte used to reach the database: a 500 on PostgreSQL.
+    for value in ("pending", "AAA", "pend\x00ing"):
+        response = api_client.get("/api/jobs", {"status": value})
+        assert response.status_code == 200
+        assert response.json()["count"] == (1 if value == "pending" else 0)
 
 
 def test_nested_validation_errors_are_named_by_their_path():
