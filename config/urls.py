@@ -7,6 +7,7 @@ from jobs.views import serve_private_media
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("jobs.api_urls")),
+    path("api/", include("openapi.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("credits/", include("credits.urls")),
     path("", include("avatars.urls")),
