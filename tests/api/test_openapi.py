@@ -28,9 +28,9 @@ CHECKS = ["not_a_server_error", "status_code_conformance", "content_type_conform
 
 
 @pytest.fixture
-def api_token(fal_engine, settings, tmp_path):
-    """A user with credits, a job in every state and a token (the local engine is up, so submits work)."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+def api_token(fal_engine):
+    """A user with credits, a job in every state and a token (the local engine is up, so
+    submits and uploads work; fal_engine also gives the stored video its own media folder)."""
     user = make_user("schemathesis")
     for state in (JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT):
         make_job(user, state)
