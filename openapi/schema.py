@@ -7,6 +7,7 @@ is, so a new view or ViewSet is documented completely without repeating them.
 """
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny
 
 from . import errors
@@ -26,6 +27,15 @@ class ApiSchema(AutoSchema):
         operation["responses"] = dict(sorted(responses.items()))
         return operation
 
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if getattr(self.view, "throttle_scope", None):
+            retry_after = OpenApiParameter(
+                "Retry-After", int, OpenApiParameter.HEADER, response=[429], description="Seconds until a request is accepted again."
+            )
+            parameters = [*parameters, retry_after]
+        return parameters
+
     def common_errors(self, operation):
         """The error answers any view like this one can give, by status code."""
         has_body = self.method in BODY_METHODS
@@ -44,6 +54,17 @@ class ApiSchema(AutoSchema):
         if getattr(self.view, "throttle_scope", None):
             common["429"] = errors.RATE_LIMITED
         return common
+
+    def _is_list_view(self, serializer=None):
+        # drf-spectacular looks through a bare serializer but not through an OpenApiResponse
+        # (one with examples): a paginated list answered that way lost its `page` parameter.
+        if serializer is None:
+            serializer = self.get_response_serializers()
+        if isinstance(serializer, dict) and serializer:
+            serializer = serializer[min(serializer, key=str)]
+        if isinstance(serializer, OpenApiResponse):
+            serializer = serializer.response
+        return super()._is_list_view(serializer)
 
     def requires_authentication(self):
         return not all(isinstance(permission, AllowAny) for permission in self.view.get_permissions())

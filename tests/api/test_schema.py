@@ -137,3 +137,12 @@ def test_docs_start_up_script_is_a_script_pointing_at_the_schema(client):
 
     assert script.status_code == 200 and script["Content-Type"].startswith("application/javascript")
     assert 'url: "/api/schema/"' in script.content.decode()
+
+
+def test_paginated_list_documents_its_page_and_the_404_past_the_end(schema):
+    jobs = schema["paths"]["/api/jobs"]["get"]
+
+    assert [parameter["name"] for parameter in jobs["parameters"]] == ["page", "status"]
+    assert {"200", "404", "429"} <= set(jobs["responses"])
+    assert jobs["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PaginatedJobList"}
+    assert jobs["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
