@@ -46,11 +46,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files (no CDN)
     "django_tasks_db",
     "jobs",
     "credits",
     "limits",
     "webhooks",
+    "openapi",
     "avatars",
     "engine",
     "workers",
@@ -298,7 +301,7 @@ ALLOW_PUBLIC_BIND_IN_LOCAL_MODE = env.bool("ALLOW_PUBLIC_BIND_IN_LOCAL_MODE", de
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiTokenAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "jobs.api_auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -306,6 +309,28 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "jobs.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "openapi.schema.ApiSchema",
+}
+
+# The OpenAPI document at /api/schema/ and its docs page at /api/docs/ (openapi/).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Avatar Studio API",
+    "DESCRIPTION": (
+        "Turn a portrait and a speech recording into a talking-avatar video.\n\n"
+        "Authenticate with `Authorization: Token <key>` (or a browser session, sending the CSRF "
+        "token on unsafe requests). Every error is JSON: `{\"detail\": str, \"code\": str}`, plus "
+        "`errors` per field for bad input (`code` `invalid`)."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["openapi.schema.only_the_api"],
+    # Request bodies get components of their own (no read-only fields in them).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Tags and operation ids start after /api/ (and a version, for /api/v1/...).
+    "SCHEMA_PATH_PREFIX": r"/api(/v[0-9]+)?",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "displayOperationId": True},
 }
 
 # The versioned API (/api/v1/): how long an Idempotency-Key is remembered, and how many

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/", include("jobs.api_urls")),
+    path("api/", include("openapi.urls")),
     path("webhooks/", include("webhooks.urls")),
     path("credits/", include("credits.urls")),
     path("settings/tokens/", api_pages.tokens, name="tokens"),

@@ -2,13 +2,17 @@
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from credits import services as credits
+from openapi import errors
 
+from . import api_schema as doc
 from . import fal
 from .services import admission, assets, lifecycle, submission
 from .models import Job, JobState
@@ -35,6 +39,19 @@ class SubmitView(APIView):
     throttle_scope = "submit"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema(
+        operation_id="kling_avatar_submit",
+        summary="Create a job",
+        description="Validates the inputs, holds the job's credits and answers at once; fal's `request_id` shows in status once the worker has submitted it.",
+        tags=["generate"],
+        request={
+            "application/json": doc.SubmitUrlsSerializer,
+            "multipart/form-data": doc.SubmitFilesSerializer,
+            "application/x-www-form-urlencoded": doc.SubmitUrlsSerializer,
+        },
+        examples=doc.SUBMIT_EXAMPLES,
+        responses={201: doc.SUBMITTED, 402: errors.INSUFFICIENT_CREDITS, 429: errors.SUBMIT_REFUSED},
+    )
     def post(self, request):
         serializer = SubmitSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -59,6 +76,15 @@ class SubmitView(APIView):
 class StatusView(APIView):
     throttle_scope = "read"
 
+    @extend_schema(
+        operation_id="kling_avatar_status",
+        summary="A job's status",
+        description="State, queue position, the model's log lines, error and timestamps.",
+        tags=["generate"],
+        request=RequestLookupSerializer,
+        examples=doc.LOOKUP_EXAMPLES,
+        responses={200: doc.JOB_STATUS, 404: doc.JOB_NOT_FOUND},
+    )
     def post(self, request):
         job = _owned_job(request, request.data)
         return Response(JobSerializer(job, context={"request": request}).data)
@@ -67,13 +93,21 @@ class StatusView(APIView):
 class ResultView(APIView):
     throttle_scope = "read"
 
+    @extend_schema(
+        operation_id="kling_avatar_result",
+        summary="A completed job's video",
+        tags=["generate"],
+        request=RequestLookupSerializer,
+        examples=doc.LOOKUP_EXAMPLES,
+        responses={200: doc.RESULT, 404: doc.JOB_NOT_FOUND, 409: doc.NO_RESULT_YET},
+    )
     def post(self, request):
         job = _owned_job(request, request.data)
         if job.state != JobState.COMPLETED:
             detail = f"The job is {job.get_state_display().lower()}; it has no result."
             if job.error:
                 detail += f" {job.error}"
-            return Response({"detail": detail, "status": job.state}, status=status.HTTP_409_CONFLICT)
+            return Response({"detail": detail, "code": "job_not_completed", "status": job.state}, status=status.HTTP_409_CONFLICT)
         return Response(ResultSerializer(job, context={"request": request}).data)
 
 
@@ -81,6 +115,14 @@ class UploadFileView(APIView):
     throttle_scope = "upload"
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(
+        operation_id="upload_file",
+        summary="Upload an input file",
+        description="Checks that the file is a real image or audio file and puts it in fal storage once per content.",
+        tags=["generate"],
+        request={"multipart/form-data": doc.UploadFileSerializer},
+        responses={201: doc.UPLOADED, 502: doc.FAL_STORAGE_FAILED},
+    )
     def post(self, request):
         serializer = UploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -88,20 +130,33 @@ class UploadFileView(APIView):
         try:
             asset = assets.upload_asset(request.user, checked)
         except fal.FalError as exc:
-            return Response({"detail": f"Uploading to fal storage failed: {exc.message}"}, status=status.HTTP_502_BAD_GATEWAY)
+            body = {"detail": f"Uploading to fal storage failed: {exc.message}", "code": "fal_storage_error"}
+            return Response(body, status=status.HTTP_502_BAD_GATEWAY)
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
 
 class JobListView(APIView):
     throttle_scope = "read"
+    pagination_class = PageNumberPagination
 
+    @extend_schema(
+        operation_id="list_jobs",
+        summary="Your jobs, newest first",
+        tags=["jobs"],
+        parameters=[
+            OpenApiParameter(
+                "status", str, description=f"Only jobs in this state: {', '.join(JobState.values)} (any other value matches none)."
+            )
+        ],
+        responses={200: doc.JOB_PAGE},
+    )
     def get(self, request):
-        from rest_framework.pagination import PageNumberPagination
-
-        paginator = PageNumberPagination()
+        paginator = self.pagination_class()
         jobs = Job.objects.filter(user=request.user).order_by("-created_at")
         if state := request.query_params.get("status"):
-            jobs = jobs.filter(state=state)
+            # A value that is no state matches no job; it never reaches the database (a NUL
+            # byte in it was a 500 on PostgreSQL).
+            jobs = jobs.filter(state=state) if state in JobState.values else jobs.none()
         page = paginator.paginate_queryset(jobs, request, view=self)
         return paginator.get_paginated_response(JobSerializer(page, many=True, context={"request": request}).data)
 
@@ -109,16 +164,24 @@ class JobListView(APIView):
 class CancelView(APIView):
     throttle_scope = "read"
 
+    @extend_schema(
+        operation_id="kling_avatar_cancel",
+        summary="Cancel an unfinished job",
+        description="Cancels the job here and at fal; its held credits come back.",
+        tags=["generate"],
+        request=RequestLookupSerializer,
+        examples=doc.LOOKUP_EXAMPLES,
+        responses={200: doc.CANCELLED, 404: doc.JOB_NOT_FOUND, 409: doc.NOT_CANCELLABLE},
+    )
     def post(self, request):
         job = _owned_job(request, request.data)
         job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
         if not cancelled:
-            detail = (
-                f"The job is already {job.get_state_display().lower()}."
-                if job.is_finished
-                else "fal has already made this video; it is being stored and can't be cancelled."
-            )
-            return Response({"detail": detail, "status": job.state}, status=status.HTTP_409_CONFLICT)
+            if job.is_finished:
+                detail, code = f"The job is already {job.get_state_display().lower()}.", "job_finished"
+            else:
+                detail, code = "fal has already made this video; it is being stored and can't be cancelled.", "job_being_stored"
+            return Response({"detail": detail, "code": code, "status": job.state}, status=status.HTTP_409_CONFLICT)
         return Response(JobSerializer(job, context={"request": request}).data)
 
 
@@ -127,6 +190,7 @@ class MeView(APIView):
 
     throttle_scope = "read"
 
+    @extend_schema(operation_id="me", summary="Whose token this is", tags=["account"], responses={200: doc.ME})
     def get(self, request):
         return Response(
             {

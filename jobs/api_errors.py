@@ -1,4 +1,5 @@
-"""Every API error is JSON with a one-line `detail`, plus per-field `errors` for bad input."""
+"""Every API error is JSON with a one-line `detail` and a stable machine-readable `code`,
+plus per-field `errors` for bad input (documented as components in openapi/errors.py)."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -17,6 +18,29 @@ def _first_message(errors):
     return str(errors)
 
 
+def _field_errors(errors, path=""):
+    """{field: [messages]}, a nested serializer's fields named by their path ("items.0.audio_url")."""
+    if isinstance(errors, dict):
+        flat = {}
+        for key, value in errors.items():
+            flat.update(_field_errors(value, f"{path}.{key}" if path else str(key)))
+        return flat
+    if isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
+        flat = {}
+        for index, item in enumerate(errors):
+            flat.update(_field_errors(item, f"{path}.{index}" if path else str(index)))
+        return flat
+    messages = errors if isinstance(errors, list) else [errors]
+    return {path or "non_field_errors": [str(message) for message in messages]} if messages else {}
+
+
+def _code(detail, exc):
+    """The code DRF gave this error (e.g. `not_authenticated` vs `authentication_failed`);
+    Django's Http404 and PermissionDenied arrive as DRF's `not_found` / `permission_denied`."""
+    code = getattr(detail, "code", None)
+    return code if isinstance(code, str) else getattr(exc, "default_code", "error")
+
+
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         # Django raises this when reading a body over DATA_UPLOAD_MAX_MEMORY_SIZE; left alone
@@ -28,10 +52,11 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
-        response.data = {"detail": _first_message(errors), "errors": errors}
+        errors = _field_errors(response.data if isinstance(response.data, dict) else {"non_field_errors": response.data})
+        response.data = {"detail": _first_message(errors), "code": "invalid", "errors": errors}
     elif isinstance(exc, exceptions.Throttled):
         response.data = {"detail": f"Too many requests; try again in {exc.wait:.0f} seconds.", "code": "rate_limited", "retry_after": int(exc.wait)}
-    elif isinstance(response.data, dict) and "detail" in response.data:
-        response.data = {"detail": str(response.data["detail"])}
+    else:
+        detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
+        response.data = {"detail": _first_message(detail), "code": _code(detail, exc)}
     return response

@@ -1,4 +1,5 @@
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from . import fal, media
@@ -82,8 +83,10 @@ class SubmitSerializer(serializers.Serializer):
 
 
 class RequestLookupSerializer(serializers.Serializer):
-    request_id = serializers.CharField(required=False, allow_blank=False)
-    job_id = serializers.UUIDField(required=False)
+    """Which job: our `job_id` or fal's `request_id`; one of the two is required."""
+
+    request_id = serializers.CharField(required=False, allow_blank=False, help_text="fal's request id (or give job_id).")
+    job_id = serializers.UUIDField(required=False, help_text="Our job id, as submit answered (or give request_id).")
 
     def validate(self, attrs):
         if not attrs.get("request_id") and not attrs.get("job_id"):
@@ -109,10 +112,19 @@ class UploadSerializer(serializers.Serializer):
         return checked
 
 
+class VideoOutputSerializer(serializers.Serializer):
+    """A stored video in fal's output shape (what video_output answers)."""
+
+    url = serializers.URLField(help_text="The video in our storage (signed and expiring on S3).")
+    content_type = serializers.CharField()
+    file_name = serializers.CharField()
+    file_size = serializers.IntegerField(allow_null=True)
+
+
 class JobSerializer(serializers.ModelSerializer):
     job_id = serializers.UUIDField(source="id")
-    status = serializers.CharField(source="state")
-    model = serializers.CharField(source="endpoint_id")
+    status = serializers.ChoiceField(source="state", choices=JobState.choices)
+    model = serializers.CharField(source="endpoint_id", help_text="fal's endpoint id of the model.")
     video = serializers.SerializerMethodField()
     logs = serializers.SerializerMethodField()
     waiting_ahead = serializers.SerializerMethodField()
@@ -125,6 +137,7 @@ class JobSerializer(serializers.ModelSerializer):
             "error", "error_type", "video", "created_at", "queued_at", "started_at", "finished_at",
         ]
 
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_waiting_ahead(self, job):
         """Jobs that start before this one while it waits for a free slot at fal (else null).
         Asked once per job: status_detail reuses the answer."""
@@ -132,6 +145,7 @@ class JobSerializer(serializers.ModelSerializer):
             job._waiting_ahead = admission.jobs_ahead(job)
         return job._waiting_ahead
 
+    @extend_schema_field(serializers.CharField())
     def get_status_detail(self, job):
         ahead = self.get_waiting_ahead(job)
         if ahead is not None:
@@ -140,9 +154,11 @@ class JobSerializer(serializers.ModelSerializer):
             return f"in fal's queue (position {job.queue_position + 1})"
         return job.get_state_display().lower()
 
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_logs(self, job):
         return [entry.get("message", "") for entry in job.logs]
 
+    @extend_schema_field(VideoOutputSerializer(allow_null=True))
     def get_video(self, job):
         return video_output(job, self.context.get("request"))
 
@@ -152,12 +168,13 @@ class ResultSerializer(serializers.ModelSerializer):
 
     job_id = serializers.UUIDField(source="id")
     video = serializers.SerializerMethodField()
-    duration = serializers.FloatField(source="video_duration")
+    duration = serializers.FloatField(source="video_duration", allow_null=True)
 
     class Meta:
         model = Job
         fields = ["job_id", "request_id", "video", "duration"]
 
+    @extend_schema_field(VideoOutputSerializer(allow_null=True))
     def get_video(self, job):
         return video_output(job, self.context.get("request"))
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OpenApiConfig(AppConfig):
+    name = "openapi"
+    verbose_name = "OpenAPI schema and docs"
