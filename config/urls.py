@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/", include("jobs.api_urls")),
     path("webhooks/", include("webhooks.urls")),
     path("credits/", include("credits.urls")),
+    path("settings/webhooks/", include("outbox.urls")),
     path("", include("avatars.urls")),
 ]
 
