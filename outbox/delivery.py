@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from standardwebhooks import Webhook
 
@@ -32,11 +32,15 @@ def claim_due_deliveries(limit: int) -> list[Delivery]:
     now = timezone.now()
     until = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT + CLAIM_MARGIN_SECONDS)
     claimed = []
-    for delivery in Delivery.objects.due(now).select_related("message__user", "endpoint")[:limit]:
-        if Delivery.objects.claim(delivery, until=until):
-            delivery.next_attempt_at = until
-            delivery.attempt_count += 1
-            claimed.append(delivery)
+    due = list(Delivery.objects.due(now).select_related("message__user", "endpoint")[:limit])
+    # One commit for the lot; rows are claimed in id order, so workers claiming at once
+    # wait for each other instead of deadlocking.
+    with transaction.atomic():
+        for delivery in sorted(due, key=lambda delivery: delivery.pk):
+            if Delivery.objects.claim(delivery, until=until):
+                delivery.next_attempt_at = until
+                delivery.attempt_count += 1
+                claimed.append(delivery)
     return claimed
 
 
@@ -66,10 +70,11 @@ def attempt_delivery(delivery: Delivery) -> DeliveryAttempt | None:
         latency_ms=answer.latency_ms, response_snippet=answer.snippet,
     )
     try:
-        attempt.save()
+        with transaction.atomic():  # the attempt and what it decides, in one commit
+            attempt.save()
+            _settle(delivery, attempt)
     except IntegrityError:
         return None  # the delivery is gone: its endpoint was deleted during the attempt
-    _settle(delivery, attempt)
     return attempt
 
 

@@ -117,7 +117,7 @@ class Message(models.Model):
 class DeliveryQuerySet(models.QuerySet):
     def due(self, now):
         """Deliveries whose next attempt is due (a lapsed claim counts), oldest first."""
-        return self.filter(next_attempt_at__lte=now).order_by("next_attempt_at")
+        return self.filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id")
 
     def claim(self, delivery, *, until) -> bool:
         """Only the caller that still sees the delivery's due time may attempt it now. The

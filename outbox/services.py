@@ -120,9 +120,9 @@ def disable_endpoint(endpoint, reason: str, *, notify: bool) -> bool:
 
 
 def tell_owner_endpoint_disabled(endpoint_id) -> None:
-    endpoint = WebhookEndpoint.objects.select_related("user").get(pk=endpoint_id)
-    if not endpoint.user.email:
-        return
+    endpoint = WebhookEndpoint.objects.select_related("user").filter(pk=endpoint_id).first()
+    if endpoint is None or not endpoint.user.email:
+        return  # deleted meanwhile, or an owner we can't write to
     page = settings.PUBLIC_BASE_URL + reverse("outbox:endpoint", kwargs={"endpoint_id": endpoint.pk})
     named = f"{endpoint.url} ({endpoint.description})" if endpoint.description else endpoint.url
     send_mail(
@@ -223,6 +223,8 @@ def redeliver(message, *, endpoint=None, url: str = "") -> Delivery:
     """Send `message` again to one destination (a registered endpoint, or a one-off URL): a
     new delivery with its own attempts and schedule, and the same webhook-id, so consumers
     that saw it already can tell. Raises EndpointDisabled for a disabled endpoint."""
+    if endpoint is None and not url:
+        raise ValueError("Redeliver to an endpoint or a URL.")
     if endpoint is not None:
         if not WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True).exists():
             raise EndpointDisabled("This endpoint is disabled; enable it before redelivering to it.")

@@ -34,6 +34,12 @@ logger = logging.getLogger(__name__)
 class DeliveryChore:
     """Claims due deliveries for idle sender threads; returns how many it handed out."""
 
+    # While every sender is busy, wait this long for one to free up before giving the
+    # worker's loop its turn (which then pauses for its interval).
+    WAIT_FOR_SENDER_SECONDS = 1.0
+    # A sender idle this long closes its database connection.
+    IDLE_SENDER_SECONDS = 10.0
+
     def __init__(self, senders: int | None = None):
         self.senders = senders or settings.WEBHOOK_DELIVERY_CONCURRENCY
         self.idle = threading.Semaphore(self.senders)
@@ -47,21 +53,24 @@ class DeliveryChore:
             ]
             for thread in self.threads:
                 thread.start()
-        free = 0
+        if not self.idle.acquire(timeout=self.WAIT_FOR_SENDER_SECONDS):
+            return 0
+        free = 1
         while self.idle.acquire(blocking=False):
             free += 1
-        if not free:
-            return 0
-        claimed = claim_due_deliveries(free)
-        for _ in range(free - len(claimed)):
-            self.idle.release()
+        claimed = []
+        try:
+            claimed = claim_due_deliveries(free)
+        finally:  # (a database error must not leave senders counted as busy)
+            for _ in range(free - len(claimed)):
+                self.idle.release()
         for delivery in claimed:
             self.work.put(delivery)
         return len(claimed)
 
     def _send(self) -> None:
         try:
-            while (delivery := self.work.get()) is not None:
+            while (delivery := self._next()) is not None:
                 try:
                     attempt_delivery(delivery)
                 except Exception:
@@ -71,6 +80,15 @@ class DeliveryChore:
                     self.idle.release()
         finally:
             connections.close_all()  # this thread's own database connection
+
+    def _next(self):
+        try:
+            return self.work.get(timeout=self.IDLE_SENDER_SECONDS)
+        except queue.Empty:
+            # An idle sender keeps no database connection: a worker has
+            # WEBHOOK_DELIVERY_CONCURRENCY of them, and PostgreSQL's are few.
+            connections.close_all()
+            return self.work.get()
 
     def close(self) -> None:
         """Let the senders finish their attempts (at most WEBHOOK_TIMEOUT), then stop them."""
