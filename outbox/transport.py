@@ -81,14 +81,6 @@ def connection_pool() -> httpcore.ConnectionPool:
         return _pool
 
 
-def close_connections() -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool.close()
-            _pool = None
-
-
 def _checked_addresses(url: str) -> list[str]:
     """The URL's public addresses ([] for an allowed host); UnsafeURL for anything else."""
     parts = urllib.parse.urlsplit(url)
