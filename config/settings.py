@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "workers",
     "batches",
     "api",
+    "outbox",
 ]
 
 MIDDLEWARE = [
@@ -287,6 +288,23 @@ MAX_IMAGE_SIDE = env.int("MAX_IMAGE_SIDE", default=4096)
 FAL_STORAGE_URL_LIFETIME_SECONDS = env.int("FAL_STORAGE_URL_LIFETIME_SECONDS", default=7 * 24 * 3600)
 MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=5)
 MAX_JOBS_AT_FAL = env.int("MAX_JOBS_AT_FAL", default=20)
+
+# --- Outgoing webhooks (outbox/) -------------------------------------------------------
+# Consumers' URLs must resolve to public addresses (SSRF); hosts listed here skip that check
+# (development and tests only).
+WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
+# Seconds before each attempt of a delivery (the first is the delay before the first
+# attempt); after the last one fails the delivery is given up. Default: Standard Webhooks'
+# (Svix's) schedule, 27.6 hours in all.
+WEBHOOK_RETRY_SCHEDULE = env.list("WEBHOOK_RETRY_SCHEDULE", cast=float, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000])
+# A registered endpoint whose every delivery failed for this many days is disabled.
+WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=3)
+# Seconds to open a connection to a consumer, and the most one attempt may take in all
+# (connecting, sending, reading the answer); past it the attempt fails as timed out.
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=3.0)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)
+# Deliveries one worker makes at once, in threads of their own beside the job tasks.
+WEBHOOK_DELIVERY_CONCURRENCY = env.int("WEBHOOK_DELIVERY_CONCURRENCY", default=8)
 
 # --- Local engine ------------------------------------------------------------------------------
 ENGINE_STORAGE_DIR = env.path("ENGINE_STORAGE_DIR", default=VAR_DIR / "engine")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("credits/", include("credits.urls")),
     path("settings/tokens/", api_pages.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", api_pages.revoke, name="token-revoke"),
+    path("settings/webhooks/", include("outbox.urls")),
     path("", include("avatars.urls")),
 ]
 

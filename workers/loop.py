@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connection
 from django_tasks_db.management.commands.db_worker import Worker as DBWorker
 
+from . import chores as registry
 from . import services
 
 logger = logging.getLogger(__name__)
@@ -26,12 +27,14 @@ class Worker(DBWorker):
     def __init__(self, *, worker_id: str, interval: float = 0.5, batch: bool = False, chores=()):
         """`chores` are callables returning how much work they found; each is called again
         at once while it finds some, else after `interval`. In batch mode each runs until it
-        finds nothing, before the due tasks. A chore's `close()`, if any, runs at the end."""
+        finds nothing, before the due tasks. A chore's `close()`, if any, runs at the end.
+        A worker that runs continuously also runs the chores apps registered
+        (workers.chores)."""
         super().__init__(
             queue_names=["*"], interval=interval, batch=batch, backend_name="default", startup_delay=False,
             max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
         )
-        self.chores = list(chores)
+        self.chores = list(chores) + ([] if batch else registry.registered_chores())
 
     def run(self) -> None:
         services.beat(self.worker_id)  # alive before the first task is claimed
