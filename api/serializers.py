@@ -1,6 +1,7 @@
 """The v1 resources' JSON. Every object has an `id` and its detail `url`."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
 from rest_framework import serializers
 from rest_framework.reverse import reverse
@@ -10,6 +11,7 @@ from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
 from jobs.serializers import InputReferenceField, SubmitSerializer, video_output
 from jobs.serializers import JobSerializer as SeedJobSerializer
+from outbox import services as outbox
 
 from .models import ApiToken
 
@@ -140,6 +142,28 @@ class NewTokenSerializer(TokenSerializer):
         fields = [*TokenSerializer.Meta.fields, "secret"]
 
 
+class WebhookUrlField(serializers.CharField):
+    """Where to send this job's or batch's events: checked like a registered endpoint's URL
+    (http(s), public addresses only unless WEBHOOK_ALLOWED_HOSTS allows the host)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, allow_blank=False, max_length=2000, **kwargs)
+
+    def to_internal_value(self, data):
+        url = super().to_internal_value(data)
+        try:
+            outbox.check_webhook_url(url)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return url
+
+
+class JobCreateSerializer(SubmitSerializer):
+    """The seed's submit inputs, plus where to send the job's events."""
+
+    webhook_url = WebhookUrlField(help_text="Also send this job's events here, signed with your account's signing secret.")
+
+
 class BatchItemInputSerializer(serializers.Serializer):
     image_url = InputReferenceField()
     audio_url = InputReferenceField()
@@ -153,6 +177,7 @@ class BatchCreateSerializer(serializers.Serializer):
     items = BatchItemInputSerializer(many=True, required=False, allow_empty=False)
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
     model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro")
+    webhook_url = WebhookUrlField(help_text="Send batch.completed here too, signed with your account's signing secret.")
 
     def validate(self, attrs):
         pairs = self._pairs(attrs)
@@ -192,8 +217,8 @@ class BatchCreateSerializer(serializers.Serializer):
     @staticmethod
     def _field_of(attrs, kind, index):
         if attrs.get("items"):
-            return f"items[{index}].{kind}_url"
-        return "image_url" if kind == "image" else f"audio_urls[{index}]"
+            return f"items.{index}.{kind}_url"
+        return "image_url" if kind == "image" else f"audio_urls.{index}"
 
 
 class BatchSerializer(serializers.ModelSerializer):

@@ -10,5 +10,6 @@ router.register("jobs", views.JobViewSet, basename="job")
 router.register("files", views.FileViewSet, basename="file")
 router.register("batches", views.BatchViewSet, basename="batch")
 router.register("tokens", views.TokenViewSet, basename="token")
+router.register("webhook-endpoints", views.WebhookEndpointViewSet, basename="webhook-endpoint")
 
 urlpatterns = [path("me", views.MeView.as_view(), name="me"), *router.urls]

@@ -2,6 +2,7 @@
 queryset is the requesting user's own, so another user's id answers 404."""
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.http import StreamingHttpResponse
 from rest_framework import mixins, status, viewsets
@@ -18,8 +19,10 @@ from credits import services as credits
 from credits.models import LedgerEntry
 from jobs import fal
 from jobs.models import Asset, Job
-from jobs.serializers import SubmitSerializer, UploadSerializer
+from jobs.serializers import UploadSerializer
 from jobs.services import admission, assets, lifecycle, submission
+from outbox import api as outbox_api
+from outbox import services as outbox
 
 from .idempotency import idempotent
 from .models import ApiToken
@@ -29,6 +32,7 @@ from .serializers import (
     BatchDetailSerializer,
     BatchSerializer,
     FileSerializer,
+    JobCreateSerializer,
     JobFilterSerializer,
     JobSerializer,
     NewTokenSerializer,
@@ -102,14 +106,18 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request):
-        serializer = SubmitSerializer(data=request.data, context={"request": request})
+        serializer = JobCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            job = submission.create_job(
-                user=request.user, model=data["fal_model"], image=data["checked"]["image"], audio=data["checked"]["audio"],
-                prompt=data["prompt"],
-            )
+            # One transaction: the job's first event can't happen before its subscription.
+            with transaction.atomic():
+                job = submission.create_job(
+                    user=request.user, model=data["fal_model"], image=data["checked"]["image"], audio=data["checked"]["audio"],
+                    prompt=data["prompt"],
+                )
+                if data.get("webhook_url"):
+                    outbox.subscribe_job(job, data["webhook_url"])
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc)
         return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)
@@ -148,7 +156,10 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
-            batch = batches.create_batch(user=request.user, model=data["fal_model"], items=data["checked_items"], prompt=data["prompt"])
+            batch = batches.create_batch(
+                user=request.user, model=data["fal_model"], items=data["checked_items"], prompt=data["prompt"],
+                webhook_url=data.get("webhook_url", ""),
+            )
         except credits.InsufficientCredits as exc:
             return refusal(exc)
         return created(BatchDetailSerializer, batch, request)
@@ -214,6 +225,15 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     def destroy(self, request, pk=None):
         self.get_object().revoke()
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookEndpointViewSet(outbox_api.WebhookEndpointViewSet):
+    """Registered webhook endpoints (outbox): the v1 conventions of pages and idempotency."""
+
+    pagination_class = NewestFirst
+
+    def create(self, request, *args, **kwargs):
+        return idempotent(request, lambda: super(WebhookEndpointViewSet, self).create(request, *args, **kwargs))
 
 
 class MeView(APIView):

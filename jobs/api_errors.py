@@ -23,7 +23,9 @@ def _field_errors(errors, path=""):
     if isinstance(errors, dict):
         flat = {}
         for key, value in errors.items():
-            flat.update(_field_errors(value, f"{path}.{key}" if path else str(key)))
+            # A nested list's or serializer's own problem ("may not be empty") is its field's.
+            nested = path if key == "non_field_errors" and path else f"{path}.{key}" if path else str(key)
+            flat.update(_field_errors(value, nested))
         return flat
     if isinstance(errors, list) and any(isinstance(item, (dict, list)) for item in errors):
         flat = {}

@@ -63,7 +63,7 @@ def test_a_bad_item_is_named_and_nothing_is_made(api_client):
     response = api_client.post("/api/v1/batches", {"items": items}, format="json")
 
     assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["items[1].audio_url"]
+    assert list(response.json()["errors"]) == ["items.1.audio_url"]
     assert not Batch.objects.exists() and not Job.objects.exists()
 
 
