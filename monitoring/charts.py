@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 720, 200
-LEFT, RIGHT, TOP, BOTTOM = 52, 8, 10, 22
+LEFT, RIGHT, TOP, BOTTOM = 64, 36, 10, 22
 MAX_X_LABELS = 12
 
 
@@ -49,22 +49,23 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.1f}"
 
 
-def _axes(chart, labels, top_value, unit):
+def _axes(chart, labels, top_value):
     plot_height = chart.baseline - TOP
-    chart.y_ticks = [(chart.baseline - plot_height * share, f"{_number(top_value * share)}{' ' + unit if share == 1 else ''}") for share in (0, 0.5, 1)]
+    # The unit is in the chart's heading; ticks carry numbers only (they must fit the margin).
+    chart.y_ticks = [(chart.baseline - plot_height * share, _number(top_value * share)) for share in (0, 0.5, 1)]
     slot = (chart.plot_right - chart.plot_left) / max(1, len(labels))
     every = math.ceil(len(labels) / MAX_X_LABELS)
     chart.x_labels = [(chart.plot_left + slot * (n + 0.5), label) for n, label in enumerate(labels) if n % every == 0]
     return slot, plot_height
 
 
-def stacked_bars(labels, series, *, unit="") -> Chart:
+def stacked_bars(labels, series) -> Chart:
     """One bar per label, each series stacked on the ones before it: series are
     (name, css class, [value per label])."""
     chart = Chart(legend=[(css, name) for name, css, _ in series] if len(series) > 1 else [])
     totals = [sum(values[n] or 0 for _, _, values in series) for n in range(len(labels))]
     top_value = nice_ceiling(max(totals, default=0))
-    slot, plot_height = _axes(chart, labels, top_value, unit)
+    slot, plot_height = _axes(chart, labels, top_value)
     for n, label in enumerate(labels):
         stacked = 0
         for name, css, values in series:
@@ -85,7 +86,7 @@ def lines(labels, series, *, unit="") -> Chart:
     """A line per series over the labels; gaps (None) break nothing, they are skipped."""
     chart = Chart(legend=[(css, name) for name, css, _ in series])
     top_value = nice_ceiling(max((value for _, _, values in series for value in values if value is not None), default=0))
-    slot, plot_height = _axes(chart, labels, top_value, unit)
+    slot, plot_height = _axes(chart, labels, top_value)
     for name, css, values in series:
         dots = [
             (round(chart.plot_left + slot * (n + 0.5), 1), round(chart.baseline - plot_height * value / top_value, 1), f"{labels[n]}: {name} {value:.1f} {unit}")

@@ -8,31 +8,36 @@ message, the HTTP request id, the job and its fal request id when the line conce
 every handler runs it, so no logger (ours, Django's, a library's) can write around it.
 """
 
+import functools
 import json
 import logging
 import re
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 REDACTED = "[redacted]"
 
-# fal keys are "<key id (a UUID)>:<secret (hex)>"; a bare UUID (a job or request id) is left alone.
-FAL_KEY = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[0-9a-fA-F]{16,}\b")
-# The credential of an Authorization header, whatever its scheme.
-AUTHORIZATION = re.compile(r"(?i)(\bauthorization\b[\"']?\s*[:=]\s*[\"']?(?:bearer|token|key|basic)\s+)[^\s\"',;]+")
-API_TOKEN = re.compile(r"\bavs_[A-Za-z0-9_-]{6,}")  # our named API tokens (api.models)
-DRF_TOKEN = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])")  # DRF authtoken keys
-WEBHOOK_SECRET = re.compile(r"\bwhsec_[A-Za-z0-9+/=_-]{6,}")
-# user:password@ in any URL (database, cache, e-mail URLs).
-URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@")
-# key=value, key: value and "key": "value" for names that hold secrets.
-SECRET_FIELD = re.compile(
-    r"(?i)((?:password|passwd|pwd|secret|secret_key|api_key|apikey|access_token|token|signature|sig)[\"']?\s*[=:]\s*[\"']?)"
-    r"(?!\[redacted)[^\s\"'&,;)}]+"
-)
-# A URL whose query string signs it (S3, CloudFront, GCS, Azure SAS, ...): the whole query goes.
-URL_WITH_QUERY = re.compile(r"(\bhttps?://[^\s\"'<>?]+)\?([^\s\"'<>]+)")
+# Each rule finds one kind of secret; all run as one regular expression, in this order of
+# preference where they overlap (a fal key before the UUID-like text around it, ...).
+RULES = [
+    # fal keys are "<key id (a UUID)>:<secret (hex)>"; a bare UUID (a job or request id) is left alone.
+    ("fal_key", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[0-9a-fA-F]{16,}\b"),
+    # The credential of an Authorization header, whatever its scheme.
+    ("authorization", r"(?i:(?P<authorization_name>\bauthorization\b[\"']?\s*[:=]\s*[\"']?(?:bearer|token|key|basic)\s+))[^\s\"',;]+"),
+    ("api_token", r"\bavs_[A-Za-z0-9_-]{6,}"),  # our named API tokens (api.models)
+    ("webhook_secret", r"\bwhsec_[A-Za-z0-9+/=_-]{6,}"),
+    # user:password@ in any URL (database, cache, e-mail URLs).
+    ("url_password", r"(?P<url_password_scheme>\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^@\s/]+@"),
+    # A URL whose query string signs it (S3, CloudFront, GCS, Azure SAS, ...): the whole query goes.
+    ("signed_url", r"(?P<signed_url_base>\bhttps?://[^\s\"'<>?]+)\?(?P<signed_url_query>[^\s\"'<>]+)"),
+    # key=value, key: value and "key": "value" for names that hold secrets.
+    ("secret_field", r"(?i:(?P<secret_field_name>(?:password|passwd|pwd|secret|secret_key|api_key|apikey|access_token|token|signature|sig)[\"']?\s*[=:]\s*[\"']?))(?!\[redacted)[^\s\"'&,;)}]+"),
+    ("drf_token", r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])"),  # DRF authtoken keys
+]
+SECRETS = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in RULES))
 SIGNING_PARAMETERS = re.compile(
     r"(?i)(?:^|&)(?:x-amz-signature|x-amz-credential|x-amz-security-token|signature|key-pair-id|policy|"
     r"x-goog-signature|x-goog-credential|googleaccessid|sig|se|sv|token|access_token|api_key)="
@@ -40,33 +45,45 @@ SIGNING_PARAMETERS = re.compile(
 MIN_CONFIGURED_SECRET = 8
 
 
-def configured_secrets() -> list[str]:
-    """The secrets in our own settings, removed wherever they appear, whatever their shape."""
+def _replacement(match) -> str:
+    rule = match.lastgroup
+    if rule == "api_token":
+        return f"avs_{REDACTED}"
+    if rule == "webhook_secret":
+        return f"whsec_{REDACTED}"
+    if rule == "url_password":
+        return f"{match['url_password_scheme']}{REDACTED}@"
+    if rule == "signed_url":
+        if SIGNING_PARAMETERS.search(match["signed_url_query"]):
+            return f"{match['signed_url_base']}?{REDACTED}"
+        # Not signed: keep the URL, but still look inside its query (?token=..., ?password=...).
+        return f"{match['signed_url_base']}?{SECRETS.sub(_replacement, match['signed_url_query'])}"
+    if rule in ("authorization", "secret_field"):
+        return f"{match[f'{rule}_name']}{REDACTED}"
+    return REDACTED
+
+
+@functools.cache
+def _configured_secrets():
+    """Our own settings' secrets as one expression (None without any), removed wherever they
+    appear, whatever their shape. Cached; cleared when a setting changes (tests)."""
     candidates = [settings.FAL_KEY, settings.SECRET_KEY, getattr(settings, "METRICS_TOKEN", "")]
-    for database in settings.DATABASES.values():
-        candidates.append(database.get("PASSWORD", ""))
-    for storage in settings.STORAGES.values():
-        candidates.append(storage.get("OPTIONS", {}).get("secret_key") or "")
-    for mailer in getattr(settings, "MAILERS", {}).values():
-        candidates.append(mailer.get("OPTIONS", {}).get("password") or "")
-    return sorted({secret for secret in candidates if secret and len(secret) >= MIN_CONFIGURED_SECRET}, key=len, reverse=True)
+    candidates += [database.get("PASSWORD", "") for database in settings.DATABASES.values()]
+    candidates += [storage.get("OPTIONS", {}).get("secret_key") or "" for storage in settings.STORAGES.values()]
+    candidates += [mailer.get("OPTIONS", {}).get("password") or "" for mailer in getattr(settings, "MAILERS", {}).values()]
+    secrets = sorted({secret for secret in candidates if secret and len(secret) >= MIN_CONFIGURED_SECRET}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, secrets))) if secrets else None
+
+
+@receiver(setting_changed)
+def _forget_configured_secrets(**kwargs):
+    _configured_secrets.cache_clear()
 
 
 def redact(text: str) -> str:
-    for secret in configured_secrets():
-        text = text.replace(secret, REDACTED)
-    text = FAL_KEY.sub(REDACTED, text)
-    text = AUTHORIZATION.sub(rf"\g<1>{REDACTED}", text)
-    text = API_TOKEN.sub(f"avs_{REDACTED}", text)
-    text = WEBHOOK_SECRET.sub(f"whsec_{REDACTED}", text)
-    text = DRF_TOKEN.sub(REDACTED, text)
-    text = URL_PASSWORD.sub(rf"\g<1>{REDACTED}@", text)
-    text = URL_WITH_QUERY.sub(_without_signature, text)
-    return SECRET_FIELD.sub(rf"\g<1>{REDACTED}", text)
-
-
-def _without_signature(match):
-    return f"{match.group(1)}?{REDACTED}" if SIGNING_PARAMETERS.search(match.group(2)) else match.group(0)
+    if configured := _configured_secrets():
+        text = configured.sub(REDACTED, text)
+    return SECRETS.sub(_replacement, text)
 
 
 # What every LogRecord has; anything else on a record came from `extra=` (or a filter).

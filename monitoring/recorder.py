@@ -11,6 +11,7 @@ nothing else, since the totals live in the database rather than in the process.
 """
 
 import atexit
+import functools
 import json
 import logging
 import os
@@ -28,7 +29,12 @@ logger = logging.getLogger(__name__)
 
 def series_labels(labels: dict) -> str:
     """One canonical string per set of labels (the MetricTotal.labels column)."""
-    return json.dumps({key: str(value) for key, value in labels.items()}, sort_keys=True, separators=(",", ":")) if labels else ""
+    return _canonical(tuple(labels.items())) if labels else ""
+
+
+@functools.lru_cache(maxsize=4096)  # label sets are few (bounded by design): encode each once
+def _canonical(items: tuple) -> str:
+    return json.dumps({key: str(value) for key, value in items}, sort_keys=True, separators=(",", ":"))
 
 
 class Tally:
