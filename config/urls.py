@@ -6,6 +6,8 @@ from api import pages as api_pages
 from jobs.views import serve_private_media
 
 urlpatterns = [
+    # /metrics, and the staff dashboard under /admin/monitoring/ (so before the admin's own).
+    path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/", include("jobs.api_urls")),

@@ -7,6 +7,7 @@ errors raised from here carry fal's message, never our headers.
 
 import functools
 import re
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ import httpx
 from django.conf import settings
 
 from .fal_routing import route_fal_client
+from .signals import fal_call_finished
 
 # fal keys are "<key id>:<secret>"; the id is a UUID, the secret hex.
 FAL_KEY_PATTERN = re.compile(r"^[0-9a-fA-F-]{36}:[0-9a-fA-F]{16,}$")
@@ -90,13 +92,27 @@ def _client_for(key: str, base_url: str | None) -> fal_client.SyncClient:
     return fal_client.SyncClient(key=key, default_timeout=60.0)
 
 
+class _Call:
+    """One call to fal, as the monitoring sees it: what it was and how it ended."""
+
+    def __init__(self, operation):
+        self.operation = operation
+        self.outcome = "ok"
+        self.started = time.monotonic()
+
+    def finished(self):
+        fal_call_finished.send(_Call, operation=self.operation, outcome=self.outcome, seconds=time.monotonic() - self.started)
+
+
 @contextmanager
 def _translated_errors(action: str):
     """Turn fal-client and transport failures into FalError without leaking headers."""
+    call = _Call(action.split()[0])
     try:
-        yield
+        yield call
     except fal_client.client.FalClientHTTPError as exc:
         status = exc.status_code
+        call.outcome = f"http_{status}"
         retryable = status in (408, 409, 429) or status >= 500
         message = exc.message if isinstance(exc.message, str) else _detail_text(exc.message)
         raise FalError(
@@ -108,11 +124,16 @@ def _translated_errors(action: str):
         ) from None
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # No connection was made (to fal's domain or its backup): not a byte was sent.
+        call.outcome = "unreachable"
         raise FalError(f"fal {action} failed: could not connect ({type(exc).__name__})", retryable=True, nothing_sent=True) from None
     except httpx.HTTPError as exc:
+        call.outcome = "transport_error"
         raise FalError(f"fal {action} failed: {type(exc).__name__}", retryable=True) from None
     except (KeyError, ValueError) as exc:
+        call.outcome = "bad_answer"
         raise FalError(f"fal {action} returned an unexpected answer: {exc}", retryable=True) from None
+    finally:
+        call.finished()
 
 
 def _json_or_none(response):
@@ -181,10 +202,11 @@ def result(endpoint_id: str, request_id: str) -> dict:
         raise FalError(exc.message, retryable=True) from None
     if not finished:
         raise FalError("fal has not finished this request yet.", retryable=True)
-    with _translated_errors("result"):
+    with _translated_errors("result") as call:
         response = handle.client.get(handle.response_url, timeout=RESULT_TIMEOUT)
         if not response.is_error:
             return response.json()
+        call.outcome = f"http_{response.status_code}"
     body = _json_or_none(response)
     detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
     error_type = (body.get("error_type") if isinstance(body, dict) else None) or response.headers.get("x-fal-error-type", "")
@@ -257,15 +279,23 @@ class _FileBody:
 @contextmanager
 def open_output(url: str):
     """Stream a finished output file from fal's CDN: yields an iterator of byte chunks."""
+    call = _Call("download")
     try:
         with httpx.stream("GET", url, timeout=httpx.Timeout(60.0, connect=10.0), follow_redirects=True) as response:
             response.raise_for_status()
             yield response.iter_bytes(DOWNLOAD_CHUNK_BYTES)
     except httpx.HTTPStatusError as exc:
+        call.outcome = f"http_{exc.response.status_code}"
         raise FalError(
             f"Downloading the video failed ({exc.response.status_code}).",
             status_code=exc.response.status_code,
             retryable=exc.response.status_code >= 500 or exc.response.status_code == 429,
         ) from None
     except httpx.HTTPError as exc:
+        call.outcome = "transport_error"
         raise FalError(f"Downloading the video failed: {type(exc).__name__}", retryable=True) from None
+    except BaseException:
+        call.outcome = "abandoned"  # the caller failed while reading (a full disk, say)
+        raise
+    finally:
+        call.finished()

@@ -170,6 +170,10 @@ class Job(models.Model):
             # The admin's job list filtered by state, newest first: without it a state's
             # jobs are all read and sorted to show the first page.
             models.Index(fields=["state", "-created_at"]),
+            # Monitoring: the dashboard's windows are ranges of finished_at (counted by state
+            # from the index alone), and /metrics counts jobs by state and model.
+            models.Index(fields=["finished_at", "state"], name="jobs_job_finished_state_idx"),
+            models.Index(fields=["state", "endpoint_id"], name="jobs_job_state_endpoint_idx"),
         ]
 
     def __str__(self):

@@ -1,5 +1,7 @@
 """The job state machine: the one place a job's state changes, and its event log."""
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -9,8 +11,15 @@ from . import queue
 from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
 from .signals import job_state_changed
 
+# Every event of every job is also a log line, naming the job and its fal request.
+event_log = logging.getLogger("jobs.events")
+
 
 def record_event(job, kind, message="", *, from_state="", to_state="", **data):
+    event_log.info(
+        "%s%s: %s", kind, f" {from_state} -> {to_state}" if to_state else "", message,
+        extra={"job_id": str(job.pk), "fal_request_id": job.request_id, "event": kind},
+    )
     return JobEvent.objects.create(
         job=job, kind=kind, message=message[:2000], from_state=from_state, to_state=to_state, data=data
     )

@@ -7,13 +7,16 @@ which knows these tasks because they register themselves below.
 
 from django.tasks import task
 
+from config.log_context import about_job
+
 from . import queue
 from .services import admission, deadlines, ingest, submission, tracking
 
 
 @task
 def submit_job_task(job_id):
-    submission.submit_job(job_id)
+    with about_job(job_id):
+        submission.submit_job(job_id)
 
 
 @task
@@ -25,12 +28,14 @@ def poll_job_task(job_id):
 
 @task
 def finish_job_task(job_id):
-    ingest.finish_job(job_id)
+    with about_job(job_id):
+        ingest.finish_job(job_id)
 
 
 @task
 def enforce_deadline_task(job_id):
-    deadlines.enforce_deadline(job_id)
+    with about_job(job_id):
+        deadlines.enforce_deadline(job_id)
 
 
 @task

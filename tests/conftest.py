@@ -18,6 +18,15 @@ def wait_for(condition, *, timeout=30.0, interval=0.05, message="condition"):
     raise AssertionError(f"Timed out after {timeout}s waiting for {message}")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def metrics_saved_when_read():
+    """Counts reach the database only when a test reads /metrics (which saves the reading
+    process's own): no background thread writing into test databases between tests."""
+    from django.conf import settings
+
+    settings.METRICS_FLUSH_SECONDS = 0
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     # Each user costs ~0.3 s with the production hasher; the suite makes many.

@@ -28,7 +28,11 @@ JWKS_REFRESH_COOLDOWN = 60
 
 
 class InvalidWebhook(Exception):
-    pass
+    """A delivery we refuse; `reason` names why in one word, for counting."""
+
+    def __init__(self, message, *, reason):
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def public_keys(*, refresh=False) -> list[bytes]:
         try:
             keys = _fetch_public_keys(url)
         except (httpx.HTTPError, ValueError) as exc:
-            raise InvalidWebhook(f"fal's signing keys could not be fetched ({type(exc).__name__}).") from None
+            raise InvalidWebhook(f"fal's signing keys could not be fetched ({type(exc).__name__}).", reason="keys_unavailable") from None
         cache.set(key, keys, settings.FAL_JWKS_CACHE_SECONDS)
     return keys
 
@@ -101,20 +105,20 @@ def verify_fal_signature(headers, body: bytes) -> VerifiedDelivery:
     for name in SIGNATURE_HEADERS:
         value = headers.get(name)
         if not value:
-            raise InvalidWebhook(f"Missing header {name}.")
+            raise InvalidWebhook(f"Missing header {name}.", reason="missing_header")
         values[name] = value
     request_id, user_id, timestamp, signature_hex = (values[name] for name in SIGNATURE_HEADERS)
     try:
         sent_at = int(timestamp)
         signature = bytes.fromhex(signature_hex)
     except ValueError:
-        raise InvalidWebhook("Malformed timestamp or signature.") from None
+        raise InvalidWebhook("Malformed timestamp or signature.", reason="malformed") from None
     if abs(time.time() - sent_at) > settings.FAL_WEBHOOK_TOLERANCE_SECONDS:
-        raise InvalidWebhook("Timestamp outside the allowed window.")
+        raise InvalidWebhook("Timestamp outside the allowed window.", reason="stale_timestamp")
     # fal signs every account's deliveries with the same keys; pinning our account's user id
     # stops another fal user's (genuinely signed) callbacks from touching our jobs.
     if settings.FAL_WEBHOOK_USER_ID and user_id != settings.FAL_WEBHOOK_USER_ID:
-        raise InvalidWebhook("Delivery is for another fal account.")
+        raise InvalidWebhook("Delivery is for another fal account.", reason="wrong_account")
     message = signed_message(request_id, user_id, timestamp, body)
     verified = VerifiedDelivery(request_id, user_id, sent_at, signature.hex())
     if _verifies(public_keys(), signature, message):
@@ -122,4 +126,4 @@ def verify_fal_signature(headers, body: bytes) -> VerifiedDelivery:
     cooldown_key = _cache_key(jwks_url()) + ":refreshed"
     if cache.add(cooldown_key, True, JWKS_REFRESH_COOLDOWN) and _verifies(public_keys(refresh=True), signature, message):
         return verified
-    raise InvalidWebhook("Signature does not verify.")
+    raise InvalidWebhook("Signature does not verify.", reason="bad_signature")

@@ -5,9 +5,11 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from config.log_context import about_job
 from jobs.services import tracking
 
 from .services import forget_delivery, remember_delivery
+from .signals import webhook_rejected
 from .verification import InvalidWebhook, verify_fal_signature
 
 logger = logging.getLogger(__name__)
@@ -22,7 +24,8 @@ def fal_webhook(request, job_id):
     try:
         delivery = verify_fal_signature(request.headers, request.body)
     except InvalidWebhook as exc:
-        logger.warning("Rejected fal callback for job %s: %s", job_id, exc)
+        webhook_rejected.send(InvalidWebhook, reason=exc.reason)
+        logger.warning("Rejected fal callback for job %s: %s", job_id, exc, extra={"job_id": str(job_id), "reason": exc.reason})
         return JsonResponse({"detail": str(exc)}, status=401)
     if not remember_delivery(delivery, job_id):
         # A replay of a message we already handled: genuine, so 2xx, but nothing to do.
@@ -36,7 +39,8 @@ def fal_webhook(request, job_id):
     # Even for an unknown job we answer 2xx: the delivery was genuine, and an error would
     # only make fal retry it for two hours.
     try:
-        tracking.record_webhook(job_id, request_id=delivery.request_id, body=body)
+        with about_job(job_id, delivery.request_id):
+            tracking.record_webhook(job_id, request_id=delivery.request_id, body=body)
     except Exception:
         forget_delivery(delivery)  # fal retries a failed delivery; let that retry in
         raise

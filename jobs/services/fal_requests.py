@@ -4,6 +4,7 @@ from django.db import transaction
 
 from jobs import fal, queue
 from jobs.models import Job, JobEvent, JobState
+from jobs.signals import fal_finish_noticed
 from jobs.state import record_event, transition
 
 
@@ -35,7 +36,8 @@ def note_fal_finished(job_id, *, source):
     """fal says the request ended: wake the ingest exactly once."""
     if Job.objects.mark_fal_finished(job_id):
         job = Job.objects.get(pk=job_id)
-        record_event(job, JobEvent.Kind.NOTE, f"fal reported the request finished ({source}).")
+        record_event(job, JobEvent.Kind.NOTE, f"fal reported the request finished ({source}).", source=source)
+        fal_finish_noticed.send(Job, job_id=job.pk, source=source)
         queue.queue_finish(job_id)
     return Job.objects.get(pk=job_id)
 

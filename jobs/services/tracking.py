@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from config.log_context import about_job
 from jobs import fal, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.state import fail_job, record_event, transition
@@ -49,6 +50,11 @@ def poll_due_jobs(limit=POLL_BATCH, run=map) -> int:
 def poll_job(job) -> bool:
     """Ask fal for a due job's status, unless another worker got to it first. A check that
     learns nothing new writes nothing but the claim, which already books the next check."""
+    with about_job(job.id, job.request_id):
+        return _poll(job)
+
+
+def _poll(job) -> bool:
     if not Job.objects.claim_poll(job, next_due=timezone.now() + timedelta(seconds=schedule.next_poll_delay(job))):
         return False
     if schedule.deadline_passed(job):
