@@ -6,10 +6,12 @@
   if (form) {
     var clips = form.querySelector("input[name=audio]");
     var count = document.getElementById("batch-clip-count");
-    clips.addEventListener("change", function () {
+    var showCount = function () {
       var n = clips.files.length;
       count.textContent = n ? n + (n === 1 ? " clip" : " clips") + " chosen: " + n + (n === 1 ? " video" : " videos") + " will be made." : "";
-    });
+    };
+    clips.addEventListener("change", showCount);
+    showCount();  // files chosen before this script ran (or kept by the browser on going back)
   }
 
   var panel = document.getElementById("batch-live");
