@@ -59,7 +59,9 @@ class FaceAnimation:
     def __init__(self, picture: np.ndarray, face: FaceLayout, motion: Motion):
         self.picture, self.face, self.motion = picture, face, motion
         self.working = picture.copy()  # the portrait with this frame's mouth and eyes
-        self.output = np.empty_like(picture)
+        # Outside the head's region every frame is the portrait itself, so only that region
+        # is written per frame.
+        self.output = picture.copy()
         self.opening_pixels = MAX_OPENING * face.height
         self._prepare_mouth()
         self.eyes = [self._prepare_eye(eye) for eye in face.eyes]
@@ -229,7 +231,6 @@ class FaceAnimation:
         self._draw_mouth(self.motion.mouth[index])
         for eye in self.eyes:
             self._draw_eye(eye, self.motion.blink[index])
-        np.copyto(self.output, self.working)
         map_x, map_y = self._head_maps(index)
         self.output[self.head.slice] = cv2.remap(
             self.working, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
