@@ -97,7 +97,10 @@ def render_avatar_video(
         with av.open(str(output_path), "w", format="mp4", options={"movflags": "+faststart"}) as container:
             audio_packets = encoded_audio(audio_path, add_audio_stream(container))
             video = add_video_stream(container, width, height)
-            write_frames(container, video, animation, frame_count, audio_packets, progress)
+            try:
+                write_frames(container, video, animation, frame_count, audio_packets, progress)
+            finally:
+                audio_packets.close()  # a stopped render closes the voice's file now, not at collection
     except BaseException:
         output_path.unlink(missing_ok=True)
         raise

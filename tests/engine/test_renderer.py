@@ -2,6 +2,8 @@
 the head moves a little and the background stays put. Checked on decoded frames of real renders
 of the project's own fixtures (tests/fixtures/make_fixtures.py), at small sizes."""
 
+from datetime import datetime
+
 import av
 import numpy as np
 import pytest
@@ -164,15 +166,22 @@ def test_render_reports_its_stages_and_every_frame(tmp_path):
     assert progress.frames == [(done, 15) for done in range(1, 16)]
 
 
-def test_engine_logs_progress_percentages_up_to_100(fal, avatar_inputs):
+def test_engine_logs_progress_up_to_100_percent_with_the_simulated_time_spread_over_it(fal, engine, avatar_inputs):
+    engine.faults.set_timing(processing_seconds=1.0)
     handle = fal.submit(KLING_PRO, avatar_inputs)
 
-    final = list(handle.iter_events(with_logs=True, interval=0.05))[-1]
+    events = list(handle.iter_events(with_logs=True, interval=0.05))
 
-    progress = [entry["message"] for entry in final.logs if entry["message"].startswith("Generating frames")]
-    assert progress[-1] == "Generating frames 50/50 (100%)"
-    percentages = [int(message.rsplit("(", 1)[1].rstrip("%)")) for message in progress]
+    # Each status answer carries the latest 20 lines; polled often enough, together they hold all.
+    seen = dict.fromkeys((entry["timestamp"], entry["message"]) for event in events for entry in getattr(event, "logs", None) or [])
+    progress = [{"timestamp": at, "message": message} for at, message in seen if message.startswith("Generating frames")]
+    assert progress[-1]["message"] == "Generating frames 50/50 (100%)"
+    percentages = [int(entry["message"].rsplit("(", 1)[1].rstrip("%)")) for entry in progress]
     assert percentages == sorted(percentages)
+    # The run is the render plus the simulated second, paced across the progress lines.
+    assert events[-1].metrics["inference_time"] > 1.0
+    first, last = (datetime.fromisoformat(entry["timestamp"]) for entry in (progress[0], progress[-1]))
+    assert (last - first).total_seconds() > 0.7
 
 
 # --- the prompt's motion style ----------------------------------------------------------------
