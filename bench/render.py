@@ -130,9 +130,8 @@ def frames(directory: Path) -> None:
         output = Path(workdir) / "fixtures.mp4"
         render.render_avatar_video(PORTRAIT, SPEECH, output, long_side=512)
         style = style_for_prompt("")
-        loudness, seconds = render.measure_loudness(SPEECH)
-        count = max(1, round(seconds * 25))
-        motion = plan_motion(np.resize(loudness, count), style, render.input_seed(PORTRAIT, SPEECH, style.name))
+        loudness, _ = render.measure_loudness(SPEECH)
+        motion = plan_motion(loudness, style, render.input_seed(PORTRAIT, SPEECH, style.name))
         eyes_open = motion.blink == 0
         chosen = {
             "closed": int(np.argmin(np.where(eyes_open, motion.mouth, np.inf))),

@@ -38,7 +38,8 @@ def smoothstep(edge0: float, edge1: float, value: np.ndarray) -> np.ndarray:
 
 
 class Region:
-    """A rectangle of the picture with a vertical warp field, scaled per frame."""
+    """A rectangle of the picture, clipped to it, with its pixels' coordinates (the identity
+    maps that the warps' offsets are added to)."""
 
     def __init__(self, picture: np.ndarray, left: float, top: float, right: float, bottom: float):
         height, width = picture.shape[:2]
@@ -47,10 +48,6 @@ class Region:
         ys, xs = np.mgrid[self.top : self.bottom, self.left : self.right].astype(np.float32)
         self.xs, self.ys = xs, ys
         self.slice = np.s_[self.top : self.bottom, self.left : self.right]
-
-    @property
-    def empty(self) -> bool:
-        return self.right <= self.left or self.bottom <= self.top
 
 
 class FaceAnimation:
@@ -95,6 +92,7 @@ class FaceAnimation:
         self.mouth_field = (lift - drop).astype(np.float32)
 
     def _draw_mouth(self, opening: float) -> None:
+        """Drop the jaw and part the lips by opening (0 closed, 1 as wide as it goes)."""
         region = self.mouth
         drop = float(opening) * self.opening_pixels
         if drop < 0.05:
@@ -194,10 +192,10 @@ class FaceAnimation:
         # The head's offsets are smooth, so they are worked out on a coarse grid and
         # enlarged: the same result for a sixteenth of the arithmetic.
         height, width = region.ys.shape
-        self.coarse_size = (-(-width // COARSE_STEP), -(-height // COARSE_STEP))
+        columns, rows = -(-width // COARSE_STEP), -(-height // COARSE_STEP)
         # cv2.resize reads coarse sample j at fine coordinate (j + 0.5) * step - 0.5.
-        xs = region.left + (np.arange(self.coarse_size[0]) + 0.5) * (width / self.coarse_size[0]) - 0.5
-        ys = region.top + (np.arange(self.coarse_size[1]) + 0.5) * (height / self.coarse_size[1]) - 0.5
+        xs = region.left + (np.arange(columns) + 0.5) * (width / columns) - 0.5
+        ys = region.top + (np.arange(rows) + 0.5) * (height / rows) - 0.5
         xs, ys = np.meshgrid(xs.astype(np.float32), ys.astype(np.float32))
         distance = np.sqrt(((xs - cx) / radius_x) ** 2 + ((ys - cy) / radius_y) ** 2)
         self.weight = (1 - smoothstep(1.0, HEAD_FADE, distance)).astype(np.float32)

@@ -87,8 +87,7 @@ def render_avatar_video(
     progress.log("Detecting face")
     face = find_face(picture)
     progress.log(face.describe() if face else "No face found; animating the whole picture gently")
-    frame_count = max(1, round(audio_seconds * FRAMES_PER_SECOND))
-    loudness = np.resize(loudness, frame_count) if len(loudness) else np.zeros(frame_count)
+    frame_count = len(loudness)
     motion = plan_motion(loudness, style, seed=input_seed(image_path, audio_path, style.name))
     animation = animation_for(picture, face, motion)
     height, width = picture.shape[:2]
@@ -158,7 +157,8 @@ def decoded_audio(audio_path: Path | str, resampler: av.AudioResampler) -> Itera
 
 
 def measure_loudness(audio_path: Path | str) -> tuple[np.ndarray, float]:
-    """The RMS loudness of each video frame's stretch of audio, and the audio's length in seconds."""
+    """The RMS loudness of each video frame's stretch of audio (one figure per frame of the
+    video: the audio's length at 25 fps, rounded, at least one), and the length in seconds."""
     resampler = av.AudioResampler(format="flt", layout="mono", rate=LOUDNESS_SAMPLE_RATE)
     loudness, carry, samples = [], np.zeros(0, np.float32), 0
     for frame in decoded_audio(audio_path, resampler):
@@ -174,7 +174,11 @@ def measure_loudness(audio_path: Path | str) -> tuple[np.ndarray, float]:
         loudness.append(float(np.sqrt(np.mean(carry.astype(np.float64) ** 2))))
     if samples == 0:
         raise UnreadableAudio("the audio holds no samples")
-    return np.array(loudness), samples / LOUDNESS_SAMPLE_RATE
+    seconds = samples / LOUDNESS_SAMPLE_RATE
+    frame_count = max(1, round(seconds * FRAMES_PER_SECOND))
+    # The last, partial stretch can make one figure too many; a very short clip one too few.
+    per_frame = np.array(loudness[:frame_count])
+    return np.pad(per_frame, (0, frame_count - len(per_frame)), mode="edge"), seconds
 
 
 def add_audio_stream(container):

@@ -41,7 +41,8 @@ def decoded(path):
     per_frame = rate // 25
     windows = samples[: len(samples) // per_frame * per_frame].reshape(-1, per_frame)
     loudness = np.sqrt((windows.astype(np.float64) ** 2).mean(axis=1))
-    return frames, np.resize(loudness, len(frames))
+    loudness = loudness[: len(frames)]
+    return frames, np.pad(loudness, (0, len(frames) - len(loudness)), mode="edge")
 
 
 def box(frames, centre, half_width, half_height):
