@@ -315,6 +315,8 @@ WEBHOOK_DELIVERY_CONCURRENCY = env.int("WEBHOOK_DELIVERY_CONCURRENCY", default=8
 ENGINE_STORAGE_DIR = env.path("ENGINE_STORAGE_DIR", default=VAR_DIR / "engine")
 ENGINE_PROCESSING_SECONDS = env.float("ENGINE_PROCESSING_SECONDS", default=8.0)
 ENGINE_CONCURRENCY = env.int("ENGINE_CONCURRENCY", default=2)
+# The long side of the engine's videos in pixels (smaller pictures keep their size), 64 to 1024.
+ENGINE_RENDER_LONG_SIDE = env.int("ENGINE_RENDER_LONG_SIDE", default=512)
 # A file the engine appends every accepted submission to (audits; off when empty).
 ENGINE_JOURNAL = env("ENGINE_JOURNAL", default="")
 # Local mode listens on loopback only (scripts check it): the engine at /_fal is not for the world.

@@ -1,8 +1,9 @@
 """One run of the avatar model: fetch the inputs, render, and take as long as a real run would.
 
 The engine's runners call `run_avatar_model`; it reports progress through a RunControl and
-returns an Outcome. Input problems end the run the way fal's models do: a 422 whose body is
-a list of {loc, msg, type} errors.
+returns an Outcome. A run lasts its real render time plus the simulated processing time,
+spread over the render as it reports its frames. Input problems end the run the way fal's
+models do: a 422 whose body is a list of {loc, msg, type} errors.
 """
 
 import base64
@@ -24,7 +25,7 @@ from config.public_urls import UnsafeURL, public_addresses
 
 from . import storage
 from .records import ModelRequest, Outcome, failure_outcome
-from .render import FRAMES_PER_SECOND, UnreadableAudio, UnreadableImage, render_avatar_video
+from .render import UnreadableAudio, UnreadableImage, render_avatar_video
 
 AVATAR_ENDPOINTS = frozenset({"fal-ai/kling-video/v1/pro/ai-avatar", "fal-ai/kling-video/v1/standard/ai-avatar"})
 REQUIRED_INPUTS = ("image_url", "audio_url")
@@ -33,7 +34,8 @@ MAX_REDIRECTS = 5
 DOWNLOAD_FAILED = "Failed to download the file"
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 # Progress lines come every tenth of a second up to a cap, so any run longer than a few
-# seconds overflows the status endpoint's log window, as long runs do on fal.
+# seconds overflows the status endpoint's log window, as long runs do on fal. A render
+# reports a line per frame up to the same cap.
 SECONDS_PER_PROGRESS_LINE = 0.1
 MAX_PROGRESS_LINES = 40
 
@@ -67,7 +69,10 @@ def is_supported_endpoint(endpoint: str) -> bool:
 
 
 def run_avatar_model(request: ModelRequest, control: RunControl, processing_seconds: float) -> Outcome:
-    """Run the model for one request; the run lasts at least processing_seconds."""
+    """Run the model for one request; the run lasts its render time plus processing_seconds.
+
+    A cancelled run stops within a frame and leaves no output behind.
+    """
     started = time.monotonic()
     try:
         arguments = validated_arguments(request.arguments)
@@ -77,14 +82,9 @@ def run_avatar_model(request: ModelRequest, control: RunControl, processing_seco
                 spend_remaining_time(control, started, processing_seconds, "Running face detection")
                 return request.injected_failure
             name, output_path = storage.new_output_path("output.mp4")
-            control.log(f"Generating {round(inputs.audio_seconds * FRAMES_PER_SECOND)} frames")
-            duration = render_output(inputs, output_path)
-            try:
-                spend_remaining_time(control, started, processing_seconds, "Generating frames", frames=duration)
-            except Stopped:
-                output_path.unlink(missing_ok=True)  # a cancelled run leaves no output behind
-                raise
-            control.log("Encoding video (h264, aac)")
+            pacing = RenderPacing(control, processing_seconds)
+            duration = render_output(inputs, arguments.get("prompt") or "", output_path, pacing)
+            control.log("Encoding finished (h264 yuv420p, aac)")
             control.log("Uploading result")
     except ModelFailure as failure:
         control.log(f"Error: {failure.outcome.error}")
@@ -224,9 +224,31 @@ def probe_audio_seconds(audio_path: Path, url: str) -> float:
     return float(seconds)
 
 
-def render_output(inputs: RunInputs, output_path: Path) -> float:
+class RenderPacing:
+    """The render's progress as the run's log lines ("Generating frames 25/50 (50%)"), with the
+    simulated processing time spread evenly over them; a cancel stops the render at once."""
+
+    def __init__(self, control: RunControl, extra_seconds: float):
+        self.control, self.extra_seconds = control, extra_seconds
+        self.reported_steps = 0
+
+    def log(self, message: str) -> None:
+        self.control.log(message)
+
+    def advance(self, frames_done: int, frames_total: int) -> None:
+        steps = max(1, min(MAX_PROGRESS_LINES, frames_total))
+        step = frames_done * steps // frames_total
+        if step == self.reported_steps:
+            self.control.pause(0)
+            return
+        self.control.pause(self.extra_seconds * (step - self.reported_steps) / steps)
+        self.reported_steps = step
+        self.control.log(f"Generating frames {frames_done}/{frames_total} ({100 * frames_done // frames_total}%)")
+
+
+def render_output(inputs: RunInputs, prompt: str, output_path: Path, pacing: RenderPacing) -> float:
     try:
-        return render_avatar_video(inputs.image_path, inputs.audio_path, output_path)
+        return render_avatar_video(inputs.image_path, inputs.audio_path, output_path, prompt=prompt, progress=pacing)
     except UnreadableImage as exc:
         message = "Could not load the image; supported formats are JPEG, PNG and WebP"
         raise ModelFailure(input_error(["image_url"], message, "image_load_error", None)) from exc
@@ -234,19 +256,13 @@ def render_output(inputs: RunInputs, output_path: Path) -> float:
         raise ModelFailure(unreadable_audio(None)) from exc
 
 
-def spend_remaining_time(
-    control: RunControl, started: float, total_seconds: float, label: str, frames: float = 0
-) -> None:
+def spend_remaining_time(control: RunControl, started: float, total_seconds: float, label: str) -> None:
     """Pause until total_seconds have passed since started, logging progress as a model would."""
     remaining = total_seconds - (time.monotonic() - started)
     steps = max(1, min(MAX_PROGRESS_LINES, int(total_seconds / SECONDS_PER_PROGRESS_LINE)))
-    frame_count = round(frames * FRAMES_PER_SECOND)
     for step in range(1, steps + 1):
         control.pause(max(0.0, remaining / steps))
-        if frame_count:
-            control.log(f"{label} {round(frame_count * step / steps)}/{frame_count}")
-        else:
-            control.log(f"{label} ({step}/{steps})")
+        control.log(f"{label} ({step}/{steps})")
 
 
 def error_item(field: str | None, message: str, error_type: str, value: Any = None) -> dict:

@@ -4,6 +4,7 @@ import av
 import httpx
 import pytest
 
+from engine.checks import check_render_long_side
 from engine.render import UnreadableAudio, UnreadableImage, render_avatar_video
 from tests.engine.fal_checks import KLING_PRO
 from tests.engine.media_factories import audio_seconds, make_png, make_wav, transcode_audio
@@ -46,13 +47,15 @@ def test_compressed_audio_formats_render_at_their_own_length(tmp_path, codec, su
     assert probe(tmp_path / "out.mp4")["duration"] == pytest.approx(audio_seconds(voice), abs=0.1)
 
 
-def test_large_odd_sized_image_is_scaled_to_an_even_720_long_side(tmp_path):
+@pytest.mark.parametrize(("long_side", "size"), [(None, (512, 288)), (1024, (1024, 576))])
+def test_large_odd_sized_image_is_scaled_to_an_even_long_side_of_512_or_the_setting(tmp_path, settings, long_side, size):
+    if long_side:
+        settings.ENGINE_RENDER_LONG_SIDE = long_side
     image = make_png(tmp_path / "face.png", size=(1921, 1081))
 
     render_avatar_video(image, make_wav(tmp_path / "voice.wav", seconds=0.5), tmp_path / "out.mp4")
 
-    width, height = probe(tmp_path / "out.mp4")["size"]
-    assert width == 720 and height % 2 == 0 and abs(height - 405) <= 1
+    assert probe(tmp_path / "out.mp4")["size"] == size
 
 
 def test_unreadable_inputs_raise_and_leave_no_output(tmp_path):
@@ -65,3 +68,10 @@ def test_unreadable_inputs_raise_and_leave_no_output(tmp_path):
     with pytest.raises(UnreadableAudio):
         render_avatar_video(make_png(tmp_path / "face.png"), not_media, output)
     assert not output.exists()
+
+
+@pytest.mark.parametrize(("long_side", "errors"), [(512, []), (1024, []), (2048, ["engine.E001"]), (32, ["engine.E001"])])
+def test_render_long_side_outside_64_to_1024_fails_the_system_checks(settings, long_side, errors):
+    settings.ENGINE_RENDER_LONG_SIDE = long_side
+
+    assert [problem.id for problem in check_render_long_side()] == errors
