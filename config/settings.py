@@ -310,6 +310,8 @@ WEBHOOK_DELIVERY_CONCURRENCY = env.int("WEBHOOK_DELIVERY_CONCURRENCY", default=8
 ENGINE_STORAGE_DIR = env.path("ENGINE_STORAGE_DIR", default=VAR_DIR / "engine")
 ENGINE_PROCESSING_SECONDS = env.float("ENGINE_PROCESSING_SECONDS", default=8.0)
 ENGINE_CONCURRENCY = env.int("ENGINE_CONCURRENCY", default=2)
+# Multiplies the engine's webhook retry delays (fal's: 10 retries over about 2 hours).
+ENGINE_WEBHOOK_RETRY_SCALE = env.float("ENGINE_WEBHOOK_RETRY_SCALE", default=1.0)
 # A file the engine appends every accepted submission to (audits; off when empty).
 ENGINE_JOURNAL = env("ENGINE_JOURNAL", default="")
 # Local mode listens on loopback only (scripts check it): the engine at /_fal is not for the world.
