@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "batches",
     "api",
     "outbox",
+    "falproxy",
 ]
 
 MIDDLEWARE = [

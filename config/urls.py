@@ -8,6 +8,7 @@ from jobs.views import serve_private_media
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("api/fal/", include("falproxy.urls")),
     path("api/", include("jobs.api_urls")),
     path("api/", include("openapi.urls")),
     path("webhooks/", include("webhooks.urls")),
