@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "api",
     "outbox",
     "monitoring",
+    "falproxy",
 ]
 
 MIDDLEWARE = [
@@ -317,6 +318,8 @@ ENGINE_PROCESSING_SECONDS = env.float("ENGINE_PROCESSING_SECONDS", default=8.0)
 ENGINE_CONCURRENCY = env.int("ENGINE_CONCURRENCY", default=2)
 # The long side of the engine's videos in pixels (smaller pictures keep their size), 64 to 1024.
 ENGINE_RENDER_LONG_SIDE = env.int("ENGINE_RENDER_LONG_SIDE", default=512)
+# Multiplies the engine's webhook retry delays (fal's: 10 retries over about 2 hours).
+ENGINE_WEBHOOK_RETRY_SCALE = env.float("ENGINE_WEBHOOK_RETRY_SCALE", default=1.0)
 # A file the engine appends every accepted submission to (audits; off when empty).
 ENGINE_JOURNAL = env("ENGINE_JOURNAL", default="")
 # Local mode listens on loopback only (scripts check it): the engine at /_fal is not for the world.

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from api import pages as api_pages
+from falproxy import pages as falproxy_pages
 from jobs.views import serve_private_media
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("api/fal/", include("falproxy.urls")),
     path("api/", include("jobs.api_urls")),
     path("api/", include("openapi.urls")),
     path("webhooks/", include("webhooks.urls")),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("settings/tokens/", api_pages.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", api_pages.revoke, name="token-revoke"),
     path("settings/webhooks/", include("outbox.urls")),
+    path("sdk/", falproxy_pages.sdk_page, name="sdk"),
     path("", include("avatars.urls")),
 ]
 

@@ -13,6 +13,11 @@ from django.conf import settings
 
 from .records import Outcome, failure_outcome
 
+# fal's documented delivery contract: the first attempt, then up to 10 retries spread over
+# about 2 hours. Doubling from 7 s: 7 + 14 + ... + 3584 = 7161 s. The delays are multiplied
+# by settings.ENGINE_WEBHOOK_RETRY_SCALE when a delivery runs, so tests can compress them.
+FAL_WEBHOOK_RETRIES = {"attempts": 11, "base_delay": 7.0, "max_delay": 3600.0}
+
 ROUTE_KINDS = ("submit", "status", "stream", "result", "cancel", "upload", "file", "jwks")
 ANY_ROUTE = "any"
 
@@ -88,7 +93,7 @@ class Faults:
             self._duplicated_webhooks = 0
             self._webhook_copies = 2
             self._webhook_delay_seconds = 0.0
-            self._webhook_retry = {"attempts": 10, "base_delay": 0.5, "max_delay": 8.0}
+            self._webhook_retry = dict(FAL_WEBHOOK_RETRIES)
             self._call_faults: list[CallFault] = []
 
     # --- model failures -------------------------------------------------------------------
@@ -146,7 +151,12 @@ class Faults:
         with self._lock:
             self._webhook_delay_seconds = float(seconds)
 
-    def set_webhook_retries(self, attempts: int = 10, base_delay: float = 0.5, max_delay: float = 8.0) -> None:
+    def set_webhook_retries(
+        self,
+        attempts: int = FAL_WEBHOOK_RETRIES["attempts"],
+        base_delay: float = FAL_WEBHOOK_RETRIES["base_delay"],
+        max_delay: float = FAL_WEBHOOK_RETRIES["max_delay"],
+    ) -> None:
         """Attempts per delivery, and the doubling backoff between them (capped at max_delay)."""
         with self._lock:
             self._webhook_retry = {"attempts": max(1, attempts), "base_delay": base_delay, "max_delay": max_delay}

@@ -22,6 +22,7 @@ CDN_TOKEN_LIFETIME = timedelta(hours=1)
 PRESIGNED_UPLOAD_LIFETIME = timedelta(hours=1)
 CDN_TOKEN_SALT = "engine.cdn-token"
 PRESIGNED_UPLOAD_SALT = "engine.presigned-upload"
+PRESIGNED_MULTIPART_SALT = "engine.presigned-multipart"
 STORED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
 COPY_CHUNK_BYTES = 1024 * 1024
 
@@ -164,6 +165,17 @@ def cdn_token_is_valid(token: str) -> bool:
 
 def presign_upload(name: str) -> str:
     return signing.dumps(name, salt=PRESIGNED_UPLOAD_SALT)
+
+
+def presign_multipart(upload_id: str) -> str:
+    return signing.dumps(upload_id, salt=PRESIGNED_MULTIPART_SALT)
+
+
+def presigned_multipart_is_valid(upload_id: str, signature: str) -> bool:
+    try:
+        return signing.loads(signature, salt=PRESIGNED_MULTIPART_SALT, max_age=PRESIGNED_UPLOAD_LIFETIME) == upload_id
+    except signing.BadSignature:
+        return False
 
 
 def presigned_upload_is_valid(name: str, signature: str) -> bool:

@@ -5,7 +5,16 @@ from django.http import HttpRequest, HttpResponse
 from config.ranged_files import ranged_file_response
 
 from . import storage, webhooks
-from .gateway import CDN_TOKEN, PUBLIC, engine_route, error_response, json_response, mount_url, parse_json_body
+from .gateway import (
+    CDN_TOKEN,
+    PUBLIC,
+    engine_route,
+    error_response,
+    has_cdn_token,
+    json_response,
+    mount_url,
+    parse_json_body,
+)
 
 
 @engine_route("upload", ("POST",))
@@ -35,8 +44,16 @@ def multipart_create(request: HttpRequest) -> HttpResponse:
     return json_response({"access_url": file_url(request, name), "uploadId": storage.start_multipart(name)})
 
 
-@engine_route("upload", ("PUT",), credentials=CDN_TOKEN)
+def may_write_multipart(request: HttpRequest, upload_id: str) -> bool:
+    """fal-client sends its CDN token; the JS client sends nothing but the presigned URL it was
+    given by initiate-multipart (its parts and `complete` go straight to storage, no proxy)."""
+    return has_cdn_token(request) or storage.presigned_multipart_is_valid(upload_id, request.GET.get("signature", ""))
+
+
+@engine_route("upload", ("PUT",), credentials=PUBLIC)
 def multipart_part(request: HttpRequest, name: str, upload_id: str, part_number: str) -> HttpResponse:
+    if not may_write_multipart(request, upload_id):
+        return error_response(401, "Missing, invalid or expired CDN token or upload signature")
     try:
         etag = storage.save_part(upload_id, name, int(part_number), request)
     except storage.UploadRejected as exc:
@@ -45,8 +62,10 @@ def multipart_part(request: HttpRequest, name: str, upload_id: str, part_number:
     return json_response({"partNumber": int(part_number), "etag": etag}, headers={"ETag": etag})
 
 
-@engine_route("upload", ("POST",), credentials=CDN_TOKEN)
+@engine_route("upload", ("POST",), credentials=PUBLIC)
 def multipart_complete(request: HttpRequest, name: str, upload_id: str) -> HttpResponse:
+    if not may_write_multipart(request, upload_id):
+        return error_response(401, "Missing, invalid or expired CDN token or upload signature")
     try:
         parts = parse_json_body(request).get("parts", [])
         storage.complete_multipart(upload_id, name, parts)
@@ -66,6 +85,25 @@ def initiate_upload(request: HttpRequest) -> HttpResponse:
         return error_response(400, "Body must be a JSON object")
     name = storage.new_file_name(details.get("file_name") or "upload.bin", details.get("content_type"))
     upload_url = f"{mount_url(request)}/cdn/uploads/{name}?signature={storage.presign_upload(name)}"
+    return json_response({"upload_url": upload_url, "file_url": file_url(request, name)})
+
+
+@engine_route("upload", ("POST",))
+def initiate_multipart_upload(request: HttpRequest) -> HttpResponse:
+    """The JS client's uploads over 90 MB: a presigned multipart URL and the file's final URL.
+
+    The client PUTs part n to `<upload_url path>/<n><query>` and POSTs the part list to
+    `<upload_url path>/complete<query>`, so the signature rides in the query."""
+    try:
+        details = parse_json_body(request)
+    except ValueError:
+        return error_response(400, "Body must be JSON")
+    if not isinstance(details, dict):
+        return error_response(400, "Body must be a JSON object")
+    name = storage.new_file_name(details.get("file_name") or "upload.bin", details.get("content_type"))
+    upload_id = storage.start_multipart(name)
+    signature = storage.presign_multipart(upload_id)
+    upload_url = f"{mount_url(request)}/cdn/files/{name}/multipart/{upload_id}?signature={signature}"
     return json_response({"upload_url": upload_url, "file_url": file_url(request, name)})
 
 

@@ -28,6 +28,9 @@ urlpatterns = [
     # REST: storage and the webhook key set
     re_path(r"^rest/storage/auth/token/?$", storage_views.cdn_token, name="cdn-token"),
     re_path(r"^rest/storage/upload/initiate/?$", storage_views.initiate_upload, name="initiate-upload"),
+    re_path(
+        r"^rest/storage/upload/initiate-multipart/?$", storage_views.initiate_multipart_upload, name="initiate-multipart"
+    ),
     re_path(r"^rest/\.well-known/jwks\.json$", storage_views.jwks, name="jwks"),
     # CDN
     re_path(r"^cdn/files/upload/?$", storage_views.cdn_upload, name="cdn-upload"),

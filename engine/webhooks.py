@@ -111,9 +111,20 @@ def deliver(url, request_id, body, plan: WebhookPlan, record_attempt, still_want
         deliver_once(url, request_id, body, plan, record_attempt, still_wanted, user_id)
 
 
+def retry_delays(plan: WebhookPlan) -> list[float]:
+    """Seconds to wait before each retry: doubling from base_delay, capped at max_delay, and
+    scaled by settings.ENGINE_WEBHOOK_RETRY_SCALE (1 = fal's real pace)."""
+    scale = float(getattr(settings, "ENGINE_WEBHOOK_RETRY_SCALE", 1.0))
+    delays, delay = [], plan.base_delay
+    for _ in range(plan.attempts - 1):
+        delays.append(delay * scale)
+        delay = min(delay * 2, plan.max_delay)
+    return delays
+
+
 def deliver_once(url, request_id, body, plan: WebhookPlan, record_attempt, still_wanted, user_id=LOCAL_USER_ID) -> bool:
     """Post until a 2xx answer or the attempts run out; redirects count as failures, as on fal."""
-    delay = plan.base_delay
+    delays = retry_delays(plan)
     with httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS, follow_redirects=False) as client:
         for attempt in range(1, plan.attempts + 1):
             if not still_wanted():
@@ -129,7 +140,6 @@ def deliver_once(url, request_id, body, plan: WebhookPlan, record_attempt, still
             if delivered:
                 return True
             if attempt < plan.attempts:
-                time.sleep(delay)
-                delay = min(delay * 2, plan.max_delay)
+                time.sleep(delays[attempt - 1])
     logger.warning("webhook for %s: gave up after %d attempts", request_id, plan.attempts)
     return False

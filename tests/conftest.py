@@ -95,6 +95,7 @@ def fal_engine(live_server, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.ENGINE_STORAGE_DIR = str(tmp_path / "engine")
     settings.ENGINE_PROCESSING_SECONDS = 0.6
+    settings.ENGINE_WEBHOOK_RETRY_SCALE = 0.001  # fal's 2-hour retry schedule in about 7 s
     ENGINE.reset()
     yield ENGINE
     ENGINE.reset()

@@ -1,0 +1,29 @@
+"""The JavaScript SDK page runs the seed's example in headless Chromium through our proxy."""
+
+from playwright.sync_api import expect
+
+from jobs.models import Job, JobState
+from tests.browser.test_avatar_journey import log_in
+from tests.factories import make_user, portrait_png, speech_wav
+
+
+def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task_worker, live_server, page, screenshot, tmp_path):
+    user = make_user("jo")
+    image, audio = tmp_path / "portrait.png", tmp_path / "hello.wav"
+    image.write_bytes(portrait_png())
+    audio.write_bytes(speech_wav(seconds=1.5))
+    log_in(page, live_server.url, "jo")
+
+    page.get_by_role("link", name="JavaScript SDK").click()
+    page.get_by_label("Portrait photo").set_input_files(str(image))
+    page.get_by_label("Speech audio").set_input_files(str(audio))
+    page.get_by_role("button", name="Run the example").click()
+
+    player = page.locator("#sdk-output video.player")
+    expect(player).to_be_visible(timeout=30_000)
+    job = Job.objects.get(user=user)
+    expect(page.locator("#sdk-status")).to_have_text(f"Completed: request {job.id}")
+    assert job.state == JobState.COMPLETED
+    page.wait_for_function("document.querySelector('#sdk-output video').readyState >= 1")
+    assert player.evaluate("video => video.duration") > 1.0
+    screenshot("sdk-page-finished")
