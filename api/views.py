@@ -54,8 +54,15 @@ def created(serializer_class, obj, request):
     return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
 
+# Any id up to the next slash reaches the view, whose lookup answers a JSON 404 for one that
+# is no id; DRF's default pattern stops at a dot, so `/api/v1/jobs/0.5` matched no URL and
+# got Django's HTML 404 page.
+ANY_ID = "[^/]+"
+
+
 class OwnedViewSet(viewsets.GenericViewSet):
     pagination_class = NewestFirst
+    lookup_value_regex = ANY_ID
     # Throttle scope per action (limits.throttles.UserScopedThrottle reads `throttle_scope`).
     create_scope = "submit"
 
@@ -231,6 +238,7 @@ class WebhookEndpointViewSet(outbox_api.WebhookEndpointViewSet):
     """Registered webhook endpoints (outbox): the v1 conventions of pages and idempotency."""
 
     pagination_class = NewestFirst
+    lookup_value_regex = ANY_ID
 
     def create(self, request, *args, **kwargs):
         return idempotent(request, lambda: super(WebhookEndpointViewSet, self).create(request, *args, **kwargs))

@@ -232,3 +232,11 @@ def test_tokens_page_names_a_duplicate_and_cannot_revoke_anothers(client, user):
     theirs, _ = ApiToken.issue(make_user("mallory"), "hers")
     assert client.post(f"/settings/tokens/{theirs.pk}/revoke/").status_code == 404
     assert ApiToken.objects.active().filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("collection", ["jobs", "files", "batches", "tokens", "webhook-endpoints"])
+def test_an_id_that_is_no_id_answers_a_json_404(api_client, collection):
+    for path in (f"/api/v1/{collection}/0.5", f"/api/v1/{collection}/..x"):
+        response = api_client.get(path)
+
+        assert response.status_code == 404 and response.json()["code"] == "not_found", path
