@@ -1,8 +1,10 @@
 """/api/v1/: named tokens, jobs, files and me; every object has an id and a detail URL, and
 every resource is its owner's alone."""
 
+import base64
 import logging
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -240,3 +242,13 @@ def test_an_id_that_is_no_id_answers_a_json_404(api_client, collection):
         response = api_client.get(path)
 
         assert response.status_code == 404 and response.json()["code"] == "not_found", path
+
+
+@pytest.mark.parametrize("position", ["yesterday", "2026-13-45T00:00:00+00:00", "2026-11-25T10:00:00", "9999-12-31T23:59:59-05:00", "\x00"])
+def test_a_made_up_cursor_is_a_404(api_client, user, position):
+    create_job(api_client)
+    cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+    response = api_client.get("/api/v1/jobs", {"cursor": cursor})
+
+    assert response.status_code == 404 and response.json()["detail"] == "Invalid cursor"
