@@ -99,9 +99,10 @@ class JobFilterSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if hasattr(data, "getlist"):
             # ?status=failed,cancelled and ?status=failed&status=cancelled mean the same.
+            statuses = [value for values in data.getlist("status") for value in values.split(",") if value]
             data = {key: data.get(key) for key in data}
             if "status" in data:
-                data["status"] = [value for value in data["status"].split(",") if value]
+                data["status"] = statuses
         return super().to_internal_value(data)
 
     def validate_model(self, value):

@@ -252,3 +252,12 @@ def test_a_made_up_cursor_is_a_404(api_client, user, position):
     response = api_client.get("/api/v1/jobs", {"cursor": cursor})
 
     assert response.status_code == 404 and response.json()["detail"] == "Invalid cursor"
+
+
+def test_status_filter_may_be_repeated(api_client, user):
+    failed, pending = create_job(api_client), create_job(api_client)
+    Job.objects.filter(pk=failed["id"]).update(state=JobState.FAILED)
+
+    response = api_client.get("/api/v1/jobs?status=failed&status=pending")
+
+    assert {job["id"] for job in response.json()["results"]} == {failed["id"], pending["id"]}
