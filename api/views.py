@@ -8,6 +8,7 @@ from django.http import StreamingHttpResponse
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -146,6 +147,14 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
 
 
+class ZipOrJsonError(DefaultContentNegotiation):
+    """The archive answers a zip, or an error in JSON, whatever Accept asks for (RFC 9110
+    lets a server disregard it): a client asking for application/zip got a 406."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
     """Many jobs in one request, with totals, one end and a zip of the videos."""
 
@@ -177,7 +186,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         batches.cancel_batch(batch, by=request.user.get_username())
         return Response(BatchDetailSerializer(Batch.objects.get(pk=batch.pk), context={"request": request}).data)
 
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], content_negotiation_class=ZipOrJsonError)
     def archive(self, request, pk=None):
         """The finished batch's videos as one zip, streamed."""
         batch = self.get_object()

@@ -2,7 +2,9 @@
 every resource is its owner's alone."""
 
 import base64
+import io
 import logging
+import zipfile
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -12,8 +14,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
+from batches.models import Batch
 from config.request_ids import RequestIdFilter
 from jobs.models import Asset, Job, JobState
+from tests.api.builders import finished_batch
 from tests.factories import data_uri, make_user, portrait_png, speech_wav
 
 pytestmark = pytest.mark.django_db
@@ -261,3 +265,19 @@ def test_status_filter_may_be_repeated(api_client, user):
     response = api_client.get("/api/v1/jobs?status=failed&status=pending")
 
     assert {job["id"] for job in response.json()["results"]} == {failed["id"], pending["id"]}
+
+
+@pytest.mark.parametrize("accept", ["application/zip", "application/json", "text/html", "*/*"])
+def test_the_archive_is_a_zip_whatever_accept_asks_for_and_its_errors_json(api_client, user, settings, tmp_path, accept):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    finished = finished_batch(user)
+    running = finished_batch(user)
+    Batch.objects.filter(pk=running.pk).update(finished_at=None)
+
+    response = api_client.get(f"/api/v1/batches/{finished.pk}/archive", HTTP_ACCEPT=accept)
+    refused = api_client.get(f"/api/v1/batches/{running.pk}/archive", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert len(zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()) == 2
+    assert refused.status_code == 409 and refused["Content-Type"] == "application/json"
+    assert refused.json()["code"] == "archive_not_ready"
