@@ -75,7 +75,7 @@ def test_a_refused_request_leaves_its_key_free_for_the_corrected_retry(api_clien
     assert Job.objects.count() == 1
 
 
-@pytest.mark.parametrize("key", ["", " ", "k" * 256])
+@pytest.mark.parametrize("key", ["", " ", "k" * 256, "order\x001", "order\n1"])
 def test_a_malformed_key_is_refused(api_client, key):
     response = post(api_client, INPUTS, key)
 
