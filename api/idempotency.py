@@ -38,7 +38,6 @@ def idempotent(request, create):
         return _error(
             status.HTTP_400_BAD_REQUEST, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters."
         )
-
     fingerprint = _fingerprint(request)
     record = _claim(request.user, key, fingerprint)
     if record.fingerprint != fingerprint:
@@ -99,6 +98,8 @@ def _replay(record):
         return response
     response = Response(record.body, status=record.status_code)
     response["Idempotent-Replayed"] = "true"
+    if record.status_code == status.HTTP_201_CREATED and isinstance(record.body, dict) and record.body.get("url"):
+        response["Location"] = record.body["url"]  # as the first answer had it (v1 objects carry their url)
     return response
 
 

@@ -27,7 +27,7 @@ def test_a_retry_with_the_same_key_and_body_replays_the_first_answer(api_client)
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
-    assert again["Idempotent-Replayed"] == "true"
+    assert again["Idempotent-Replayed"] == "true" and again["Location"] == first["Location"]
     assert Job.objects.count() == 1
 
 
