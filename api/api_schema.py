@@ -1,6 +1,7 @@
 """The OpenAPI description of the v1 API (api/views.py): how its tokens authenticate, the
-request shapes per content type, Idempotency-Key, the answers' examples and the errors
-each operation adds to the common ones (openapi.schema.ApiSchema).
+request shapes per content type, Idempotency-Key, the answers with their examples (whose
+objects are in api_examples.py) and the errors each operation adds to the common ones
+(openapi.schema.ApiSchema).
 
 Nothing here validates or renders; tests/api/test_openapi.py holds the two together, and
 tests/api/test_schema.py checks every example against its schema.
@@ -19,6 +20,7 @@ from openapi import errors
 from openapi.errors import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
 
+from . import api_examples as ex
 from .idempotency import MAX_KEY_LENGTH
 from .serializers import (
     AccountSerializer,
@@ -84,98 +86,6 @@ REPLAYED = OpenApiParameter(
 )
 LOCATION = OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201], description="The new object's `url`.")
 
-# Examples --------------------------------------------------------------------------------
-
-API = "https://studio.example.com/api/v1"
-JOB_ID = seed.JOB_ID
-BATCH_ID = "0b6f3f0e-2d1c-4b8e-9f57-3a6c1e9d2b40"
-ENDPOINT_ID = "9d2c7a51-6f0e-4a3b-8c1d-5e7f9a0b2c34"
-CREATED = "2026-11-25T10:00:00Z"
-VIDEO = {
-    "url": f"https://studio.example.com/media/videos/3/{JOB_ID}/output.mp4",
-    "content_type": "video/mp4",
-    "file_name": "output.mp4",
-    "file_size": 1843200,
-}
-PRO = {"key": "kling-avatar-pro", "label": "Kling AI Avatar Pro", "endpoint_id": "fal-ai/kling-video/v1/pro/ai-avatar"}
-NO_TIMINGS = {
-    "created_at": CREATED, "submitted_at": None, "queued_at": None, "started_at": None, "finished_at": None,
-    "waited_seconds": None, "ran_seconds": None, "total_seconds": None,
-}
-PENDING_JOB = {
-    "id": JOB_ID, "url": f"{API}/jobs/{JOB_ID}", "status": "pending", "status_detail": "waiting for a free slot (2 ahead)",
-    "waiting_ahead": 2, "queue_position": None, "model": PRO, "prompt": "Warm, friendly", "request_id": "", "logs": [],
-    "error": "", "error_type": "", "timings": NO_TIMINGS, "cost": {"credits_held": 1426, "credits_charged": 0, "settled": False},
-    "output": None, "batch": None, "created_at": CREATED,
-}
-COMPLETED_JOB = PENDING_JOB | {
-    "status": "completed", "status_detail": "completed", "waiting_ahead": None, "request_id": seed.REQUEST_ID,
-    "logs": [{"timestamp": "2026-11-25T10:00:12Z", "message": "Rendering frames"}, {"timestamp": "2026-11-25T10:04:28Z", "message": "Done"}],
-    "timings": {
-        "created_at": CREATED, "submitted_at": "2026-11-25T10:00:00.4Z", "queued_at": "2026-11-25T10:00:01Z",
-        "started_at": "2026-11-25T10:00:09Z", "finished_at": "2026-11-25T10:04:30Z",
-        "waited_seconds": 9.0, "ran_seconds": 261.0, "total_seconds": 270.0,
-    },
-    "cost": {"credits_held": 1426, "credits_charged": 1426, "settled": True},
-    "output": {"video": VIDEO, "poster_url": f"https://studio.example.com/media/videos/3/{JOB_ID}/poster.jpg", "duration": 12.4},
-}
-CANCELLED_JOB = PENDING_JOB | {
-    "status": "cancelled", "status_detail": "cancelled", "waiting_ahead": None, "error": "Cancelled at your request.",
-    "error_type": "cancelled", "timings": NO_TIMINGS | {"finished_at": "2026-11-25T10:00:05Z", "total_seconds": 5.0},
-    "cost": {"credits_held": 1426, "credits_charged": 0, "settled": True},
-}
-FILE = {
-    "id": 42, "url": f"{API}/files/42", "file_url": "https://v3.fal.media/files/rabbit/speech.mp3", "kind": "audio",
-    "content_type": "audio/mpeg", "file_size": 48213, "duration": 3.2, "expires_at": "2026-12-02T09:58:00Z",
-    "created_at": "2026-11-25T09:58:00Z",
-}
-TOTALS = {"total": 3, "queued": 1, "running": 1, "completed": 1, "failed": 0, "cancelled": 0, "credits_held": 4278, "credits_charged": 1426}
-RUNNING_BATCH = {
-    "id": BATCH_ID, "url": f"{API}/batches/{BATCH_ID}", "status": "running", "model": PRO["endpoint_id"], "prompt": "",
-    "totals": TOTALS, "archive_url": None, "created_at": CREATED, "finished_at": None,
-}
-FINISHED_BATCH = RUNNING_BATCH | {
-    "status": "partially_completed", "totals": TOTALS | {"queued": 0, "running": 0, "completed": 2, "failed": 1, "credits_charged": 2852},
-    "archive_url": f"{API}/batches/{BATCH_ID}/archive", "finished_at": "2026-11-25T10:09:41Z",
-}
-ITEM_JOBS = [JOB_ID, "a1c9e3b7-5d2f-4e8a-b6c0-7f1d3e5a9b24", "c4e8a2f6-1b3d-4c7e-9a5f-2d6b8e0c1a37"]
-
-
-def batch_items(*statuses):
-    return [
-        {
-            "position": position, "job": job, "status": status, "url": f"{API}/jobs/{job}",
-            "error": "The model failed: Could not detect a face in the image" if status == "failed" else None,
-        }
-        for position, (job, status) in enumerate(zip(ITEM_JOBS, statuses))
-    ]
-
-
-TOKEN = {
-    "id": 7, "url": f"{API}/tokens/7", "name": "ci", "prefix": "avs_Qm3xTp", "created_at": CREATED,
-    "last_used_at": "2026-11-25T11:30:00Z", "revoked_at": None,
-}
-WEBHOOK_ENDPOINT = {
-    "id": ENDPOINT_ID, "url": "https://hooks.example.com/avatar-studio", "description": "Order system",
-    "events": ["job.completed", "job.failed"], "enabled": True, "disabled_at": None, "disabled_reason": "", "created_at": CREATED,
-}
-SIGNING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw6Xn8Qp0hLuE="
-MESSAGE_ID = "msg_2b7Qk9XwLm4Rt8Yp1Zc6Vn3H"
-DELIVERY = {
-    "id": 311, "message_id": MESSAGE_ID, "event_type": "job.completed", "url": WEBHOOK_ENDPOINT["url"], "state": "succeeded",
-    "attempt_count": 1, "next_attempt_at": None, "note": "", "created_at": "2026-11-25T10:04:30Z",
-    "payload": {
-        "type": "job.completed", "timestamp": "2026-11-25T10:04:30Z",
-        "data": {
-            "id": JOB_ID, "status": "completed", "model": PRO["endpoint_id"], "request_id": seed.REQUEST_ID, "created_at": CREATED,
-            "queued_at": "2026-11-25T10:00:01Z", "started_at": "2026-11-25T10:00:09Z", "finished_at": "2026-11-25T10:04:30Z",
-            "error": None, "error_type": None, "video": VIDEO | {"duration": 12.4},
-        },
-    },
-    "attempts": [{"attempted_at": "2026-11-25T10:04:31Z", "status_code": 200, "error": "", "latency_ms": 84, "response_snippet": "ok"}],
-}
-REDELIVERY = DELIVERY | {"id": 342, "state": "pending", "attempt_count": 0, "next_attempt_at": "2026-11-25T12:00:00Z", "created_at": "2026-11-25T12:00:00Z", "attempts": []}
-
 
 def example(name, value, **kwargs):
     return OpenApiExample(name, value=value, response_only=True, **kwargs)
@@ -184,14 +94,14 @@ def example(name, value, **kwargs):
 # Answers ---------------------------------------------------------------------------------
 # (A list's example is one object: drf-spectacular puts it on a page.)
 
-JOB = OpenApiResponse(JobSerializer, examples=[example("Waiting", PENDING_JOB), example("Completed", COMPLETED_JOB)])
+JOB = OpenApiResponse(JobSerializer, examples=[example("Waiting", ex.PENDING_JOB), example("Completed", ex.COMPLETED_JOB)])
 JOB_CREATED = OpenApiResponse(
     JobSerializer,
     description="The job exists and holds its credits; the worker submits it to fal within a moment.",
-    examples=[example("Pending", PENDING_JOB)],
+    examples=[example("Pending", ex.PENDING_JOB)],
 )
-JOB_PAGE = OpenApiResponse(JobSerializer(many=True), examples=[example("A completed job", COMPLETED_JOB), example("A waiting job", PENDING_JOB)])
-JOB_CANCELLED = OpenApiResponse(JobSerializer, description="Cancelled; its held credits are back in the balance.", examples=[example("Cancelled", CANCELLED_JOB)])
+JOB_PAGE = OpenApiResponse(JobSerializer(many=True), examples=[example("A completed job", ex.COMPLETED_JOB), example("A waiting job", ex.PENDING_JOB)])
+JOB_CANCELLED = OpenApiResponse(JobSerializer, description="Cancelled; its held credits are back in the balance.", examples=[example("Cancelled", ex.CANCELLED_JOB)])
 JOB_NOT_CANCELLABLE = OpenApiResponse(
     JobStateErrorSerializer,
     description="The job has ended, or fal has already made its video and it is being stored.",
@@ -200,24 +110,24 @@ JOB_NOT_CANCELLABLE = OpenApiResponse(
         error_example("Being stored", "fal has already made this video; it is being stored and can't be cancelled.", "not_cancellable", status="in_progress"),
     ],
 )
-FILE_ANSWER = OpenApiResponse(FileSerializer, examples=[example("Audio", FILE)])
+FILE_ANSWER = OpenApiResponse(FileSerializer, examples=[example("Audio", ex.FILE)])
 FILE_CREATED = OpenApiResponse(
     FileSerializer,
     description="The file is checked and in fal storage; pass `file_url` as a job's image_url or audio_url.",
-    examples=[example("Audio", FILE)],
+    examples=[example("Audio", ex.FILE)],
 )
-FILE_PAGE = OpenApiResponse(FileSerializer(many=True), examples=[example("A page", FILE)])
+FILE_PAGE = OpenApiResponse(FileSerializer(many=True), examples=[example("A page", ex.FILE)])
 FAL_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer,
     description="fal storage refused the file or didn't answer; nothing was kept. Try again.",
     examples=[error_example("fal storage down", "Uploading to fal storage failed: Service Unavailable", "fal_unavailable")],
 )
-BATCH_PAGE = OpenApiResponse(BatchSerializer(many=True), examples=[example("A running batch", RUNNING_BATCH), example("A finished batch", FINISHED_BATCH)])
+BATCH_PAGE = OpenApiResponse(BatchSerializer(many=True), examples=[example("A running batch", ex.RUNNING_BATCH), example("A finished batch", ex.FINISHED_BATCH)])
 BATCH = OpenApiResponse(
     BatchDetailSerializer,
     examples=[
-        example("Running", RUNNING_BATCH | {"items": batch_items("completed", "in_progress", "pending")}),
-        example("Finished", FINISHED_BATCH | {"items": batch_items("completed", "failed", "completed")}),
+        example("Running", ex.RUNNING_BATCH | {"items": ex.batch_items("completed", "in_progress", "pending")}),
+        example("Finished", ex.FINISHED_BATCH | {"items": ex.batch_items("completed", "failed", "completed")}),
     ],
 )
 BATCH_CREATED = OpenApiResponse(
@@ -226,9 +136,9 @@ BATCH_CREATED = OpenApiResponse(
     examples=[
         example(
             "Queued",
-            RUNNING_BATCH | {
-                "status": "queued", "totals": TOTALS | {"queued": 3, "running": 0, "completed": 0, "credits_charged": 0},
-                "items": batch_items("pending", "pending", "pending"),
+            ex.RUNNING_BATCH | {
+                "status": "queued", "totals": ex.TOTALS | {"queued": 3, "running": 0, "completed": 0, "credits_charged": 0},
+                "items": ex.batch_items("pending", "pending", "pending"),
             },
         )
     ],
@@ -239,9 +149,9 @@ BATCH_CANCELLED = OpenApiResponse(
     examples=[
         example(
             "Cancelled",
-            FINISHED_BATCH | {
-                "status": "partially_completed", "totals": TOTALS | {"queued": 0, "running": 0, "cancelled": 2, "credits_held": 4278},
-                "archive_url": f"{API}/batches/{BATCH_ID}/archive", "items": batch_items("completed", "cancelled", "cancelled"),
+            ex.FINISHED_BATCH | {
+                "status": "partially_completed", "totals": ex.TOTALS | {"queued": 0, "running": 0, "cancelled": 2, "credits_held": 4278},
+                "archive_url": f"{ex.API}/batches/{ex.BATCH_ID}/archive", "items": ex.batch_items("completed", "cancelled", "cancelled"),
             },
         )
     ],
@@ -255,7 +165,7 @@ ARCHIVE = OpenApiResponse(
     ),
     examples=[
         # A zip can't be written in a JSON document: the example is a file, made by
-        # batches.archive from the finished batch of the examples above (tests check it).
+        # batches.archive from ex.FINISHED_BATCH's items (tests/api/test_schema.py checks it).
         OpenApiExample(
             "Two videos",
             summary="The finished batch above: its first and third items made a video",
@@ -273,15 +183,15 @@ ARCHIVE_NOT_READY = OpenApiResponse(
         error_example("No videos", "No item of this batch made a video.", "archive_not_ready"),
     ],
 )
-TOKEN_ANSWER = OpenApiResponse(TokenSerializer, examples=[example("A token", TOKEN)])
-TOKEN_PAGE = OpenApiResponse(TokenSerializer(many=True), examples=[example("A page", TOKEN)])
+TOKEN_ANSWER = OpenApiResponse(TokenSerializer, examples=[example("A token", ex.TOKEN)])
+TOKEN_PAGE = OpenApiResponse(TokenSerializer(many=True), examples=[example("A page", ex.TOKEN)])
 TOKEN_CREATED = OpenApiResponse(
     NewTokenSerializer,
     description="The token, with its `secret`: this is the only answer that ever shows it.",
     examples=[
         example(
             "New token",
-            TOKEN | {"last_used_at": None, "prefix": "avs_Qm3xTp", "secret": "avs_Qm3xTpW8vN2kLr5sYc9fHd1gJb7eXu4aZo6iMq0tRw3"},
+            ex.TOKEN | {"last_used_at": None, "prefix": "avs_Qm3xTp", "secret": "avs_Qm3xTpW8vN2kLr5sYc9fHd1gJb7eXu4aZo6iMq0tRw3"},
         )
     ],
 )
@@ -300,18 +210,18 @@ ACCOUNT = OpenApiResponse(
         )
     ],
 )
-WEBHOOK_ENDPOINT_ANSWER = OpenApiResponse(WebhookEndpointSerializer, examples=[example("An endpoint", WEBHOOK_ENDPOINT)])
-WEBHOOK_ENDPOINT_PAGE = OpenApiResponse(WebhookEndpointSerializer(many=True), examples=[example("A page", WEBHOOK_ENDPOINT)])
+WEBHOOK_ENDPOINT_ANSWER = OpenApiResponse(WebhookEndpointSerializer, examples=[example("An endpoint", ex.WEBHOOK_ENDPOINT)])
+WEBHOOK_ENDPOINT_PAGE = OpenApiResponse(WebhookEndpointSerializer(many=True), examples=[example("A page", ex.WEBHOOK_ENDPOINT)])
 WEBHOOK_ENDPOINT_CREATED = OpenApiResponse(
     WebhookEndpointCreatedSerializer,
     description="The endpoint, with the `secret` its deliveries are signed with: this is the only answer that shows it.",
-    examples=[example("New endpoint", WEBHOOK_ENDPOINT | {"secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD7Q4WlI6u6Gk="})],
+    examples=[example("New endpoint", ex.WEBHOOK_ENDPOINT | {"secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD7Q4WlI6u6Gk="})],
 )
-DELIVERY_PAGE = OpenApiResponse(DeliverySerializer(many=True), examples=[example("A page", DELIVERY)])
+DELIVERY_PAGE = OpenApiResponse(DeliverySerializer(many=True), examples=[example("A page", ex.DELIVERY)])
 REDELIVERED = OpenApiResponse(
     DeliverySerializer,
     description="A new delivery of the message (the same `webhook-id`), sent by the worker shortly.",
-    examples=[example("Redelivery", REDELIVERY)],
+    examples=[example("Redelivery", ex.REDELIVERY)],
 )
 ENDPOINT_DISABLED = OpenApiResponse(
     ErrorSerializer,
@@ -332,7 +242,7 @@ class SigningSecretSerializer(serializers.Serializer):
     secret = serializers.CharField(help_text="Signs deliveries to the `webhook_url`s given with jobs and batches (Standard Webhooks).")
 
 
-SIGNING_SECRET_ANSWER = OpenApiResponse(SigningSecretSerializer, examples=[example("Secret", {"secret": SIGNING_SECRET})])
+SIGNING_SECRET_ANSWER = OpenApiResponse(SigningSecretSerializer, examples=[example("Secret", {"secret": ex.SIGNING_SECRET})])
 
 
 def insufficient_credits(what, price, balance=1200):
