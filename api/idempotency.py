@@ -9,6 +9,7 @@ created nothing, so the key stays free for the corrected retry.
 import hashlib
 import json
 import time
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,8 +34,10 @@ def idempotent(request, create):
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return create()
-    if not key.strip() or len(key) > MAX_KEY_LENGTH:
-        return _error(status.HTTP_400_BAD_REQUEST, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.")
+    if not key.strip() or len(key) > MAX_KEY_LENGTH or _has_control_characters(key):
+        return _error(
+            status.HTTP_400_BAD_REQUEST, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters."
+        )
     fingerprint = _fingerprint(request)
     record = _claim(request.user, key, fingerprint)
     if record.fingerprint != fingerprint:
@@ -95,7 +98,14 @@ def _replay(record):
         return response
     response = Response(record.body, status=record.status_code)
     response["Idempotent-Replayed"] = "true"
+    if record.status_code == status.HTTP_201_CREATED and isinstance(record.body, dict) and record.body.get("url"):
+        response["Location"] = record.body["url"]  # as the first answer had it (v1 objects carry their url)
     return response
+
+
+def _has_control_characters(key) -> bool:
+    # None belongs in a key, and PostgreSQL can't store a NUL (it was a 500 there).
+    return any(unicodedata.category(character) == "Cc" for character in key)
 
 
 def _fingerprint(request) -> str:

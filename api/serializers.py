@@ -3,19 +3,22 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import F
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
-from jobs.serializers import InputReferenceField, SubmitSerializer, video_output
+from jobs.serializers import InputReferenceField, SubmitSerializer, VideoOutputSerializer, video_output
 from jobs.serializers import JobSerializer as SeedJobSerializer
 from outbox import services as outbox
 
 from .models import ApiToken
 
 
+@extend_schema_field(OpenApiTypes.URI)
 class DetailUrlField(serializers.Field):
     """The object's detail URL under its collection, e.g. /api/v1/jobs/<id>."""
 
@@ -27,9 +30,69 @@ class DetailUrlField(serializers.Field):
         return reverse(self.view_name, kwargs={"pk": obj.pk}, request=self.context.get("request"))
 
 
+# The shapes of the objects the method fields below answer (they only describe them).
+
+
+class JobModelSerializer(serializers.Serializer):
+    key = serializers.CharField(allow_null=True, help_text="The model's key (`kling-avatar-pro`); null for a model no longer offered.")
+    label = serializers.CharField(help_text="The model's name for people.")
+    endpoint_id = serializers.CharField(help_text="fal's endpoint id of the model.")
+
+
+class JobLogSerializer(serializers.Serializer):
+    timestamp = serializers.CharField(allow_null=True, help_text="When the model wrote the line, as fal reported it.")
+    message = serializers.CharField(allow_blank=True)
+
+
+class JobTimingsSerializer(serializers.Serializer):
+    created_at = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True, help_text="When the worker started submitting it to fal.")
+    queued_at = serializers.DateTimeField(allow_null=True, help_text="When fal accepted it.")
+    started_at = serializers.DateTimeField(allow_null=True, help_text="When fal started making the video.")
+    finished_at = serializers.DateTimeField(allow_null=True)
+    waited_seconds = serializers.FloatField(allow_null=True, help_text="From creation to the start at fal.")
+    ran_seconds = serializers.FloatField(allow_null=True, help_text="From the start at fal to the end.")
+    total_seconds = serializers.FloatField(allow_null=True, help_text="From creation to the end.")
+
+
+class JobCostSerializer(serializers.Serializer):
+    credits_held = serializers.IntegerField(help_text="Credits held when the job was created.")
+    credits_charged = serializers.IntegerField(help_text="Credits charged: only a job that makes a video is charged.")
+    settled = serializers.BooleanField(help_text="The job has ended: what was held is charged or back in the balance.")
+
+
+class JobOutputSerializer(serializers.Serializer):
+    video = VideoOutputSerializer(allow_null=True)
+    poster_url = serializers.URLField(allow_null=True, help_text="A still of the video (JPEG).")
+    duration = serializers.FloatField(allow_null=True, help_text="The video's length in seconds.")
+
+
+class BatchTotalsSerializer(serializers.Serializer):
+    total = serializers.IntegerField(help_text="Items in the batch.")
+    queued = serializers.IntegerField(help_text="Items waiting (here or in fal's queue).")
+    running = serializers.IntegerField()
+    completed = serializers.IntegerField()
+    failed = serializers.IntegerField(help_text="Items that failed or timed out.")
+    cancelled = serializers.IntegerField()
+    credits_held = serializers.IntegerField(help_text="Credits held for all the items.")
+    credits_charged = serializers.IntegerField(help_text="Credits charged so far: only items that made a video.")
+
+
+class BatchItemSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="The item's place in the batch, from 0.")
+    job = serializers.UUIDField(help_text="The item's job.")
+    status = serializers.ChoiceField(choices=JobState.choices)
+    url = serializers.URLField(help_text="The job's detail URL.")
+    error = serializers.CharField(allow_null=True, help_text="Why the job failed, if it did.")
+
+
+BATCH_STATUSES = ["queued", "running", "completed", "partially_completed", "failed"]
+
+
+@extend_schema_serializer(component_name="V1Job")  # "Job" is the seed API's job
 class JobSerializer(serializers.ModelSerializer):
     url = DetailUrlField("v1:job-detail")
-    status = serializers.CharField(source="state", read_only=True)
+    status = serializers.ChoiceField(source="state", choices=JobState.choices, read_only=True)
     status_detail = serializers.SerializerMethodField()
     waiting_ahead = serializers.SerializerMethodField()
     model = serializers.SerializerMethodField()
@@ -50,13 +113,16 @@ class JobSerializer(serializers.ModelSerializer):
     get_waiting_ahead = SeedJobSerializer.get_waiting_ahead
     get_status_detail = SeedJobSerializer.get_status_detail
 
+    @extend_schema_field(JobModelSerializer)
     def get_model(self, job):
         model = job.model
         return {"key": model.key if model else None, "label": job.model_label, "endpoint_id": job.endpoint_id}
 
+    @extend_schema_field(JobLogSerializer(many=True))
     def get_logs(self, job):
         return [{"timestamp": entry.get("timestamp"), "message": entry.get("message", "")} for entry in job.logs]
 
+    @extend_schema_field(JobTimingsSerializer)
     def get_timings(self, job):
         def seconds(start, end):
             return round((end - start).total_seconds(), 3) if start and end else None
@@ -68,11 +134,13 @@ class JobSerializer(serializers.ModelSerializer):
             "total_seconds": seconds(job.created_at, job.finished_at),
         }
 
+    @extend_schema_field(JobCostSerializer)
     def get_cost(self, job):
         held = getattr(job, "credits_held", None)
         charged = getattr(job, "credits_charged", None)
         return {"credits_held": held or 0, "credits_charged": charged or 0, "settled": job.state in TERMINAL_STATES}
 
+    @extend_schema_field(JobOutputSerializer(allow_null=True, help_text="The video, once the job has completed."))
     def get_output(self, job):
         if job.state != JobState.COMPLETED:
             return None
@@ -82,9 +150,9 @@ class JobSerializer(serializers.ModelSerializer):
             poster = request.build_absolute_uri(poster)
         return {"video": video_output(job, request), "poster_url": poster, "duration": job.video_duration}
 
+    @extend_schema_field(serializers.UUIDField(allow_null=True, help_text="The batch this job is an item of."))
     def get_batch(self, job):
         return getattr(job, "batch_id", None)
-
 
 
 class JobFilterSerializer(serializers.Serializer):
@@ -99,13 +167,32 @@ class JobFilterSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if hasattr(data, "getlist"):
             # ?status=failed,cancelled and ?status=failed&status=cancelled mean the same.
+            statuses = [value for values in data.getlist("status") for value in values.split(",") if value]
             data = {key: data.get(key) for key in data}
             if "status" in data:
-                data["status"] = [value for value in data["status"].split(",") if value]
+                data["status"] = statuses
         return super().to_internal_value(data)
 
     def validate_model(self, value):
         return find_model(value).endpoint_id
+
+
+class AccountLimitsSerializer(serializers.Serializer):
+    max_active_jobs = serializers.IntegerField(help_text="Unfinished jobs you may have at once (a batch's running items count too).")
+    max_batch_size = serializers.IntegerField(help_text="Items one batch may hold.")
+    max_audio_seconds = serializers.FloatField(help_text="The longest speech an input may be.")
+    max_image_bytes = serializers.IntegerField()
+    max_audio_bytes = serializers.IntegerField()
+
+
+class AccountSerializer(serializers.Serializer):
+    """Who the credentials belong to, with the balance and the limits that apply."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    email = serializers.CharField(allow_blank=True)
+    balance = serializers.IntegerField(help_text="Credits available (1 credit = $0.001 by default).")
+    limits = AccountLimitsSerializer()
 
 
 class FileSerializer(serializers.ModelSerializer):
@@ -165,18 +252,20 @@ class JobCreateSerializer(SubmitSerializer):
 
 
 class BatchItemInputSerializer(serializers.Serializer):
-    image_url = InputReferenceField()
-    audio_url = InputReferenceField()
+    image_url = InputReferenceField(help_text="An http(s) URL, a data: URI, or a file's `file_url`.")
+    audio_url = InputReferenceField(help_text="An http(s) URL, a data: URI, or a file's `file_url`.")
 
 
 class BatchCreateSerializer(serializers.Serializer):
     """One portrait with many clips (`image_url` + `audio_urls`), or `items` of pairs."""
 
-    image_url = InputReferenceField(required=False)
-    audio_urls = serializers.ListField(child=InputReferenceField(), required=False, allow_empty=False)
-    items = BatchItemInputSerializer(many=True, required=False, allow_empty=False)
-    prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro")
+    image_url = InputReferenceField(required=False, help_text="The portrait every clip is spoken by (with audio_urls).")
+    audio_urls = serializers.ListField(
+        child=InputReferenceField(), required=False, allow_empty=False, help_text="The clips, one job each, in this order."
+    )
+    items = BatchItemInputSerializer(many=True, required=False, allow_empty=False, help_text="Or pairs of inputs, one job each.")
+    prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="", help_text="For every item.")
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro", help_text="`pro` (default) or `standard`, or a full key.")
     webhook_url = WebhookUrlField(help_text="Send batch.completed here too, signed with your account's signing secret.")
 
     def validate(self, attrs):
@@ -237,12 +326,15 @@ class BatchSerializer(serializers.ModelSerializer):
             batch._totals = batch.totals()
         return batch._totals
 
+    @extend_schema_field(BatchTotalsSerializer)
     def get_totals(self, batch):
         return self._totals(batch)
 
+    @extend_schema_field(serializers.ChoiceField(choices=BATCH_STATUSES))
     def get_status(self, batch):
         return Batch.status_for(self._totals(batch), batch.finished_at is not None)
 
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="The zip of the videos, once the batch has finished with at least one."))
     def get_archive_url(self, batch):
         if not batch.finished_at or not self._totals(batch)["completed"]:
             return None
@@ -255,6 +347,7 @@ class BatchDetailSerializer(BatchSerializer):
     class Meta(BatchSerializer.Meta):
         fields = [*BatchSerializer.Meta.fields, "items"]
 
+    @extend_schema_field(BatchItemSerializer(many=True))
     def get_items(self, batch):
         request = self.context.get("request")
         return [

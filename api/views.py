@@ -5,9 +5,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.http import StreamingHttpResponse
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,17 +19,22 @@ from batches import services as batches
 from batches.models import Batch
 from credits import services as credits
 from credits.models import LedgerEntry
+from jobs import api_schema as seed_doc
 from jobs import fal
 from jobs.models import Asset, Job
 from jobs.serializers import UploadSerializer
 from jobs.services import admission, assets, lifecycle, submission
+from openapi import errors
 from outbox import api as outbox_api
 from outbox import services as outbox
+from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 
+from . import api_schema as doc
 from .idempotency import idempotent
 from .models import ApiToken
 from .pagination import NewestFirst
 from .serializers import (
+    AccountSerializer,
     BatchCreateSerializer,
     BatchDetailSerializer,
     BatchSerializer,
@@ -54,8 +61,15 @@ def created(serializer_class, obj, request):
     return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
 
+# Any id up to the next slash reaches the view, whose lookup answers a JSON 404 for one that
+# is no id; DRF's default pattern stops at a dot, so `/api/v1/jobs/0.5` matched no URL and
+# got Django's HTML 404 page.
+ANY_ID = "[^/]+"
+
+
 class OwnedViewSet(viewsets.GenericViewSet):
     pagination_class = NewestFirst
+    lookup_value_regex = ANY_ID
     # Throttle scope per action (limits.throttles.UserScopedThrottle reads `throttle_scope`).
     create_scope = "submit"
 
@@ -77,6 +91,11 @@ def with_costs(jobs):
     )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Your jobs, newest first", parameters=doc.JOB_FILTERS, responses={200: doc.JOB_PAGE}),
+    retrieve=extend_schema(summary="A job", description="Status, queue position, logs, timings, credits held and charged, and the video once made.", responses={200: doc.JOB}),
+    destroy=extend_schema(summary="Delete a job", description="Deletes the job and its files; an unfinished job is cancelled first."),
+)
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
     queryset = Job.objects.all()
     serializer_class = JobSerializer
@@ -102,6 +121,18 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             jobs = jobs.filter(created_at__lt=wanted["created_before"])
         return jobs
 
+    @doc.creating(
+        summary="Create a job",
+        description="Validates the inputs, holds the job's credits and answers at once; fal's `request_id` shows once the worker has submitted it.",
+        request={
+            "application/json": doc.JobUrlsSerializer,
+            "multipart/form-data": doc.JobFilesSerializer,
+            "application/x-www-form-urlencoded": doc.JobUrlsSerializer,
+        },
+        examples=doc.JOB_REQUEST_EXAMPLES,
+        created=doc.JOB_CREATED,
+        errors={402: doc.insufficient_credits("This job", 1426), 429: errors.SUBMIT_REFUSED},
+    )
     def create(self, request):
         return idempotent(request, lambda: self._create(request))
 
@@ -126,6 +157,12 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         lifecycle.delete_job(self.get_object().pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(
+        summary="Cancel a job",
+        description="Cancels the job here and at fal; its held credits come back.",
+        request=doc.NO_BODY,
+        responses={200: doc.JOB_CANCELLED, 409: doc.JOB_NOT_CANCELLABLE},
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         job, cancelled = lifecycle.cancel_job(self.get_object().pk, by=request.user.get_username())
@@ -139,6 +176,18 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
 
 
+class ZipOrJsonError(DefaultContentNegotiation):
+    """The archive answers a zip, or an error in JSON, whatever Accept asks for (RFC 9110
+    lets a server disregard it): a client asking for application/zip got a 406."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Your batches, newest first", responses={200: doc.BATCH_PAGE}),
+    retrieve=extend_schema(summary="A batch", description="Its status and totals, and every item.", responses={200: doc.BATCH}),
+)
 class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
     """Many jobs in one request, with totals, one end and a zip of the videos."""
 
@@ -148,6 +197,18 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     def get_serializer_class(self):
         return BatchDetailSerializer if self.action == "retrieve" else BatchSerializer
 
+    @doc.creating(
+        summary="Create a batch",
+        description=(
+            "One job per item, from one portrait with many clips (`image_url` + `audio_urls`) or from `items` "
+            "of pairs, up to `MAX_BATCH_SIZE` (100). Made whole or refused whole: every item's credits are held, "
+            "and only items that make a video are charged."
+        ),
+        request=BatchCreateSerializer,
+        examples=doc.BATCH_REQUEST_EXAMPLES,
+        created=doc.BATCH_CREATED,
+        errors={402: doc.insufficient_credits("This batch of 3", 4278)},
+    )
     def create(self, request):
         return idempotent(request, lambda: self._create(request))
 
@@ -164,13 +225,18 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
             return refusal(exc)
         return created(BatchDetailSerializer, batch, request)
 
+    @extend_schema(summary="Cancel a batch's unfinished items", request=doc.NO_BODY, responses={200: doc.BATCH_CANCELLED})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         batch = self.get_object()
         batches.cancel_batch(batch, by=request.user.get_username())
         return Response(BatchDetailSerializer(Batch.objects.get(pk=batch.pk), context={"request": request}).data)
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(
+        summary="A finished batch's videos as one zip",
+        responses={(200, "application/zip"): doc.ARCHIVE, 409: doc.ARCHIVE_NOT_READY},
+    )
+    @action(detail=True, methods=["get"], content_negotiation_class=ZipOrJsonError)
     def archive(self, request, pk=None):
         """The finished batch's videos as one zip, streamed."""
         batch = self.get_object()
@@ -182,6 +248,11 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         return response
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Your uploaded files, newest first", responses={200: doc.FILE_PAGE}),
+    retrieve=extend_schema(summary="An uploaded file", responses={200: doc.FILE_ANSWER}),
+    destroy=extend_schema(summary="Forget an uploaded file", description="Jobs already made from it keep their inputs."),
+)
 class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OwnedViewSet):
     """Inputs uploaded to fal storage; pass a file's `file_url` as a job's image_url/audio_url.
     Deleting one forgets it here (jobs already made from it keep their inputs)."""
@@ -191,6 +262,13 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
     parser_classes = [MultiPartParser, FormParser]
     create_scope = "upload"
 
+    @doc.creating(
+        summary="Upload an input file",
+        description="Checks that the file is a real image or audio file and puts it in fal storage once per content.",
+        request={"multipart/form-data": seed_doc.UploadFileSerializer},
+        created=doc.FILE_CREATED,
+        errors={502: doc.FAL_UNAVAILABLE},
+    )
     def create(self, request):
         return idempotent(request, lambda: self._create(request))
 
@@ -205,6 +283,11 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return created(FileSerializer, asset, request)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Your active API tokens", responses={200: doc.TOKEN_PAGE}),
+    retrieve=extend_schema(summary="An API token", responses={200: doc.TOKEN_ANSWER}),
+    destroy=extend_schema(summary="Revoke an API token", description="Requests with it are refused from now on."),
+)
 class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
     """Named API tokens. The secret is in the creating answer only; revoking is DELETE."""
 
@@ -212,6 +295,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     serializer_class = TokenSerializer
     create_scope = "read"
 
+    @doc.creating(summary="Create an API token", request=TokenSerializer, created=doc.TOKEN_CREATED)
     def create(self, request):
         return idempotent(request, lambda: self._create(request))
 
@@ -227,11 +311,35 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Your webhook endpoints", responses={200: doc.WEBHOOK_ENDPOINT_PAGE}),
+    retrieve=extend_schema(summary="A webhook endpoint", responses={200: doc.WEBHOOK_ENDPOINT_ANSWER}),
+    update=extend_schema(summary="Change a webhook endpoint", responses={200: doc.WEBHOOK_ENDPOINT_ANSWER}),
+    partial_update=extend_schema(summary="Change some of a webhook endpoint", responses={200: doc.WEBHOOK_ENDPOINT_ANSWER}),
+    destroy=extend_schema(summary="Delete a webhook endpoint"),
+    deliveries=extend_schema(summary="Deliveries to a webhook endpoint, newest first", responses={200: doc.DELIVERY_PAGE}),
+    redeliver=extend_schema(
+        summary="Send a message to a webhook endpoint again",
+        request=RedeliverSerializer,
+        responses={202: doc.REDELIVERED, 404: doc.NO_SUCH_MESSAGE, 409: doc.ENDPOINT_DISABLED},
+    ),
+    signing_secret=extend_schema(
+        summary="The secret that signs deliveries to one-off webhook_urls", responses={200: doc.SIGNING_SECRET_ANSWER}
+    ),
+)
 class WebhookEndpointViewSet(outbox_api.WebhookEndpointViewSet):
     """Registered webhook endpoints (outbox): the v1 conventions of pages and idempotency."""
 
     pagination_class = NewestFirst
+    lookup_value_regex = ANY_ID
 
+    @doc.creating(
+        summary="Register a webhook endpoint",
+        description="Every event of yours (or of the `events` listed) is sent here, signed with the endpoint's own secret.",
+        request=WebhookEndpointSerializer,
+        created=doc.WEBHOOK_ENDPOINT_CREATED,
+        location=False,
+    )
     def create(self, request, *args, **kwargs):
         return idempotent(request, lambda: super(WebhookEndpointViewSet, self).create(request, *args, **kwargs))
 
@@ -239,9 +347,10 @@ class WebhookEndpointViewSet(outbox_api.WebhookEndpointViewSet):
 class MeView(APIView):
     throttle_scope = "read"
 
+    @extend_schema(summary="Who you are, your balance and limits", responses={200: doc.ACCOUNT})
     def get(self, request):
         user = request.user
-        return Response(
+        account = AccountSerializer(
             {
                 "id": user.pk,
                 "username": user.get_username(),
@@ -256,3 +365,4 @@ class MeView(APIView):
                 },
             }
         )
+        return Response(account.data)

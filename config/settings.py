@@ -354,6 +354,8 @@ SPECTACULAR_SETTINGS = {
     "PREPROCESSING_HOOKS": ["openapi.schema.only_the_api"],
     # Request bodies get components of their own (no read-only fields in them).
     "COMPONENT_SPLIT_REQUEST": True,
+    # A job's and a batch's `status` are different sets of values, each named once.
+    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "jobs.models.JobState", "BatchStatusEnum": "api.serializers.BATCH_STATUSES"},
     # Tags and operation ids start after /api/ (and a version, for /api/v1/...).
     "SCHEMA_PATH_PREFIX": r"/api(/v[0-9]+)?",
     "SWAGGER_UI_DIST": "SIDECAR",

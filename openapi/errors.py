@@ -18,7 +18,9 @@ class ErrorSerializer(serializers.Serializer):
             "Stable and machine-readable, e.g. `invalid`, `parse_error`, `not_authenticated`, "
             "`authentication_failed`, `permission_denied`, `not_found`, `method_not_allowed`, "
             "`not_acceptable`, `unsupported_media_type`, `rate_limited`, `request_too_large`, "
-            "`length_required`, `insufficient_credits`, `too_many_active_jobs`."
+            "`length_required`, `insufficient_credits`, `too_many_active_jobs`; and per operation e.g. "
+            "`not_cancellable`, `archive_not_ready`, `fal_unavailable`, `invalid_idempotency_key`, "
+            "`idempotency_key_reused`, `idempotency_key_in_progress`."
         )
     )
 
@@ -44,10 +46,11 @@ class RateLimitedErrorSerializer(ErrorSerializer):
 
 
 class InsufficientCreditsErrorSerializer(ErrorSerializer):
-    """The balance can't cover the job's estimate (402, `insufficient_credits`); nothing was created."""
+    """The balance can't cover the job's (or batch's) estimate (402, `insufficient_credits`); nothing was created."""
 
     balance = serializers.IntegerField(help_text="Credits available now.")
-    price = serializers.IntegerField(help_text="Credits the job would hold.")
+    price = serializers.IntegerField(help_text="Credits the job (or every item of the batch) would hold.")
+    shortfall = serializers.IntegerField(required=False, help_text="Credits missing, `price - balance` (in /api/v1/ answers).")
 
 
 class TooManyActiveJobsErrorSerializer(ErrorSerializer):
@@ -76,10 +79,11 @@ VALIDATION_ERROR = OpenApiResponse(
 )
 NOT_AUTHENTICATED = OpenApiResponse(
     ErrorSerializer,
-    description="No credentials, or a token that doesn't exist.",
+    description="No credentials, or a token that doesn't exist (or was revoked).",
     examples=[
         error_example("No credentials", "Authentication credentials were not provided.", "not_authenticated"),
         error_example("Unknown token", "Invalid token.", "authentication_failed"),
+        error_example("Revoked API token", "Invalid or revoked token.", "authentication_failed"),
     ],
 )
 PERMISSION_DENIED = OpenApiResponse(

@@ -16,6 +16,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from . import selectors, services
+from .models import WebhookEndpoint
 from .serializers import (
     DeliverySerializer,
     RedeliverSerializer,
@@ -25,6 +26,8 @@ from .serializers import (
 
 
 class WebhookEndpointViewSet(viewsets.ModelViewSet):
+    # Only the model, for the schema's path parameter: every query is get_queryset's.
+    queryset = WebhookEndpoint.objects.none()
     serializer_class = WebhookEndpointSerializer
     throttle_scope = "read"
 

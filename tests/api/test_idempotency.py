@@ -27,7 +27,7 @@ def test_a_retry_with_the_same_key_and_body_replays_the_first_answer(api_client)
 
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
-    assert again["Idempotent-Replayed"] == "true"
+    assert again["Idempotent-Replayed"] == "true" and again["Location"] == first["Location"]
     assert Job.objects.count() == 1
 
 
@@ -75,7 +75,7 @@ def test_a_refused_request_leaves_its_key_free_for_the_corrected_retry(api_clien
     assert Job.objects.count() == 1
 
 
-@pytest.mark.parametrize("key", ["", " ", "k" * 256])
+@pytest.mark.parametrize("key", ["", " ", "k" * 256, "order\x001", "order\n1"])
 def test_a_malformed_key_is_refused(api_client, key):
     response = post(api_client, INPUTS, key)
 

@@ -4,13 +4,19 @@ The checks over every operation hold for endpoints added later too: each must do
 success answer with an example and answer its errors in the shared error shape.
 """
 
+import io
 import json
 import re
+import zipfile
+from types import SimpleNamespace
 
+import jsonschema
 import pytest
 import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
+
+from batches.archive import member_name
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +55,18 @@ def refs(node, components):
     elif isinstance(node, list):
         for value in node:
             yield from refs(value, components)
+
+
+def json_schema(node, components):
+    """An OpenAPI 3.0 schema as JSON Schema: references inlined, `nullable` as a null type."""
+    if isinstance(node, list):
+        return [json_schema(value, components) for value in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return json_schema(components[node["$ref"].rsplit("/", 1)[1]], components)
+    converted = {key: json_schema(value, components) for key, value in node.items() if key != "nullable"}
+    return {"anyOf": [converted, {"type": "null"}]} if node.get("nullable") else converted
 
 
 def test_schema_is_served_as_yaml_and_json_to_anyone():
@@ -117,6 +135,46 @@ def test_every_operation_is_documented_completely(schema, check):
         elif method in ("post", "put", "patch") and not operation.get("requestBody", {}).get("content"):
             problems.append(f"{where}: no request body")
     assert problems == []
+
+
+def test_every_example_matches_its_schema(schema):
+    """An example is what a client codes against first: it must be a value the schema allows."""
+    components = schema["components"]["schemas"]
+    problems = []
+    for method, path, operation in operations(schema):
+        bodies = [("request", operation.get("requestBody", {}))]
+        bodies += [(code, response) for code, response in operation["responses"].items()]
+        for where, body in bodies:
+            for media_type, content in body.get("content", {}).items():
+                for name, example in content.get("examples", {}).items():
+                    if "value" not in example:  # an externalValue (a file) is checked on its own
+                        continue
+                    validator = jsonschema.Draft202012Validator(
+                        json_schema(content["schema"], components), format_checker=jsonschema.FormatChecker()
+                    )
+                    for error in validator.iter_errors(example["value"]):
+                        problems.append(f"{method.upper()} {path} {where} {media_type} {name!r}: {error.message} at {list(error.absolute_path)}")
+    assert problems == []
+
+
+def test_the_archive_example_is_a_zip_of_the_finished_batch_example(schema, client):
+    """A zip can't be an example's value: its example is a file, which must be what the
+    archive answers for the documented finished batch."""
+    batch = schema["paths"]["/api/v1/batches/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["examples"]["Finished"]
+    content = schema["paths"]["/api/v1/batches/{id}/archive"]["get"]["responses"]["200"]["content"]
+    (example,) = content["application/zip"]["examples"].values()
+
+    response = client.get(example["externalValue"])
+
+    assert content["application/zip"]["schema"] == {"type": "string", "format": "binary"}
+    assert response.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
+        members = archive.infolist()
+        videos = [archive.read(member) for member in members]
+    made = [item for item in batch["value"]["items"] if item["status"] == "completed"]
+    assert [member.filename for member in members] == [member_name(item["position"], SimpleNamespace(pk=item["job"])) for item in made]
+    assert all(member.compress_type == zipfile.ZIP_STORED for member in members)
+    assert all(video[4:8] == b"ftyp" for video in videos)
 
 
 def test_docs_page_loads_only_our_own_files_and_no_inline_code(client):

@@ -1,8 +1,12 @@
 """/api/v1/: named tokens, jobs, files and me; every object has an id and a detail URL, and
 every resource is its owner's alone."""
 
+import base64
+import io
 import logging
+import zipfile
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -10,8 +14,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.models import ApiToken
+from batches.models import Batch
 from config.request_ids import RequestIdFilter
 from jobs.models import Asset, Job, JobState
+from tests.api.builders import finished_batch
 from tests.factories import data_uri, make_user, portrait_png, speech_wav
 
 pytestmark = pytest.mark.django_db
@@ -232,3 +238,46 @@ def test_tokens_page_names_a_duplicate_and_cannot_revoke_anothers(client, user):
     theirs, _ = ApiToken.issue(make_user("mallory"), "hers")
     assert client.post(f"/settings/tokens/{theirs.pk}/revoke/").status_code == 404
     assert ApiToken.objects.active().filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("collection", ["jobs", "files", "batches", "tokens", "webhook-endpoints"])
+def test_an_id_that_is_no_id_answers_a_json_404(api_client, collection):
+    for path in (f"/api/v1/{collection}/0.5", f"/api/v1/{collection}/..x"):
+        response = api_client.get(path)
+
+        assert response.status_code == 404 and response.json()["code"] == "not_found", path
+
+
+@pytest.mark.parametrize("position", ["yesterday", "2026-13-45T00:00:00+00:00", "2026-11-25T10:00:00", "9999-12-31T23:59:59-05:00", "\x00"])
+def test_a_made_up_cursor_is_a_404(api_client, user, position):
+    create_job(api_client)
+    cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
+
+    response = api_client.get("/api/v1/jobs", {"cursor": cursor})
+
+    assert response.status_code == 404 and response.json()["detail"] == "Invalid cursor"
+
+
+def test_status_filter_may_be_repeated(api_client, user):
+    failed, pending = create_job(api_client), create_job(api_client)
+    Job.objects.filter(pk=failed["id"]).update(state=JobState.FAILED)
+
+    response = api_client.get("/api/v1/jobs?status=failed&status=pending")
+
+    assert {job["id"] for job in response.json()["results"]} == {failed["id"], pending["id"]}
+
+
+@pytest.mark.parametrize("accept", ["application/zip", "application/json", "text/html", "*/*"])
+def test_the_archive_is_a_zip_whatever_accept_asks_for_and_its_errors_json(api_client, user, settings, tmp_path, accept):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    finished = finished_batch(user)
+    running = finished_batch(user)
+    Batch.objects.filter(pk=running.pk).update(finished_at=None)
+
+    response = api_client.get(f"/api/v1/batches/{finished.pk}/archive", HTTP_ACCEPT=accept)
+    refused = api_client.get(f"/api/v1/batches/{running.pk}/archive", HTTP_ACCEPT=accept)
+
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert len(zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()) == 2
+    assert refused.status_code == 409 and refused["Content-Type"] == "application/json"
+    assert refused.json()["code"] == "archive_not_ready"
