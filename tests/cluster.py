@@ -247,7 +247,13 @@ class ChaosRun:
 
     @staticmethod
     def _upload(client, name, data, content_type):
-        response = client.post("/api/generate/upload-file", files={"file": (name, data, content_type)})
+        # A client that starts while the engine restarts gets 502 (fal storage unreachable)
+        # and tries again, as any API consumer would.
+        for _ in range(30):
+            response = client.post("/api/generate/upload-file", files={"file": (name, data, content_type)})
+            if response.status_code != 502:
+                break
+            time.sleep(0.5)
         assert response.status_code == 201, response.text
         return response.json()["url"]
 

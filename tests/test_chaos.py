@@ -24,7 +24,7 @@ SHORT_RUN = {
 def test_under_faults_every_job_ends_charged_once_and_submitted_once(tmp_path):
     cluster = Cluster(tmp_path, database_url(), web=2, workers=3, **SHORT_RUN).start()
     try:
-        report = ChaosRun(ChaosPlan(jobs=40, users=4, kill_worker_every=4, restart_engine_after=0.5), cluster).run(timeout=150)
+        report = ChaosRun(ChaosPlan(jobs=40, users=4, kill_worker_every=4, restart_engine_after=0.25), cluster).run(timeout=150)
     finally:
         cluster.stop()
 
