@@ -96,7 +96,8 @@ def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, 
     tile = page.locator(".tile").first
     expect(tile).to_contain_text("Smiles and says hello")
     expect(tile.locator(".badge")).to_have_text("Completed")
-    assert tile.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    # The poster may still be loading when the tile appears: wait for it, then it must show.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=tile.locator("img").element_handle(), timeout=10_000)
     screenshot("06-gallery")
 
     # Readable on a phone: nothing wider than the screen.
