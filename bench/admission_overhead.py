@@ -23,16 +23,6 @@ from submit_throughput import hammer
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/avatar_studio_bench"
 
 
-def fresh_postgres(url):
-    import psycopg
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}"')
-        admin.execute(f'CREATE DATABASE "{parts.path.lstrip("/")}"')
-
-
 @contextmanager
 def without_ledger_and_admission():
     from jobs.models import Job
@@ -52,7 +42,7 @@ def main():
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     if not os.environ.get("BENCH_DATABASE_URL"):
-        fresh_postgres(DEFAULT_POSTGRES)
+        harness.fresh_postgres(DEFAULT_POSTGRES)
         os.environ["BENCH_DATABASE_URL"] = DEFAULT_POSTGRES
     harness.setup_django(ENGINE_PROCESSING_SECONDS=3600, ENGINE_CONCURRENCY=1, **harness.NO_USER_LIMITS)
     _, base_url = harness.start_app_server()

@@ -26,17 +26,6 @@ DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/avatar_bench_bigtables"
 STATES = ["completed"] * 16 + ["failed"] * 2 + ["cancelled", "timed_out", "in_progress", "pending"]
 
 
-def fresh_postgres(url):
-    import psycopg
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
 @contextmanager
 def created_at_as_given():
     """bulk_create stamps auto_now_add fields with now(); the bench wants a year of history."""
@@ -128,7 +117,7 @@ def main():
     parser.add_argument("--runs", type=int, default=9)
     args = parser.parse_args()
     if not os.environ.get("BENCH_DATABASE_URL"):
-        fresh_postgres(DEFAULT_POSTGRES)
+        harness.fresh_postgres(DEFAULT_POSTGRES)
         os.environ["BENCH_DATABASE_URL"] = DEFAULT_POSTGRES
     harness.setup_django()
 

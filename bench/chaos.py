@@ -17,7 +17,6 @@ Run: .venv/bin/python bench/chaos.py [--jobs 300] [--users 20] [--kill-every 15]
 import argparse
 import json
 import os
-from urllib.parse import urlsplit
 
 import harness
 
@@ -34,16 +33,6 @@ RUN_SETTINGS = {
 }
 
 
-def recreate_database(url):
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres", autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=300)
@@ -51,7 +40,7 @@ def main():
     parser.add_argument("--kill-every", type=float, default=15.0)
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
-    recreate_database(database_url)
+    harness.fresh_postgres(database_url)
     os.environ["BENCH_DATABASE_URL"] = database_url
     workdir = harness.setup_django()
 

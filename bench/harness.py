@@ -17,6 +17,19 @@ NO_USER_LIMITS = {
 }
 
 
+def fresh_postgres(url):
+    """Drop (even while connected to) and create the PostgreSQL database `url` names."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+
 def setup_django(**environment):
     """Point Django at a throw-away SQLite file (or $BENCH_DATABASE_URL) and migrate it."""
     workdir = Path(tempfile.mkdtemp(prefix="avatar-bench-"))

@@ -18,7 +18,7 @@ import uuid
 from datetime import timedelta
 
 import harness
-from big_tables import fresh_postgres, timed
+from big_tables import timed
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/avatar_bench_monitoring"
 STATES = ["completed"] * 16 + ["failed"] * 2 + ["cancelled", "timed_out"]
@@ -74,7 +74,7 @@ def main():
     parser.add_argument("--drop-index", action="store_true")
     args = parser.parse_args()
     if not os.environ.get("BENCH_DATABASE_URL"):
-        fresh_postgres(DEFAULT_POSTGRES)
+        harness.fresh_postgres(DEFAULT_POSTGRES)
         os.environ["BENCH_DATABASE_URL"] = DEFAULT_POSTGRES
     harness.setup_django(METRICS_FLUSH_SECONDS=0)
 

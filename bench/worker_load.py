@@ -21,7 +21,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import harness
-from chaos import recreate_database
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avatar_worker_load"
 EXPECTED_SECONDS = 480  # an 8-minute Kling job
@@ -49,7 +48,7 @@ def main():
     parser.add_argument("--warm-up", type=float, default=30)
     args = parser.parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
-    recreate_database(database_url)
+    harness.fresh_postgres(database_url)
     os.environ["BENCH_DATABASE_URL"] = database_url
     workdir = harness.setup_django(JOB_EXPECTED_SECONDS=EXPECTED_SECONDS)
 

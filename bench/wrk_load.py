@@ -22,7 +22,6 @@ import tempfile
 from pathlib import Path
 
 import harness
-from chaos import recreate_database
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avatar_wrk"
 LIMITS_OFF = {"THROTTLE_SUBMIT": "1000000000/minute", "THROTTLE_UPLOAD": "1000000000/minute", "THROTTLE_READ": "1000000000/minute"}
@@ -83,7 +82,7 @@ def main():
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: sudo apt-get install wrk")
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
-    recreate_database(database_url)
+    harness.fresh_postgres(database_url)
     os.environ["BENCH_DATABASE_URL"] = database_url
     harness.setup_django(**LIMITS_OFF)
 
