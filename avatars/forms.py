@@ -16,6 +16,12 @@ AUDIO_ACCEPT = "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/x-m4a,audio/ogg
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(help_text="We send password-reset links here.")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One plain sentence instead of Django's list of every validator's rule; a password
+        # that breaks a rule is still told exactly which one.
+        self.fields["password1"].help_text = "At least 8 characters, not too common, not all digits, not like your username."
+
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
         fields = ("username", "email")

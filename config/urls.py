@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, re_path
+from django.views.generic import RedirectView
 
 from api import pages as api_pages
 from falproxy import pages as falproxy_pages
@@ -21,6 +23,8 @@ urlpatterns = [
     path("settings/webhooks/", include("outbox.urls")),
     path("sdk/", falproxy_pages.sdk_page, name="sdk"),
     path("", include("avatars.urls")),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
 ]
 
 if settings.FAL_MODE == "local":
