@@ -79,3 +79,31 @@ def test_production_server_serves_pages_and_compressed_hashed_static_files(tmp_p
     assert static.status_code == 200
     assert static.headers["content-encoding"] == "gzip" and "immutable" in static.headers["cache-control"]
     assert len(gunicorn_processes) == 2  # WEB_WORKERS
+
+
+def test_the_development_start_stops_server_and_worker_on_sigterm(tmp_path):
+    import signal
+
+    port = free_port()
+    environment = {
+        **os.environ, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path / 'start.sqlite3'}",
+        "MEDIA_ROOT": str(tmp_path / "media"), "ENGINE_STORAGE_DIR": str(tmp_path / "engine"), "LOG_LEVEL": "WARNING",
+    }
+    for name in ("FAL_KEY", "FAL_MODE", "PUBLIC_BASE_URL", "FAL_ENGINE_URL", "DJANGO_SETTINGS_MODULE"):
+        environment.pop(name, None)
+    start = subprocess.Popen(
+        ["scripts/start"], cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        wait_for(lambda: port_open(port), timeout=120, message="scripts/start to serve")
+        children = subprocess.run(["pgrep", "-P", str(start.pid)], capture_output=True, text=True).stdout.split()
+        assert len(children) == 2  # runserver and the worker
+
+        start.send_signal(signal.SIGTERM)  # only to the script, as a service manager would
+
+        assert start.wait(timeout=30) == 0
+        wait_for(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in children), timeout=30, message="both to stop")
+        assert not port_open(port)
+    finally:
+        if start.poll() is None:
+            os.killpg(start.pid, signal.SIGKILL)
