@@ -8,6 +8,11 @@ from api import pages as api_pages
 from falproxy import pages as falproxy_pages
 from jobs.views import serve_private_media
 
+class FaviconRedirect(RedirectView):
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
+
 urlpatterns = [
     # /metrics, and the staff dashboard under /admin/monitoring/ (so before the admin's own).
     path("", include("monitoring.urls")),
@@ -23,8 +28,9 @@ urlpatterns = [
     path("settings/webhooks/", include("outbox.urls")),
     path("sdk/", falproxy_pages.sdk_page, name="sdk"),
     path("", include("avatars.urls")),
-    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. (The URL is
+    # looked up per request: hashed static names exist only after collectstatic.)
+    path("favicon.ico", FaviconRedirect.as_view(permanent=True)),
 ]
 
 if settings.FAL_MODE == "local":
