@@ -186,7 +186,15 @@ def status(endpoint_id: str, request_id: str) -> FalStatus:
     return FalStatus("COMPLETED", logs=result.logs or [])
 
 
-def result(endpoint_id: str, request_id: str) -> dict:
+@dataclass
+class FalResult:
+    output: dict
+    # The last log lines, read with the final status: those that came with completion (a
+    # webhook ends polling before any status answer showed them).
+    logs: list
+
+
+def result(endpoint_id: str, request_id: str) -> FalResult:
     """The model output of a completed request. A model failure raises FalError with its body.
 
     fal-client's handle.get() waits (unbounded) for completion and polls the status on the
@@ -197,15 +205,15 @@ def result(endpoint_id: str, request_id: str) -> dict:
     handle = _client().get_handle(endpoint_id, request_id)
     try:
         with _translated_errors("status check"):
-            finished = isinstance(handle.status(), fal_client.Completed)
+            final = handle.status(with_logs=True)
     except FalError as exc:
         raise FalError(exc.message, retryable=True) from None
-    if not finished:
+    if not isinstance(final, fal_client.Completed):
         raise FalError("fal has not finished this request yet.", retryable=True)
     with _translated_errors("result") as call:
         response = handle.client.get(handle.response_url, timeout=RESULT_TIMEOUT)
         if not response.is_error:
-            return response.json()
+            return FalResult(response.json(), final.logs or [])
         call.outcome = f"http_{response.status_code}"
     body = _json_or_none(response)
     detail = body.get("detail", response.text) if isinstance(body, dict) else response.text

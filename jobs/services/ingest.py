@@ -7,11 +7,14 @@ from datetime import timedelta
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 
 from jobs import fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import model_for_endpoint
 from jobs.state import fail_job, record_event, transition
+
+from .tracking import merge_logs
 
 
 
@@ -29,7 +32,7 @@ def finish_job(job_id):
         return job
     model = model_for_endpoint(job.endpoint_id)
     try:
-        output = fal.result(job.endpoint_id, job.request_id)
+        answer = fal.result(job.endpoint_id, job.request_id)
     except fal.FalError as exc:
         if exc.retryable and exc.status_code in (None, 408, 409, 429):
             return _retry_finish(job, exc.message)
@@ -37,6 +40,8 @@ def finish_job(job_id):
         job, _ = fail_job(job.id, f"The model failed: {message}", error_type=exc.error_type or f"http_{exc.status_code}")
         return job
 
+    output = answer.output
+    keep_final_logs(job, answer.logs)
     Job.objects.filter(pk=job.pk).update(fal_output=output)
     try:
         video = model.output_video(output)
@@ -62,6 +67,17 @@ def finish_job(job_id):
     if not moved:
         media.delete_files(stored["video"], stored["poster"])
     return job
+
+
+def keep_final_logs(job, logs):
+    """Add the log lines fal reported with completion to the job's, under the row lock (a
+    poller may be merging its own answer at the same moment)."""
+    with transaction.atomic():
+        locked = Job.objects.select_for_update(no_key=True).only("logs").get(pk=job.pk)
+        merged = merge_logs(locked.logs, logs)
+        if merged != locked.logs:
+            locked.logs = merged
+            locked.save(update_fields=["logs"])
 
 
 def _retry_finish(job, message):

@@ -111,3 +111,16 @@ def test_one_not_found_answer_is_checked_again_not_trusted(api_client, fal_engin
     tracking.poll_due_jobs()
 
     assert not Job.objects.get(pk=job_id).is_finished
+
+
+def test_log_lines_that_come_with_completion_are_kept(api_client, fal_engine, task_worker):
+    from tests.jobs.test_pipeline import finished_job, submitted_to_fal
+
+    answer = submitted_to_fal(api_client)  # finishes by webhook: polling stops before the last lines
+    job = finished_job(answer["job_id"])
+
+    engine_lines = [entry["message"] for entry in fal_engine.get(answer["request_id"]).logs]
+    stored = [entry["message"] for entry in job.logs]
+    assert job.state == JobState.COMPLETED
+    assert stored[-1] == engine_lines[-1]
+    assert stored[-len(engine_lines[-3:]):] == engine_lines[-3:]
