@@ -21,14 +21,14 @@ def adopt_request_id(job_id, request_id, *, source):
         if not job.request_id:
             job.request_id = request_id
             job.save(update_fields=["request_id"])
+        if job.state == JobState.PENDING:
+            # In the same transaction: nobody sees fal's request id on a job still `pending`.
+            job, _ = transition(
+                job_id, JobState.IN_QUEUE, message=f"Queued at fal ({source}).", queue_position=0, event_data={"request_id": request_id}
+            )
     if job.is_finished:
         # Cancelled or timed out while fal was answering: don't let fal run (and bill) it.
         cancel_at_fal(job)
-        return job, True
-    if job.state == JobState.PENDING:
-        job, _ = transition(
-            job_id, JobState.IN_QUEUE, message=f"Queued at fal ({source}).", queue_position=0, event_data={"request_id": request_id}
-        )
     return job, True
 
 
