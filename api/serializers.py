@@ -332,7 +332,7 @@ class BatchSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=BATCH_STATUSES))
     def get_status(self, batch):
-        return Batch.status_for(self._totals(batch), batch.finished_at is not None)
+        return batch.status_from(self._totals(batch))
 
     @extend_schema_field(serializers.URLField(allow_null=True, help_text="The zip of the videos, once the batch has finished with at least one."))
     def get_archive_url(self, batch):

@@ -21,6 +21,8 @@ from credits import services as credits
 from credits.models import LedgerEntry
 from jobs import api_schema as seed_doc
 from jobs import fal
+from jobs.api import refusal as seed_refusal
+from jobs.api import why_not_cancelled
 from jobs.models import Asset, Job
 from jobs.serializers import UploadSerializer
 from jobs.services import admission, assets, lifecycle, submission
@@ -48,12 +50,11 @@ from .serializers import (
 
 
 def refusal(exc):
-    """The answer to a request refused by a limit or the balance: nothing was created."""
-    if isinstance(exc, admission.TooManyActiveJobs):
-        body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
-        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
-    body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price, "shortfall": exc.shortfall}
-    return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
+    """The seed's refusal (jobs.api.refusal); v1 also says how many credits are missing."""
+    response = seed_refusal(exc)
+    if isinstance(exc, credits.InsufficientCredits):
+        response.data["shortfall"] = exc.shortfall
+    return response
 
 
 def created(serializer_class, obj, request):
@@ -167,12 +168,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
     def cancel(self, request, pk=None):
         job, cancelled = lifecycle.cancel_job(self.get_object().pk, by=request.user.get_username())
         if not cancelled:
-            detail = (
-                f"The job is already {job.get_state_display().lower()}."
-                if job.is_finished
-                else "fal has already made this video; it is being stored and can't be cancelled."
-            )
-            return Response({"detail": detail, "code": "not_cancellable", "status": job.state}, status=status.HTTP_409_CONFLICT)
+            body = {"detail": why_not_cancelled(job), "code": "not_cancellable", "status": job.state}
+            return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
 
 

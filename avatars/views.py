@@ -43,13 +43,28 @@ def sign_up(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
+def _refused_for_speed(request, form) -> bool:
+    """A create form posted over the user's rate: the form keeps what was typed and says
+    when to try again (the single and the batch form share one rate)."""
+    wait = hit(f"create_form:{request.user.pk}", Rate.parse(settings.THROTTLE_RATES["create_form"]))
+    if wait:
+        form.is_valid()  # keep what was typed on the page
+        form.add_error(None, f"You're creating jobs too quickly; try again in {wait} seconds.")
+    return bool(wait)
+
+
+def _live_fragment(template, context, request, **state):
+    """The live part of a page, for its polling script: rendered HTML and what it shows."""
+    response = JsonResponse({**state, "html": render_to_string(template, context, request=request)})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @login_required
 def create(request):
     form = AvatarForm(request.POST or None, request.FILES or None)
     status = 200
-    if request.method == "POST" and (wait := hit(f"create_form:{request.user.pk}", Rate.parse(settings.THROTTLE_RATES["create_form"]))):
-        form.is_valid()  # keep what was typed on the page
-        form.add_error(None, f"You're creating jobs too quickly; try again in {wait} seconds.")
+    if request.method == "POST" and _refused_for_speed(request, form):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
@@ -80,10 +95,7 @@ def job_detail(request, job_id):
 def job_status(request, job_id):
     """The live part of the job page, for the page's polling script."""
     job = selectors.owned_job(request.user, job_id)
-    html = render_to_string("avatars/_job_status.html", _status_context(job), request=request)
-    response = JsonResponse({"state": job.state, "finished": job.is_finished, "html": html})
-    response["Cache-Control"] = "no-store"
-    return response
+    return _live_fragment("avatars/_job_status.html", _status_context(job), request, state=job.state, finished=job.is_finished)
 
 
 @login_required
@@ -130,9 +142,7 @@ def gallery(request):
 def batch_create(request):
     form = BatchForm(request.POST or None, request.FILES or None)
     status = 200
-    if request.method == "POST" and (wait := hit(f"create_form:{request.user.pk}", Rate.parse(settings.THROTTLE_RATES["create_form"]))):
-        form.is_valid()
-        form.add_error(None, f"You're creating jobs too quickly; try again in {wait} seconds.")
+    if request.method == "POST" and _refused_for_speed(request, form):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
@@ -154,7 +164,7 @@ BATCH_STATUS_LABELS = {
 def _batch_context(batch):
     items = [(job, progress_for(job)) for job in batch.jobs.annotate(position=F("batch_item__position"))]
     totals = batch.totals()
-    status = batch.status_for(totals, batch.finished_at is not None)
+    status = batch.status_from(totals)
     return {"batch": batch, "items": items, "totals": totals, "status": status, "status_label": BATCH_STATUS_LABELS[status]}
 
 
@@ -168,7 +178,4 @@ def batch_detail(request, batch_id):
 def batch_status(request, batch_id):
     """The live part of the batch page, for the page's polling script."""
     batch = selectors.owned_batch(request.user, batch_id)
-    html = render_to_string("avatars/_batch_items.html", _batch_context(batch), request=request)
-    response = JsonResponse({"finished": batch.finished_at is not None, "html": html})
-    response["Cache-Control"] = "no-store"
-    return response
+    return _live_fragment("avatars/_batch_items.html", _batch_context(batch), request, finished=batch.finished_at is not None)

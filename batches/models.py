@@ -49,9 +49,9 @@ class Batch(models.Model):
         )
         return {**counts, "credits_held": ledger["held"], "credits_charged": ledger["charged"]}
 
-    @staticmethod
-    def status_for(totals, finished) -> str:
-        if not finished:
+    def status_from(self, totals) -> str:
+        """The batch's status, from its totals (batch.totals()) and whether it has ended."""
+        if not self.finished_at:
             return "running" if totals["running"] or totals["completed"] + totals["failed"] + totals["cancelled"] else "queued"
         if totals["completed"] == totals["total"]:
             return "completed"
@@ -61,7 +61,7 @@ class Batch(models.Model):
         """The batch's public JSON, without URLs (the API adds those)."""
         totals = self.totals()
         return {
-            "id": str(self.id), "status": self.status_for(totals, self.finished_at is not None), "endpoint_id": self.endpoint_id,
+            "id": str(self.id), "status": self.status_from(totals), "endpoint_id": self.endpoint_id,
             "totals": totals, "created_at": self.created_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }

@@ -35,6 +35,23 @@ def _owned_job(request, data):
     return get_object_or_404(jobs, request_id=lookup.validated_data["request_id"])
 
 
+def refusal(exc):
+    """The answer to a submit refused by the user's limit (429) or balance (402): nothing
+    was created."""
+    if isinstance(exc, admission.TooManyActiveJobs):
+        body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
+        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price}
+    return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
+
+
+def why_not_cancelled(job):
+    """Why cancel_job left this job alone: it had ended, or fal had made its video."""
+    if job.is_finished:
+        return f"The job is already {job.get_state_display().lower()}."
+    return "fal has already made this video; it is being stored and can't be cancelled."
+
+
 class SubmitView(APIView):
     throttle_scope = "submit"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -63,12 +80,8 @@ class SubmitView(APIView):
             job = submission.create_job(
                 user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"]
             )
-        except admission.TooManyActiveJobs as exc:
-            body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
-            return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
-        except credits.InsufficientCredits as exc:
-            body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price}
-            return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
+        except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
+            return refusal(exc)
         body = JobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -177,11 +190,8 @@ class CancelView(APIView):
         job = _owned_job(request, request.data)
         job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
         if not cancelled:
-            if job.is_finished:
-                detail, code = f"The job is already {job.get_state_display().lower()}.", "job_finished"
-            else:
-                detail, code = "fal has already made this video; it is being stored and can't be cancelled.", "job_being_stored"
-            return Response({"detail": detail, "code": code, "status": job.state}, status=status.HTTP_409_CONFLICT)
+            code = "job_finished" if job.is_finished else "job_being_stored"
+            return Response({"detail": why_not_cancelled(job), "code": code, "status": job.state}, status=status.HTTP_409_CONFLICT)
         return Response(JobSerializer(job, context={"request": request}).data)
 
 
