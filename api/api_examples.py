@@ -24,7 +24,7 @@ NO_TIMINGS = {
     "waited_seconds": None, "ran_seconds": None, "total_seconds": None,
 }
 PENDING_JOB = {
-    "id": JOB_ID, "url": f"{API}/jobs/{JOB_ID}", "status": "pending", "status_detail": "waiting for a free slot (2 ahead)",
+    "id": JOB_ID, "url": f"{API}/jobs/{JOB_ID}", "title": "welcome.mp3", "status": "pending", "status_detail": "waiting for a free slot (2 ahead)",
     "waiting_ahead": 2, "queue_position": None, "model": PRO, "prompt": "Warm, friendly", "request_id": "", "logs": [],
     "error": "", "error_type": "", "timings": NO_TIMINGS, "cost": {"credits_held": 1426, "credits_charged": 0, "settled": False},
     "output": None, "batch": None, "created_at": CREATED,

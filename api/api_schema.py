@@ -23,6 +23,7 @@ from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSeriali
 from . import api_examples as ex
 from .idempotency import MAX_KEY_LENGTH
 from .serializers import (
+    TITLE_HELP,
     AccountSerializer,
     BatchDetailSerializer,
     BatchSerializer,
@@ -59,12 +60,14 @@ WEBHOOK_URL_HELP = "Also send this job's events here, signed with your account's
 class JobUrlsSerializer(seed.SubmitUrlsSerializer):
     """A job from two references (JSON or a urlencoded form)."""
 
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=TITLE_HELP)
     webhook_url = serializers.URLField(required=False, max_length=2000, help_text=WEBHOOK_URL_HELP)
 
 
 class JobFilesSerializer(seed.SubmitFilesSerializer):
     """A job from uploaded files (multipart); each input may be a reference instead of a file."""
 
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=TITLE_HELP)
     webhook_url = serializers.URLField(required=False, max_length=2000, help_text=WEBHOOK_URL_HELP)
 
 
@@ -322,7 +325,7 @@ JOB_REQUEST_EXAMPLES = [
         "Hosted files",
         value={
             "image_url": "https://example.com/portrait.jpg", "audio_url": "https://example.com/speech.mp3", "prompt": "Warm, friendly",
-            "model": "pro", "webhook_url": "https://hooks.example.com/avatar-studio",
+            "title": "welcome.mp3", "model": "pro", "webhook_url": "https://hooks.example.com/avatar-studio",
         },
         request_only=True,
         media_type="application/json",

@@ -105,7 +105,7 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "url", "status", "status_detail", "waiting_ahead", "queue_position", "model", "prompt", "request_id",
+            "id", "url", "title", "status", "status_detail", "waiting_ahead", "queue_position", "model", "prompt", "request_id",
             "logs", "error", "error_type", "timings", "cost", "output", "batch", "created_at",
         ]
 
@@ -245,9 +245,13 @@ class WebhookUrlField(serializers.CharField):
         return url
 
 
-class JobCreateSerializer(SubmitSerializer):
-    """The seed's submit inputs, plus where to send the job's events."""
+TITLE_HELP = "What to call the video, up to 200 characters; by default the audio file's name."
 
+
+class JobCreateSerializer(SubmitSerializer):
+    """The seed's submit inputs, plus the job's title and where to send its events."""
+
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="", help_text=TITLE_HELP)
     webhook_url = WebhookUrlField(help_text="Also send this job's events here, signed with your account's signing secret.")
 
 

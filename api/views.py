@@ -146,7 +146,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             with transaction.atomic():
                 job = submission.create_job(
                     user=request.user, model=data["fal_model"], image=data["checked"]["image"], audio=data["checked"]["audio"],
-                    prompt=data["prompt"],
+                    prompt=data["prompt"], title=data["title"],
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])

@@ -6,8 +6,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
 from jobs import media
-from jobs.models import JobState
 from jobs.registry import DEFAULT_MODEL_KEY, MODELS
+from jobs.services.submission import portrait_of
+
+from .selectors import GALLERY_STATES
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
 AUDIO_ACCEPT = "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/x-m4a,audio/ogg,audio/aac,.mp3,.wav,.m4a,.ogg,.aac"
@@ -39,7 +41,11 @@ def model_choices():
 
 
 class AvatarForm(forms.Form):
-    """A portrait, a speech recording, an optional prompt and a model: one avatar job."""
+    """A portrait, a speech recording, an optional prompt and a model: one avatar job.
+
+    Given `portrait_job` (one of the user's jobs), the portrait may be left out: that
+    job's portrait is used, unless a new picture is uploaded.
+    """
 
     image = forms.FileField(
         label="Portrait photo",
@@ -60,8 +66,10 @@ class AvatarForm(forms.Form):
     )
     model = forms.ChoiceField(label="Model", widget=forms.RadioSelect, initial=DEFAULT_MODEL_KEY)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, portrait_job=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.portrait_job = portrait_job
+        self.fields["image"].required = portrait_job is None
         # Labels carry prices, which come from settings: build them per form.
         self.fields["model"].choices = model_choices()
         limits = (
@@ -75,10 +83,20 @@ class AvatarForm(forms.Form):
         )
 
     def clean_image(self):
-        return _checked(self.cleaned_data["image"], "image")
+        upload = self.cleaned_data["image"]
+        if upload or self.portrait_job is None:
+            return _checked(upload, "image")
+        try:
+            return portrait_of(self.portrait_job)
+        except media.MediaError as exc:
+            raise forms.ValidationError(f"The earlier video's portrait can no longer be used: {exc.message}", code="invalid_media") from None
 
     def clean_audio(self):
         return _checked(self.cleaned_data["audio"], "audio")
+
+    def chosen_model(self):
+        """The model the form shows as chosen (what was posted, else the default)."""
+        return MODELS.get(self["model"].value()) or MODELS[DEFAULT_MODEL_KEY]
 
     def job_arguments(self):
         """Keyword arguments for submission.create_job (call after is_valid())."""
@@ -91,7 +109,40 @@ class AvatarForm(forms.Form):
 
 
 class GalleryFilterForm(forms.Form):
-    status = forms.ChoiceField(label="Status", required=False, choices=[("", "All videos"), *JobState.choices])
+    """The gallery's search and filters, read from the query string (?q=, ?model=, ?status=).
+
+    A value that is not valid is reported beside its field and left out, so an old or
+    hand-edited link still shows videos rather than an error page.
+    """
+
+    q = forms.CharField(
+        label="Search titles", required=False, max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in the title"}),
+        error_messages={"max_length": "Search for at most %(limit_value)d characters; showing every title."},
+    )
+    model = forms.ChoiceField(
+        label="Model", required=False,
+        error_messages={"invalid_choice": "There is no model called “%(value)s”; showing every model."},
+    )
+    status = forms.ChoiceField(
+        label="Status", required=False,
+        choices=[("", "Any status"), *((key, label) for key, (label, _) in GALLERY_STATES.items())],
+        error_messages={"invalid_choice": "There is no status called “%(value)s”; showing every status."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "Any model"), *((key, model.label) for key, model in MODELS.items())]
+
+    def active_filters(self) -> dict:
+        """The valid, non-empty filters by field name (cleaned; invalid ones left out)."""
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value}
+
+    def selection(self) -> dict:
+        """The active filters as selectors.gallery_jobs takes them."""
+        active = self.active_filters()
+        return {"search": active.get("q", ""), "model": active.get("model", ""), "status": active.get("status", "")}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -154,3 +205,10 @@ class BatchForm(forms.Form):
             "items": [(image, audio) for audio in self.cleaned_data["audio"]],
             "prompt": self.cleaned_data["prompt"],
         }
+
+
+class JobTitleForm(forms.Form):
+    """A job's new title: what the owner calls the video (1 to 200 characters, spaces trimmed)."""
+
+    # Django's CharField strips first, so "   " is refused as empty rather than stored.
+    title = forms.CharField(label="Title", min_length=1, max_length=200, strip=True)

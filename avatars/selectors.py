@@ -1,9 +1,15 @@
 """Queries the browser views need. Every job query is scoped to its owner."""
 
+import uuid
+from dataclasses import dataclass
+
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
 from batches.models import Batch
-from jobs.models import Job
+from credits.models import LedgerEntry
+from jobs.models import Job, JobState, UNFINISHED_STATES
+from jobs.registry import MODELS
 
 
 def owned_batch(user, batch_id) -> Batch:
@@ -15,11 +21,63 @@ def owned_job(user, job_id) -> Job:
     return get_object_or_404(Job.objects.filter(user=user), pk=job_id)
 
 
+def portrait_job(user, job_id) -> Job | None:
+    """The user's job whose portrait a new job may reuse (`?portrait=<id>` on the create
+    page), or None when the id is malformed, missing, another user's, or has no portrait."""
+    try:
+        job_id = uuid.UUID(str(job_id))
+    except ValueError:
+        return None
+    has_portrait = ~Q(image_file="") | ~Q(image_url="")
+    return Job.objects.filter(has_portrait, user=user, pk=job_id).first()
+
+
+def downloadable_job(user, job_id) -> Job:
+    """The user's finished job that has a stored video, or 404 (nothing to download yet)."""
+    finished = Job.objects.filter(user=user, state=JobState.COMPLETED).exclude(video="")
+    return get_object_or_404(finished, pk=job_id)
+
+
+# The states a person tells apart in the gallery: waiting, queued and rendering are all
+# "in progress" to them. Keys are what ?status= takes.
+GALLERY_STATES = {
+    "in_progress": ("In progress", UNFINISHED_STATES),
+    "completed": ("Completed", {JobState.COMPLETED}),
+    "failed": ("Failed", {JobState.FAILED}),
+    "cancelled": ("Cancelled", {JobState.CANCELLED}),
+    "timed_out": ("Timed out", {JobState.TIMED_OUT}),
+}
+
 # What a gallery tile shows; fal's logs and output alone can be kilobytes a job.
-GALLERY_COLUMNS = ("id", "state", "prompt", "poster", "video_duration", "created_at")
+GALLERY_COLUMNS = ("id", "title", "state", "endpoint_id", "poster", "video", "video_duration", "created_at")
 
 
-def gallery_jobs(user, status=""):
-    """The user's jobs for the gallery, newest first, with only the columns a tile shows."""
+def gallery_jobs(user, *, search="", model="", status=""):
+    """The user's jobs for the gallery, newest first, with only the columns a tile shows.
+
+    `search` matches anywhere in the title (any case), `model` is a registry key and
+    `status` a GALLERY_STATES key; an empty one does not filter.
+    """
     jobs = Job.objects.filter(user=user).only(*GALLERY_COLUMNS).order_by("-created_at")
-    return jobs.filter(state=status) if status else jobs
+    if search:
+        jobs = jobs.filter(title__icontains=search)
+    if model:
+        jobs = jobs.filter(endpoint_id=MODELS[model].endpoint_id)
+    if status:
+        jobs = jobs.filter(state__in=GALLERY_STATES[status][1])
+    return jobs
+
+
+@dataclass(frozen=True)
+class JobCredits:
+    held: int  # reserved when the job was created
+    charged: int
+    released: int  # given back to the balance when the job ended
+
+
+def job_credits(job) -> JobCredits | None:
+    """What the job's hold came to, from its ledger entries (None for a job from before credits)."""
+    amounts = dict(LedgerEntry.objects.filter(job=job, kind__in=LedgerEntry.JOB_KINDS).values_list("kind", "amount"))
+    if LedgerEntry.Kind.RESERVE not in amounts:
+        return None
+    return JobCredits(amounts[LedgerEntry.Kind.RESERVE], amounts.get(LedgerEntry.Kind.CAPTURE, 0), amounts.get(LedgerEntry.Kind.RELEASE, 0))

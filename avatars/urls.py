@@ -32,7 +32,11 @@ avatar_patterns = [
     path("videos/", views.gallery, name="gallery"),
     path("videos/<uuid:job_id>/", views.job_detail, name="job"),
     path("videos/<uuid:job_id>/status/", views.job_status, name="job-status"),
+    path("videos/<uuid:job_id>/events/", views.job_events, name="job-events"),
+    path("videos/<uuid:job_id>/title/", views.job_title, name="job-title"),
     path("videos/<uuid:job_id>/cancel/", views.job_cancel, name="job-cancel"),
+    path("videos/<uuid:job_id>/retry/", views.job_retry, name="job-retry"),
+    path("videos/<uuid:job_id>/download/", views.job_download, name="job-download"),
     path("videos/<uuid:job_id>/delete/", views.job_delete, name="job-delete"),
 ]
 

@@ -6,11 +6,12 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST, require_safe
 
 from batches import services as batches
 from credits import services as credits
@@ -18,8 +19,8 @@ from limits.counters import Rate, hit
 from jobs.services import admission, lifecycle, submission
 from jobs.registry import MODELS
 
-from . import selectors
-from .forms import AvatarForm, BatchForm, GalleryFilterForm, SignUpForm
+from . import downloads, live, selectors
+from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm, SignUpForm
 from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
@@ -55,14 +56,22 @@ def _refused_for_speed(request, form) -> bool:
 
 def _live_fragment(template, context, request, **state):
     """The live part of a page, for its polling script: rendered HTML and what it shows."""
-    response = JsonResponse({**state, "html": render_to_string(template, context, request=request)})
+    return _never_stored(JsonResponse({**state, "html": render_to_string(template, context, request=request)}))
+
+
+def _never_stored(response):
     response["Cache-Control"] = "no-store"
     return response
 
 
 @login_required
 def create(request):
-    form = AvatarForm(request.POST or None, request.FILES or None)
+    # The portrait of an earlier job (`?portrait=<job id>`, kept in the form as it is posted).
+    asked_portrait = request.POST.get("portrait") or request.GET.get("portrait")
+    portrait_job = selectors.portrait_job(request.user, asked_portrait) if asked_portrait else None
+    if asked_portrait and portrait_job is None:
+        messages.warning(request, "That earlier portrait is not available (the video was deleted or is not yours); choose a portrait below.")
+    form = AvatarForm(request.POST or None, request.FILES or None, portrait_job=portrait_job)
     status = 200
     if request.method == "POST" and _refused_for_speed(request, form):
         status = 429
@@ -72,30 +81,59 @@ def create(request):
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, "Job created. This page follows it live; no need to reload.")
+            # Tagged so the job page can take it away once the job has finished (job.js).
+            messages.success(request, "Job created. This page follows it live; no need to reload.", extra_tags="job-created")
             return redirect("avatars:job", job_id=job.id)
-    prices = {key: str(model.price_per_second) for key, model in MODELS.items()}
+    # Exact decimals for the page's script, which computes the estimate by the server's rule.
+    prices = {key: f"{model.price_per_second:f}" for key, model in MODELS.items()}
     credit_prices = {key: model.credits_per_second for key, model in MODELS.items()}
     balance = credits.account_for(request.user).balance
-    context = {"form": form, "prices": prices, "credit_prices": credit_prices, "balance": balance}
+    context = {
+        "form": form, "prices": prices, "credit_prices": credit_prices, "balance": balance,
+        "chosen_model": form.chosen_model(), "portrait_job": portrait_job,
+    }
     return render(request, "avatars/create.html", context, status=status)
 
 
-def _status_context(job):
-    return {"job": job, "progress": progress_for(job)}
+def _job_page(request, job, title_form=None):
+    context = {"job": job, "panel": live.job_panel(job, request), "title_form": title_form or JobTitleForm(initial={"title": job.display_title})}
+    return render(request, "avatars/job_detail.html", context)
 
 
 @login_required
 def job_detail(request, job_id):
-    job = selectors.owned_job(request.user, job_id)
-    return render(request, "avatars/job_detail.html", _status_context(job))
+    return _job_page(request, selectors.owned_job(request.user, job_id))
 
 
 @login_required
 def job_status(request, job_id):
-    """The live part of the job page, for the page's polling script."""
+    """The live part of the job page, for the page's polling script (when events can't be had)."""
     job = selectors.owned_job(request.user, job_id)
-    return _live_fragment("avatars/_job_status.html", _status_context(job), request, state=job.state, finished=job.is_finished)
+    return _never_stored(JsonResponse(live.job_panel(job, request)))
+
+
+@login_required
+def job_events(request, job_id):
+    """The live part of the job page, pushed as server-sent events while the job runs."""
+    job = selectors.owned_job(request.user, job_id)
+    stream = live.job_event_stream(job, request)
+    if stream is None:
+        return _never_stored(HttpResponse(status=204))  # EventSource stops; the page polls instead
+    response = StreamingHttpResponse(stream, content_type="text/event-stream")
+    response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold events back in its buffer
+    return _never_stored(response)
+
+
+@login_required
+@require_POST
+def job_title(request, job_id):
+    job = selectors.owned_job(request.user, job_id)
+    form = JobTitleForm(request.POST)
+    if not form.is_valid():
+        return _job_page(request, job, title_form=form)  # shown again, with the reason, like any refused form
+    lifecycle.rename_job(job.id, form.cleaned_data["title"])
+    messages.success(request, "Title saved.")
+    return redirect("avatars:job", job_id=job.id)
 
 
 @login_required
@@ -113,6 +151,19 @@ def job_cancel(request, job_id):
 
 
 @login_required
+@require_POST
+def job_retry(request, job_id):
+    job = selectors.owned_job(request.user, job_id)
+    try:
+        retry = lifecycle.retry_job(job.id, by=request.user.get_username())
+    except lifecycle.RETRY_REFUSALS as exc:
+        messages.error(request, str(exc))
+        return redirect("avatars:job", job_id=job.id)
+    messages.success(request, "A new attempt has started with the same inputs.")
+    return redirect("avatars:job", job_id=retry.id)
+
+
+@login_required
 def job_delete(request, job_id):
     job = selectors.owned_job(request.user, job_id)
     if request.method == "POST":
@@ -124,18 +175,27 @@ def job_delete(request, job_id):
 
 @login_required
 def gallery(request):
-    filters = GalleryFilterForm(request.GET or None)
-    status = filters.cleaned_data["status"] if filters.is_valid() else ""
-    page = Paginator(selectors.gallery_jobs(request.user, status), GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = GalleryFilterForm(request.GET)
+    active = filters.active_filters()
+    jobs = selectors.gallery_jobs(request.user, **filters.selection())
+    page = Paginator(jobs, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
     # The first and last pages and two either side of this one: a long history would
     # otherwise render a link for every page.
     page_links = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-    base_query = f"status={status}&" if status else ""
     context = {
-        "page": page, "page_links": page_links, "filters": filters, "status": status,
-        "base_query": base_query, "create_url": reverse("avatars:create"),
+        "page": page, "page_links": page_links, "filters": filters, "filtering": bool(active),
+        # Page links keep the valid filters (and drop the ones the form refused).
+        "base_query": urlencode(active) + "&" if active else "",
+        "create_url": reverse("avatars:create"), "retryable_states": list(lifecycle.RETRYABLE_STATES),
     }
     return render(request, "avatars/gallery.html", context)
+
+
+@login_required
+@require_safe
+def job_download(request, job_id):
+    job = selectors.downloadable_job(request.user, job_id)
+    return downloads.video_download(request, job)
 
 
 @login_required

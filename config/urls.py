@@ -8,6 +8,12 @@ from api import pages as api_pages
 from falproxy import pages as falproxy_pages
 from jobs.views import serve_private_media
 
+admin.site.site_header = admin.site.site_title = "Avatar Studio admin"
+# Staff work in wide lists (jobs: times to the second, model, request id); they get the whole
+# width, not a share beside a sidebar that repeats the index page.
+admin.site.enable_nav_sidebar = False
+
+
 class FaviconRedirect(RedirectView):
     def get_redirect_url(self, *args, **kwargs):
         return static("favicon.svg")

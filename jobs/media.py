@@ -8,10 +8,11 @@ import base64
 import binascii
 import io
 import mimetypes
+import os
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import av
 from django.conf import settings
@@ -52,6 +53,8 @@ class ValidatedInput:
     file: File | None = None
     content_type: str = ""
     file_name: str = ""
+    # The name the person knows it by: the uploaded file's name or the URL's last segment.
+    source_name: str = ""
     duration: float | None = None  # audio only
     width: int | None = None  # images only
     height: int | None = None
@@ -197,7 +200,9 @@ def check_upload(upload: File, kind: str) -> ValidatedInput:
     The upload is decoded where it lies (memory or a temporary file), never copied whole;
     one over its size limit (stored only up to it: limits.uploads) is refused by its size.
     """
-    return check_image(upload) if kind == "image" else check_audio(upload)
+    checked = check_image(upload) if kind == "image" else check_audio(upload)
+    checked.source_name = os.path.basename(upload.name or "")
+    return checked
 
 
 def check_input_reference(value: str, kind: str) -> ValidatedInput:
@@ -220,7 +225,7 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
             public_addresses(value, allowed_hosts=settings.ALLOWED_INPUT_HOSTS)
         except UnsafeURL as exc:
             raise MediaError(str(exc)) from None
-    return ValidatedInput(url=value)
+    return ValidatedInput(url=value, source_name=unquote(parts.path.rstrip("/").rpartition("/")[2]))
 
 
 def _is_local_engine_file(url: str) -> bool:

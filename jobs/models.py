@@ -74,8 +74,14 @@ class JobQuerySet(models.QuerySet):
         return claimable.update(submit_attempts=F("submit_attempts") + 1, submit_started_at=timezone.now()) == 1
 
     def release_submission(self, job_id):
-        """Only after fal definitely refused (nothing exists there) may a submission be claimed again."""
-        self.filter(pk=job_id).update(submit_started_at=None)
+        """Only after fal definitely refused (nothing exists there) may a submission be claimed
+        again, by any process: the job was sent to no fal after all."""
+        self.filter(pk=job_id).update(submit_started_at=None, fal_origin="")
+
+    def sent_to(self, fal_origin):
+        """Jobs whose request, if any, the fal at `fal_origin` holds (see Job.fal_origin): those
+        sent to it, and those that name no fal (not sent yet, or sent before it was recorded)."""
+        return self.filter(fal_origin__in=["", fal_origin])
 
     def schedule_poll(self, job_id, due_at):
         """A job has one next status check: a new due time replaces the old one."""
@@ -116,6 +122,11 @@ class Job(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs")
     endpoint_id = models.CharField(max_length=200)
+    # What the owner calls it; new jobs take the audio file's name (see display_title).
+    title = models.CharField(max_length=200, blank=True)
+    # Which fal the job was sent to (jobs.fal.storage_origin at submit): only that fal knows
+    # its request id, so only a process pointed at it may ask about the request.
+    fal_origin = models.CharField(max_length=300, blank=True)
 
     # Inputs. A *_url is what fal receives; a *_file is our own copy of an uploaded input,
     # sent to fal storage by the submit task when no URL is known yet.
@@ -182,6 +193,10 @@ class Job(models.Model):
     @property
     def is_finished(self):
         return self.state in TERMINAL_STATES
+
+    @property
+    def display_title(self) -> str:
+        return self.title or f"Talking avatar of {timezone.localtime(self.created_at):%-d %b %Y, %H:%M}"
 
     @property
     def model(self):

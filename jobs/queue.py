@@ -5,12 +5,21 @@ worker finds the rows it needs), optionally after a delay. The task functions li
 `jobs.tasks`, which import the services; the services queue through this module, so to
 keep the imports one-way the tasks register themselves here (`jobs.tasks` is imported
 when the app is ready) instead of this module importing them.
+
+A job's own work goes on this process's queue (settings.JOB_TASKS_QUEUE), which only this
+process's workers run: a job is followed by the process that submitted it, the one whose
+fal knows its request (a CLI run's engine is known to nobody else). Waking the jobs that
+wait for a slot at fal is work for the long-running workers, so it goes on the shared queue.
 """
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.tasks import DEFAULT_TASK_QUEUE_NAME
 from django.utils import timezone
+
+SHARED_QUEUE = DEFAULT_TASK_QUEUE_NAME
 
 _tasks = {}
 
@@ -22,6 +31,12 @@ def register_tasks(*, submit, finish, deadline, admit):
 def queue_submit(job_id, delay=None):
     """Submit the job to fal (jobs.services.submission.submit_job)."""
     _enqueue("submit", job_id, delay)
+
+
+def queue_turn(job_id):
+    """Submit a waiting job whose turn for a slot at fal has come, on the shared queue: it
+    may be another process's job, and a short-lived CLI run must not take it along."""
+    _enqueue("submit", job_id, None, queue_name=SHARED_QUEUE)
 
 
 def queue_finish(job_id, delay=None):
@@ -37,11 +52,12 @@ def queue_deadline(job_id, delay=None):
 def queue_admission():
     """A slot at fal may have freed: start the waiting jobs whose turn it is
     (jobs.services.admission.admit_waiting_jobs)."""
-    transaction.on_commit(lambda: _tasks["admit"].enqueue())
+    task = _tasks["admit"].using(queue_name=SHARED_QUEUE)
+    transaction.on_commit(lambda: task.enqueue())
 
 
-def _enqueue(kind, job_id, delay):
-    task = _tasks[kind]
+def _enqueue(kind, job_id, delay, queue_name=None):
+    task = _tasks[kind].using(queue_name=queue_name or settings.JOB_TASKS_QUEUE)
     if delay is not None:
         task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
     transaction.on_commit(lambda: task.enqueue(str(job_id)))

@@ -6,9 +6,12 @@ its input, where its output video lives, what a second costs and how long a run 
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+
+
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,12 @@ class FalModel:
         return float(duration) if isinstance(duration, (int, float)) else None
 
     def estimate_cost(self, audio_seconds: float | None) -> Decimal | None:
+        """The fal price of a video as long as the audio, in dollars rounded half up to the
+        cent: the one rule the create page's script repeats (static/js/create.js), so the
+        form and the job page never show two roundings of one price."""
         if audio_seconds is None:
             return None
-        return (self.price_per_second * Decimal(str(audio_seconds))).quantize(Decimal("0.01"))
+        return (self.price_per_second * Decimal(str(audio_seconds))).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 MODELS = {

@@ -68,10 +68,13 @@ def budget_seconds() -> float:
     return settings.JOB_BUDGET_SECONDS
 
 
+def budget_with_ingest_grace() -> float:
+    """The budget of a job whose video fal has made: the latest any job's deadline can be."""
+    return budget_seconds() * (1 + INGEST_GRACE_FRACTION)
+
+
 def deadline_for(job):
-    budget = budget_seconds()
-    if job.fal_finished_at:
-        budget *= 1 + INGEST_GRACE_FRACTION
+    budget = budget_with_ingest_grace() if job.fal_finished_at else budget_seconds()
     return job.created_at + timedelta(seconds=budget)
 
 

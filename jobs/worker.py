@@ -1,5 +1,5 @@
-"""The worker that runs the pipeline: django-tasks-db's task loop (workers.loop) plus the
-status checks of jobs whose check is due, made beside the tasks."""
+"""The worker that runs the pipeline: django-tasks-db's task loop (workers.loop) plus, beside
+the tasks, the status checks of jobs whose check is due and the sweep of stranded jobs."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -7,8 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.db import connections
 
+from workers.chores import Every
 from workers.loop import Worker
 
+from .services.deadlines import time_out_stranded_jobs
 from .services.tracking import poll_due_jobs
 
 
@@ -45,7 +47,11 @@ class Poller:
 
 
 def in_process_worker(*, worker_id: str, batch: bool = False, interval: float = 0.05) -> Worker:
-    """A worker over every queue, with a heartbeat and the status checks. `batch` does what
-    is due, then returns; otherwise call `.run()` (in a thread, or as the process's loop) and
-    set `.running = False` to stop it."""
-    return Worker(worker_id=worker_id, interval=interval, batch=batch, chores=[Poller(settings.POLL_CONCURRENCY)])
+    """A worker over this process's queue (settings.JOB_TASKS_QUEUE), with a heartbeat and the
+    status checks. `batch` does what is due, then returns; otherwise call `.run()` (in a
+    thread, or as the process's loop) and set `.running = False` to stop it."""
+    return Worker(
+        worker_id=worker_id, queue_names=[settings.JOB_TASKS_QUEUE], interval=interval, batch=batch,
+        # Stranded jobs are rare and already late: a look a minute is plenty.
+        chores=[Poller(settings.POLL_CONCURRENCY), Every(60, time_out_stranded_jobs)],
+    )

@@ -101,8 +101,12 @@ def step_bars(steps) -> Chart:
     """Two horizontal bars (p50, p95), each split into the steps of a job: steps are
     (label, p50 seconds, p95 seconds)."""
     css = ["slot", "queue", "processing", "ingest"]
+    # Steps are measured between clocks of different machines (the worker that noticed fal
+    # finish, the one that stored the video); a skew can make one come out below zero, which
+    # has no bar to draw. None (no job in the window) draws none either.
+    steps = [(label, max(p50 or 0, 0), max(p95 or 0, 0)) for label, p50, p95 in steps]
     chart = Chart(height=90, legend=[(css[n], label) for n, (label, _, _) in enumerate(steps)])
-    totals = [sum(step[column] or 0 for step in steps) for column in (1, 2)]
+    totals = [sum(step[column] for step in steps) for column in (1, 2)]
     top_value = nice_ceiling(max(totals))
     span = chart.plot_right - chart.plot_left
     chart.y_ticks = []
@@ -112,7 +116,7 @@ def step_bars(steps) -> Chart:
         y = TOP + row * 30
         chart.y_ticks.append((y + 12, name))
         for n, step in enumerate(steps):
-            seconds = step[column] or 0
+            seconds = step[column]
             if seconds:
                 width = span * seconds / top_value
                 chart.bars.append({"x": round(x, 1), "y": y, "width": round(width, 1), "height": 24, "css": css[n], "title": f"{name} {step[0].lower()}: {seconds:.1f} s"})

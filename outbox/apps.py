@@ -15,8 +15,9 @@ class OutboxConfig(AppConfig):
         from workers import chores
 
         from . import receivers
-        from .worker import DeliveryChore
+        from .worker import DeliveryChore, webhook_log_pruning
 
         job_state_changed.connect(receivers.job_state_changed, dispatch_uid="outbox.job_state_changed")
         batch_completed.connect(receivers.batch_completed, dispatch_uid="outbox.batch_completed")
         chores.register(DeliveryChore)
+        chores.register(webhook_log_pruning)

@@ -108,7 +108,8 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "-created_at"])]
+        # The second finds the messages past their retention (services.prune_webhook_log).
+        indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["created_at"])]
 
     def __str__(self):
         return f"{self.id} ({self.type})"

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.public_urls import UnsafeURL, public_addresses
+from workers import chores
 
 from . import events
 from .models import Delivery, EventType, Message, SigningSecret, WebhookEndpoint, WebhookSubscription
@@ -230,3 +231,17 @@ def redeliver(message, *, endpoint=None, url: str = "") -> Delivery:
             raise EndpointDisabled("This endpoint is disabled; enable it before redelivering to it.")
         return Delivery.objects.create(message=message, endpoint=endpoint, url=endpoint.url)
     return Delivery.objects.create(message=message, url=url)
+
+
+# --- Retention ---------------------------------------------------------------------------
+
+# Messages deleted per call: each goes with its deliveries and their attempts.
+PRUNE_BATCH = 500
+
+
+def prune_webhook_log() -> int:
+    """Delete messages older than WEBHOOK_LOG_RETENTION_DAYS, with their deliveries and
+    attempts, once none of their deliveries is still pending; returns how many went."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
+    expired = Message.objects.filter(created_at__lt=cutoff).exclude(deliveries__state=Delivery.State.PENDING)
+    return chores.delete_some(expired, PRUNE_BATCH)

@@ -26,7 +26,10 @@ import threading
 from django.conf import settings
 from django.db import connections
 
+from workers.chores import Every
+
 from .delivery import attempt_delivery, claim_due_deliveries
+from .services import prune_webhook_log
 
 logger = logging.getLogger(__name__)
 
@@ -97,3 +100,9 @@ class DeliveryChore:
         for thread in self.threads:
             thread.join(timeout=settings.WEBHOOK_TIMEOUT + 5)
         self.threads = []
+
+
+def webhook_log_pruning():
+    """Every running worker deletes expired webhook messages (prune_webhook_log) once an hour:
+    they expire by the day, and a few workers doing it is harmless."""
+    return Every(3600, prune_webhook_log)

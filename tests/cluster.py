@@ -19,6 +19,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -178,6 +179,7 @@ class ChaosRun:
     job_ids: list = field(default_factory=list)
     workers_killed: int = 0
     engine_restarts: int = 0
+    engine_back_at: datetime | None = None
     forged: Counter = field(default_factory=Counter)
     finished_at_fal: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -300,6 +302,7 @@ class ChaosRun:
     def _restart_engine(self):
         self._remember_engine_finishes()
         self.cluster.restart_engine()
+        self.engine_back_at = datetime.now(UTC)
         self.engine_restarts += 1
 
     def _forge_callbacks(self, stop):
@@ -340,6 +343,14 @@ class ChaosRun:
             timeout=timeout, interval=0.5, message="every job to end",
         )
 
+    def _outcomes_after_engine_restart(self, jobs):
+        """Error types (blank: completed) of the jobs first sent to fal once the engine was
+        back: none of them can have been lost by its restart."""
+        if self.engine_back_at is None:
+            return {}
+        later = jobs.filter(submit_started_at__gt=self.engine_back_at)
+        return dict(Counter(later.values_list("error_type", flat=True)))
+
     def report(self, users, submitted_in, total_seconds):
         from credits.models import CreditAccount, LedgerEntry
         from jobs.models import TERMINAL_STATES, Job, JobState
@@ -363,6 +374,9 @@ class ChaosRun:
         return {
             "jobs": len(self.job_ids),
             "states": dict(states),
+            "failures": dict(Counter(jobs.exclude(state=JobState.COMPLETED).values_list("error_type", flat=True))),
+            "failure_messages": sorted(set(jobs.exclude(state=JobState.COMPLETED).values_list("error_type", "error"))),
+            "after_engine_restart": self._outcomes_after_engine_restart(jobs),
             "lost": jobs.exclude(state__in=TERMINAL_STATES).count(),
             "fal_requests": sum(submissions.values()),
             "duplicate_fal_submissions": sum(count - 1 for count in submissions.values() if count > 1),

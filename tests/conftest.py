@@ -7,6 +7,39 @@ from jobs.worker import in_process_worker
 from tests.factories import make_user
 
 
+# Fixtures through which a test reaches the database (the marker counts too).
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "django_db_setup", "live_server"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--only-database-tests", action="store_true",
+        help="Run only the tests that reach the database: the second database's pass (scripts/test) "
+        "skips the rest, which no DATABASE_URL can change (the engine, files, settings checks).",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("only_database_tests"):
+        return
+    kept, skipped = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (kept if uses_database else skipped).append(item)
+    config.hook.pytest_deselected(items=skipped)
+    items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On PostgreSQL the test process commits without waiting for the disk (a crash could only
+    lose a test database): each commit, and each transactional test's flush, returns sooner."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        connection.settings_dict.setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+
+
 def wait_for(condition, *, timeout=30.0, interval=0.05, message="condition"):
     """Poll `condition` until it returns something truthy; fail the test after `timeout`."""
     deadline = time.monotonic() + timeout

@@ -36,17 +36,25 @@ def port_open(port):
 
 
 @contextmanager
+def manage_py_process(*arguments, port, environment, waiting_for):
+    """`manage.py <arguments>` in a process of its own, stopped on leaving; returns once it
+    listens on `port`."""
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", *arguments],
+        cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: port_open(port), timeout=30, message=waiting_for)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@contextmanager
 def app_server(**env):
     """Serve the app from a separate process; yields its base URL."""
     port = free_port()
     environment = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", **{k: str(v) for k, v in env.items()}}
-    process = subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-        cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: port_open(port), timeout=30, message="the server to listen")
+    with manage_py_process("runserver", "--noreload", f"127.0.0.1:{port}", port=port, environment=environment, waiting_for="the server to listen"):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)

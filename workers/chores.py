@@ -6,6 +6,8 @@ runs it beside its tasks, in a thread of its own (workers.loop). Batch runs (the
 does what is due and returns) leave these chores to the next running worker.
 """
 
+import time
+
 _factories = []
 
 
@@ -18,3 +20,32 @@ def register(factory) -> None:
 
 def registered_chores() -> list:
     return [factory() for factory in _factories]
+
+
+class Every:
+    """A chore for rare work (sweeps, pruning): `function()` returns how much it did; while
+    it finds some it is called again at once, else not before `seconds` have passed."""
+
+    def __init__(self, seconds: float, function):
+        self.seconds = seconds
+        self.function = function
+        self.next_call = 0.0
+        self.__name__ = getattr(function, "__name__", "chore")
+
+    def __call__(self) -> int:
+        if time.monotonic() < self.next_call:
+            return 0
+        found = self.function()
+        if not found:
+            self.next_call = time.monotonic() + self.seconds
+        return found
+
+
+def delete_some(queryset, limit: int) -> int:
+    """Delete up to `limit` rows of `queryset`, with what cascades from them; returns how many.
+    A pruning chore (under Every) is called again while it finds some, so a large backlog goes
+    in short transactions."""
+    ids = list(queryset.order_by().values_list("pk", flat=True)[:limit])
+    if ids:
+        queryset.model.objects.filter(pk__in=ids).delete()
+    return len(ids)

@@ -6,6 +6,7 @@ due) runs over and over in a thread of its own, beside the tasks."""
 
 import logging
 import os
+import signal
 import socket
 import threading
 
@@ -24,17 +25,30 @@ def default_worker_id() -> str:
 
 
 class Worker(DBWorker):
-    def __init__(self, *, worker_id: str, interval: float = 0.5, batch: bool = False, chores=()):
-        """`chores` are callables returning how much work they found; each is called again
-        at once while it finds some, else after `interval`. In batch mode each runs until it
-        finds nothing, before the due tasks. A chore's `close()`, if any, runs at the end.
-        A worker that runs continuously also runs the chores apps registered
+    def __init__(self, *, worker_id: str, queue_names=("default",), interval: float = 0.5, batch: bool = False, chores=()):
+        """Runs the tasks of `queue_names` only (a process's own queue, see
+        settings.JOB_TASKS_QUEUE). `chores` are callables returning how much work they found;
+        each is called again at once while it finds some, else after `interval`. In batch mode
+        each runs until it finds nothing, before the due tasks. A chore's `close()`, if any,
+        runs at the end. A worker that runs continuously also runs the chores apps registered
         (workers.chores)."""
         super().__init__(
-            queue_names=["*"], interval=interval, batch=batch, backend_name="default", startup_delay=False,
+            queue_names=list(queue_names), interval=interval, batch=batch, backend_name="default", startup_delay=False,
             max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
         )
         self.chores = list(chores) + ([] if batch else registry.registered_chores())
+
+    def shutdown(self, signum, frame) -> None:
+        """The first stop signal ends the loop after the step it is in. django-tasks-db's own
+        handler exits at once when no task runs, wherever the main thread is: between claiming
+        a task and running it (the task stays RUNNING under a worker that then signs off, so
+        no sweep ever hands it back) or before the sign-off. A second signal still stops at
+        once; between tasks the loop sleeps at most `interval`."""
+        if not self.running:
+            super().shutdown(signum, frame)
+            return
+        logger.warning("Received %s - stopping after the current step.", signal.strsignal(signum))
+        self.running = False
 
     def run(self) -> None:
         services.beat(self.worker_id)  # alive before the first task is claimed
@@ -58,6 +72,8 @@ class Worker(DBWorker):
                 if hasattr(chore, "close"):
                     chore.close()
             services.sign_off(self.worker_id)
+            # A worker run in a thread (the CLI's, the tests') leaves no session open behind it.
+            connection.close()
 
     def _keep_doing(self, chore, stopped: threading.Event) -> None:
         try:

@@ -1,4 +1,5 @@
-"""Heartbeats and the sweep that hands a dead worker's tasks to the living.
+"""Heartbeats, the sweep that hands a dead worker's tasks to the living, and the pruning of
+finished task rows.
 
 django-tasks-db marks a task RUNNING when a worker claims it and nothing ever un-marks it
 if that worker dies; our tasks are safe to run again (each re-reads its job and decides),
@@ -16,6 +17,7 @@ from django.tasks import TaskResultStatus
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from . import chores
 from .models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
@@ -62,3 +64,27 @@ def requeue_tasks_of_dead_workers() -> int:
     if requeued:
         logger.warning("Requeued %d task(s) held by dead worker(s): %s", requeued, ", ".join(sorted(dead)))
     return requeued
+
+
+def discard_queue(queue_name: str) -> int:
+    """Delete the tasks still waiting on a queue no worker will run again (a finished CLI
+    run's own, e.g. the deadline check of its finished job); returns how many."""
+    deleted, _ = DBTaskResult.objects.filter(queue_name=queue_name, status=TaskResultStatus.READY).delete()
+    return deleted
+
+
+# Task rows deleted per call.
+PRUNE_BATCH = 1000
+
+
+def prune_finished_tasks() -> int:
+    """Delete task rows that finished (succeeded or failed) over TASK_RESULT_RETENTION_DAYS
+    ago; returns how many went. Each job leaves several (submit, deadline, ingest, ...), read
+    by nobody once done, and django-tasks-db keeps them until told otherwise."""
+    cutoff = timezone.now() - timedelta(days=settings.TASK_RESULT_RETENTION_DAYS)
+    return chores.delete_some(DBTaskResult.objects.finished().filter(finished_at__lt=cutoff), PRUNE_BATCH)
+
+
+def task_pruning():
+    """Every running worker prunes finished task rows once an hour."""
+    return chores.Every(3600, prune_finished_tasks)

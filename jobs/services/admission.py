@@ -57,7 +57,7 @@ def claim_slot(job_id) -> bool:
         if str(job_id) in turn:
             return Job.objects.claim_submission(job_id)
     for waiting_id in turn:
-        queue.queue_submit(waiting_id)
+        queue.queue_turn(waiting_id)
     return False
 
 
@@ -65,7 +65,7 @@ def admit_waiting_jobs():
     """A slot may have freed: wake the waiting jobs whose turn it is (each claims its own)."""
     free = settings.MAX_JOBS_AT_FAL - Job.objects.at_fal().count()
     for job_id in fair_order(limit=max(free, 0)):
-        queue.queue_submit(job_id)
+        queue.queue_turn(job_id)
 
 
 def jobs_ahead(job) -> int | None:

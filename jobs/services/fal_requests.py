@@ -32,6 +32,12 @@ def adopt_request_id(job_id, request_id, *, source):
     return job, True
 
 
+def sent_to_this_fal(job) -> bool:
+    """Whether this process talks to the fal the job was sent to, so may ask it about the job's
+    request (another fal answers 404). A job that names no fal counts as sent to ours."""
+    return job.fal_origin in ("", fal.storage_origin())
+
+
 def note_fal_finished(job_id, *, source):
     """fal says the request ended: wake the ingest exactly once."""
     if Job.objects.mark_fal_finished(job_id):
@@ -46,6 +52,9 @@ def cancel_at_fal(job):
     """True if fal cancels the request, False if it had already finished, None when there is
     no request yet or fal could not be asked."""
     if not job.request_id:
+        return None
+    if not sent_to_this_fal(job):
+        record_event(job, JobEvent.Kind.CANCEL, f"fal not asked to cancel: the request is at another fal ({job.fal_origin}).")
         return None
     try:
         cancelled = fal.cancel(job.endpoint_id, job.request_id)

@@ -14,6 +14,7 @@ from jobs.models import Job, JobEvent, JobState
 from jobs.registry import model_for_endpoint
 from jobs.state import fail_job, record_event, transition
 
+from .fal_requests import sent_to_this_fal
 from .tracking import merge_logs
 
 
@@ -24,6 +25,8 @@ def finish_job(job_id):
     job = Job.objects.get(pk=job_id)
     if job.is_finished or not job.fal_finished_at:
         return job
+    if not sent_to_this_fal(job):
+        return job  # only the fal that made the video hands it over; its own process ingests it
     stale_after = timedelta(seconds=schedule.ingest_stale_seconds())
     if not Job.objects.claim_ingest(job_id, stale_after=stale_after):
         # Another ingest holds the job. If its worker died, the claim goes stale: look again

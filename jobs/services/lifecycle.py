@@ -5,11 +5,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from credits import services as credits
-from jobs import media, queue
+from jobs import fal, media, queue
 from jobs.models import TERMINAL_STATES, Job, JobEvent, JobState
 from jobs.state import record_event, transition
 
-from . import admission
+from . import admission, ingest
 from .fal_requests import cancel_at_fal, note_fal_finished
 from .submission import queue_new_job
 from .tracking import poll_soon
@@ -41,6 +41,17 @@ def cancel_job(job_id, *, by=""):
     )
 
 
+def abandon_job(job_id, *, by=""):
+    """End a job whose process is going away with the only fal that knows it (a CLI run's
+    engine, on Ctrl-C): cancel it there now, or finish storing the video fal already made.
+    Otherwise it would wait, holding a slot at fal, for a process that no longer exists."""
+    job, _ = cancel_job(job_id, by=by)
+    if not job.is_finished and job.fal_finished_at:
+        Job.objects.release_ingest(job.pk)  # this process's own ingest, if any, has stopped
+        job = ingest.finish_job(job.pk)
+    return job
+
+
 def retry_job(job_id, *, by=""):
     """Start a new job with the same inputs as a finished one (a new attempt, a new fal request)."""
     original = Job.objects.get(pk=job_id)
@@ -52,6 +63,7 @@ def retry_job(job_id, *, by=""):
         retry = Job(
             user=original.user,
             endpoint_id=original.endpoint_id,
+            title=original.title,
             image_url=original.image_url,
             audio_url=original.audio_url,
             image_file=original.image_file.name,
@@ -65,6 +77,11 @@ def retry_job(job_id, *, by=""):
         record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
         queue_new_job(retry)
     return retry
+
+
+def rename_job(job_id, title):
+    """Give a job the title its owner chose (callers validate it: 1 to 200 characters)."""
+    Job.objects.filter(pk=job_id).update(title=title)
 
 
 def mark_reviewed(job_id, *, by=""):
@@ -95,10 +112,12 @@ def resume_unfinished_jobs():
     """Wake every unfinished job at the step its row says it is at (run when a worker starts).
 
     Tasks that were running when a worker died are lost; the rows are not. Each service
-    re-checks the row, so waking a job that another worker is handling is harmless.
+    re-checks the row, so waking a job that another worker is handling is harmless. Jobs
+    sent to another fal than this process's are left to the workers of that fal.
     """
     count = 0
-    for job in Job.objects.exclude(state__in=TERMINAL_STATES).iterator():
+    # Jobs sent to another fal are that fal's workers' to wake: this one can't ask about them.
+    for job in Job.objects.exclude(state__in=TERMINAL_STATES).sent_to(fal.storage_origin()).iterator():
         count += 1
         if job.fal_finished_at:
             Job.objects.release_ingest(job.pk)

@@ -24,7 +24,7 @@ from .tracking import schedule_poll
 MAX_SUBMIT_ATTEMPTS = 5
 
 
-def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
+def create_job(*, user, model: FalModel, image, audio, prompt="", title="") -> Job:
     """Create a pending job and queue its submission, which a worker makes at once.
 
     fal is never called here, so the form, the API and the CLI answer in the same short
@@ -35,9 +35,24 @@ def create_job(*, user, model: FalModel, image, audio, prompt="") -> Job:
     inside the creating transaction, so a rejected request never leaves a half-made job.
     """
     with transaction.atomic():
-        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt)
+        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, title=title)
         queue_new_job(job)
     return job
+
+
+def portrait_of(job) -> media.ValidatedInput:
+    """An earlier job's portrait as a new job's input ("make another with this portrait").
+
+    A stored file is checked again like an upload (limits may have changed since) and
+    stored anew for the new job, so deleting either job never takes the other's portrait;
+    the user's asset cache still sends the same bytes to fal only once. A portrait given
+    as a hosted URL is reused as that URL. Raises media.MediaError when the file no longer
+    passes the checks."""
+    if not job.image_file:
+        return media.ValidatedInput(url=job.image_url, source_name=os.path.basename(job.image_url), kind="image")
+    checked = media.check_image(job.image_file.open("rb"))
+    checked.source_name = os.path.basename(job.image_file.name)
+    return checked
 
 
 def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job]:
@@ -54,10 +69,11 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job
     return jobs
 
 
-def _new_job(*, user, model, image, audio, prompt, limit_active=True):
+def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True):
     if limit_active:
         admission.refuse_if_too_many_active(user)
-    job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=audio.duration)
+    title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]
+    job = Job(user=user, endpoint_id=model.endpoint_id, title=title, prompt=prompt, audio_duration=audio.duration)
     # Before any file is written: a refusal must leave nothing behind.
     credits.reserve_for_job(job, model.estimate_credits(audio.duration))
     for name, value in (("image", image), ("audio", audio)):
@@ -107,6 +123,10 @@ def submit_job(job_id):
     if not admission.claim_slot(job_id):
         return Job.objects.get(pk=job_id)  # waits for a free slot at fal, or another caller won
     job = Job.objects.get(pk=job_id)
+    # Before fal is called: if the answer is lost, the request may still exist, and only this
+    # fal can be asked about it later (every later call is made where this origin is ours).
+    job.fal_origin = fal.storage_origin()
+    Job.objects.filter(pk=job.pk).update(fal_origin=job.fal_origin)
     record_event(job, JobEvent.Kind.SUBMIT, f"Submitting (attempt {job.submit_attempts}).")
     arguments = model.build_input(image_url=job.image_url, audio_url=job.audio_url, prompt=job.prompt)
     try:

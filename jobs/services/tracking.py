@@ -13,7 +13,7 @@ from jobs.models import Job, JobEvent, JobState
 from jobs.state import fail_job, record_event, transition
 
 from .deadlines import time_out_job
-from .fal_requests import adopt_request_id, note_fal_finished
+from .fal_requests import adopt_request_id, note_fal_finished, sent_to_this_fal
 
 logger = logging.getLogger(__name__)
 
@@ -40,9 +40,10 @@ def poll_due_jobs(limit=POLL_BATCH, run=map) -> int:
     """Check the status of the jobs whose check is due, each by one worker; returns how many
     this worker checked. Run over and over by every worker (see jobs.worker), whose `run`
     (a thread pool's map) makes several checks at once."""
-    due = Job.objects.due_for_poll(timezone.now()).only(
+    # Only jobs sent to the fal this worker talks to: another fal's request id is unknown here.
+    due = Job.objects.due_for_poll(timezone.now()).sent_to(fal.storage_origin()).only(
         "id", "endpoint_id", "request_id", "state", "logs", "queue_position", "next_poll_at",
-        "created_at", "submit_started_at", "started_at", "fal_finished_at", "audio_duration",
+        "created_at", "submit_started_at", "started_at", "fal_finished_at", "audio_duration", "fal_origin",
     )
     return sum(run(poll_job, list(due[:limit])))
 
@@ -55,6 +56,8 @@ def poll_job(job) -> bool:
 
 
 def _poll(job) -> bool:
+    if not sent_to_this_fal(job):
+        return False  # another process's fal holds the request; its own workers poll it
     if not Job.objects.claim_poll(job, next_due=timezone.now() + timedelta(seconds=schedule.next_poll_delay(job))):
         return False
     if schedule.deadline_passed(job):
@@ -93,7 +96,10 @@ def merge_logs(known, new):
         key = (entry.get("timestamp"), entry.get("message"))
         if key not in seen:
             seen.add(key)
-            merged.append({"timestamp": entry.get("timestamp"), "message": entry.get("message", "")})
+            kept = {"timestamp": entry.get("timestamp"), "message": entry.get("message", "")}
+            if entry.get("level"):
+                kept["level"] = entry["level"]  # the admin's log list shows it
+            merged.append(kept)
     return merged
 
 
@@ -141,6 +147,11 @@ def record_webhook(job_id, *, request_id, body: dict):
     if job.request_id != request_id:
         record_event(job, JobEvent.Kind.NOTE, "Callback for another fal request; ignored.", request_id=request_id)
         return job
+    if not sent_to_this_fal(job):
+        # A genuine callback, but the result is only readable from the fal the job was sent
+        # to: have the process talking to it check the job now instead of ingesting it here.
+        poll_soon(job.id)
+        return job
     return note_fal_finished(job.id, source="webhook")
 
 
@@ -151,6 +162,9 @@ def _is_our_request(job, request_id) -> bool:
     genuine delivery can be replayed at our URL. So the request must be unclaimed by our
     other jobs and visible under our own key (fal answers another account's id with 404).
     """
+    if not sent_to_this_fal(job):
+        record_event(job, JobEvent.Kind.NOTE, f"Callback can't be checked here: the job was sent to another fal ({job.fal_origin}).")
+        return False
     if Job.objects.filter(request_id=request_id).exclude(pk=job.pk).exists():
         record_event(job, JobEvent.Kind.NOTE, "Callback names another job's fal request; ignored.", request_id=request_id)
         return False

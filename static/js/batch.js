@@ -16,32 +16,26 @@
 
   var panel = document.getElementById("batch-live");
   if (!panel || panel.dataset.finished === "true") return;
-  var interval = 2000;
-  var failures = 0;
+  var announce = document.getElementById("batch-announce");
+  var totals = function () {
+    var line = panel.querySelector(".batch-totals");
+    return line ? line.textContent.replace(/\s+/g, " ").trim() : "";
+  };
+  var lastTotals = totals();
 
-  function schedule(delay) { window.setTimeout(refresh, delay); }
-
-  function refresh() {
-    fetch(panel.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
-      .then(function (response) {
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.json();
-      })
-      .then(function (body) {
-        failures = 0;
-        panel.innerHTML = body.html;
-        if (body.finished) {
-          panel.dataset.finished = "true";
-          document.getElementById("batch-announce").textContent = "The batch has finished.";
-          return;
-        }
-        schedule(interval);
-      })
-      .catch(function () {
-        failures += 1;
-        schedule(Math.min(interval * Math.pow(2, failures), 30000));
-      });
-  }
-
-  schedule(interval);
+  // Shows one answer ({finished, html}); true once the batch has finished.
+  window.pollLivePanel(panel.dataset.statusUrl, function (body) {
+    panel.innerHTML = body.html;
+    if (body.finished) {
+      panel.dataset.finished = "true";
+      announce.textContent = "The batch has finished.";
+      return true;
+    }
+    // The replaced table is not itself announced; say the new counts once, when they change.
+    if (totals() !== lastTotals) {
+      lastTotals = totals();
+      announce.textContent = lastTotals;
+    }
+    return false;
+  });
 })();

@@ -1,6 +1,46 @@
-// Create form: instant previews of the chosen files and the estimated cost before submitting.
+// Create form: drop zones and samples that fill the real file inputs, instant previews, and
+// the estimated cost against the balance before anything is sent.
 (function () {
   "use strict";
+
+  // The server's pricing rule, repeated exactly (jobs/registry.py): dollars are the price
+  // per second × the audio's seconds rounded half up to the cent; credits are credits per
+  // second × seconds rounded up to a whole credit. Both run on exact decimals (BigInt), as
+  // Python's Decimal does: float arithmetic would put 0.115 × 3 on either side of $0.345.
+  function exactDecimal(text) {
+    var match = /^(\d+)(?:\.(\d+))?$/.exec(String(text));
+    if (!match) return null;
+    var fraction = match[2] || "";
+    return { digits: BigInt(match[1] + fraction), scale: fraction.length };
+  }
+
+  function estimate(pricePerSecond, creditsPerSecond, seconds) {
+    // String(seconds) is the shortest text that reads back as the same number, as Python's
+    // str(float) is: the server's Decimal(str(seconds)) sees the same digits.
+    var price = exactDecimal(pricePerSecond), length = exactDecimal(seconds);
+    if (!price || !length) return null;
+    var product = price.digits * length.digits;
+    var scale = price.scale + length.scale;
+    var cents;
+    if (scale <= 2) {
+      cents = product * 10n ** BigInt(2 - scale);
+    } else {
+      var unit = 10n ** BigInt(scale - 2);
+      cents = (product * 2n + unit) / (unit * 2n); // half up: floor(x + 1/2), x ≥ 0
+    }
+    var lengthUnit = 10n ** BigInt(length.scale);
+    var credits = (length.digits * BigInt(creditsPerSecond) + lengthUnit - 1n) / lengthUnit;
+    return { cents: Number(cents), credits: Number(credits) };
+  }
+
+  function dollars(cents) {
+    var whole = Math.floor(cents / 100), rest = cents % 100;
+    return "$" + whole + "." + (rest < 10 ? "0" : "") + rest;
+  }
+
+  // For the browser tests, which hold this rule against the server's for tricky lengths.
+  window.avatarStudioCost = { estimate: estimate, dollars: dollars };
+
   var form = document.getElementById("create-form");
   if (!form) return;
   var prices = JSON.parse(document.getElementById("model-prices").textContent);
@@ -14,7 +54,11 @@
   var audioPreview = document.getElementById("audio-preview");
   var audioPlayer = document.getElementById("audio-preview-player");
   var audioCaption = document.getElementById("audio-preview-caption");
-  var estimate = document.getElementById("cost-estimate");
+  var pricePerSecond = document.getElementById("price-per-second");
+  var estimateLine = document.getElementById("cost-estimate");
+  var warning = document.getElementById("cost-warning");
+  var warningText = document.getElementById("cost-warning-text");
+  var reused = document.getElementById("reused-portrait");
   var audioSeconds = null;
   var urls = {};
 
@@ -29,24 +73,91 @@
     return checked ? checked.value : null;
   }
 
+  function modelLabel(key) {
+    var radio = form.querySelector("input[name=model][value='" + key + "']");
+    var text = radio ? radio.parentNode.textContent.trim() : key;
+    return text.replace(/\s*\(.*\)$/, "");
+  }
+
+  function showPrice() {
+    var key = selectedModel();
+    if (!prices[key]) return;
+    pricePerSecond.textContent = modelLabel(key) + ": $" + prices[key] + " (" + creditPrices[key] + " credits) per second of video.";
+  }
+
   function showEstimate() {
-    var price = prices[selectedModel()];
+    showPrice();
+    var key = selectedModel();
+    var price = prices[key];
     if (audioSeconds === null || !price) return;
-    var cost = (parseFloat(price) * audioSeconds).toFixed(2);
-    // The server holds ceil(seconds × credits per second); the small margin absorbs float noise.
-    var credits = Math.ceil(creditPrices[selectedModel()] * audioSeconds - 1e-9);
-    estimate.textContent = "Estimated cost: $" + cost + " (" + audioSeconds.toFixed(1) + " s of video × $" + price + " per second)" +
-      " = " + credits + " credits; your balance is " + balance + " credits." +
-      (credits > balance ? " That is more than your balance: choose shorter audio or the standard model." : "");
-    estimate.classList.toggle("over-balance", credits > balance);
-    estimate.dataset.cost = cost;
-    estimate.dataset.credits = credits;
+    var cost = estimate(price, creditPrices[key], audioSeconds);
+    if (!cost) return;
+    var over = cost.credits > balance;
+    estimateLine.textContent = "Estimated cost: " + dollars(cost.cents) + " (" + audioSeconds.toFixed(1) + " s of video × $" + price +
+      " per second) = " + cost.credits + " credits; your balance is " + balance + " credits.";
+    estimateLine.classList.toggle("over-balance", over);
+    estimateLine.dataset.cost = dollars(cost.cents).slice(1);
+    estimateLine.dataset.credits = cost.credits;
+    warning.hidden = !over;
+    warningText.textContent = over
+      ? "This video would cost " + cost.credits + " credits, " + (cost.credits - balance) + " more than your balance. " +
+        "Choose shorter audio or the standard model."
+      : "";
+  }
+
+  // --- Which files are acceptable: the input's own accept list (types and extensions). ---
+  function accepts(input, file) {
+    var name = file.name.toLowerCase();
+    return input.accept.split(",").some(function (token) {
+      token = token.trim().toLowerCase();
+      return token.charAt(0) === "." ? name.endsWith(token) : token === (file.type || "").toLowerCase();
+    });
+  }
+
+  function zoneOf(input) {
+    return input.closest(".dropzone");
+  }
+
+  function showTypeProblem(input, file) {
+    var message = document.getElementById(input.id + "_drop_error");
+    message.hidden = !file;
+    message.textContent = file ? "“" + file.name + "” " + zoneOf(input).dataset.wrongType : "";
+  }
+
+  // Put a file into the real input, so the ordinary form POST sends it, and show it.
+  function choose(input, file) {
+    var transfer = new DataTransfer();
+    transfer.items.add(file);
+    input.files = transfer.files;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function forgetReusedPortrait() {
+    if (!reused) return;
+    reused.remove();
+    var hidden = document.getElementById("id_portrait");
+    if (hidden) hidden.remove();
+    reused = null;
+  }
+
+  // The input's file, or null (and the input emptied, with a message beside it) when its
+  // type is not one the field accepts.
+  function acceptedFile(input) {
+    var file = input.files[0];
+    if (file && !accepts(input, file)) {
+      showTypeProblem(input, file);
+      input.value = "";
+      return null;
+    }
+    showTypeProblem(input, null);
+    return file || null;
   }
 
   function showImage() {
-    var file = imageInput.files[0];
+    var file = acceptedFile(imageInput);
     imagePreview.hidden = !file;
     if (!file) return;
+    forgetReusedPortrait(); // a chosen picture replaces the earlier job's portrait
     imageTag.src = objectUrl("image", file);
     imageCaption.textContent = file.name;
     imageTag.onload = function () {
@@ -58,7 +169,7 @@
   }
 
   function showAudio() {
-    var file = audioInput.files[0];
+    var file = acceptedFile(audioInput);
     audioSeconds = null;
     audioPreview.hidden = !file;
     if (!file) return;
@@ -72,17 +183,100 @@
   audioPlayer.addEventListener("loadedmetadata", function () {
     if (isFinite(audioPlayer.duration)) {
       audioSeconds = audioPlayer.duration;
+      audioCaption.textContent = audioInput.files[0].name + " · " + audioSeconds.toFixed(1) + " s";
       showEstimate();
     }
   });
   audioPlayer.addEventListener("error", function () {
-    estimate.textContent = "This browser cannot read the audio's length; the server will check the file and show the cost on the job page.";
+    if (!audioInput.files.length) return;
+    estimateLine.textContent = "This browser cannot read the audio's length; the server will check the file and show the cost on the job page.";
   });
 
   form.addEventListener("change", function (event) {
     if (event.target.name === "model") showEstimate();
   });
 
+  // --- Drop zones. The zone only listens; the input inside it keeps focus and clicks. ---
+  Array.prototype.forEach.call(form.querySelectorAll(".dropzone"), function (zone) {
+    var input = zone.querySelector("input[type=file]");
+    var depth = 0; // dragenter/dragleave fire for every child crossed
+
+    zone.addEventListener("dragenter", function (event) {
+      event.preventDefault();
+      depth += 1;
+      zone.classList.add("dragging");
+    });
+    zone.addEventListener("dragover", function (event) {
+      event.preventDefault();
+      if (event.dataTransfer) event.dataTransfer.dropEffect = "copy";
+    });
+    zone.addEventListener("dragleave", function () {
+      depth = Math.max(0, depth - 1);
+      if (!depth) zone.classList.remove("dragging");
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      depth = 0;
+      zone.classList.remove("dragging");
+      var file = event.dataTransfer && event.dataTransfer.files[0];
+      if (!file) return;
+      if (!accepts(input, file)) {
+        showTypeProblem(input, file); // the field keeps what it had
+        return;
+      }
+      choose(input, file);
+    });
+  });
+
+  // A file dropped beside a zone would make the browser leave the page to open it.
+  ["dragover", "drop"].forEach(function (type) {
+    window.addEventListener(type, function (event) {
+      if (!event.target.closest || !event.target.closest(".dropzone")) event.preventDefault();
+    });
+  });
+
+  // --- Samples: fetched as files and put into the inputs, so Create sends them as uploads. ---
+  var samples = document.getElementById("samples");
+  var samplesButton = document.getElementById("try-samples");
+  var samplesStatus = document.getElementById("samples-status");
+  samples.hidden = false;
+
+  function fetchFile(url, name) {
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.blob();
+    }).then(function (blob) {
+      return new File([blob], name, { type: blob.type });
+    });
+  }
+
+  samplesButton.addEventListener("click", function () {
+    samplesButton.disabled = true;
+    samplesStatus.textContent = "Loading the samples…";
+    Promise.all([
+      fetchFile(samplesButton.dataset.portrait, "sample-portrait.jpg"),
+      fetchFile(samplesButton.dataset.speech, "sample-speech.ogg"),
+    ]).then(function (files) {
+      choose(imageInput, files[0]);
+      choose(audioInput, files[1]);
+      samplesStatus.textContent = "The sample portrait and speech are chosen: press Create video, or swap either for your own.";
+    }).catch(function () {
+      samplesStatus.textContent = "The samples could not be loaded; choose your own files.";
+    }).finally(function () {
+      samplesButton.disabled = false;
+    });
+  });
+
+  var clearReused = document.getElementById("reused-portrait-clear");
+  if (clearReused) {
+    clearReused.hidden = false;
+    clearReused.addEventListener("click", function () {
+      forgetReusedPortrait();
+      imageInput.focus();
+    });
+  }
+
+  showPrice();
   // Files chosen before this script ran (a fast user, or the browser restoring the form on
   // "back") never fired a change we could hear: show them now.
   if (imageInput.files.length) showImage();

@@ -96,6 +96,26 @@ def test_job_is_created_with_its_id_location_and_cost_held(api_client):
     assert api_client.get(job["url"]).json()["id"] == job["id"]
 
 
+def test_a_job_can_be_titled_when_created_and_shows_its_title(api_client):
+    job = create_job(api_client, title="  Welcome speech ")
+
+    assert job["title"] == "Welcome speech"
+    assert api_client.get(job["url"]).json()["title"] == "Welcome speech" == Job.objects.get().title
+
+
+def test_a_job_created_without_a_title_takes_its_audio_files_name(api_client):
+    response = api_client.post("/api/v1/jobs", {"image": SimpleUploadedFile("face.png", portrait_png(), "image/png"), "audio": SimpleUploadedFile("hello.wav", speech_wav(), "audio/wav")})
+
+    assert response.status_code == 201 and response.json()["title"] == "hello.wav"
+
+
+def test_a_title_over_200_characters_is_refused(api_client):
+    response = api_client.post("/api/v1/jobs", inputs(title="x" * 201), format="json")
+
+    assert response.status_code == 400 and "title" in response.json()["errors"]
+    assert not Job.objects.exists()
+
+
 def test_bad_input_creates_no_job_and_names_the_field(api_client):
     response = api_client.post("/api/v1/jobs", inputs(image_url="ftp://example.com/a.png"), format="json")
 

@@ -1,12 +1,14 @@
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from jobs.models import Asset, Job, JobEvent, JobState
 from tests.avatars.builders import STANDARD, completed_job, make_job
-from tests.factories import make_user
+from tests.factories import make_user, portrait_jpeg, speech_wav
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:jobs_job_changelist")
@@ -35,6 +37,29 @@ def test_job_list_shows_status_user_model_duration_and_request_id(staff_client, 
         assert text in html
     for column in ("column-state", "column-user", "column-model_label", "column-duration", "column-created_at", "column-finished_at", "column-request_id"):
         assert column in html
+
+
+def test_job_list_shows_a_short_id_linking_to_the_job_with_the_whole_id_in_its_tooltip(staff_client, user):
+    job = completed_job(user)
+
+    html = staff_client.get(CHANGELIST).content.decode()
+
+    link = reverse("admin:jobs_job_change", args=[job.pk])
+    assert f'<a href="{link}"><span title="{job.pk}">{str(job.pk)[:8]}</span></a>' in html
+    assert 'id="nav-sidebar"' not in html  # the list has the page's whole width
+
+
+def test_job_times_are_shown_to_the_second_in_the_list_and_on_the_page(staff_client, user):
+    job = completed_job(user)
+    Job.objects.filter(pk=job.pk).update(
+        created_at=datetime(2026, 12, 7, 4, 10, 9, tzinfo=UTC), finished_at=datetime(2026, 12, 7, 4, 12, 41, tzinfo=UTC)
+    )
+
+    listing = staff_client.get(CHANGELIST).content.decode()
+    page = staff_client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()
+
+    for html in (listing, page):
+        assert "Dec. 7, 2026, 04:10:09" in html and "Dec. 7, 2026, 04:12:41" in html
 
 
 def test_job_list_filters_by_status_model_date_and_user(staff_client, user, other_user):
@@ -171,3 +196,87 @@ def test_job_page_buttons_need_staff_and_post(client, user):
     assert client.get(reverse("admin:jobs_job_cancel", args=[job.pk])).status_code == 405
     job.refresh_from_db()
     assert job.state == JobState.IN_QUEUE
+
+
+def change_page(client, job):
+    response = client.get(reverse("admin:jobs_job_change", args=[job.id]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_job_page_lists_the_model_log_one_line_per_entry_newest_last(staff_client, user):
+    job = completed_job(user, logs=[
+        {"timestamp": "2026-11-25T12:00:01.250Z", "message": "Downloading inputs", "level": "INFO"},
+        {"timestamp": "2026-11-25T12:00:03.500Z", "message": "Generating frames 139/139", "level": "WARNING"},
+        {"timestamp": "2026-11-25T12:00:04.000Z", "message": "Uploading result"},
+    ])
+
+    html = change_page(staff_client, job)
+
+    lines = re.findall(r"<li>(.*?)</li>", html[html.index('class="job-log-lines"'):], re.S)[:3]
+    assert [re.sub(r"<[^>]+>", "", line) for line in lines] == [
+        "12:00:01.250 INFO Downloading inputs",
+        "12:00:03.500 WARNING Generating frames 139/139",
+        "12:00:04.000 Uploading result",
+    ]
+    assert '<time datetime="2026-11-25T12:00:01.250Z">' in html
+    assert "3 lines, newest last." in html
+    assert '"timestamp"' not in html and "&quot;timestamp&quot;" not in html
+
+
+def test_job_page_shows_fals_output_as_collapsed_pretty_json(staff_client, user):
+    job = completed_job(user, fal_output={"video": {"url": "https://fal.media/v.mp4", "file_size": 123}})
+
+    html = change_page(staff_client, job)
+
+    details = re.search(r'<details class="job-fal-output">.*?</details>', html, re.S).group(0)
+    assert "<details class=\"job-fal-output\" open" not in html
+    assert '"video": {\n    "file_size": 123,' in details.replace("&quot;", '"')
+
+
+def test_job_page_previews_the_video_and_both_stored_inputs_for_staff_only(staff_client, client, user, other_user):
+    job = completed_job(user)
+    job.image_file.save("portrait.jpg", ContentFile(portrait_jpeg()), save=False)
+    job.audio_file.save("speech.wav", ContentFile(speech_wav()), save=True)
+
+    html = change_page(staff_client, job)
+
+    assert re.search(rf'<video controls preload="metadata" src="{re.escape(job.video.url)}" poster="{re.escape(job.poster.url)}"', html)
+    assert f'<img src="{job.image_file.url}" alt="The portrait this video was made from">' in html
+    assert f'<audio controls preload="metadata" src="{job.audio_file.url}">' in html
+    for url in (job.video.url, job.image_file.url, job.audio_file.url):
+        assert staff_client.get(url).status_code == 200
+    client.force_login(other_user)
+    for url in (job.video.url, job.image_file.url, job.audio_file.url):
+        assert client.get(url).status_code == 404
+
+
+def test_job_page_links_input_urls_the_page_may_not_load(staff_client, user):
+    job = make_job(user, JobState.FAILED, image_url="https://example.com/face.png", audio_url="http://testserver/_fal/cdn/files/speech.wav")
+
+    html = change_page(staff_client, job)
+
+    assert "No video stored." in html
+    assert '<img src="https://example.com/face.png"' not in html
+    assert '<a href="https://example.com/face.png" rel="noreferrer">Open the portrait</a>' in html
+    assert '<audio controls preload="metadata" src="http://testserver/_fal/cdn/files/speech.wav">' in html
+
+
+def test_job_page_lists_events_one_row_each_with_their_state_change(staff_client, user):
+    job = completed_job(user)
+    JobEvent.objects.create(job=job, kind=JobEvent.Kind.POLL, message="IN_QUEUE", data={"queue_position": 2})
+    JobEvent.objects.create(job=job, kind=JobEvent.Kind.TRANSITION, from_state="in_progress", to_state="completed", message="Video stored.")
+
+    html = change_page(staff_client, job)
+
+    rows = re.findall(r'<tr class="job-event-(\w+)">(.*?)</tr>', html, re.S)
+    assert [kind for kind, _ in rows] == ["poll", "transition"]
+    cells = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for _, row in rows]
+    assert [cell[1:] for cell in cells] == [["poll", "", "IN_QUEUE", '{"queue_position": 2}'.replace('"', "&quot;")], ["transition", "in_progress → completed", "Video stored.", ""]]
+    assert "events-TOTAL_FORMS" not in html
+
+
+def test_job_page_has_no_inline_styles(staff_client, user):
+    html = change_page(staff_client, completed_job(user))
+
+    assert " style=" not in html and "<style" not in html

@@ -1,11 +1,24 @@
 import json
 import re
+import uuid
+from decimal import Decimal
+from pathlib import Path
 
+import numpy as np
 import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
+from credits import services as credits
+from credits.models import LedgerEntry
+from jobs import media
 from jobs.models import Job, JobEvent, JobState
+from jobs.registry import MODELS
+from jobs.services import lifecycle
+from tests.avatars.builders import make_job
 from tests.factories import portrait_jpeg, portrait_png, speech_wav
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +142,150 @@ def test_text_named_mp3_is_refused_next_to_the_audio_field(owner_client):
 
     assert errors_of(response, "audio") == "The audio file is not readable MP3, WAV, M4A, OGG or AAC audio."
     assert not Job.objects.exists()
+
+
+# --- One rule for the price: half a cent rounds up, on the server and on the page. ---
+
+
+@pytest.mark.parametrize(
+    ("model", "seconds", "dollars"),
+    [
+        ("kling-avatar-pro", 3.0, "0.35"),  # $0.345: the create form and the job page once disagreed here
+        ("kling-avatar-standard", 1.875, "0.11"),  # $0.105
+        ("kling-avatar-pro", 2.0, "0.23"),
+        ("kling-avatar-standard", 0.1, "0.01"),  # $0.0056
+    ],
+)
+def test_estimated_cost_rounds_half_a_cent_up(model, seconds, dollars):
+    assert MODELS[model].estimate_cost(seconds) == Decimal(dollars)
+
+
+def test_job_page_shows_the_cost_the_create_form_estimated_for_three_seconds(owner_client, user):
+    job = make_job(user)
+    Job.objects.filter(pk=job.pk).update(audio_duration=3.0)
+
+    html = owner_client.get(reverse("avatars:job", kwargs={"job_id": job.id})).content.decode()
+
+    assert "$0.35" in html and "$0.34" not in html
+
+
+def test_create_page_shows_the_balance_and_the_chosen_models_price_per_second(owner_client, user):
+    credits.adjust(user, -19_000, by=None, note="Spent elsewhere")
+
+    response = owner_client.post(URL, {"model": "kling-avatar-standard"})
+
+    html = response.content.decode()
+    assert re.search(r"Your balance: <strong[^>]*>1000 credits</strong>", html)
+    assert "Kling AI Avatar Standard: $0.056 (56 credits) per second of video." in html
+    assert f'href="{reverse("credits:page")}"' in html
+    assert json.loads(re.search(r'<script id="credit-balance" type="application/json">(.*?)</script>', html).group(1)) == 1000
+
+
+def test_the_job_holds_the_credits_the_page_estimates(owner_client, user):
+    owner_client.post(URL, upload(audio=speech_wav(seconds=3.0)))
+
+    job = Job.objects.get()
+    held = LedgerEntry.objects.get(job=job, kind=LedgerEntry.Kind.RESERVE).amount
+    assert held == 345 == MODELS["kling-avatar-pro"].estimate_credits(3.0)
+    assert job.estimated_cost == Decimal("0.35")
+
+
+# --- The samples. ---
+
+SAMPLES = Path(settings.BASE_DIR) / "static" / "samples"
+
+
+def test_samples_are_small_freely_licensed_and_pass_the_upload_checks():
+    portrait, speech = (SAMPLES / "portrait.jpg").read_bytes(), (SAMPLES / "speech.ogg").read_bytes()
+
+    assert len(portrait) < 60_000 and len(speech) < 60_000
+    assert "CC0 1.0" in (SAMPLES / "LICENSE").read_text()
+    assert media.check_image(portrait).content_type == "image/jpeg"
+    assert settings.MIN_AUDIO_SECONDS <= media.check_audio(speech).duration <= settings.MAX_AUDIO_SECONDS
+
+
+def test_samples_are_served_and_offered_on_the_create_page(owner_client):
+    html = owner_client.get(URL).content.decode()
+
+    assert re.search(r'<button type="button"[^>]*id="try-samples"', html)
+    for url in re.findall(r'data-(?:portrait|speech)="([^"]+)"', html):
+        response = owner_client.get(url)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        assert response.status_code == 200 and body == (SAMPLES / Path(url).name).read_bytes()
+
+
+def test_a_face_is_found_in_the_sample_portrait():
+    from engine.face import find_face
+
+    picture = np.asarray(Image.open(SAMPLES / "portrait.jpg").convert("RGB"))
+
+    assert find_face(picture) is not None
+
+
+# --- Reusing the portrait of an earlier job (?portrait=<job id>). ---
+
+
+def job_with_portrait(user, image=None, **fields):
+    job = make_job(user, **fields)
+    job.image_file.save("face.png", ContentFile(portrait_png() if image is None else image), save=True)
+    return job
+
+
+def test_own_jobs_portrait_is_shown_as_the_chosen_portrait(owner_client, user):
+    earlier = job_with_portrait(user, title="Monday greeting")
+
+    html = owner_client.get(URL, {"portrait": earlier.id}).content.decode()
+
+    assert f'<input type="hidden" name="portrait" value="{earlier.id}"' in html
+    assert re.search(rf'<img src="{re.escape(earlier.image_file.url)}"\s+alt="The portrait of Monday greeting">', html)
+    assert "Use another portrait" in html
+    assert "not available" not in html
+
+
+def test_posting_only_audio_with_an_earlier_portrait_makes_a_job_with_that_portrait(owner_client, user):
+    earlier = job_with_portrait(user, image=portrait_jpeg())
+    data = upload(portrait=str(earlier.id))
+    del data["image"]
+
+    response = owner_client.post(URL, data)
+
+    job = Job.objects.exclude(pk=earlier.pk).get()
+    assert response.status_code == 302 and response["Location"] == reverse("avatars:job", kwargs={"job_id": job.id})
+    assert job.image_file.read() == portrait_jpeg() and job.image_file.name != earlier.image_file.name
+    # Each job owns its copy: deleting the earlier video leaves the new one's portrait.
+    lifecycle.delete_job(earlier.id)
+    job.image_file.open("rb")
+    assert job.image_file.read() == portrait_jpeg()
+
+
+def test_an_uploaded_picture_wins_over_the_earlier_portrait(owner_client, user):
+    earlier = job_with_portrait(user, image=portrait_jpeg())
+
+    owner_client.post(URL, upload(portrait=str(earlier.id)))
+
+    assert Job.objects.exclude(pk=earlier.pk).get().image_file.read() == portrait_png()
+
+
+@pytest.mark.parametrize("whose", ["another user's", "deleted", "malformed"])
+def test_a_portrait_that_is_not_the_users_is_reported_and_the_page_works_normally(owner_client, other_user, whose):
+    asked = {"another user's": lambda: job_with_portrait(other_user).id, "deleted": uuid.uuid4, "malformed": lambda: "12"}[whose]()
+
+    response = owner_client.get(URL, {"portrait": asked})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "That earlier portrait is not available (the video was deleted or is not yours)" in html
+    assert 'name="portrait"' not in html and "Reusing the portrait" not in html
+    assert 'name="image"' in html
+
+
+def test_another_users_portrait_cannot_be_posted(owner_client, other_user):
+    theirs = job_with_portrait(other_user)
+    data = upload(portrait=str(theirs.id))
+    del data["image"]
+
+    response = owner_client.post(URL, data)
+
+    assert errors_of(response, "image") == "This field is required."
+    assert "That earlier portrait is not available" in response.content.decode()
+    assert Job.objects.count() == 1

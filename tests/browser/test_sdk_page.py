@@ -15,6 +15,7 @@ def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task
     log_in(page, live_server.url, "jo")
 
     page.get_by_role("link", name="JavaScript SDK").click()
+    page.wait_for_load_state("load")  # the example's script, not only the page, has arrived
     page.get_by_label("Portrait photo").set_input_files(str(image))
     page.get_by_label("Speech audio").set_input_files(str(audio))
     page.get_by_role("button", name="Run the example").click()
@@ -24,6 +25,8 @@ def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task
     job = Job.objects.get(user=user)
     expect(page.locator("#sdk-status")).to_have_text(f"Completed: request {job.id}")
     assert job.state == JobState.COMPLETED
-    page.wait_for_function("document.querySelector('#sdk-output video').readyState >= 1")
+    # A function, not an expression: Playwright evaluates an expression again on every poll,
+    # which the page's CSP (no unsafe-eval) refuses once the first try came back false.
+    page.wait_for_function("video => video.readyState >= 1", arg=player.element_handle())
     assert player.evaluate("video => video.duration") > 1.0
     screenshot("sdk-page-finished")

@@ -75,10 +75,10 @@ def test_me_shows_the_balance_and_the_limits(api_client, user, settings):
     assert body["limits"]["max_active_jobs"] == settings.MAX_ACTIVE_JOBS_PER_USER
 
 
-def test_credits_page_lists_the_owners_entries_with_job_links(client, user, other_user):
-    job = make_job(user)
+def test_credits_page_lists_the_owners_entries_with_job_links_named_by_title(client, user, other_user):
+    job = make_job(user, title="Launch video", prompt="Cheerful")
     credits.reserve_for_job(job, 345)
-    credits.reserve_for_job(make_job(other_user, prompt="Mallory's secret"), 10)
+    credits.reserve_for_job(make_job(other_user, title="Mallory's secret"), 10)
     client.force_login(user)
 
     response = client.get("/credits/")
@@ -87,7 +87,7 @@ def test_credits_page_lists_the_owners_entries_with_job_links(client, user, othe
     assert response.status_code == 200
     assert f"Balance: {credits.account_for(user).balance} credits" in text
     assert "Reserved -345" in text and "Welcome credits" in text
-    assert f'href="/videos/{job.id}/"' in response.content.decode()
+    assert f'<a href="/videos/{job.id}/">Launch video</a>' in response.content.decode()
     assert "Mallory's secret" not in text
 
 

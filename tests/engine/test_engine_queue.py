@@ -6,6 +6,7 @@ import fal_client
 import httpx
 import pytest
 
+from engine import state
 from tests.conftest import wait_for
 from tests.engine.fal_checks import KLING_PRO, KLING_STANDARD
 
@@ -45,6 +46,32 @@ def test_waiting_requests_report_their_zero_based_queue_position(fal, engine, se
     wait_for(lambda: isinstance(first.status(), fal_client.InProgress))
     assert second.status() == fal_client.Queued(position=0)
     assert third.status() == fal_client.Queued(position=1)
+
+
+def test_a_runner_outlives_an_error_between_requests_even_when_logging_it_fails(fal, engine, settings, avatar_inputs, monkeypatch):
+    # What a test swapping settings in another thread once did to a runner (engine.state._report):
+    # reading settings failed, and so did the log line about it, and the runner was gone.
+    settings.ENGINE_CONCURRENCY = 1
+    take_next, failed = engine._take_next, []
+
+    def take_next_failing_once(index):
+        if not failed:
+            failed.append(index)
+            raise AttributeError("'NoneType' object has no attribute 'ENGINE_CONCURRENCY'")
+        return take_next(index)
+
+    def failing_log(*args, **kwargs):
+        raise AttributeError("'NoneType' object has no attribute 'FAL_KEY'")
+
+    monkeypatch.setattr(engine, "_take_next", take_next_failing_once)
+    monkeypatch.setattr(state.logger, "exception", failing_log)
+
+    first = fal.submit(KLING_PRO, avatar_inputs)  # taken by the call already waiting
+    wait_for(lambda: isinstance(first.status(), fal_client.Completed), message="the first request")
+    second = fal.submit(KLING_PRO, avatar_inputs)  # taken after the failure
+
+    wait_for(lambda: isinstance(second.status(), fal_client.Completed), message="the second request")
+    assert failed == [0]
 
 
 def test_submit_answer_carries_the_queue_urls_on_the_engine(api, engine_url):

@@ -124,3 +124,4 @@ def test_log_lines_that_come_with_completion_are_kept(api_client, fal_engine, ta
     assert job.state == JobState.COMPLETED
     assert stored[-1] == engine_lines[-1]
     assert stored[-len(engine_lines[-3:]):] == engine_lines[-3:]
+    assert {entry["level"] for entry in job.logs} == {"INFO"}  # each line keeps its level

@@ -171,6 +171,17 @@ def test_dashboard_draws_charts_without_inline_style_or_script(staff_client, see
     assert all('src="' in tag for tag in re.findall(r"<script[^>]*>", html))
 
 
+def test_a_step_measured_below_zero_across_skewed_clocks_draws_no_bar(staff_client, user):
+    # The machine that stored the video runs a second behind the one that noticed fal finish.
+    ended_job(user, JobState.COMPLETED, ago=timedelta(minutes=5), ingest=-1.0)
+
+    html = staff_client.get(DASHBOARD).content.decode()
+
+    widths = [float(width) for width in re.findall(r'<rect[^>]* width="(-?[0-9.]+)"', html)]
+    assert widths and min(widths) >= 0
+    assert "storing the video" not in " ".join(re.findall(r"<rect[^>]*><title>([^<]*)</title>", html)).lower()
+
+
 def bulk_jobs(user, count):
     """`count` ended jobs over the last week, written in one go (copies of one row: building
     10,000 model instances would take most of this test's time)."""

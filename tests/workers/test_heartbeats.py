@@ -62,6 +62,21 @@ def test_a_worker_beats_while_it_runs_and_signs_off_when_it_stops(settings):
     assert not WorkerHeartbeat.objects.filter(pk="beating").exists()
 
 
+def test_a_stop_signal_lets_the_worker_finish_its_step_and_sign_off():
+    from jobs.worker import in_process_worker
+
+    worker = in_process_worker(worker_id="stopping", interval=0.02)
+    task = admit_waiting_jobs_task.enqueue()
+    # Wherever the signal lands (here: before the loop has claimed anything), nothing exits
+    # there: the loop ends after its step.
+    worker.shutdown(signal.SIGTERM, None)
+
+    worker.run()
+
+    assert not WorkerHeartbeat.objects.filter(pk="stopping").exists()
+    assert DBTaskResult.objects.get(pk=task.id).status == TaskResultStatus.READY  # left for the next worker, not held
+
+
 def test_supervisor_restarts_a_killed_worker_and_its_task_is_picked_up_again(tmp_path):
     environment = {
         **os.environ, "DATABASE_URL": database_url(), "WORKER_HEARTBEAT_SECONDS": "0.2", "WORKER_DEAD_AFTER_SECONDS": "1.5",

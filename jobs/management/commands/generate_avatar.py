@@ -3,12 +3,20 @@
 Runs the whole pipeline from the command line with nothing else started: in local mode it
 starts the fal-compatible engine in this process, and it drives the job's tasks itself,
 relying on polling since no webhook can reach a command-line process.
+
+It may share its database (and task queue) with a running server and worker, whose engine is
+elsewhere. So it puts its job's tasks on a queue of its own, which only it runs: the server's
+workers never take them (nor it theirs), and the job is followed by this process, the only
+one that can reach the engine it was sent to (see Job.fal_origin).
 """
 
 import logging
 import shutil
+import signal
 import sys
+import threading
 import time
+import uuid
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -20,10 +28,11 @@ from django.test.utils import override_settings
 
 from jobs import media, schedule
 from credits import services as credits
-from jobs.services import admission, submission
+from jobs.services import admission, lifecycle, submission
 from jobs.models import Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
 from jobs.worker import in_process_worker
+from workers.services import discard_queue
 
 BAR_WIDTH = 30
 
@@ -50,7 +59,10 @@ class Command(BaseCommand):
         model = find_model(options["model"])
 
         with ExitStack() as stack:
-            overrides = {}
+            # A name per run: two runs at once each have an engine of their own.
+            own_queue = f"cli-{uuid.uuid4().hex[:12]}"
+            overrides = {"JOB_TASKS_QUEUE": own_queue}
+            stack.callback(discard_queue, own_queue)
             if settings.FAL_MODE == "local":
                 from engine.server import start_engine_server, stop_engine_server
 
@@ -61,11 +73,17 @@ class Command(BaseCommand):
             stack.enter_context(override_settings(**overrides))
 
             try:
-                job = submission.create_job(user=user, model=model, image=image, audio=audio, prompt=options["prompt"])
+                job = submission.create_job(
+                    user=user, model=model, image=image, audio=audio, prompt=options["prompt"], title=Path(options["audio"]).name
+                )
             except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
             job = self._drive(job)
+            if not job.is_finished:  # interrupted (Ctrl-C)
+                # While the engine still runs: once this process is gone nobody can reach it.
+                job = lifecycle.abandon_job(job.id, by="the command line")
+                raise CommandError(f"Interrupted: job {job.id} {job.get_state_display().lower()}.")
 
         if job.state != JobState.COMPLETED:
             raise CommandError(f"Job {job.id} {job.get_state_display().lower()}: {job.error or 'no reason given'}")
@@ -86,24 +104,36 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: {exc.message}") from None
 
     def _drive(self, job):
-        """Run due tasks in this process until the job finishes, drawing progress as it goes."""
+        """Run due tasks in this process until the job finishes, or until Ctrl-C, drawing
+        progress as it goes. Ctrl-C is taken between rounds (a KeyboardInterrupt could land
+        inside a query and leave the database connection unusable); a second one stops at once."""
         worker = in_process_worker(worker_id="generate-avatar-cli", batch=True, interval=0)
         started = time.monotonic()
         expected = schedule.expected_run_seconds(job)
         shown_logs = 0
         self._last_status = None
-        while True:
-            worker.run()
-            job = Job.objects.get(pk=job.pk)
-            for entry in job.logs[shown_logs:]:
-                self._clear_line()
-                self.stdout.write(f"  log: {entry.get('message', '')}")
-            shown_logs = len(job.logs)
-            self._draw(job, time.monotonic() - started, expected)
-            if job.is_finished:
-                self.stdout.write("")
-                return job
-            time.sleep(0.1)
+        interrupted = threading.Event()
+
+        def interrupt(signum, frame):
+            interrupted.set()
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        previous_handler = signal.signal(signal.SIGINT, interrupt)
+        try:
+            while True:
+                worker.run()
+                job = Job.objects.get(pk=job.pk)
+                for entry in job.logs[shown_logs:]:
+                    self._clear_line()
+                    self.stdout.write(f"  log: {entry.get('message', '')}")
+                shown_logs = len(job.logs)
+                self._draw(job, time.monotonic() - started, expected)
+                if job.is_finished or interrupted.is_set():
+                    self.stdout.write("")
+                    return job
+                time.sleep(0.1)
+        finally:
+            signal.signal(signal.SIGINT, previous_handler)
 
     def _clear_line(self):
         if sys.stdout.isatty():

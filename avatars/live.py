@@ -1,0 +1,110 @@
+"""The job page's live panel: rendered in one place, answered to the page's polling script
+as JSON and pushed to its EventSource as server-sent events.
+
+The event stream is served by a plain WSGI thread, so it is bounded: it ends when the job
+has finished (after sending the final panel) or after JOB_EVENTS_STREAM_SECONDS, and the
+browser's EventSource reconnects by itself after the `retry:` delay. At most
+JOB_EVENTS_MAX_STREAMS are open at once in one process, so streams never take every thread;
+past that a page is answered 204, which tells EventSource to stop, and the page polls.
+"""
+
+import json
+import threading
+import time
+
+from django.conf import settings
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+
+from jobs.models import Job, JobState
+from jobs.previews import job_previews
+
+from . import selectors
+from .progress import progress_for
+
+# How long the browser waits before reconnecting after a stream ends (milliseconds).
+RECONNECT_MILLISECONDS = 2000
+
+
+def job_panel(job, request, **extra_context) -> dict:
+    """What the live panel shows: the job's state, whether it has finished, and its HTML."""
+    context = {"job": job, "progress": progress_for(job), "credits": selectors.job_credits(job), **extra_context}
+    if job.state == JobState.COMPLETED:
+        context["inputs"] = [preview for preview in job_previews(job, request) if preview.kind != "video"]
+    html = render_to_string("avatars/_job_status.html", context, request=request)
+    return {"state": job.state, "finished": job.is_finished, "html": html}
+
+
+class _OpenStreams:
+    """How many event streams this process is serving, up to JOB_EVENTS_MAX_STREAMS."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.count = 0
+
+    def take(self) -> bool:
+        with self._lock:
+            if self.count >= settings.JOB_EVENTS_MAX_STREAMS:
+                return False
+            self.count += 1
+            return True
+
+    def give_back(self):
+        with self._lock:
+            self.count -= 1
+
+
+OPEN_STREAMS = _OpenStreams()
+
+
+class _Stream:
+    """The events of one stream, giving its place back when the server closes the response:
+    after the last event, or when the browser went away (a generator's own `finally` would
+    not run if the server closed it before the first event)."""
+
+    def __init__(self, events):
+        self._events = events
+        self._open = True
+
+    def __iter__(self):
+        return self._events
+
+    def close(self):
+        self._events.close()
+        if self._open:
+            self._open = False
+            OPEN_STREAMS.give_back()
+
+
+def job_event_stream(job, request):
+    """The job's panel as server-sent events: one `status` event now and one each time the
+    panel changes, a comment now and then while nothing does, and the end once the job has
+    finished or the stream's time is up. None when this process serves all the streams it may."""
+    if not OPEN_STREAMS.take():
+        return None
+    # One token for the whole stream: {% csrf_token %} masks it afresh on every render, which
+    # would make every render differ and send an event a second. Asked for here, before the
+    # response starts, so the CSRF cookie is still set on it.
+    csrf_token = get_token(request)
+    return _Stream(_events(job.pk, request, csrf_token, time.monotonic() + settings.JOB_EVENTS_STREAM_SECONDS))
+
+
+def _events(job_id, request, csrf_token, deadline):
+    yield f"retry: {RECONNECT_MILLISECONDS}\n\n"
+    sent, quiet_since = None, time.monotonic()
+    while True:
+        job = Job.objects.filter(pk=job_id).first()
+        if job is None:
+            return  # deleted meanwhile; a reconnect is answered 404
+        panel = job_panel(job, request, csrf_token=csrf_token)
+        if panel != sent:
+            yield f"event: status\ndata: {json.dumps(panel)}\n\n"
+            sent, quiet_since = panel, time.monotonic()
+            if panel["finished"]:
+                return
+        elif time.monotonic() - quiet_since >= settings.JOB_EVENTS_HEARTBEAT_SECONDS:
+            yield ": still here\n\n"
+            quiet_since = time.monotonic()
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(settings.JOB_EVENTS_CHECK_SECONDS)

@@ -1,0 +1,99 @@
+"""The job pipeline: task workers, fal, prices and credits, budgets and input limits, the job
+page's live updates, and the local engine."""
+
+import environ
+
+from .environment import VAR_DIR, env
+
+# --- Background work ----------------------------------------------------------------------
+# Any queue name is valid: each CLI run names one of its own (JOB_TASKS_QUEUE below).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}}
+# The queue this process puts its jobs' tasks on, and the only one its workers run. The web
+# server and `run_worker` share "default"; `generate_avatar` takes one of its own, since the
+# engine it starts (and so the jobs it submits) is known only to that process.
+JOB_TASKS_QUEUE = "default"
+# Task workers: how many `manage.py run_worker` keeps running, how often each reports it is
+# alive, and after how long without a report its tasks are handed to the others.
+WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
+WORKER_DEAD_AFTER_SECONDS = env.float("WORKER_DEAD_AFTER_SECONDS", default=30.0)
+# Status checks one worker makes at once (each mostly waits for fal's answer).
+POLL_CONCURRENCY = env.int("POLL_CONCURRENCY", default=8)
+# Days a finished task row is kept (for a look in the admin), then the workers delete it.
+TASK_RESULT_RETENTION_DAYS = env.float("TASK_RESULT_RETENTION_DAYS", default=7)
+
+# --- fal ----------------------------------------------------------------------------------
+# Without FAL_KEY the app talks to the local fal-compatible engine (the `engine` app).
+FAL_KEY = env("FAL_KEY", default="")
+# "remote" talks to fal.ai (and then FAL_KEY must be valid); "local" to the bundled engine.
+FAL_MODE = env("FAL_MODE", default="remote" if FAL_KEY else "local")
+if FAL_MODE not in ("local", "remote"):
+    raise environ.ImproperlyConfigured("FAL_MODE must be 'local' or 'remote'.")
+# Where the local engine answers; the web process mounts it at /_fal/.
+FAL_ENGINE_URL = env("FAL_ENGINE_URL", default="http://127.0.0.1:8000/_fal").rstrip("/")
+# fal's webhook signing keys. Empty: fal's published set, or the local engine's own.
+FAL_JWKS_URL = env("FAL_JWKS_URL", default="")
+# The base URL fal can reach us at; it builds the webhook URL. Empty: rely on polling.
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="" if FAL_MODE == "remote" else "http://127.0.0.1:8000").rstrip("/")
+# Your fal user id (X-Fal-Webhook-User-Id); when set, callbacks for other accounts are refused.
+FAL_WEBHOOK_USER_ID = env("FAL_WEBHOOK_USER_ID", default="")
+FAL_WEBHOOK_TOLERANCE_SECONDS = env.int("FAL_WEBHOOK_TOLERANCE_SECONDS", default=300)
+FAL_JWKS_CACHE_SECONDS = env.int("FAL_JWKS_CACHE_SECONDS", default=6 * 3600)
+
+# Per-second prices of output video, in US dollars (third-party figures; keep them here).
+KLING_PRO_PRICE_PER_SECOND = env.float("KLING_PRO_PRICE_PER_SECOND", default=0.115)
+KLING_STANDARD_PRICE_PER_SECOND = env.float("KLING_STANDARD_PRICE_PER_SECOND", default=0.056)
+# What our users pay, in whole credits per second of output video (1 credit = $0.001).
+KLING_PRO_CREDITS_PER_SECOND = env.int("KLING_PRO_CREDITS_PER_SECOND", default=115)
+KLING_STANDARD_CREDITS_PER_SECOND = env.int("KLING_STANDARD_CREDITS_PER_SECOND", default=56)
+# Credits every new account starts with: about three minutes of pro video.
+STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000)
+
+# --- Job pipeline -----------------------------------------------------------------------------
+JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)
+# The usual run time that shapes the polling schedule. 0 = the model's own figure (or the
+# local engine's processing time); benchmarks set it to replay an 8-minute job in seconds.
+JOB_EXPECTED_SECONDS = env.float("JOB_EXPECTED_SECONDS", default=0)
+MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
+MAX_AUDIO_BYTES = env.int("MAX_AUDIO_BYTES", default=20 * 1024 * 1024)
+# Room around the files in a request (form fields, multipart framing, a data: URI's base64
+# growth); a body longer than both files plus this is refused unread.
+REQUEST_OVERHEAD_BYTES = env.int("REQUEST_OVERHEAD_BYTES", default=15 * 1024 * 1024)
+MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
+MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=0.5)
+MIN_IMAGE_SIDE = env.int("MIN_IMAGE_SIDE", default=64)
+# Input URLs must resolve to public addresses (no loopback, private, link-local or metadata
+# ranges); hosts listed here skip that check (development and tests only).
+ALLOWED_INPUT_HOSTS = env.list("ALLOWED_INPUT_HOSTS", default=[])
+MAX_IMAGE_SIDE = env.int("MAX_IMAGE_SIDE", default=4096)
+# How long a file uploaded to fal storage stays readable (fal: about 7 days by default);
+# a cached upload is reused only while it will outlive a job's budget.
+FAL_STORAGE_URL_LIFETIME_SECONDS = env.int("FAL_STORAGE_URL_LIFETIME_SECONDS", default=7 * 24 * 3600)
+# Admission control: unfinished jobs one user may have (more are refused), and jobs we keep
+# at fal at once across all users (more wait in our own queue, started fairly as slots free).
+MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=5)
+MAX_JOBS_AT_FAL = env.int("MAX_JOBS_AT_FAL", default=20)
+
+# --- The job page's live updates (server-sent events) --------------------------------------
+# Each open stream holds a web thread, so a stream ends after this many seconds (the browser
+# reconnects by itself); within it the job is read every JOB_EVENTS_CHECK_SECONDS, and a
+# comment is sent every JOB_EVENTS_HEARTBEAT_SECONDS so proxies keep an idle stream open.
+JOB_EVENTS_STREAM_SECONDS = env.float("JOB_EVENTS_STREAM_SECONDS", default=45.0)
+JOB_EVENTS_CHECK_SECONDS = env.float("JOB_EVENTS_CHECK_SECONDS", default=1.0)
+JOB_EVENTS_HEARTBEAT_SECONDS = env.float("JOB_EVENTS_HEARTBEAT_SECONDS", default=15.0)
+# Streams one process serves at once; keep it below WEB_THREADS so pages and the API always
+# have threads left. Pages past it (every page, at 0) ask for the status every 2 s instead.
+JOB_EVENTS_MAX_STREAMS = env.int("JOB_EVENTS_MAX_STREAMS", default=2)
+
+# --- Local engine ------------------------------------------------------------------------------
+ENGINE_STORAGE_DIR = env.path("ENGINE_STORAGE_DIR", default=VAR_DIR / "engine")
+ENGINE_PROCESSING_SECONDS = env.float("ENGINE_PROCESSING_SECONDS", default=8.0)
+ENGINE_CONCURRENCY = env.int("ENGINE_CONCURRENCY", default=2)
+# The long side of the engine's videos in pixels (smaller pictures keep their size), 64 to 1024.
+ENGINE_RENDER_LONG_SIDE = env.int("ENGINE_RENDER_LONG_SIDE", default=512)
+# Multiplies the engine's webhook retry delays (fal's: 10 retries over about 2 hours).
+ENGINE_WEBHOOK_RETRY_SCALE = env.float("ENGINE_WEBHOOK_RETRY_SCALE", default=1.0)
+# A file the engine appends every accepted submission to (audits; off when empty).
+ENGINE_JOURNAL = env("ENGINE_JOURNAL", default="")
+# Local mode listens on loopback only (scripts check it): the engine at /_fal is not for the world.
+ALLOW_PUBLIC_BIND_IN_LOCAL_MODE = env.bool("ALLOW_PUBLIC_BIND_IN_LOCAL_MODE", default=False)
