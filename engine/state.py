@@ -92,12 +92,13 @@ class Engine:
             webhook_url=webhook_url,
             account=account,
             low_priority=low_priority,
-            injected_failure=self.faults.take_request_failure(arguments),
         )
         with self._work:
             waiting = sum(1 for queued in self._queue if queued.endpoint == endpoint)
             if max_queue_length is not None and waiting >= max_queue_length:
                 raise QueueFull(f"The queue for {endpoint} already holds {waiting} requests")
+            # Only an accepted request draws an injected failure: a refused one must not use it up.
+            request.injected_failure = self.faults.take_request_failure(arguments)
             self._requests[request.request_id] = request
             self._submitted += 1
             self._journal(request)
@@ -110,10 +111,12 @@ class Engine:
 
     def _journal(self, request: ModelRequest) -> None:
         # An append-only record of every accepted submission that outlives a restart of the
-        # engine, for audits that count fal requests per job (bench/chaos.py).
+        # engine, for audits that count fal requests per job and the faults they drew (bench/chaos.py).
         if settings.ENGINE_JOURNAL:
             with open(settings.ENGINE_JOURNAL, "a") as journal:
-                journal.write(json.dumps({"request_id": request.request_id, "webhook_url": request.webhook_url}) + "\n")
+                failure = request.injected_failure
+                line = {"request_id": request.request_id, "webhook_url": request.webhook_url, "injected_failure": failure and failure.status_code}
+                journal.write(json.dumps(line) + "\n")
 
     def get(self, request_id: str) -> ModelRequest | None:
         with self._work:

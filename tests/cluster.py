@@ -152,10 +152,20 @@ class Cluster:
     def engine_requests(self):
         return httpx.get(f"{self.engine_url}/_control/stats", timeout=10).json()["requests"]
 
-    def submissions_per_job(self) -> Counter:
-        """Requests the engine accepted, per job (our webhook URL names the job), across restarts."""
+    def journal_entries(self) -> list[tuple[str, int | None]]:
+        """(job id, injected failure status) of each request the engine accepted, across
+        restarts; our webhook URL names the job."""
         lines = self.journal.read_text().splitlines() if self.journal.exists() else []
-        return Counter(json.loads(line)["webhook_url"].rstrip("/").rsplit("/", 1)[-1] for line in lines)
+        return [
+            (entry["webhook_url"].rstrip("/").rsplit("/", 1)[-1], entry["injected_failure"])
+            for entry in map(json.loads, lines)
+        ]
+
+    def submissions_per_job(self) -> Counter:
+        return Counter(job_id for job_id, _ in self.journal_entries())
+
+    def jobs_given_model_errors(self) -> set[str]:
+        return {job_id for job_id, failure in self.journal_entries() if failure}
 
 
 @dataclass
@@ -358,6 +368,7 @@ class ChaosRun:
         jobs = Job.objects.filter(pk__in=self.job_ids)
         states = Counter(jobs.values_list("state", flat=True))
         submissions = self.cluster.submissions_per_job()
+        given_model_errors = self.cluster.jobs_given_model_errors()
         entries = Counter(LedgerEntry.objects.filter(job__in=jobs).values_list("job_id", "kind"))
         double_charges = sum(1 for (job_id, kind), count in entries.items() if count > 1)
         settled_twice = sum(1 for job in jobs if entries[(job.pk, "capture")] + entries[(job.pk, "release")] != 1)
@@ -376,6 +387,11 @@ class ChaosRun:
             "states": dict(states),
             "failures": dict(Counter(jobs.exclude(state=JobState.COMPLETED).values_list("error_type", flat=True))),
             "failure_messages": sorted(set(jobs.exclude(state=JobState.COMPLETED).values_list("error_type", "error"))),
+            "model_errors_injected": len(given_model_errors),
+            "model_errors_not_injected": [
+                str(job_id) for job_id in jobs.filter(error_type="http_422").values_list("pk", flat=True)
+                if str(job_id) not in given_model_errors
+            ],
             "after_engine_restart": self._outcomes_after_engine_restart(jobs),
             "lost": jobs.exclude(state__in=TERMINAL_STATES).count(),
             "fal_requests": sum(submissions.values()),

@@ -41,7 +41,7 @@ def test_under_faults_every_job_ends_charged_once_and_submitted_once(tmp_path):
     # is never sent twice). How many jobs the restart catches depends on the machine's speed.
     failures = report["failures"]
     assert set(failures) <= {"http_422", "request_lost", "timeout"}
-    assert failures.get("http_422", 0) <= round(plan.jobs * plan.model_errors)
+    assert report["model_errors_not_injected"] == []  # each model error is one the engine was told to make
     after = report["after_engine_restart"]  # error type -> jobs first sent once it was back
     assert sum(after.values()) >= 10 and set(after) <= {"", "http_422", "timeout"}
     assert after.get("timeout", 0) <= report["workers_killed"]

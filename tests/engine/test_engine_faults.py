@@ -1,5 +1,7 @@
 """Injected faults behave the way fal's failures do, as seen by the real fal-client."""
 
+import json
+
 import fal_client
 import httpx
 import pytest
@@ -146,3 +148,29 @@ def test_controls_refuse_callers_from_other_machines(client):
 
     assert response.status_code == 403
     assert client.post("/_fal/_control/reset").status_code == 200
+
+
+def test_a_request_refused_for_a_full_queue_leaves_the_injected_failure_for_the_next(api, engine):
+    engine.faults.set_timing(queue_delay_seconds=5)
+    api.post(f"/queue/{KLING_PRO}", json={})
+    engine.faults.fail_next_requests(1)
+
+    refused = api.post(f"/queue/{KLING_PRO}?fal_max_queue_length=1", json={})
+
+    assert refused.status_code == 429
+    assert len(engine.faults.describe()["failing_requests"]) == 1
+
+
+def test_the_journal_records_each_accepted_request_and_the_failure_it_drew(api, engine, settings, tmp_path):
+    settings.ENGINE_JOURNAL = str(tmp_path / "journal.jsonl")
+    engine.faults.set_timing(queue_delay_seconds=5)
+    engine.faults.fail_next_requests(1)
+
+    failing = api.post(f"/queue/{KLING_PRO}", json={}, params={"fal_webhook": "http://127.0.0.1:9/hook/a"}).json()
+    healthy = api.post(f"/queue/{KLING_PRO}", json={}).json()
+
+    lines = [json.loads(line) for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
+    assert lines == [
+        {"request_id": failing["request_id"], "webhook_url": "http://127.0.0.1:9/hook/a", "injected_failure": 422},
+        {"request_id": healthy["request_id"], "webhook_url": None, "injected_failure": None},
+    ]
