@@ -40,5 +40,6 @@
       video.focus();
       play(video);
     });
+    button.hidden = false;
   });
 })();

@@ -74,4 +74,5 @@
       document.getElementById("sdk-run").disabled = false;
     }
   });
+  document.getElementById("sdk-run").disabled = false;
 })();

@@ -112,6 +112,18 @@ def test_the_play_button_works_from_the_keyboard(gallery, page, key):
     assert video.evaluate("video => [video.muted, video.controls]") == [False, True]
 
 
+def test_a_play_button_appears_only_once_the_script_that_plays_it_has_arrived(gallery, page):
+    play = card(page, "Birthday greeting").locator(".tile-play")
+    expect(play).to_be_visible()
+
+    page.route("**/gallery*.js", lambda route: route.fulfill(body="", content_type="text/javascript"))  # not come yet
+    page.reload()
+
+    expect(play).to_be_attached()
+    expect(play).to_be_hidden()
+    expect(card(page, "Birthday greeting").get_by_role("link", name="Download")).to_be_visible()
+
+
 def test_every_card_has_its_state_on_the_thumbnail_and_its_date_on_one_line(gallery, page):
     finished, _ = gallery
     make_job(finished.user, JobState.IN_PROGRESS, title="Still rendering")  # the longest state name

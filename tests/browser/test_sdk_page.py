@@ -30,3 +30,13 @@ def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task
     page.wait_for_function("video => video.readyState >= 1", arg=player.element_handle())
     assert player.evaluate("video => video.duration") > 1.0
     screenshot("sdk-page-finished")
+
+
+def test_the_example_cannot_be_run_before_its_script_has_arrived(live_server, page):
+    make_user("jo")
+    log_in(page, live_server.url, "jo")
+    page.route("**/sdk-example*.js", lambda route: route.fulfill(body="", content_type="text/javascript"))  # not come yet
+
+    page.get_by_role("link", name="JavaScript SDK").click()
+
+    expect(page.get_by_role("button", name="Run the example")).to_be_disabled()
