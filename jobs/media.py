@@ -225,7 +225,12 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
             public_addresses(value, allowed_hosts=settings.ALLOWED_INPUT_HOSTS)
         except UnsafeURL as exc:
             raise MediaError(str(exc)) from None
-    return ValidatedInput(url=value, source_name=unquote(parts.path.rstrip("/").rpartition("/")[2]))
+    return ValidatedInput(url=value, source_name=file_name_in_url(value))
+
+
+def file_name_in_url(url: str) -> str:
+    """The name a person knows a hosted file by: its URL's last path segment, unescaped."""
+    return unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
 
 
 def _is_local_engine_file(url: str) -> bool:

@@ -49,10 +49,8 @@ def portrait_of(job) -> media.ValidatedInput:
     as a hosted URL is reused as that URL. Raises media.MediaError when the file no longer
     passes the checks."""
     if not job.image_file:
-        return media.ValidatedInput(url=job.image_url, source_name=os.path.basename(job.image_url), kind="image")
-    checked = media.check_image(job.image_file.open("rb"))
-    checked.source_name = os.path.basename(job.image_file.name)
-    return checked
+        return media.ValidatedInput(url=job.image_url, source_name=media.file_name_in_url(job.image_url), kind="image")
+    return media.check_upload(job.image_file.open("rb"), "image")
 
 
 def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job]:
