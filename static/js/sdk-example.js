@@ -6,6 +6,7 @@
   const statusLine = document.getElementById("sdk-status");
   const logList = document.getElementById("sdk-logs");
   const output = document.getElementById("sdk-output");
+  const runButton = document.getElementById("sdk-run");
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -33,7 +34,7 @@
       show("Choose a portrait and a speech recording first.");
       return;
     }
-    document.getElementById("sdk-run").disabled = true;
+    runButton.disabled = true;
     logList.replaceChildren();
     output.replaceChildren();
     try {
@@ -71,8 +72,8 @@
       const detail = error && error.body && error.body.detail;
       show(`Failed: ${typeof detail === "string" ? detail : (error && error.message) || error}`);
     } finally {
-      document.getElementById("sdk-run").disabled = false;
+      runButton.disabled = false;
     }
   });
-  document.getElementById("sdk-run").disabled = false;
+  runButton.disabled = false; // drawn disabled: before this script the form could not run
 })();
