@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.core import checks
+from django.core.checks.security.base import SECRET_KEY_INSECURE_PREFIX
 from django.core.exceptions import ImproperlyConfigured
 
 # Django's own rule for a strong key (security.W009).
@@ -20,7 +21,13 @@ def check_production_settings(app_configs=None, **kwargs):
         return []
     problems = []
     key = settings.SECRET_KEY
-    placeholder = key == settings.DEVELOPMENT_SECRET_KEY or any(word in key for word in PLACEHOLDER_WORDS)
+    # `startproject` writes "django-insecure-..." keys: made for a laptop, long enough to pass
+    # the length rule, and often copied into a real deployment's settings.
+    placeholder = (
+        key == settings.DEVELOPMENT_SECRET_KEY
+        or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+        or any(word in key for word in PLACEHOLDER_WORDS)
+    )
     if placeholder or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS:
         problems.append(checks.Error(
             "SECRET_KEY is the development default or too weak for remote mode.",

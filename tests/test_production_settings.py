@@ -52,6 +52,7 @@ def test_production_block_of_env_example_passes_the_deploy_check():
         ({"SECRET_KEY": ""}, "SECRET_KEY"),  # unset: the development default
         ({"SECRET_KEY": "short-but-secret"}, "SECRET_KEY"),
         ({"SECRET_KEY": "replace-me-with-python-c-import-secrets-print-secrets-token-urlsafe-50"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "django-insecure-k3Jd9-Vq2xLm8Rt5Wz0Yp7Hs4Nf6Gc1Ba3Ue9Io2Pl5Kj8Mh0Qw"}, "SECRET_KEY"),
         ({"DEBUG": "true"}, "DEBUG"),
         ({"ALLOWED_HOSTS": "*"}, "ALLOWED_HOSTS"),
         ({"FAL_WEBHOOK_USER_ID": ""}, "FAL_WEBHOOK_USER_ID"),
