@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from config import json_bodies
+
 from . import storage, webhooks
 from .faults import CallFault
 from .state import ENGINE
@@ -97,4 +99,4 @@ def parse_json_body(request: HttpRequest) -> Any:
     """The request's JSON body ({} when empty); raises ValueError when it is not JSON."""
     if not request.body:
         return {}
-    return json.loads(request.body)
+    return json_bodies.loads(request.body)

@@ -14,6 +14,8 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
+from config import json_bodies
+
 from . import queue, targets, uploads
 from .targets import TargetRefused
 
@@ -71,7 +73,9 @@ class ProxyView(APIView):
         if request.content_type != "application/json":
             raise queue.QueueError(415, {"detail": "The body must be JSON (Content-Type: application/json)"})
         try:
-            return json.loads(request.body or b"{}")
+            return json_bodies.loads(request.body or b"{}")
+        except json_bodies.TooDeeplyNested as exc:
+            raise queue.QueueError(400, {"detail": str(exc)}) from None
         except ValueError:
             raise queue.QueueError(400, {"detail": "The body is not valid JSON"}) from None
 

@@ -1,10 +1,10 @@
-import json
 import logging
 
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from config import json_bodies
 from config.log_context import about_job
 from jobs.services import tracking
 
@@ -31,7 +31,7 @@ def fal_webhook(request, job_id):
         # A replay of a message we already handled: genuine, so 2xx, but nothing to do.
         return JsonResponse({"ok": True, "duplicate": True})
     try:
-        body = json.loads(request.body)
+        body = json_bodies.loads(request.body)
     except ValueError:
         body = {}
     if not isinstance(body, dict):

@@ -11,6 +11,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["limits.throttles.UserScopedThrottle"],
+    # DRF's parsers, but JSON with a bound on nesting (a 500 otherwise: RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "config.json_bodies.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "jobs.api_errors.exception_handler",
