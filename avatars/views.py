@@ -16,14 +16,17 @@ from django.views.decorators.http import require_POST, require_safe
 from batches import services as batches
 from credits import services as credits
 from limits.counters import Rate, hit
-from jobs.services import admission, lifecycle, submission
+from jobs.models import Job
 from jobs.registry import MODELS
+from jobs.services import admission, lifecycle, submission
 
 from . import downloads, live, selectors
 from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm, SignUpForm
 from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
+# A cancel or delete that lost a race with another tab's delete.
+DELETED_MEANWHILE = "That video was deleted meanwhile."
 
 
 def home(request):
@@ -140,7 +143,11 @@ def job_title(request, job_id):
 @require_POST
 def job_cancel(request, job_id):
     job = selectors.owned_job(request.user, job_id)
-    job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
+    try:
+        job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
+    except Job.DoesNotExist:
+        messages.info(request, DELETED_MEANWHILE)
+        return redirect("avatars:gallery")
     if cancelled:
         messages.success(request, "The job was cancelled.")
     elif job.is_finished:
@@ -167,8 +174,12 @@ def job_retry(request, job_id):
 def job_delete(request, job_id):
     job = selectors.owned_job(request.user, job_id)
     if request.method == "POST":
-        lifecycle.delete_job(job.id)
-        messages.success(request, "The video and its files were deleted.")
+        try:
+            lifecycle.delete_job(job.id)
+        except Job.DoesNotExist:
+            messages.info(request, DELETED_MEANWHILE)
+        else:
+            messages.success(request, "The video and its files were deleted.")
         return redirect("avatars:gallery")
     return render(request, "avatars/job_confirm_delete.html", {"job": job})
 

@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credits import services as credits
-from jobs.models import TERMINAL_STATES
+from jobs.models import TERMINAL_STATES, Job
 from jobs.services import lifecycle, submission
 
 from .models import Batch, BatchItem
@@ -48,6 +48,9 @@ def cancel_batch(batch, *, by=""):
     """Cancel every unfinished item; returns how many were cancelled."""
     cancelled = 0
     for job in batch.jobs.exclude(state__in=TERMINAL_STATES):
-        _, done = lifecycle.cancel_job(job.pk, by=by)
+        try:
+            _, done = lifecycle.cancel_job(job.pk, by=by)
+        except Job.DoesNotExist:
+            continue  # deleted meanwhile: nothing left to cancel
         cancelled += done
     return cancelled

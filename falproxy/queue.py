@@ -95,7 +95,11 @@ def owned_job(user, request_id: str) -> Job:
         job_id = uuid.UUID(request_id)
         return Job.objects.get(pk=job_id, user=user)
     except (ValueError, DjangoValidationError, Job.DoesNotExist):
-        raise QueueError(404, {"detail": f"Request {request_id} not found", "status": "NOT_FOUND"}) from None
+        raise not_found(request_id) from None
+
+
+def not_found(request_id) -> QueueError:
+    return QueueError(404, {"detail": f"Request {request_id} not found", "status": "NOT_FOUND"})
 
 
 def status_body(job, *, with_logs: bool) -> dict:
@@ -136,7 +140,10 @@ def result(job, request) -> tuple[int, dict]:
 
 
 def cancel(job, user) -> tuple[int, dict]:
-    _, cancelled = lifecycle.cancel_job(job.id, by=user.get_username())
+    try:
+        _, cancelled = lifecycle.cancel_job(job.id, by=user.get_username())
+    except Job.DoesNotExist:  # deleted while fal was asked to cancel it
+        raise not_found(job.id) from None
     if cancelled:
         return 202, {"status": "CANCELLATION_REQUESTED"}
     return 400, {"status": "ALREADY_COMPLETED"}

@@ -175,7 +175,10 @@ class JobAdmin(admin.ModelAdmin):
     def cancel_jobs(self, request, queryset):
         cancelled = 0
         for job in queryset:
-            _, moved = lifecycle.cancel_job(job.id, by=request.user.get_username())
+            try:
+                _, moved = lifecycle.cancel_job(job.id, by=request.user.get_username())
+            except Job.DoesNotExist:
+                continue  # deleted meanwhile
             cancelled += moved
         self.message_user(request, f"Cancelled {cancelled} job(s).", messages.SUCCESS if cancelled else messages.WARNING)
         if skipped := queryset.count() - cancelled:
@@ -251,7 +254,10 @@ class JobAdmin(admin.ModelAdmin):
     # database's write lock across network calls would stall the worker and webhooks.
     def delete_queryset(self, request, queryset):
         for job_id in queryset.values_list("pk", flat=True):
-            lifecycle.delete_job(job_id)
+            try:
+                lifecycle.delete_job(job_id)
+            except Job.DoesNotExist:
+                pass  # deleted meanwhile (by its owner, or another tab)
 
 
 def _one_line_json(data):

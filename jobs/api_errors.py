@@ -7,6 +7,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .models import Job
+
 
 def _first_message(errors):
     if isinstance(errors, dict):
@@ -50,6 +52,8 @@ def exception_handler(exc, context):
         limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):.0f} MB"
         detail = f"The request body is larger than {limit}. Upload big files with the upload endpoint instead."
         return Response({"detail": detail, "code": "request_too_large"}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, Job.DoesNotExist):
+        exc = exceptions.NotFound()  # deleted while the request worked on it (a cancel racing a delete)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -2,7 +2,7 @@
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from credits import services as credits
@@ -20,9 +20,17 @@ def record_event(job, kind, message="", *, from_state="", to_state="", **data):
         "%s%s: %s", kind, f" {from_state} -> {to_state}" if to_state else "", message,
         extra={"job_id": str(job.pk), "fal_request_id": job.request_id, "event": kind},
     )
-    return JobEvent.objects.create(
-        job=job, kind=kind, message=message[:2000], from_state=from_state, to_state=to_state, data=data
-    )
+    try:
+        return JobEvent.objects.create(
+            job=job, kind=kind, message=message[:2000], from_state=from_state, to_state=to_state, data=data
+        )
+    except IntegrityError:
+        # Outside a transaction, the insert is checked at once: if the job was deleted while
+        # its caller worked (a cancel waiting on fal while the owner deleted it), say so as a
+        # lookup would, so every door answers "not found" instead of a 500.
+        if transaction.get_connection().in_atomic_block or Job.objects.filter(pk=job.pk).exists():
+            raise
+        raise Job.DoesNotExist(f"Job {job.pk} was deleted.") from None
 
 
 @transaction.atomic

@@ -5,17 +5,36 @@ or after its job finished does nothing harmful. They queue work through `jobs.qu
 which knows these tasks because they register themselves below.
 """
 
+import logging
+from contextlib import contextmanager
+
 from django.tasks import task
 
 from config.log_context import about_job
 
 from . import queue
+from .models import Job
 from .services import admission, deadlines, ingest, submission, tracking
+
+logger = logging.getLogger(__name__)
+
+
+@contextmanager
+def working_on(job_id):
+    """Log lines name the job; a job its owner deleted since the task was queued has nothing
+    left to do (its fal request was cancelled by the delete), so the task ends quietly."""
+    with about_job(job_id):
+        try:
+            yield
+        except Job.DoesNotExist:
+            if Job.objects.filter(pk=job_id).exists():
+                raise
+            logger.info("Job %s was deleted; nothing left to do.", job_id)
 
 
 @task
 def submit_job_task(job_id):
-    with about_job(job_id):
+    with working_on(job_id):
         submission.submit_job(job_id)
 
 
@@ -28,13 +47,13 @@ def poll_job_task(job_id):
 
 @task
 def finish_job_task(job_id):
-    with about_job(job_id):
+    with working_on(job_id):
         ingest.finish_job(job_id)
 
 
 @task
 def enforce_deadline_task(job_id):
-    with about_job(job_id):
+    with working_on(job_id):
         deadlines.enforce_deadline(job_id)
 
 

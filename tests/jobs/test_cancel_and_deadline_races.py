@@ -1,7 +1,14 @@
 """Cancel, timeout and submit racing each other: fal never runs (or bills) a job nobody
 gets, and a video fal already made is never thrown away."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from jobs import fal
 from jobs.services import deadlines, fal_requests, lifecycle, submission
@@ -75,3 +82,78 @@ def test_timing_out_a_job_fal_already_finished_stores_the_video_instead(api_clie
     in_process_worker(worker_id="test-batch", batch=True).run()
 
     assert finished_job(answer["job_id"]).state == JobState.COMPLETED
+
+
+def held_fal_cancel(engine, monkeypatch):
+    """Make the engine hold the first cancel it is asked for until the returned event is set;
+    returns (reached, release)."""
+    reached, release = threading.Event(), threading.Event()
+    cancel = engine.cancel
+
+    def cancel_when_released(request):
+        if not reached.is_set():
+            reached.set()
+            release.wait(timeout=60)
+        return cancel(request)
+
+    monkeypatch.setattr(engine, "cancel", cancel_when_released)
+    return reached, release
+
+
+def token_client(user):
+    return APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}", raise_request_exception=False)
+
+
+def cancel_through(door, user, job_id):
+    if door == "proxy":
+        target = f"https://queue.fal.run/fal-ai/kling-video/requests/{job_id}/cancel"
+        return lambda: token_client(user).put("/api/fal/proxy", HTTP_X_FAL_TARGET_URL=target)
+    return lambda: token_client(user).post(f"/api/v1/jobs/{job_id}/cancel")
+
+
+@pytest.mark.parametrize("deleting", ["api", "browser"])
+@pytest.mark.parametrize("cancelling", ["api", "proxy"])
+def test_cancel_racing_a_delete_answers_404_and_fails_no_task(user, api_client, fal_engine, monkeypatch, cancelling, deleting):
+    fal_engine.faults.set_timing(processing_seconds=30)
+    job_id = submitted_without_worker(api_client)["job_id"]
+    reached, release = held_fal_cancel(fal_engine, monkeypatch)
+    browser = Client(raise_request_exception=False)
+    browser.force_login(user)
+
+    with ThreadPoolExecutor(1) as pool:
+        # The cancel reaches fal; while fal answers, the owner deletes the job elsewhere.
+        cancel = pool.submit(cancel_through(cancelling, user, job_id))
+        assert reached.wait(timeout=30)
+        if deleting == "browser":
+            deleted = browser.post(f"/videos/{job_id}/delete/")
+        else:
+            deleted = token_client(user).delete(f"/api/v1/jobs/{job_id}")
+        release.set()
+        cancelled = cancel.result(timeout=60)
+
+    assert deleted.status_code in (204, 302)
+    assert cancelled.status_code == 404
+    assert cancelled.json().get("code", cancelled.json().get("status")) in ("not_found", "NOT_FOUND")
+    assert not Job.objects.filter(pk=job_id).exists()
+    in_process_worker(worker_id="test-batch", batch=True).run()
+    assert not DBTaskResult.objects.filter(status="FAILED").values_list("task_path", "exception_class_path")
+
+
+def test_delete_racing_a_cancel_answers_404(user, api_client, fal_engine, monkeypatch):
+    fal_engine.faults.set_timing(processing_seconds=30)
+    job_id = submitted_without_worker(api_client)["job_id"]
+    reached, release = held_fal_cancel(fal_engine, monkeypatch)
+
+    with ThreadPoolExecutor(1) as pool:
+        # The delete cancels the job at fal first; meanwhile a cancel ends it and a second
+        # delete removes it.
+        deleting = pool.submit(token_client(user).delete, f"/api/v1/jobs/{job_id}")
+        assert reached.wait(timeout=30)
+        second = token_client(user).delete(f"/api/v1/jobs/{job_id}")
+        release.set()
+        first = deleting.result(timeout=60)
+
+    assert sorted([first.status_code, second.status_code]) == [204, 404]
+    assert not Job.objects.filter(pk=job_id).exists()
+    in_process_worker(worker_id="test-batch", batch=True).run()
+    assert not DBTaskResult.objects.filter(status="FAILED").values_list("task_path", "exception_class_path")
