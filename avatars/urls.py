@@ -1,18 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from limits.login import LimitedAuthenticationForm
+from limits.login import LimitedLoginView
 
 from . import views
 
 # Account pages keep Django's own names ("login", "password_reset", ...) so
 # settings.LOGIN_URL and the password-reset e-mail find them.
 account_patterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LimitedAuthenticationForm),
-        name="login",
-    ),
+    path("login/", LimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.sign_up, name="signup"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

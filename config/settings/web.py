@@ -124,6 +124,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared by every web and worker process (rate limits, JWKS keys): the database cache by
 # default (`manage.py createcachetable`), Redis with CACHE_URL=rediscache://127.0.0.1:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://avatar_studio_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Django's, with an `incr` that concurrent requests can't both read before either writes.
+    CACHES["default"]["BACKEND"] = "limits.cache.DatabaseCache"
 
 # --- Rate limits (limits/) --------------------------------------------------------------
 THROTTLE_RATES = {
@@ -134,6 +137,10 @@ THROTTLE_RATES = {
 }
 LOGIN_ATTEMPTS_PER_ACCOUNT = env("LOGIN_ATTEMPTS_PER_ACCOUNT", default="5/15minute")
 LOGIN_ATTEMPTS_PER_IP = env("LOGIN_ATTEMPTS_PER_IP", default="20/15minute")
+# The reverse proxies in front (addresses or networks, "*" for any), the same variable
+# gunicorn reads: from these peers the client's address is taken from X-Forwarded-For
+# (limits/clients.py). Loopback by default: the same-host proxy the README describes.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
