@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import views as accounts
 from limits.login import LimitedLoginView
 
 from . import views
@@ -10,7 +11,8 @@ from . import views
 account_patterns = [
     path("login/", LimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", views.sign_up, name="signup"),
+    path("signup/", accounts.sign_up, name="signup"),
+    path("verify/<uidb64>/<token>/", accounts.verify_email, name="verify_email"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

@@ -5,6 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import environ
 from django.utils.csp import CSP
 
 from .environment import BASE_DIR, VAR_DIR, env
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "limits",
     "webhooks",
     "openapi",
+    "accounts",
     "avatars",
     "engine",
     "workers",
@@ -134,6 +136,7 @@ THROTTLE_RATES = {
     "upload": env("THROTTLE_UPLOAD", default="30/minute"),
     "read": env("THROTTLE_READ", default="300/minute"),
     "create_form": env("THROTTLE_CREATE_FORM", default="10/minute"),
+    "signup": env("THROTTLE_SIGNUP", default="5/hour"),  # new accounts per client address
 }
 LOGIN_ATTEMPTS_PER_ACCOUNT = env("LOGIN_ATTEMPTS_PER_ACCOUNT", default="5/15minute")
 LOGIN_ATTEMPTS_PER_IP = env("LOGIN_ATTEMPTS_PER_IP", default="20/15minute")
@@ -149,6 +152,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Who may create an account: "open" (anyone), "invite" (with an unused code from an
+# accounts.Invite that staff made) or "closed".
+SIGNUP_MODE = env("SIGNUP_MODE", default="open")
+if SIGNUP_MODE not in ("open", "invite", "closed"):
+    raise environ.ImproperlyConfigured("SIGNUP_MODE must be 'open', 'invite' or 'closed'.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
