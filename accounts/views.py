@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from limits.clients import client_address
 from limits.counters import Rate, hit
@@ -20,7 +22,7 @@ def sign_up(request):
     form = SignUpForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")})
     if request.method == "POST" and form.is_valid():
         if wait := _too_many_sign_ups(request):
-            form.add_error(None, f"Too many accounts were made from your network address; try again in {max(1, round(wait / 60))} minutes.")
+            form.add_error(None, f"Too many accounts were made from your network address; try again in {_minutes(wait)}.")
             response = render(request, "registration/signup.html", {"form": form}, status=429)
             response["Retry-After"] = str(wait)
             return response
@@ -52,3 +54,20 @@ def _welcome(user):
 def verify_email(request, uidb64, token):
     user, granted = services.verify_email(uidb64, token)
     return render(request, "registration/verify_email.html", {"verified_user": user, "granted": granted})
+
+
+@login_required
+@require_POST
+def send_confirmation_again(request):
+    """Another confirmation link, for a mail that was lost (as often as sign-ups are allowed)."""
+    if wait := hit(f"confirmation-mail:{request.user.pk}", Rate.parse(settings.THROTTLE_RATES["signup"])):
+        messages.error(request, f"A link was sent a moment ago; try again in {_minutes(wait)}.")
+    else:
+        services.send_verification_email(request.user, site_url=request.build_absolute_uri("/"))
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    return redirect("credits:page")
+
+
+def _minutes(seconds):
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"

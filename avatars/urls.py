@@ -13,6 +13,7 @@ account_patterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", accounts.sign_up, name="signup"),
     path("verify/<uidb64>/<token>/", accounts.verify_email, name="verify_email"),
+    path("verify/again/", accounts.send_confirmation_again, name="verify_email_again"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

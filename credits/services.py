@@ -49,6 +49,13 @@ def grant_starting_credits(user) -> int:
         return settings.STARTING_CREDITS
 
 
+def starting_credits_pending(user) -> bool:
+    """Whether the user's starting credits still wait for a confirmed e-mail address."""
+    return bool(settings.SIGNUP_VERIFY_EMAIL and settings.STARTING_CREDITS) and not (
+        LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.GRANT).exists()
+    )
+
+
 def refuse_unless_covered(user, amount: int, *, what):
     """Raise InsufficientCredits unless the balance covers `amount` (a batch's items, which
     are then reserved one by one). Call inside the creating transaction: the account stays

@@ -170,3 +170,19 @@ def test_remote_mode_verifies_email_and_starts_small_by_default(mode, expected):
     )
 
     assert result.stdout.strip() == expected, result.stderr
+
+
+def test_a_lost_confirmation_mail_can_be_sent_again_from_the_credits_page(settings, mailoutbox):
+    settings.SIGNUP_VERIFY_EMAIL = True
+    client = Client()
+    sign_up("bea", client=client)
+    mailoutbox.clear()  # lost
+
+    pending = client.get("/credits/").content.decode()
+    sent = client.post("/accounts/verify/again/")
+    Client().get(confirmation_link(mailoutbox))
+
+    assert "Send the link again" in pending
+    assert sent.status_code == 302 and len(mailoutbox) == 1
+    assert "Send the link again" not in client.get("/credits/").content.decode()
+    assert credits.account_for(get_user_model().objects.get(username="bea")).balance == settings.STARTING_CREDITS
