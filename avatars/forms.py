@@ -2,8 +2,6 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
 
 from jobs import media
 from jobs.registry import DEFAULT_MODEL_KEY, MODELS
@@ -13,20 +11,6 @@ from .selectors import GALLERY_STATES
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
 AUDIO_ACCEPT = "audio/mpeg,audio/wav,audio/x-wav,audio/mp4,audio/x-m4a,audio/ogg,audio/aac,.mp3,.wav,.m4a,.ogg,.aac"
-
-
-class SignUpForm(UserCreationForm):
-    email = forms.EmailField(help_text="We send password-reset links here.")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # One plain sentence instead of Django's list of every validator's rule; a password
-        # that breaks a rule is still told exactly which one.
-        self.fields["password1"].help_text = "At least 8 characters, not too common, not all digits, not like your username."
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ("username", "email")
 
 
 def _checked(upload, kind):

@@ -1,20 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from limits.login import LimitedAuthenticationForm
+from accounts import views as accounts
+from limits.login import LimitedLoginView
 
 from . import views
 
 # Account pages keep Django's own names ("login", "password_reset", ...) so
 # settings.LOGIN_URL and the password-reset e-mail find them.
 account_patterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LimitedAuthenticationForm),
-        name="login",
-    ),
+    path("login/", LimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("signup/", views.sign_up, name="signup"),
+    path("signup/", accounts.sign_up, name="signup"),
+    path("verify/<uidb64>/<token>/", accounts.verify_email, name="verify_email"),
+    path("verify/again/", accounts.send_confirmation_again, name="verify_email_again"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),

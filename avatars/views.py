@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
@@ -21,7 +20,7 @@ from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 
 from . import downloads, live, selectors
-from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm, SignUpForm
+from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm
 from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
@@ -33,18 +32,6 @@ def home(request):
     if request.user.is_authenticated:
         return redirect("avatars:gallery")
     return render(request, "avatars/home.html", {"max_audio_seconds": settings.MAX_AUDIO_SECONDS})
-
-
-def sign_up(request):
-    if request.user.is_authenticated:
-        return redirect("avatars:create")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.get_username()}! Make your first talking avatar.")
-        return redirect("avatars:create")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 def _refused_for_speed(request, form) -> bool:

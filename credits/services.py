@@ -26,14 +26,34 @@ class InsufficientCredits(Exception):
 
 
 def account_for(user, *, lock=False) -> CreditAccount:
-    """The user's account, opened with the STARTING_CREDITS grant the first time it is needed."""
+    """The user's account, opened the first time it is needed: with the STARTING_CREDITS
+    grant, or empty when the grant waits for a confirmed e-mail address
+    (SIGNUP_VERIFY_EMAIL: accounts.services.verify_email calls grant_starting_credits)."""
     with transaction.atomic():
-        account, opened = CreditAccount.objects.get_or_create(user=user, defaults={"balance": settings.STARTING_CREDITS})
-        if opened and settings.STARTING_CREDITS:
-            LedgerEntry.objects.create(user=user, kind=LedgerEntry.Kind.GRANT, amount=settings.STARTING_CREDITS, note="Welcome credits")
+        account, opened = CreditAccount.objects.get_or_create(user=user)
+        if opened and not settings.SIGNUP_VERIFY_EMAIL and settings.STARTING_CREDITS:
+            _move(account, user, LedgerEntry.Kind.GRANT, settings.STARTING_CREDITS, note="Welcome credits")
         if lock:
             account = CreditAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
     return account
+
+
+def grant_starting_credits(user) -> int:
+    """Grant the STARTING_CREDITS, at most once per user (the grant entry is the record,
+    read under the account's lock): the credits granted now, 0 when they were had before."""
+    with transaction.atomic():
+        account = account_for(user, lock=True)
+        if not settings.STARTING_CREDITS or LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.GRANT).exists():
+            return 0
+        _move(account, user, LedgerEntry.Kind.GRANT, settings.STARTING_CREDITS, note="Welcome credits")
+        return settings.STARTING_CREDITS
+
+
+def starting_credits_pending(user) -> bool:
+    """Whether the user's starting credits still wait for a confirmed e-mail address."""
+    return bool(settings.SIGNUP_VERIFY_EMAIL and settings.STARTING_CREDITS) and not (
+        LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.GRANT).exists()
+    )
 
 
 def refuse_unless_covered(user, amount: int, *, what):

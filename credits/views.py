@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from .models import LedgerEntry
-from .services import account_for
+from .services import account_for, starting_credits_pending
 
 PAGE_SIZE = 25
 
@@ -14,4 +14,5 @@ def credits_page(request):
     account = account_for(request.user)
     entries = LedgerEntry.objects.filter(user=request.user).select_related("job")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "credits/credits.html", {"account": account, "page": page})
+    context = {"account": account, "page": page, "starting_credits_pending": starting_credits_pending(request.user)}
+    return render(request, "credits/credits.html", context)

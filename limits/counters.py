@@ -2,8 +2,9 @@
 
 The cache is shared by every web and worker process (the database cache by default, Redis
 through CACHE_URL), never one process's memory, so a limit holds however many processes
-answer. `add` + `incr` is atomic on Redis; on the database cache two requests landing in
-the same instant may both pass, which a limit of this kind can afford.
+answer. `add` and `incr` are atomic on both (limits/cache.py makes the database cache's
+`incr` so): requests counted in the same instant each get a count of their own, so the
+(limit + 1)th is refused whatever the concurrency.
 """
 
 import time
@@ -37,20 +38,24 @@ def _seconds_left(rate):
 
 
 def hit(key: str, rate: Rate) -> int | None:
-    """Count one more for `key`; the seconds to wait when that is over the rate, else None."""
+    """Count one more for `key`; the seconds to wait when that is over the rate, else None.
+    Counts before the caller acts, so callers racing each other can't all pass."""
     bucket = _bucket(key, rate)
     cache.add(bucket, 0, rate.window + 1)
     try:
         count = cache.incr(bucket)
-    except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, rate.window + 1)
-        count = 1
+    except ValueError:  # expired between add and incr: start it again
+        cache.add(bucket, 0, rate.window + 1)
+        count = cache.incr(bucket)
     return _seconds_left(rate) if count > rate.limit else None
 
 
-def exhausted(key: str, rate: Rate) -> int | None:
-    """The seconds to wait if `key` has used up its rate, without counting; else None."""
-    return _seconds_left(rate) if cache.get(_bucket(key, rate), 0) >= rate.limit else None
+def give_back(key: str, rate: Rate):
+    """Take back one count of `key`'s (an attempt that turned out not to count against it)."""
+    try:
+        cache.decr(_bucket(key, rate))
+    except ValueError:  # its window has passed: nothing to give back
+        pass
 
 
 def forget(key: str, rate: Rate):

@@ -7,6 +7,7 @@ changed in tests), and the counting is limits.counters', shared with the browser
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from .clients import client_address
 from .counters import Rate, hit
 
 
@@ -17,7 +18,7 @@ class UserScopedThrottle(BaseThrottle):
         scope = getattr(view, "throttle_scope", None)
         if scope is None:
             return True
-        who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{request.META.get('REMOTE_ADDR')}"
+        who = f"user:{request.user.pk}" if request.user.is_authenticated else f"ip:{client_address(request)}"
         self.wait_seconds = hit(f"api:{scope}:{who}", Rate.parse(settings.THROTTLE_RATES[scope]))
         return self.wait_seconds is None
 

@@ -46,8 +46,12 @@ KLING_STANDARD_PRICE_PER_SECOND = env.float("KLING_STANDARD_PRICE_PER_SECOND", d
 # What our users pay, in whole credits per second of output video (1 credit = $0.001).
 KLING_PRO_CREDITS_PER_SECOND = env.int("KLING_PRO_CREDITS_PER_SECOND", default=115)
 KLING_STANDARD_CREDITS_PER_SECOND = env.int("KLING_STANDARD_CREDITS_PER_SECOND", default=56)
-# Credits every new account starts with: about three minutes of pro video.
-STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000)
+# Credits every new account starts with. Locally (the engine costs nothing) about three
+# minutes of pro video; in remote mode they are real fal spend, so about 9 seconds' worth.
+STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000 if FAL_MODE == "local" else 1000)
+# Sign-up mails a link to the new address, and the starting credits are granted when it is
+# opened rather than when the account opens (accounts/services.py). On in remote mode.
+SIGNUP_VERIFY_EMAIL = env.bool("SIGNUP_VERIFY_EMAIL", default=FAL_MODE == "remote")
 
 # --- Job pipeline -----------------------------------------------------------------------------
 JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)

@@ -5,6 +5,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import environ
 from django.utils.csp import CSP
 
 from .environment import BASE_DIR, VAR_DIR, env
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "limits",
     "webhooks",
     "openapi",
+    "accounts",
     "avatars",
     "engine",
     "workers",
@@ -124,6 +126,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Shared by every web and worker process (rate limits, JWKS keys): the database cache by
 # default (`manage.py createcachetable`), Redis with CACHE_URL=rediscache://127.0.0.1:6379/1.
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://avatar_studio_cache")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    # Django's, with an `incr` that concurrent requests can't both read before either writes.
+    CACHES["default"]["BACKEND"] = "limits.cache.DatabaseCache"
 
 # --- Rate limits (limits/) --------------------------------------------------------------
 THROTTLE_RATES = {
@@ -131,9 +136,14 @@ THROTTLE_RATES = {
     "upload": env("THROTTLE_UPLOAD", default="30/minute"),
     "read": env("THROTTLE_READ", default="300/minute"),
     "create_form": env("THROTTLE_CREATE_FORM", default="10/minute"),
+    "signup": env("THROTTLE_SIGNUP", default="5/hour"),  # new accounts per client address
 }
 LOGIN_ATTEMPTS_PER_ACCOUNT = env("LOGIN_ATTEMPTS_PER_ACCOUNT", default="5/15minute")
 LOGIN_ATTEMPTS_PER_IP = env("LOGIN_ATTEMPTS_PER_IP", default="20/15minute")
+# The reverse proxies in front (addresses or networks, "*" for any), the same variable
+# gunicorn reads: from these peers the client's address is taken from X-Forwarded-For
+# (limits/clients.py). Loopback by default: the same-host proxy the README describes.
+FORWARDED_ALLOW_IPS = env.list("FORWARDED_ALLOW_IPS", default=["127.0.0.1", "::1"])
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -142,6 +152,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Who may create an account: "open" (anyone), "invite" (with an unused code from an
+# accounts.Invite that staff made) or "closed".
+SIGNUP_MODE = env("SIGNUP_MODE", default="open")
+if SIGNUP_MODE not in ("open", "invite", "closed"):
+    raise environ.ImproperlyConfigured("SIGNUP_MODE must be 'open', 'invite' or 'closed'.")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"

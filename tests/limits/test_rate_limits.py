@@ -3,18 +3,23 @@ and on sign-in attempts, counted in the shared cache so they hold across process
 
 import html
 import random
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from jobs.models import Job
 from jobs.registry import DEFAULT_MODEL_KEY
+from limits.counters import Rate, hit
+from tests.conftest import wait_for
 from tests.factories import data_uri, make_user, portrait_png, speech_wav
-from tests.servers import app_server
+from tests.servers import app_server, production_server
 
 pytestmark = pytest.mark.django_db
 
@@ -104,8 +109,9 @@ def test_create_form_over_its_rate_keeps_the_input_and_creates_nothing(client, u
     assert Job.objects.count() == 1
 
 
-def log_in(client, username, password, address="10.0.0.1"):
-    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address)
+def log_in(client, username, password, address="10.0.0.1", forwarded_for=None):
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address, headers=headers)
 
 
 def test_account_is_locked_after_repeated_failures_even_for_the_right_password(client, user, settings):
@@ -116,7 +122,7 @@ def test_account_is_locked_after_repeated_failures_even_for_the_right_password(c
     locked = log_in(client, "alice", PASSWORD)
 
     assert failures == [200, 200, 200]
-    assert locked.status_code == 200
+    assert locked.status_code == 429 and int(locked["Retry-After"]) > 0
     assert "Too many failed sign-in attempts for this account" in locked.content.decode()
     assert "_auth_user_id" not in client.session
 
@@ -124,7 +130,7 @@ def test_account_is_locked_after_repeated_failures_even_for_the_right_password(c
     assert log_in(client, "alice", PASSWORD).status_code == 302
 
 
-def test_too_many_failures_from_one_address_lock_it_out_for_every_account(client, user, other_user, settings):
+def test_too_many_failures_from_one_address_slow_that_address_for_every_account(client, user, other_user, settings):
     settings.LOGIN_ATTEMPTS_PER_IP = "3/minute"
     start_of_a_window(60)
 
@@ -133,8 +139,97 @@ def test_too_many_failures_from_one_address_lock_it_out_for_every_account(client
     from_there = log_in(client, "mallory", PASSWORD, address="10.9.9.9")
     from_elsewhere = log_in(client, "mallory", PASSWORD, address="10.1.1.1")
 
-    assert "Too many failed sign-in attempts for this network address" in from_there.content.decode()
+    assert from_there.status_code == 429
+    assert "Too many sign-in attempts from your network address" in from_there.content.decode()
     assert from_elsewhere.status_code == 302
+
+
+def test_failures_from_one_client_behind_the_proxy_do_not_lock_out_another_client(client, user, other_user, settings):
+    # The README's same-host reverse proxy: every request's peer is 127.0.0.1 (trusted by
+    # default), and the proxy appends the client's own address to X-Forwarded-For.
+    settings.LOGIN_ATTEMPTS_PER_ACCOUNT, settings.LOGIN_ATTEMPTS_PER_IP = "5/minute", "3/minute"
+    start_of_a_window(60)
+
+    # What the guesser writes into the header itself is left of what the proxy appends.
+    guesses = [log_in(client, "alice", "wrong", "127.0.0.1", f"10.0.0.{n}, 203.0.113.5") for n in range(21)]
+    guesser_with_a_right_password = log_in(client, "mallory", PASSWORD, "127.0.0.1", "203.0.113.5")
+    alice = log_in(client, "alice", PASSWORD, "127.0.0.1", "198.51.100.7")
+
+    assert [guess.status_code for guess in guesses] == [200] * 3 + [429] * 18
+    assert guesser_with_a_right_password.status_code == 429  # that address is slowed down...
+    assert alice.status_code == 302  # ...and neither other clients nor alice's account are
+
+
+def test_forwarded_for_from_a_peer_that_is_not_a_trusted_proxy_is_ignored(client, user, settings):
+    settings.LOGIN_ATTEMPTS_PER_IP = "3/minute"
+    start_of_a_window(60)
+
+    answers = [log_in(client, f"nobody-{n}", "wrong", "203.0.113.9", f"198.51.100.{n}").status_code for n in range(5)]
+
+    assert answers == [200, 200, 200, 429, 429]
+
+
+def attempt_sign_ins_at_once(server, attempts, *, checked_first):
+    """Post `attempts` ((username, password) pairs) to the sign-in page, all but the last two
+    at once; the last two once `checked_first` answers have come back. Answers in order."""
+    csrf = httpx.get(f"{server}/accounts/login/", timeout=30).cookies["csrftoken"]
+
+    def post(username, password, start=None):
+        if start:
+            start.wait()
+        data = {"username": username, "password": password, "csrfmiddlewaretoken": csrf}
+        return httpx.post(f"{server}/accounts/login/", data=data, headers={"Cookie": f"csrftoken={csrf}"}, timeout=300)
+
+    first, last = attempts[:-2], attempts[-2:]
+    start = threading.Barrier(len(first))
+    with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
+        answers = [pool.submit(post, *attempt, start) for attempt in first]
+        wait_for(lambda: sum(answer.done() for answer in answers) >= checked_first, timeout=300, message="the first answers")
+        answers += [pool.submit(post, *attempt) for attempt in last]
+        return [answer.result() for answer in answers]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("limit", ["account", "address"])
+def test_forty_guesses_at_once_get_no_more_password_checks_than_the_limit(settings, limit):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # the server's own, and slow
+    make_user()
+    rates = {"LOGIN_ATTEMPTS_PER_ACCOUNT": "5/hour", "LOGIN_ATTEMPTS_PER_IP": "1000/hour"}
+    if limit == "address":  # many made-up names from one client
+        rates = {"LOGIN_ATTEMPTS_PER_ACCOUNT": "1000/hour", "LOGIN_ATTEMPTS_PER_IP": "5/hour"}
+    guesses = [("alice" if limit == "account" else f"guess-{n}", f"wrong-{n}") for n in range(40)]
+    guesses[38] = ("alice", PASSWORD)  # the 39th is right
+
+    with production_server(WEB_WORKERS=2, WEB_THREADS=20, **rates) as server:
+        start_of_a_window(3600, burst=120)
+        answers = attempt_sign_ins_at_once(server, guesses, checked_first=5)
+
+    checked = [answer for answer in answers if answer.status_code == 302 or "Please enter a correct username" in answer.text]
+    assert len(checked) <= 5
+    assert answers[38].status_code == 429 and "sessionid" not in answers[38].cookies
+    assert {answer.status_code for answer in answers} == {200, 429}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("backend", ["database cache", "redis"])
+def test_counts_made_at_the_same_instant_are_each_counted(settings, backend):
+    if backend == "redis":
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/1"}}
+    key, rate = f"test:{uuid.uuid4().hex}", Rate(limit=10, window=3600)
+    start = threading.Barrier(40)
+
+    def count():
+        start.wait()
+        try:
+            return hit(key, rate)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    start_of_a_window(3600, burst=60)
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        waits = list(pool.map(lambda _: count(), range(40)))
+
+    assert waits.count(None) == 10
 
 
 def test_signing_in_clears_the_accounts_failures(client, user, settings):
