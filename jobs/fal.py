@@ -122,6 +122,16 @@ def _translated_errors(action: str):
             retryable=retryable,
             body=_json_or_none(exc.response),
         ) from None
+    except httpx.HTTPStatusError as exc:
+        # fal-client lets httpx's own error through when fal refuses an upload's storage token.
+        status = exc.response.status_code
+        call.outcome = f"http_{status}"
+        body = _json_or_none(exc.response)
+        detail = body.get("detail", exc.response.text) if isinstance(body, dict) else exc.response.text
+        raise FalError(
+            f"fal {action} failed ({status}): {_detail_text(detail)}", status_code=status,
+            retryable=status in (408, 409, 429) or status >= 500, body=body,
+        ) from None
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # No connection was made (to fal's domain or its backup): not a byte was sent.
         call.outcome = "unreachable"
