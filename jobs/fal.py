@@ -20,7 +20,6 @@ from .signals import fal_call_finished
 
 # fal keys are "<key id>:<secret>"; the id is a UUID, the secret hex.
 FAL_KEY_PATTERN = re.compile(r"^[0-9a-fA-F-]{36}:[0-9a-fA-F]{16,}$")
-LOCAL_ENGINE_KEY = "local-engine:local-engine"
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 RESULT_TIMEOUT = httpx.Timeout(120.0, connect=30.0)  # fal-client's own for queue reads
 
@@ -83,7 +82,7 @@ def _client() -> fal_client.SyncClient:
     # Routing is re-applied on every call: cheap, and tests or the CLI may move the engine.
     base_url = settings.FAL_ENGINE_URL if is_local_mode() else None
     route_fal_client(base_url)
-    return _client_for(LOCAL_ENGINE_KEY if is_local_mode() else settings.FAL_KEY, base_url)
+    return _client_for(settings.LOCAL_ENGINE_KEY if is_local_mode() else settings.FAL_KEY, base_url)
 
 
 @functools.lru_cache(maxsize=4)
