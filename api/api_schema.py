@@ -80,7 +80,8 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         f"Make retrying safe: 1 to {MAX_KEY_LENGTH} printable characters, yours for `IDEMPOTENCY_KEY_HOURS` (24). "
         "A retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) "
         "instead of a second object; the same key with another body is refused (422). A refused "
-        "request (bad input, balance, limits) keeps nothing, so its corrected retry may use the same key."
+        "request (bad input, balance, limits) keeps nothing, so its corrected retry may use the same key. "
+        "A secret is never kept: a replayed token or webhook endpoint creation answers without its `secret`."
     ),
 )
 REPLAYED = OpenApiParameter(
@@ -190,7 +191,7 @@ TOKEN_ANSWER = OpenApiResponse(TokenSerializer, examples=[example("A token", ex.
 TOKEN_PAGE = OpenApiResponse(TokenSerializer(many=True), examples=[example("A page", ex.TOKEN)])
 TOKEN_CREATED = OpenApiResponse(
     NewTokenSerializer,
-    description="The token, with its `secret`: this is the only answer that ever shows it.",
+    description="The token, with its `secret`: this is the only answer that ever shows it (a replay with the same Idempotency-Key answers without it).",
     examples=[
         example(
             "New token",
@@ -217,7 +218,10 @@ WEBHOOK_ENDPOINT_ANSWER = OpenApiResponse(WebhookEndpointSerializer, examples=[e
 WEBHOOK_ENDPOINT_PAGE = OpenApiResponse(WebhookEndpointSerializer(many=True), examples=[example("A page", ex.WEBHOOK_ENDPOINT)])
 WEBHOOK_ENDPOINT_CREATED = OpenApiResponse(
     WebhookEndpointCreatedSerializer,
-    description="The endpoint, with the `secret` its deliveries are signed with: this is the only answer that shows it.",
+    description=(
+        "The endpoint, with the `secret` its deliveries are signed with: this is the only answer that shows it "
+        "(a replay with the same Idempotency-Key answers without it)."
+    ),
     examples=[example("New endpoint", ex.WEBHOOK_ENDPOINT | {"secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD7Q4WlI6u6Gk="})],
 )
 DELIVERY_PAGE = OpenApiResponse(DeliverySerializer(many=True), examples=[example("A page", ex.DELIVERY)])

@@ -3,7 +3,9 @@ the first answer again (status and body) instead of a second object; the same ke
 another body is refused (422). Keys are per user and last IDEMPOTENCY_KEY_HOURS.
 
 Only successful answers are kept: a request refused for its input, the balance or a limit
-created nothing, so the key stays free for the corrected retry.
+created nothing, so the key stays free for the corrected retry. A secret in an answer (a
+token's, a webhook endpoint's) is never kept: it is shown once, and a replay answers without
+it. Expired keys are deleted by the workers (key_pruning).
 """
 
 import hashlib
@@ -20,6 +22,8 @@ from rest_framework import status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from workers import chores
+
 from .models import IdempotencyKey
 
 MAX_KEY_LENGTH = 255
@@ -29,8 +33,9 @@ WAIT_FOR_FIRST_SECONDS = 10.0
 ABANDONED_AFTER = timedelta(minutes=2)
 
 
-def idempotent(request, create):
-    """Run `create()` (which returns a Response) at most once per user and key."""
+def idempotent(request, create, *, secret_fields=()):
+    """Run `create()` (which returns a Response) at most once per user and key. The answer's
+    `secret_fields` are left out of what is kept, so a replay answers without them."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return create()
@@ -54,6 +59,8 @@ def idempotent(request, create):
         raise
     if 200 <= response.status_code < 300:
         body = json.loads(JSONRenderer().render(response.data) or b"null")
+        if isinstance(body, dict):
+            body = {name: value for name, value in body.items() if name not in secret_fields}
         IdempotencyKey.objects.filter(pk=record.pk).update(status_code=response.status_code, body=body)
     else:
         record.delete()
@@ -101,6 +108,22 @@ def _replay(record):
     if record.status_code == status.HTTP_201_CREATED and isinstance(record.body, dict) and record.body.get("url"):
         response["Location"] = record.body["url"]  # as the first answer had it (v1 objects carry their url)
     return response
+
+
+# Keys deleted per call.
+PRUNE_BATCH = 1000
+
+
+def prune_expired_keys() -> int:
+    """Delete keys older than IDEMPOTENCY_KEY_HOURS, whoever they belong to; returns how many
+    went. (A user's own expired keys also go when they next send a key: see _claim.)"""
+    cutoff = timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    return chores.delete_some(IdempotencyKey.objects.filter(created_at__lt=cutoff), PRUNE_BATCH)
+
+
+def key_pruning():
+    """Every running worker deletes expired idempotency keys once an hour."""
+    return chores.Every(3600, prune_expired_keys)
 
 
 def _has_control_characters(key) -> bool:

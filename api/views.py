@@ -295,7 +295,7 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
 
     @doc.creating(summary="Create an API token", request=TokenSerializer, created=doc.TOKEN_CREATED)
     def create(self, request):
-        return idempotent(request, lambda: self._create(request))
+        return idempotent(request, lambda: self._create(request), secret_fields=("secret",))
 
     def _create(self, request):
         serializer = TokenSerializer(data=request.data, context={"request": request})
@@ -339,7 +339,8 @@ class WebhookEndpointViewSet(outbox_api.WebhookEndpointViewSet):
         location=False,
     )
     def create(self, request, *args, **kwargs):
-        return idempotent(request, lambda: super(WebhookEndpointViewSet, self).create(request, *args, **kwargs))
+        create = super().create
+        return idempotent(request, lambda: create(request, *args, **kwargs), secret_fields=("secret",))
 
 
 class MeView(APIView):

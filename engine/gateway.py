@@ -52,12 +52,11 @@ def has_api_key(request: HttpRequest) -> bool:
 
 
 def account_of(request: HttpRequest) -> str:
-    """The fal user id behind the caller's key: each key id is its own account here.
-
-    The bundled backend's key maps to LOCAL_USER_ID, the id its webhooks are signed for."""
+    """The fal user id behind the caller's credentials. Each whole key (id and secret) is an
+    account of its own, as on fal: a key with another's id but not its secret is another
+    account, which sees none of the first one's requests."""
     _, _, credential = request.headers.get("Authorization", "").partition(" ")
-    key_id = credential.strip().partition(":")[0]
-    return webhooks.user_id_for_key(key_id)
+    return webhooks.user_id_for_key(credential.strip())
 
 
 def has_cdn_token(request: HttpRequest) -> bool:

@@ -25,8 +25,9 @@ from .records import Outcome
 
 logger = logging.getLogger(__name__)
 
+# The user id of a delivery signed without naming an account (tests and benchmarks forging
+# fal's deliveries); every request's own deliveries name its account (user_id_for_key).
 LOCAL_USER_ID = "local-engine-user"
-LOCAL_KEY_ID = "local-engine"  # the key id Avatar Studio uses against the engine
 KEY_ID = "local-1"
 # fal's documented per-attempt timeout.
 DELIVERY_TIMEOUT_SECONDS = 15.0
@@ -61,11 +62,10 @@ def webhook_body(request_id: str, outcome: Outcome) -> bytes:
     return json.dumps(document, sort_keys=True).encode()
 
 
-def user_id_for_key(key_id: str) -> str:
-    """A stable fal user id per key id; fal's are opaque strings too."""
-    if key_id == LOCAL_KEY_ID:
-        return LOCAL_USER_ID
-    return "user-" + hashlib.sha256(key_id.encode()).hexdigest()[:16]
+def user_id_for_key(key: str) -> str:
+    """A stable fal user id per whole key (`<id>:<secret>`, or a bearer token); fal's are
+    opaque strings too. A hash, so the engine keeps no key and its ids reveal none."""
+    return "user-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def signed_headers(

@@ -20,7 +20,6 @@ from .signals import fal_call_finished
 
 # fal keys are "<key id>:<secret>"; the id is a UUID, the secret hex.
 FAL_KEY_PATTERN = re.compile(r"^[0-9a-fA-F-]{36}:[0-9a-fA-F]{16,}$")
-LOCAL_ENGINE_KEY = "local-engine:local-engine"
 DOWNLOAD_CHUNK_BYTES = 1024 * 1024
 RESULT_TIMEOUT = httpx.Timeout(120.0, connect=30.0)  # fal-client's own for queue reads
 
@@ -83,7 +82,7 @@ def _client() -> fal_client.SyncClient:
     # Routing is re-applied on every call: cheap, and tests or the CLI may move the engine.
     base_url = settings.FAL_ENGINE_URL if is_local_mode() else None
     route_fal_client(base_url)
-    return _client_for(LOCAL_ENGINE_KEY if is_local_mode() else settings.FAL_KEY, base_url)
+    return _client_for(settings.LOCAL_ENGINE_KEY if is_local_mode() else settings.FAL_KEY, base_url)
 
 
 @functools.lru_cache(maxsize=4)
@@ -121,6 +120,16 @@ def _translated_errors(action: str):
             error_type=exc.error_type or "",
             retryable=retryable,
             body=_json_or_none(exc.response),
+        ) from None
+    except httpx.HTTPStatusError as exc:
+        # fal-client lets httpx's own error through when fal refuses an upload's storage token.
+        status = exc.response.status_code
+        call.outcome = f"http_{status}"
+        body = _json_or_none(exc.response)
+        detail = body.get("detail", exc.response.text) if isinstance(body, dict) else exc.response.text
+        raise FalError(
+            f"fal {action} failed ({status}): {_detail_text(detail)}", status_code=status,
+            retryable=status in (408, 409, 429) or status >= 500, body=body,
         ) from None
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # No connection was made (to fal's domain or its backup): not a byte was sent.

@@ -73,6 +73,11 @@ class JobQuerySet(models.QuerySet):
         claimable = self.filter(pk=job_id, state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
         return claimable.update(submit_attempts=F("submit_attempts") + 1, submit_started_at=timezone.now()) == 1
 
+    def count_failed_upload(self, job_id):
+        """Uploading the inputs is a submission's first step: a failed upload counts as an
+        attempt, so its retries back off and end like a refused submit's."""
+        self.filter(pk=job_id).update(submit_attempts=F("submit_attempts") + 1)
+
     def release_submission(self, job_id):
         """Only after fal definitely refused (nothing exists there) may a submission be claimed
         again, by any process: the job was sent to no fal after all."""

@@ -68,6 +68,7 @@ def _configured_secrets():
     """Our own settings' secrets as one expression (None without any), removed wherever they
     appear, whatever their shape. Cached; cleared when a setting changes (tests)."""
     candidates = [settings.FAL_KEY, settings.SECRET_KEY, getattr(settings, "METRICS_TOKEN", "")]
+    candidates += [settings.LOCAL_ENGINE_KEY, settings.LOCAL_ENGINE_KEY.rpartition(":")[2]]  # whole, and its secret alone
     candidates += [database.get("PASSWORD", "") for database in settings.DATABASES.values()]
     candidates += [storage.get("OPTIONS", {}).get("secret_key") or "" for storage in settings.STORAGES.values()]
     candidates += [mailer.get("OPTIONS", {}).get("password") or "" for mailer in getattr(settings, "MAILERS", {}).values()]

@@ -1,9 +1,12 @@
 """The job pipeline: task workers, fal, prices and credits, budgets and input limits, the job
 page's live updates, and the local engine."""
 
+import secrets
+import uuid
+
 import environ
 
-from .environment import VAR_DIR, env
+from .environment import VAR_DIR, env, secret_kept_in
 
 # --- Background work ----------------------------------------------------------------------
 # Any queue name is valid: each CLI run names one of its own (JOB_TASKS_QUEUE below).
@@ -31,6 +34,12 @@ if FAL_MODE not in ("local", "remote"):
     raise environ.ImproperlyConfigured("FAL_MODE must be 'local' or 'remote'.")
 # Where the local engine answers; the web process mounts it at /_fal/.
 FAL_ENGINE_URL = env("FAL_ENGINE_URL", default="http://127.0.0.1:8000/_fal").rstrip("/")
+# The app's own key to the local engine (an account there is a whole key, id and secret):
+# random, made at first start in this file, shared by every process of the install.
+LOCAL_ENGINE_KEY_FILE = env.path("LOCAL_ENGINE_KEY_FILE", default=VAR_DIR / "local-engine-key")
+LOCAL_ENGINE_KEY = (
+    secret_kept_in(LOCAL_ENGINE_KEY_FILE, lambda: f"{uuid.uuid4()}:{secrets.token_hex(32)}") if FAL_MODE == "local" else ""
+)
 # fal's webhook signing keys. Empty: fal's published set, or the local engine's own.
 FAL_JWKS_URL = env("FAL_JWKS_URL", default="")
 # The base URL fal can reach us at; it builds the webhook URL. Empty: rely on polling.

@@ -116,6 +116,7 @@ def submit_job(job_id):
     try:
         upload_local_inputs(job)
     except fal.FalError as exc:
+        Job.objects.count_failed_upload(job.pk)
         return _after_submit_refused(job, exc)
 
     if not admission.claim_slot(job_id):

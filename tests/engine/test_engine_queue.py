@@ -110,9 +110,11 @@ def test_unknown_request_is_404_for_status_result_and_cancel(fal, api):
     assert raised.value.status_code == 404
 
 
-def test_another_accounts_request_is_404_for_status_result_and_cancel(fal, api, engine_url, avatar_inputs):
+# An account is the whole key: the same key id with another secret is another account.
+@pytest.mark.parametrize("other_key", ["someone-else:0123456789abcdef", "local:0123456789abcdef"])
+def test_another_accounts_request_is_404_for_status_result_and_cancel(fal, api, engine_url, avatar_inputs, other_key):
     request_id = fal.submit(KLING_PRO, avatar_inputs).request_id
-    other_account = {"Authorization": "Key someone-else:0123456789abcdef"}
+    other_account = {"Authorization": f"Key {other_key}"}
 
     for method, path in (("GET", "/status"), ("GET", ""), ("PUT", "/cancel")):
         answer = httpx.request(method, f"{engine_url}/queue/fal-ai/kling-video/requests/{request_id}{path}", headers=other_account)

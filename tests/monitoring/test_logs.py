@@ -68,7 +68,8 @@ def test_no_secret_reaches_a_log_line_over_the_pipeline_and_the_api(api_client, 
 
     captured = json_log.getvalue()
     lines = lines_of(json_log)  # every line is one JSON object
-    for secret in (FAL_KEY, FAL_KEY.split(":")[1], drf_token, api_token, WEBHOOK_SECRET, PASSWORD, SIGNATURE):
+    engine_key = settings.LOCAL_ENGINE_KEY
+    for secret in (FAL_KEY, FAL_KEY.split(":")[1], engine_key, engine_key.split(":")[1], drf_token, api_token, WEBHOOK_SECRET, PASSWORD, SIGNATURE):
         assert secret not in captured, secret
     # ... although they went by: the lines that carried them are there, redacted.
     sql = [line["message"] for line in lines if line["logger"] == "django.db.backends"]

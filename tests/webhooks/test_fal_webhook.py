@@ -8,8 +8,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from django.conf import settings
+from credits import services as credits
+from credits.models import LedgerEntry
 from engine.webhooks import LOCAL_USER_ID, signed_headers, user_id_for_key
+from jobs import fal
 from jobs.models import Job, JobEvent, JobState
+from tests.engine.conftest import webhook_receiver  # noqa: F401  (a fixture: the attacker's own sink)
+from tests.factories import portrait_png, speech_wav
 from webhooks.models import FalDelivery
 from webhooks.verification import signed_message
 
@@ -136,12 +141,14 @@ def outcome_unknown_job(user):
     )
 
 
-def engine_request(fal_engine, key="local-engine:local-engine"):
-    """A real request at the local engine, submitted with `key`; returns its request id."""
+def engine_request(fal_engine, key=None, *, inputs=None, webhook_url=None):
+    """A real request at the local engine, submitted with `key` (our own by default); returns
+    its request id."""
     answer = httpx.post(
         f"{settings.FAL_ENGINE_URL}/queue/{ENDPOINT}",
-        json={"image_url": "https://e.com/a.png", "audio_url": "https://e.com/a.wav"},
-        headers={"Authorization": f"Key {key}"},
+        params={"fal_webhook": webhook_url} if webhook_url else None,
+        json=inputs or {"image_url": "https://e.com/a.png", "audio_url": "https://e.com/a.wav"},
+        headers={"Authorization": f"Key {key or settings.LOCAL_ENGINE_KEY}"},
     )
     assert answer.status_code == 200, answer.text
     return answer.json()["request_id"]
@@ -163,7 +170,7 @@ def test_genuine_callback_of_another_fal_account_is_not_adopted(client, fal_engi
     job = outcome_unknown_job(user)
     foreign_request = engine_request(fal_engine, key="attacker-key:0123456789abcdef")
     body = delivery_body()
-    headers = signed_headers(foreign_request, body, user_id=user_id_for_key("attacker-key"))
+    headers = signed_headers(foreign_request, body, user_id=user_id_for_key("attacker-key:0123456789abcdef"))
 
     assert post(client, job, body, headers).status_code == 200
 
@@ -171,6 +178,28 @@ def test_genuine_callback_of_another_fal_account_is_not_adopted(client, fal_engi
     assert job.request_id == ""
     assert job.fal_finished_at is None
     assert job.events.filter(message__contains="our fal key can't see").count() == 1
+
+
+def test_a_delivery_to_an_account_with_our_key_id_and_another_secret_is_not_adopted(client, fal_engine, user, webhook_receiver):
+    """The attack: submit with our key's id and a secret of one's own, to one's own sink,
+    then replay the genuinely signed delivery at a job of ours whose submit went unanswered."""
+    job = outcome_unknown_job(user)
+    credits.reserve_for_job(job, 500)
+    balance = credits.account_for(user).balance
+    our_key_id = settings.LOCAL_ENGINE_KEY.partition(":")[0]
+    inputs = {"image_url": fal.upload(portrait_png(), "image/png", "face.png"), "audio_url": fal.upload(speech_wav(), "audio/wav", "v.wav")}
+    attackers_request = engine_request(fal_engine, f"{our_key_id}:{'f' * 32}", inputs=inputs, webhook_url=webhook_receiver.url)
+    delivery = webhook_receiver.wait_for(1, timeout=60)[0]
+    assert json.loads(delivery.body)["status"] == "OK"  # a video the attacker's account made
+
+    replayed = {name: value for name, value in delivery.headers.items() if name.lower().startswith("x-fal-webhook-")}
+    assert post(client, job, delivery.body, replayed).status_code == 200
+
+    job.refresh_from_db()
+    assert job.request_id == "" and job.fal_finished_at is None and job.state == JobState.PENDING
+    assert job.events.filter(message__contains="our fal key can't see", data__request_id=attackers_request).count() == 1
+    assert not LedgerEntry.objects.filter(job=job, kind=LedgerEntry.Kind.CAPTURE).exists()
+    assert credits.account_for(user).balance == balance
 
 
 def test_callback_naming_another_jobs_request_is_not_adopted(client, fal_engine, user, queued_job):
