@@ -14,8 +14,8 @@ import signal
 import statistics
 import subprocess
 import sys
-import threading
 import tempfile
+import threading
 import time
 import urllib.parse
 import uuid
@@ -125,10 +125,11 @@ class Cluster:
         with self.workers_lock:
             self.workers.append(name)
 
-    def kill_a_worker(self, rng):
-        """SIGKILL a running worker, picked at random, and start a new one in its place."""
+    def kill_a_worker(self, rng, sparing=None):
+        """SIGKILL a running worker (any but `sparing`), picked at random, and start a new one
+        in its place."""
         with self.workers_lock:
-            self.kill_worker(rng.choice(self.workers))
+            self.kill_worker(rng.choice([name for name in self.workers if name != sparing]))
 
     def kill_worker(self, name):
         """SIGKILL the worker `name` and start a new one in its place."""
@@ -328,14 +329,12 @@ class ChaosRun:
         """The faults every run meets, in this order: a worker killed inside a submit (the
         run's first submit, held at the engine meanwhile), the engine restarted once its share
         of the jobs is in, a worker killed inside an ingest (the next video download, held
-        likewise), then, once that job has ended, a worker killed at random every
-        kill_worker_every seconds. The ingest kill comes after the restart: the ingest that
-        takes over asks the engine for the result again, which an engine restarted in between
-        would have forgotten."""
+        likewise), then a worker killed at random every kill_worker_every seconds. The ingest
+        kill comes after the restart: the ingest that takes over asks the engine for the
+        result again, which an engine restarted in between would have forgotten."""
         from django.db import connection
 
-        from jobs.models import TERMINAL_STATES, Job
-
+        in_ingest = None
         try:
             in_submit = self._kill_inside("submit", "submit", "submit_job_task", self._job_named_in_submit)
             # The held submit goes on once released: the engine accepts its request (most
@@ -349,18 +348,17 @@ class ChaosRun:
                 self._restart_engine()
             self.cluster.add_faults({"hold_next_calls": {"kind": "file", "seconds": HOLD_SECONDS, "path_contains": ".mp4"}})
             in_ingest = self._kill_inside("ingest", "file", "finish_job_task", self._job_storing_video)
-            # Random kills wait until that job has ended, so what ends it is the ingest that
-            # took over, not a second kill.
-            while not stop.wait(0.2) and not Job.objects.filter(pk=in_ingest, state__in=TERMINAL_STATES).exists():
-                pass
         except (AssertionError, httpx.HTTPError) as exc:
             self.staging_failure = f"{type(exc).__name__}: {exc}"
             self.cluster.add_faults({"release_held_calls": True})
+        try:
+            while not stop.wait(self.plan.kill_worker_every):
+                # The ingest that took over the one cut short is spared: it alone must end that job.
+                spared = self.cluster.worker_running("finish_job_task", in_ingest) if in_ingest else None
+                self.cluster.kill_a_worker(self.rng, sparing=spared)
+                self.workers_killed += 1
         finally:
             connection.close()
-        while not stop.wait(self.plan.kill_worker_every):
-            self.cluster.kill_a_worker(self.rng)
-            self.workers_killed += 1
 
     def _kill_inside(self, phase, kind, task_name, job_of_call):
         """Kill the worker whose call of route `kind` the engine holds, while it holds it."""
