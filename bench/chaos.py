@@ -2,12 +2,14 @@
 and a real S3 server (moto), 300 jobs from 20 users through the local engine while it drops
 20 % of webhooks, sends 10 % three times, fails 5 % of requests with a model error and
 answers bursts of 429/500 on submit and status; forged callbacks arrive all the time, the
-engine restarts once (losing the requests it held, which then time out), and a worker is
-killed with SIGKILL every 15 s and replaced.
+engine restarts once (losing the requests it held, which then time out), and workers are
+killed with SIGKILL and replaced: one inside a submit, one inside an ingest, then one every
+15 s.
 
 It prints whether every job ended, fal requests per job (counted by the engine's journal,
-across its restart), double charges, ledger balance, slots still held at fal, and the delay
-from fal finishing to the job completing. The test suite runs a short form of it
+across its restart), the jobs whose ledger rows don't add up to their outcome (reserve =
+capture + release, capture = the price of the stored video), slots still held at fal, and
+the delay from fal finishing to the job completing. The test suite runs a short form of it
 (tests/test_chaos.py).
 
 Run: .venv/bin/python bench/chaos.py [--jobs 300] [--users 20] [--kill-every 15]
@@ -54,10 +56,10 @@ def main():
         cluster.stop()
     print(json.dumps(report, indent=2, default=str))
     healthy = (
-        report["lost"] == 0 and report["duplicate_fal_submissions"] == 0 and report["double_charges"] == 0
-        and not report["unbalanced_ledgers"] and report["slots_held"] == 0
+        report["lost"] == 0 and report["duplicate_fal_submissions"] == 0 and not report["wrong_amounts"]
+        and report["slots_held"] == 0 and report["killed_in_submit"] and report["killed_in_ingest"]
     )
-    print("OK: nothing lost, nothing sent or charged twice, ledgers balanced, slots free" if healthy else "FAILED")
+    print("OK: nothing lost or sent twice, every job charged its price, slots free" if healthy else "FAILED")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ engine back to behaving like a healthy fal.
 
 import re
 import threading
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -42,6 +43,18 @@ class CallFault:
     # fal-client retries a 502/503/504 only when it looks like an ingress error: an HTML body
     # mentioning nginx and no x-fal-request-id header.
     nginx: bool = False
+
+
+@dataclass
+class CallHold:
+    """Keep the next `remaining` calls of a route kind (whose path contains `path_contains`)
+    waiting, up to `seconds` each or until released: a test can then act on the caller while
+    it is provably inside that call (kill the worker downloading a video, say)."""
+
+    kind: str
+    seconds: float
+    remaining: int
+    path_contains: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,9 +95,13 @@ class Faults:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._released = threading.Condition(self._lock)
+        self._releases = 0  # bumped by each release: every call held before it goes on
+        self._held_calls: list[dict] = []
         self.reset()
 
     def reset(self) -> None:
+        self.release_held_calls()
         with self._lock:
             self._failing_requests: list[Outcome] = []
             self._processing_seconds: float | None = None
@@ -95,6 +112,7 @@ class Faults:
             self._webhook_delay_seconds = 0.0
             self._webhook_retry = dict(FAL_WEBHOOK_RETRIES)
             self._call_faults: list[CallFault] = []
+            self._call_holds: list[CallHold] = []
 
     # --- model failures -------------------------------------------------------------------
 
@@ -192,6 +210,35 @@ class Faults:
                     return fault
             return None
 
+    def hold_next_calls(self, kind: str, seconds: float, count: int = 1, path_contains: str = "") -> None:
+        """Keep the next `count` calls of a route kind waiting before they are answered, each
+        until release_held_calls() or for `seconds` at most; describe() lists those waiting."""
+        if kind not in ROUTE_KINDS and kind != ANY_ROUTE:
+            raise ValueError(f"unknown route kind {kind!r}; expected one of {ROUTE_KINDS + (ANY_ROUTE,)}")
+        with self._lock:
+            self._call_holds.append(CallHold(kind, float(seconds), int(count), path_contains))
+
+    def hold_if_due(self, kind: str, path: str) -> None:
+        """Wait here if a hold is pending for this call (the route then answers as usual)."""
+        with self._lock:
+            hold = next(
+                (hold for hold in self._call_holds if hold.kind in (kind, ANY_ROUTE) and hold.remaining > 0 and hold.path_contains in path),
+                None,
+            )
+            if hold is None:
+                return
+            hold.remaining -= 1
+            call = {"kind": kind, "path": path, "held_since": time.time()}
+            self._held_calls.append(call)
+            releases = self._releases
+            self._released.wait_for(lambda: self._releases != releases, timeout=hold.seconds)
+            self._held_calls.remove(call)
+
+    def release_held_calls(self) -> None:
+        with self._lock:
+            self._releases += 1
+            self._released.notify_all()
+
     # --- the HTTP control's JSON form ----------------------------------------------------------
 
     def apply(self, spec: dict) -> None:
@@ -216,6 +263,8 @@ class Faults:
                 "webhook_delay_seconds": self._webhook_delay_seconds,
                 "webhook_retry": dict(self._webhook_retry),
                 "failing_calls": [asdict(fault) for fault in self._call_faults if fault.remaining > 0],
+                "call_holds": [asdict(hold) for hold in self._call_holds if hold.remaining > 0],
+                "held_calls": [dict(call) for call in self._held_calls],
             }
 
 
@@ -248,4 +297,6 @@ SPEC_KEYS = {
     "webhook_delay_seconds": keyword_or_value(Faults.delay_webhooks, "seconds"),
     "webhook_retries": keyword_or_value(Faults.set_webhook_retries, "attempts"),
     "fail_next_calls": apply_each(Faults.fail_next_calls),
+    "hold_next_calls": apply_each(Faults.hold_next_calls),
+    "release_held_calls": lambda faults, value: faults.release_held_calls() if value else None,
 }

@@ -1,8 +1,9 @@
 """What every engine route shares: fal's response headers, credentials, counting and faults.
 
-Each view is wrapped by `engine_route`, which counts the call, answers an injected fault if
-one is pending for its route kind, checks credentials, and rejects other methods. Views are
-CSRF-exempt: fal's clients send no CSRF token, and the engine has no sessions to protect.
+Each view is wrapped by `engine_route`, which counts the call, holds it while a hold is
+pending for its route kind, answers an injected fault if one is pending for it, checks
+credentials, and rejects other methods. Views are CSRF-exempt: fal's clients send no CSRF
+token, and the engine has no sessions to protect.
 """
 
 import json
@@ -80,6 +81,7 @@ def engine_route(kind: str, methods: tuple[str, ...], credentials: str | None = 
             if request.method not in methods:
                 return error_response(405, f"Method {request.method} not allowed", allowed=list(methods))
             ENGINE.count_call(kind)
+            ENGINE.faults.hold_if_due(kind, request.get_full_path())
             fault = ENGINE.faults.take_call_fault(kind)
             if fault:
                 return fault_response(fault)

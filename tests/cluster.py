@@ -14,10 +14,12 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import urllib.parse
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +46,7 @@ class Cluster:
         self.worker_count = workers
         self.processes: dict[str, subprocess.Popen] = {}
         self.workers: list[str] = []
+        self.workers_lock = threading.RLock()
         self.generation = 0
         self.s3 = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.env = {
@@ -83,6 +86,10 @@ class Cluster:
             aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         ).create_bucket(Bucket=bucket)
         self.env.update(AWS_STORAGE_BUCKET_NAME=bucket, AWS_S3_ENDPOINT_URL=f"http://{host}:{port}")
+        self.bucket = boto3.resource(
+            "s3", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
+            aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        ).Bucket(bucket)
         self.start_engine()
         for index, port in enumerate(self.web_ports):
             self._spawn(f"web{index}", [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"], BIND=f"127.0.0.1:{port}")
@@ -115,16 +122,36 @@ class Cluster:
         self.generation += 1
         name = f"worker-{self.generation}"
         self._spawn(name, [sys.executable, "manage.py", "run_worker", "--no-resume", "--interval", "0.2", "--worker-id", f"chaos-{name}"])
-        self.workers.append(name)
+        with self.workers_lock:
+            self.workers.append(name)
 
-    def kill_a_worker(self, rng):
-        """SIGKILL a running worker and start a new one in its place."""
-        victim = rng.choice(self.workers)
-        self.workers.remove(victim)
-        process = self.processes.pop(victim)
-        process.kill()
-        process.wait()
-        self.start_worker()
+    def kill_a_worker(self, rng, sparing=None):
+        """SIGKILL a running worker (any but `sparing`), picked at random, and start a new one
+        in its place."""
+        with self.workers_lock:
+            self.kill_worker(rng.choice([name for name in self.workers if name != sparing]))
+
+    def kill_worker(self, name):
+        """SIGKILL the worker `name` and start a new one in its place."""
+        with self.workers_lock:
+            self.workers.remove(name)
+            process = self.processes.pop(name)
+            process.kill()
+            process.wait()
+            self.start_worker()
+
+    def worker_running(self, task_name, job_id) -> str | None:
+        """The worker (its name here) now running the task `task_name` for a job, if one is."""
+        from django.tasks import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING, task_path__endswith=f".{task_name}")
+        for args_kwargs, worker_ids in running.values_list("args_kwargs", "worker_ids"):
+            if args_kwargs["args"] == [str(job_id)] and worker_ids:
+                name = worker_ids[-1].removeprefix("chaos-")
+                with self.workers_lock:
+                    return name if name in self.workers else None
+        return None
 
     def stop(self):
         for process in self.processes.values():
@@ -149,6 +176,20 @@ class Cluster:
     def add_faults(self, spec):
         httpx.post(f"{self.engine_url}/_control/faults", json=spec, timeout=10).raise_for_status()
 
+    def held_calls(self, kind) -> list[dict]:
+        """The engine's calls of a route kind now kept waiting by a hold (see hold_next_calls)."""
+        held = httpx.get(f"{self.engine_url}/_control/faults", timeout=10).json()["faults"]["held_calls"]
+        return [call for call in held if call["kind"] == kind]
+
+    def stored_video_seconds(self, name) -> float:
+        """The duration of a video in our storage, measured on the stored file itself."""
+        from jobs import media
+
+        with tempfile.NamedTemporaryFile(suffix=".mp4") as copy:
+            self.bucket.download_fileobj(name, copy)
+            copy.flush()
+            return media.probe_video(copy.name)["duration"]
+
     def engine_requests(self):
         return httpx.get(f"{self.engine_url}/_control/stats", timeout=10).json()["requests"]
 
@@ -168,6 +209,11 @@ class Cluster:
         return {job_id for job_id, failure in self.journal_entries() if failure}
 
 
+# The longest the engine keeps a held call waiting when nobody releases it (a run that broke
+# down before its kill): the call then goes on as usual.
+HOLD_SECONDS = 30.0
+
+
 @dataclass
 class ChaosPlan:
     jobs: int = 300
@@ -177,7 +223,7 @@ class ChaosPlan:
     model_errors: float = 0.05
     kill_worker_every: float = 15.0
     restart_engine_after: float = 0.3  # of the submissions
-    audio_seconds: float = 1.0
+    audio_seconds: float = 2.2  # the product takes 2 to 60 s of speech
     seed: int = 7
 
 
@@ -188,8 +234,12 @@ class ChaosRun:
     rng: random.Random = field(init=False)
     job_ids: list = field(default_factory=list)
     workers_killed: int = 0
+    kills: dict = field(default_factory=lambda: {"submit": [], "ingest": []})  # phase -> [{job, worker, call_held_at_kill, second}]
+    staging_failure: str = ""
     engine_restarts: int = 0
     engine_back_at: datetime | None = None
+    engine_back_second: float | None = None
+    started: float = field(default_factory=time.monotonic)
     forged: Counter = field(default_factory=Counter)
     finished_at_fal: dict = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -209,13 +259,15 @@ class ChaosRun:
             credits.adjust(user, 10_000_000, by=None, note="chaos run: enough for every job")
             users.append((user, Token.objects.create(user=user).key))
 
+        self.started = time.monotonic()
+        # Armed before any job exists, so the first submit of the run is the one held.
+        self.cluster.add_faults({"hold_next_calls": {"kind": "submit", "seconds": HOLD_SECONDS}})
         stop = threading.Event()
-        chaos = [threading.Thread(target=target, args=(stop,), daemon=True) for target in (self._inject_faults, self._kill_workers, self._forge_callbacks)]
+        chaos = [threading.Thread(target=target, args=(stop,), daemon=True) for target in (self._stage_faults, self._inject_faults, self._forge_callbacks)]
         for thread in chaos:
             thread.start()
         per_user = [self.plan.jobs // self.plan.users + (index < self.plan.jobs % self.plan.users) for index in range(self.plan.users)]
-        started = time.monotonic()
-        give_up_at = started + timeout
+        give_up_at = self.started + timeout
         clients = [
             threading.Thread(target=self._submit_as, args=(index, token, count, give_up_at), daemon=True)
             for index, ((_, token), count) in enumerate(zip(users, per_user))
@@ -225,7 +277,7 @@ class ChaosRun:
         for thread in clients:
             thread.join(timeout=max(0.0, give_up_at - time.monotonic()))
         assert not any(thread.is_alive() for thread in clients), "clients still submitting when the run's time was up"
-        submitted_in = time.monotonic() - started
+        submitted_in = self._second()
         try:
             self._wait_until_all_finished(timeout)
         finally:
@@ -233,7 +285,11 @@ class ChaosRun:
             for thread in chaos:
                 thread.join(timeout=30)
         self._remember_engine_finishes()
-        return self.report(users, submitted_in, time.monotonic() - started)
+        return self.report(submitted_in, self._second())
+
+    def _second(self) -> float:
+        """Seconds since the run started."""
+        return round(time.monotonic() - self.started, 2)
 
     # --- the clients ------------------------------------------------------------------------
 
@@ -254,8 +310,6 @@ class ChaosRun:
                     time.sleep(float(response.headers.get("Retry-After", 0.5)))
                 with self.lock:
                     self.job_ids.append(response.json()["job_id"])
-                    if len(self.job_ids) == int(self.plan.jobs * self.plan.restart_engine_after) and self.plan.restart_engine_after:
-                        threading.Thread(target=self._restart_engine, daemon=True).start()
 
     @staticmethod
     def _upload(client, name, data, content_type):
@@ -270,6 +324,66 @@ class ChaosRun:
         return response.json()["url"]
 
     # --- the faults -------------------------------------------------------------------------
+
+    def _stage_faults(self, stop):
+        """The faults every run meets, in this order: a worker killed inside a submit (the
+        run's first submit, held at the engine meanwhile), the engine restarted once its share
+        of the jobs is in, a worker killed inside an ingest (the next video download, held
+        likewise), then a worker killed at random every kill_worker_every seconds. The ingest
+        kill comes after the restart: the ingest that takes over asks the engine for the
+        result again, which an engine restarted in between would have forgotten."""
+        from django.db import connection
+
+        in_ingest = None
+        try:
+            in_submit = self._kill_inside("submit", "submit", "submit_job_task", self._job_named_in_submit)
+            # The held submit goes on once released: the engine accepts its request (most
+            # likely to lose it in the restart) though nobody is left to read the answer.
+            wait_for(lambda: self.cluster.submissions_per_job()[in_submit], timeout=HOLD_SECONDS, message="the engine to accept it")
+            if self.plan.restart_engine_after:
+                wait_for(
+                    lambda: stop.is_set() or len(self.job_ids) >= self.plan.jobs * self.plan.restart_engine_after,
+                    timeout=HOLD_SECONDS, interval=0.1, message="the jobs before the engine restart",
+                )
+                self._restart_engine()
+            self.cluster.add_faults({"hold_next_calls": {"kind": "file", "seconds": HOLD_SECONDS, "path_contains": ".mp4"}})
+            in_ingest = self._kill_inside("ingest", "file", "finish_job_task", self._job_storing_video)
+        except (AssertionError, httpx.HTTPError) as exc:
+            self.staging_failure = f"{type(exc).__name__}: {exc}"
+            self.cluster.add_faults({"release_held_calls": True})
+        try:
+            while not stop.wait(self.plan.kill_worker_every):
+                # The ingest that took over the one cut short is spared: it alone must end that job.
+                spared = self.cluster.worker_running("finish_job_task", in_ingest) if in_ingest else None
+                self.cluster.kill_a_worker(self.rng, sparing=spared)
+                self.workers_killed += 1
+        finally:
+            connection.close()
+
+    def _kill_inside(self, phase, kind, task_name, job_of_call):
+        """Kill the worker whose call of route `kind` the engine holds, while it holds it."""
+        call = wait_for(lambda: self.cluster.held_calls(kind), timeout=HOLD_SECONDS, interval=0.1, message=f"a {kind} call held")[0]
+        job_id = wait_for(lambda: job_of_call(call["path"]), timeout=10, message=f"the job of {call['path']}")
+        worker = wait_for(lambda: self.cluster.worker_running(task_name, job_id), timeout=10, message=f"the worker running {task_name}")
+        self.cluster.kill_worker(worker)
+        self.workers_killed += 1
+        held_at_kill = call["path"] in [still["path"] for still in self.cluster.held_calls(kind)]
+        self.cluster.add_faults({"release_held_calls": True})
+        self.kills[phase].append({"job": str(job_id), "worker": worker, "call_held_at_kill": held_at_kill, "second": self._second()})
+        return str(job_id)
+
+    @staticmethod
+    def _job_named_in_submit(path):
+        webhook_url = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query).get("fal_webhook", [""])[0]
+        return webhook_url.rstrip("/").rsplit("/", 1)[-1]
+
+    def _job_storing_video(self, path):
+        from jobs.models import Job
+
+        file_name = urllib.parse.urlsplit(path).path.rsplit("/", 1)[-1]
+        with self.lock:
+            job_ids = list(self.job_ids)
+        return Job.objects.filter(pk__in=job_ids, fal_output__video__url__endswith=f"/{file_name}").values_list("pk", flat=True).first()
 
     def _inject_faults(self, stop):
         """Keep the engine's fault counters in step with the submissions, so each share of
@@ -292,7 +406,9 @@ class ChaosRun:
             if due["error"] > injected["error"]:
                 spec["fail_next_requests"] = {"count": due["error"] - injected["error"], "status": 422}
             rounds += 1
-            if rounds % 10 == 0:
+            # Bursts begin after the staged kill in a submit: the submit held then is answered
+            # by the engine itself, not by a burst.
+            if rounds % 10 == 0 and self.kills["submit"]:
                 spec["fail_next_calls"] = [
                     {"kind": "submit", "status": self.rng.choice([429, 500]), "count": 3},
                     {"kind": "status", "status": self.rng.choice([429, 500]), "count": 5},
@@ -304,15 +420,11 @@ class ChaosRun:
                     continue  # the engine is restarting; try again next round
                 injected.update({key: due[key] - injected[key] for key in due})
 
-    def _kill_workers(self, stop):
-        while not stop.wait(self.plan.kill_worker_every):
-            self.cluster.kill_a_worker(self.rng)
-            self.workers_killed += 1
-
     def _restart_engine(self):
         self._remember_engine_finishes()
         self.cluster.restart_engine()
         self.engine_back_at = datetime.now(UTC)
+        self.engine_back_second = self._second()
         self.engine_restarts += 1
 
     def _forge_callbacks(self, stop):
@@ -361,22 +473,43 @@ class ChaosRun:
         later = jobs.filter(submit_started_at__gt=self.engine_back_at)
         return dict(Counter(later.values_list("error_type", flat=True)))
 
-    def report(self, users, submitted_in, total_seconds):
-        from credits.models import CreditAccount, LedgerEntry
+    def _amounts_that_do_not_add_up(self, jobs) -> list[dict]:
+        """Jobs whose ledger rows disagree with their outcome: per job, what was reserved must
+        equal what was captured plus what was released, and the capture must be the price
+        (by the registry's rule) of the seconds of video we stored, or 0 without a video."""
+        from credits.models import LedgerEntry
+        from jobs.models import JobState
+        from jobs.registry import model_for_endpoint
+
+        moved = defaultdict(Counter)
+        for job_id, kind, amount in LedgerEntry.objects.filter(job__in=jobs).values_list("job_id", "kind", "amount"):
+            moved[job_id][kind] += amount
+        wrong = []
+        for job in jobs:
+            price = 0
+            if job.state == JobState.COMPLETED:
+                price = model_for_endpoint(job.endpoint_id).credits_for(self.cluster.stored_video_seconds(job.video.name))
+            reserve, capture, release = (moved[job.pk][kind] for kind in ("reserve", "capture", "release"))
+            if not (reserve > 0 and reserve == capture + release and capture == price):
+                wrong.append({"job": str(job.pk), "state": job.state, "reserve": reserve, "capture": capture, "release": release, "price": price})
+        return wrong
+
+    def _killed_jobs(self, phase, jobs, submissions):
+        """The jobs whose worker was killed inside `phase`, with how each ended."""
+        ends = {str(pk): (state, error_type) for pk, state, error_type in jobs.values_list("pk", "state", "error_type")}
+        return [
+            {**kill, "state": ends[kill["job"]][0], "error_type": ends[kill["job"]][1], "fal_requests": submissions[kill["job"]]}
+            for kill in self.kills[phase]
+        ]
+
+    def report(self, submitted_in, total_seconds):
+        from credits.models import LedgerEntry
         from jobs.models import TERMINAL_STATES, Job, JobState
 
         jobs = Job.objects.filter(pk__in=self.job_ids)
         states = Counter(jobs.values_list("state", flat=True))
         submissions = self.cluster.submissions_per_job()
         given_model_errors = self.cluster.jobs_given_model_errors()
-        entries = Counter(LedgerEntry.objects.filter(job__in=jobs).values_list("job_id", "kind"))
-        double_charges = sum(1 for (job_id, kind), count in entries.items() if count > 1)
-        settled_twice = sum(1 for job in jobs if entries[(job.pk, "capture")] + entries[(job.pk, "release")] != 1)
-        unbalanced = []
-        for user, _ in users:
-            effect = sum(entry.balance_change for entry in LedgerEntry.objects.filter(user=user))
-            if effect != CreditAccount.objects.get(user=user).balance:
-                unbalanced.append(user.username)
         delays = sorted(
             job.finished_at.timestamp() - self.finished_at_fal[str(job.pk)]
             for job in jobs.filter(state=JobState.COMPLETED)
@@ -396,16 +529,19 @@ class ChaosRun:
             "lost": jobs.exclude(state__in=TERMINAL_STATES).count(),
             "fal_requests": sum(submissions.values()),
             "duplicate_fal_submissions": sum(count - 1 for count in submissions.values() if count > 1),
-            "double_charges": double_charges + settled_twice,
-            "unbalanced_ledgers": unbalanced,
+            "wrong_amounts": self._amounts_that_do_not_add_up(jobs),
             "slots_held": Job.objects.at_fal().count(),
             "workers_killed": self.workers_killed,
+            "killed_in_submit": self._killed_jobs("submit", jobs, submissions),
+            "killed_in_ingest": self._killed_jobs("ingest", jobs, submissions),
+            "staging_failure": self.staging_failure,
             "engine_restarts": self.engine_restarts,
+            "engine_back_second": self.engine_back_second,
             "forged_callbacks": dict(self.forged),
             "delay_p50": statistics.median(delays) if delays else None,
             "delay_p95": delays[int(0.95 * (len(delays) - 1))] if delays else None,
             "delays_measured": len(delays),
             "submitted_in_seconds": submitted_in,
             "total_seconds": total_seconds,
-            "ledger_entries_per_kind": dict(Counter(kind for (_, kind) in entries.elements())),
+            "ledger_entries_per_kind": dict(Counter(LedgerEntry.objects.filter(job__in=jobs).values_list("kind", flat=True))),
         }

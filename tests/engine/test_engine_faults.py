@@ -1,6 +1,8 @@
 """Injected faults behave the way fal's failures do, as seen by the real fal-client."""
 
 import json
+import threading
+import time
 
 import fal_client
 import httpx
@@ -174,3 +176,37 @@ def test_the_journal_records_each_accepted_request_and_the_failure_it_drew(api, 
         {"request_id": failing["request_id"], "webhook_url": "http://127.0.0.1:9/hook/a", "injected_failure": 422},
         {"request_id": healthy["request_id"], "webhook_url": None, "injected_failure": None},
     ]
+
+
+def test_a_held_call_waits_until_released_and_is_listed_meanwhile(engine_url, api, engine):
+    control = httpx.Client(base_url=f"{engine_url}/_control")
+    control.post("/faults", json={"hold_next_calls": {"kind": "jwks", "seconds": 60, "path_contains": "jwks"}})
+    answers = []
+    caller = threading.Thread(target=lambda: answers.append(api.get("/rest/.well-known/jwks.json").status_code))
+    caller.start()
+
+    held = wait_for(lambda: control.get("/faults").json()["faults"]["held_calls"], message="the call to be held")
+    still_waiting = caller.is_alive() and not answers
+    control.post("/faults", json={"release_held_calls": True})
+    caller.join(timeout=30)
+
+    assert still_waiting and held[0]["kind"] == "jwks" and held[0]["path"].endswith("/jwks.json")
+    assert answers == [200]
+    assert control.get("/faults").json()["faults"]["held_calls"] == []
+    assert api.get("/rest/.well-known/jwks.json").status_code == 200  # the hold was for one call
+
+
+def test_a_hold_lets_calls_whose_path_does_not_match_through(api, engine):
+    engine.faults.hold_next_calls("jwks", seconds=60, path_contains="no-such-path")
+
+    assert api.get("/rest/.well-known/jwks.json").status_code == 200
+    assert engine.faults.describe()["call_holds"][0]["remaining"] == 1
+
+
+def test_a_held_call_goes_on_by_itself_after_its_seconds(api, engine):
+    engine.faults.hold_next_calls("jwks", seconds=0.2)
+    started = time.monotonic()
+
+    assert api.get("/rest/.well-known/jwks.json").status_code == 200
+    assert time.monotonic() - started >= 0.2
+    assert engine.faults.describe()["held_calls"] == [] and engine.faults.describe()["call_holds"] == []
