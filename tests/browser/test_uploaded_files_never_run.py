@@ -22,8 +22,8 @@ from jobs.models import Job
 from jobs.registry import DEFAULT_MODEL_KEY
 from tests.browser.test_avatar_journey import log_in
 from tests.factories import make_user, speech_wav
-from tests.servers import app_server
 from tests.hostile_files import html_page, png_with_markup, svg_image, webp_that_is_javascript
+from tests.servers import app_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
