@@ -1,16 +1,18 @@
-"""Serving a file with HTTP byte ranges (RFC 9110 section 14), so video players can seek.
+"""Serving a stored file with HTTP byte ranges (RFC 9110 section 14), so video players can seek.
 
 Used by our private media and by the local engine's CDN; it sits in `config` because the
 engine (a stand-in for an outside service) must not import product code, nor product code
 the engine. One range per request: multi-range requests, which browsers' players never
-send, get the whole file, as the RFC allows.
+send, get the whole file, as the RFC allows. What type a file is served as, and how it is
+kept from running as a page, is config.stored_media's.
 """
 
-import mimetypes
 import re
 from pathlib import Path
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+
+from . import stored_media
 
 SINGLE_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 CHUNK_BYTES = 64 * 1024
@@ -19,13 +21,16 @@ CHUNK_BYTES = 64 * 1024
 BEYOND_ANY_FILE = 10**18
 
 
-def ranged_file_response(request, path: Path, content_type: str | None = None) -> HttpResponse:
-    """The file at `path` as GET or HEAD asked for it: whole (200), one range (206), or 416."""
+def ranged_file_response(request, path: Path, *, disposition: str | None = None) -> HttpResponse:
+    """The file at `path` as GET or HEAD asked for it: whole (200), one range (206), or 416.
+
+    It is served as the media type its bytes are, with `disposition` (None: inline), or as a
+    download when they are no picture, sound or video (config.stored_media)."""
     size = path.stat().st_size
-    content_type = content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    content_type, disposition = stored_media.presentation(path, disposition)
     byte_range = requested_range(request.headers.get("Range", ""), size)
     if byte_range == "unsatisfiable":
-        response = HttpResponse(status=416)
+        response = HttpResponse(status=416, content_type=content_type)
         response["Content-Range"] = f"bytes */{size}"
     elif byte_range is None:
         response = _body(request, path, 0, size - 1, status=200, content_type=content_type)
@@ -34,7 +39,9 @@ def ranged_file_response(request, path: Path, content_type: str | None = None) -
         response = _body(request, path, first, last, status=206, content_type=content_type)
         response["Content-Range"] = f"bytes {first}-{last}/{size}"
     response["Accept-Ranges"] = "bytes"
-    return response
+    if disposition:
+        response["Content-Disposition"] = disposition
+    return stored_media.guard(response)
 
 
 def requested_range(header: str, size: int) -> tuple[int, int] | str | None:

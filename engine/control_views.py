@@ -1,7 +1,8 @@
 """The test and benchmark controls: inject faults, reset, read stats.
 
-No auth, as befits a local fake, but only callers on this machine may use them: the engine
-is mounted in every local-mode app, and a demo someone exposes must not be resettable.
+Only a standalone engine started with its controls answers them (engine.controlled_urls),
+never the engine mounted in the app. No auth, as befits a local fake, but only callers on
+this machine may use them, should such an engine listen on a wider address.
 """
 
 import functools

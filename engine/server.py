@@ -2,6 +2,7 @@
 
 The server answers only the engine's routes, at the same /_fal/ mount as the main app, by
 giving each request its own urlconf: ROOT_URLCONF stays untouched for the rest of the process.
+Started with `controls`, it also answers the test controls at /_fal/_control/.
 """
 
 import socket
@@ -11,12 +12,17 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 STANDALONE_URLCONF = "engine.standalone_urls"
+CONTROLLED_URLCONF = "engine.controlled_urls"
 MOUNT = "/_fal"
 
 
 class EngineWSGIHandler(WSGIHandler):
+    def __init__(self, urlconf: str):
+        super().__init__()
+        self.urlconf = urlconf
+
     def get_response(self, request):
-        request.urlconf = STANDALONE_URLCONF
+        request.urlconf = self.urlconf
         return super().get_response(request)
 
 
@@ -35,14 +41,15 @@ class EngineServer(ThreadedWSGIServer):
         return connection, address
 
 
-def start_engine_server(host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadedWSGIServer, str]:
+def start_engine_server(host: str = "127.0.0.1", port: int = 0, *, controls: bool = False) -> tuple[ThreadedWSGIServer, str]:
     """Serve the engine from a daemon thread; returns the server and its base URL (…/_fal).
 
-    Port 0 picks a free port. Stop it with stop_engine_server(server).
+    Port 0 picks a free port; `controls` adds the test controls. Stop it with
+    stop_engine_server(server).
     """
     # Reusing the address lets a restarted engine take its port back at once (TIME_WAIT).
     server = EngineServer((host, port), QuietRequestHandler, ipv6=":" in host, allow_reuse_address=True)
-    server.set_app(EngineWSGIHandler())
+    server.set_app(EngineWSGIHandler(CONTROLLED_URLCONF if controls else STANDALONE_URLCONF))
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.name = f"fal-engine-server-{server.server_address[1]}"
     thread.start()

@@ -61,10 +61,6 @@ def stored_file(name: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def content_type_for(name: str) -> str:
-    return mimetypes.guess_type(name)[0] or "application/octet-stream"
-
-
 def save_stream(name: str, stream: BinaryIO) -> int:
     """Store the stream's bytes under name (atomically); returns the size in bytes."""
     directory = files_dir()

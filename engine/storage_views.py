@@ -123,10 +123,13 @@ def jwks(request: HttpRequest) -> HttpResponse:
 
 @engine_route("file", ("GET", "HEAD"), credentials=PUBLIC)
 def serve_file(request: HttpRequest, name: str) -> HttpResponse:
+    # Anyone may store anything here, and in local mode this is our app's origin: a file is
+    # shown only as the picture, sound or video its bytes are, else downloaded, never by the
+    # name or type the uploader gave (config.stored_media).
     path = storage.stored_file(name)
     if path is None:
         return error_response(404, "File not found")
-    return ranged_file_response(request, path, storage.content_type_for(name))
+    return ranged_file_response(request, path)
 
 
 def file_url(request: HttpRequest, name: str) -> str:

@@ -2,12 +2,13 @@
 
 fal-client is pointed here by jobs.fal_routing: <mount>/queue/, <mount>/run/, <mount>/rest
 and <mount>/cdn. Optional trailing slashes are part of the patterns, never redirects: fal's
-async client does not follow redirects.
+async client does not follow redirects. The test controls are not here but in
+engine.standalone_urls: the app's own mount never has them.
 """
 
 from django.urls import path, re_path
 
-from . import control_views, queue_views, storage_views
+from . import queue_views, storage_views
 
 app_name = "engine"
 
@@ -47,8 +48,4 @@ urlpatterns = [
     ),
     re_path(rf"^cdn/uploads/{STORED}$", storage_views.presigned_upload, name="presigned-upload"),
     re_path(rf"^cdn/files/{STORED}$", storage_views.serve_file, name="file"),
-    # Test and benchmark controls
-    re_path(r"^_control/faults/?$", control_views.faults, name="control-faults"),
-    re_path(r"^_control/reset/?$", control_views.reset, name="control-reset"),
-    re_path(r"^_control/stats/?$", control_views.stats, name="control-stats"),
 ]

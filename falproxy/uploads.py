@@ -5,7 +5,8 @@ user's call), then PUTs the bytes straight to that URL with no credentials of it
 issue 169: a browser has none to send), and finally uses the file URL as a job input. So the
 upload URL is presigned like a bucket's: the signature names one ProxyUpload row, which names
 the user. The bytes are checked like any upload (size, real image or audio) and stored once
-per content through jobs.services.assets, in local and in remote mode alike.
+per content through jobs.services.assets, in local and in remote mode alike, named and typed
+as what they were found to be.
 """
 
 from urllib.parse import urlsplit
@@ -75,10 +76,12 @@ def receive(upload: ProxyUpload, content: bytes) -> ProxyUpload:
         checked = media.check_image(content) if kind == "image" else media.check_audio(content)
     except media.MediaError as exc:
         raise UploadRefused(422, exc.message) from None
+    checked.kind = kind
     try:
-        asset = assets.stored_in_fal(
-            upload.user, content, content_type=upload.content_type, file_name=upload.file_name, kind=kind, duration=checked.duration
-        )
+        # Stored as what the bytes were found to be (checked.file_name is "image.png" for a
+        # PNG), never under the name or type the client gave: a PNG named "gift.html" must not
+        # come back as a page.
+        asset = assets.upload_asset(upload.user, checked)
     except fal.FalError as exc:
         raise UploadRefused(502, f"Uploading to fal storage failed: {exc.message}") from None
     upload.asset = asset

@@ -15,6 +15,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from config import stored_media
 from config.ranged_files import ranged_file_response
 
 from .models import Job
@@ -89,8 +90,9 @@ def stored_file_response(request, stored, content_type: str, disposition: str):
     storage holds it. A bucket that signs its URLs (S3) gets the browser sent to a 5-minute
     signed URL carrying both headers: the bucket serves the file, byte ranges included, and
     no web thread of ours is held for the length of a download. A local file is served like
-    /media/ (byte ranges, so a big download can resume); another remote storage, which could
-    not be told the headers, is streamed through. The caller has checked who may read it."""
+    /media/ (as the type its bytes are; byte ranges, so a big download can resume); another
+    remote storage, which could not be told the headers, is streamed through. The caller has
+    checked who may read it."""
     storage = stored.storage
     if getattr(storage, "querystring_auth", False):
         parameters = {"ResponseContentType": content_type, "ResponseContentDisposition": disposition}
@@ -99,9 +101,8 @@ def stored_file_response(request, stored, content_type: str, disposition: str):
         path = Path(stored.path)
     except NotImplementedError:  # remote storage: no local path
         response = FileResponse(stored.open("rb"), content_type=content_type)
-    else:
-        if not path.is_file():
-            raise Http404("The stored file is missing.")
-        response = ranged_file_response(request, path, content_type)
-    response["Content-Disposition"] = disposition
-    return response
+        response["Content-Disposition"] = disposition
+        return stored_media.guard(response)
+    if not path.is_file():
+        raise Http404("The stored file is missing.")
+    return ranged_file_response(request, path, disposition=disposition)

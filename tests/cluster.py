@@ -107,7 +107,7 @@ class Cluster:
         log.close()
 
     def start_engine(self):
-        self._spawn("engine", [sys.executable, "manage.py", "run_fal_engine", "--port", str(self.engine_port)])
+        self._spawn("engine", [sys.executable, "manage.py", "run_fal_engine", "--port", str(self.engine_port), "--controls"])
         wait_for(lambda: port_open(self.engine_port), timeout=30, message="the engine to listen")
 
     def restart_engine(self):

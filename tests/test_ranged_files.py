@@ -5,7 +5,8 @@ from django.test import RequestFactory
 
 from config.ranged_files import ranged_file_response, requested_range
 
-CONTENT = bytes(range(256)) * 4  # 1024 bytes
+# 1024 bytes, starting as an MP4 does (its `ftyp` box): the type is read from the bytes.
+CONTENT = (b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 4)[:1024]
 
 
 @pytest.mark.parametrize(

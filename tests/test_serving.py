@@ -1,6 +1,7 @@
 """The production server: gunicorn with several processes and hashed static files, and local
 mode (the engine mounted at /_fal) kept on loopback."""
 
+import contextlib
 import os
 import subprocess
 
@@ -107,3 +108,49 @@ def test_the_development_start_stops_server_and_worker_on_sigterm(tmp_path):
     finally:
         if start.poll() is None:
             os.killpg(start.pid, signal.SIGKILL)
+
+
+def test_the_production_server_offers_no_engine_controls_and_serves_stored_pages_only_as_downloads(tmp_path):
+    import signal
+
+    web_port, engine_port = free_port(), free_port()
+    environment = {
+        **os.environ, "BIND": f"127.0.0.1:{web_port}", "ENGINE_PORT": str(engine_port), "WEB_WORKERS": "1",
+        "WEB_ACCESS_LOG": "false", "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "STATIC_ROOT": str(tmp_path / "static"),
+        "MEDIA_ROOT": str(tmp_path / "media"), "ENGINE_STORAGE_DIR": str(tmp_path / "engine"), "LOG_LEVEL": "WARNING",
+    }
+    for name in ("FAL_KEY", "FAL_MODE", "PUBLIC_BASE_URL", "FAL_ENGINE_URL", "DJANGO_SETTINGS_MODULE"):
+        environment.pop(name, None)
+    server = subprocess.Popen(
+        ["scripts/serve", "all"], cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    web, engine = f"http://127.0.0.1:{web_port}", f"http://127.0.0.1:{engine_port}"
+    try:
+        wait_for(lambda: port_open(web_port) and port_open(engine_port), timeout=180, message="scripts/serve to listen")
+        http = httpx.Client(timeout=60)  # gunicorn's worker may still be starting on a busy machine
+        controls = [
+            http.get(f"{web}/_fal/_control/stats").status_code,
+            http.post(f"{web}/_fal/_control/reset").status_code,
+            http.get(f"{engine}/_fal/_control/stats").status_code,
+        ]
+        # What anyone could do with the engine mounted on the public server: store a page.
+        answer = http.post(
+            f"{web}/_fal/rest/storage/upload/initiate", json={"file_name": "a.html", "content_type": "text/html"},
+            headers={"Authorization": "Key anyone:x"},
+        ).json()
+        http.put(answer["upload_url"], content=b"<script>alert(1)</script>", headers={"Content-Type": "text/html"}).raise_for_status()
+        page = http.get(answer["file_url"])
+    finally:
+        server.send_signal(signal.SIGTERM)  # only to the script, as a service manager would
+        try:
+            server.wait(timeout=60)
+            wait_for(lambda: not port_open(engine_port), timeout=30, message="the engine to stop with the script")
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)  # whatever would be left of its processes
+
+    assert controls == [404, 404, 404]
+    assert page.headers["content-type"] == "application/octet-stream"
+    assert page.headers["content-disposition"] == "attachment"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert page.headers["content-security-policy"] == "sandbox; default-src 'none'"

@@ -43,7 +43,11 @@ def make_job(user, state=JobState.PENDING, *, model=PRO, prompt="A friendly hell
     return job
 
 
-def completed_job(user, *, video=b"not really an mp4", **fields):
+# How an MP4 starts (its `ftyp` box): stored files are served as the type their bytes are.
+MP4_START = b"\x00\x00\x00\x18ftypisom"
+
+
+def completed_job(user, *, video=MP4_START + b"not really an mp4", **fields):
     """A completed job with a stored video and poster (settings.MEDIA_ROOT should be a tmp dir)."""
     job = make_job(user, JobState.COMPLETED, request_id=fields.pop("request_id", "req-done"), **fields)
     job.video.save("video.mp4", ContentFile(video), save=False)

@@ -20,7 +20,7 @@ TEST_PROCESSING_SECONDS = 0.3
 
 @pytest.fixture(scope="session")
 def engine_server_url():
-    server, base_url = start_engine_server()
+    server, base_url = start_engine_server(controls=True)
     yield base_url
     stop_engine_server(server)
 

@@ -8,6 +8,7 @@ import fal_client
 import httpx
 import pytest
 
+from engine import control_views
 from tests.conftest import wait_for
 from tests.engine.fal_checks import KLING_PRO
 
@@ -145,11 +146,18 @@ def test_controls_work_over_http(engine_url, api, engine, avatar_inputs):
     assert control.post("/faults", json={"no_such_fault": 1}).status_code == 400
 
 
-def test_controls_refuse_callers_from_other_machines(client):
-    response = client.post("/_fal/_control/reset", REMOTE_ADDR="203.0.113.9")
+@pytest.mark.parametrize("control", ["faults", "reset", "stats"])
+def test_the_engine_mounted_in_the_app_has_no_controls(client, control):
+    # The app's /_fal/ answers on its public server, where behind a reverse proxy every
+    # caller comes from loopback: the controls must not exist there at all.
+    assert client.get(f"/_fal/_control/{control}").status_code == 404
+    assert client.post(f"/_fal/_control/{control}", data={}, content_type="application/json").status_code == 404
 
-    assert response.status_code == 403
-    assert client.post("/_fal/_control/reset").status_code == 200
+
+def test_controls_refuse_callers_from_other_machines(rf):
+    # An engine started with its controls may still be told to listen beyond loopback.
+    assert control_views.reset(rf.post("/_fal/_control/reset", REMOTE_ADDR="203.0.113.9")).status_code == 403
+    assert control_views.reset(rf.post("/_fal/_control/reset", REMOTE_ADDR="127.0.0.1")).status_code == 200
 
 
 def test_a_request_refused_for_a_full_queue_leaves_the_injected_failure_for_the_next(api, engine):

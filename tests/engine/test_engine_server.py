@@ -22,6 +22,17 @@ def test_standalone_server_serves_only_the_engine_at_its_mount(engine):
     assert submitted["status_url"].startswith(f"{base_url}/queue/fal-ai/kling-video/requests/")
 
 
+def test_an_engine_started_without_its_controls_does_not_answer_them(engine):
+    # How scripts/serve starts the engine beside gunicorn.
+    server, base_url = start_engine_server()
+    try:
+        answers = [httpx.post(f"{base_url}/_control/reset").status_code, httpx.get(f"{base_url}/_control/stats").status_code]
+    finally:
+        stop_engine_server(server)
+
+    assert answers == [404, 404]
+
+
 def test_engine_is_mounted_in_the_main_app_without_redirects(engine):
     client = Client()
 

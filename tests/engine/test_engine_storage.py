@@ -7,6 +7,7 @@ import httpx
 import pytest
 
 from tests.engine.fal_checks import KLING_PRO
+from tests.hostile_files import html_page, png_with_markup, svg_image
 
 
 def test_fal_client_upload_returns_an_engine_url_serving_the_same_bytes(fal, engine_url, face_png):
@@ -20,7 +21,7 @@ def test_fal_client_upload_returns_an_engine_url_serving_the_same_bytes(fal, eng
 
 
 def test_upload_without_a_file_name_gets_an_extension_from_its_content_type(fal):
-    url = fal.upload(b"\x00\x01fake-bytes", "audio/mpeg")
+    url = fal.upload(b"ID3\x04fake-bytes", "audio/mpeg")
 
     assert url.endswith(".mp3")
     assert httpx.get(url).headers["content-type"] == "audio/mpeg"
@@ -93,3 +94,47 @@ def test_data_uri_inputs_are_accepted_like_urls(fal, face_png, voice_wav):
     output = fal.subscribe(KLING_PRO, inputs)
 
     assert output["duration"] == pytest.approx(2.0, abs=0.05)
+
+
+def uploaded_by_anyone(engine_url, file_name, content_type, content):
+    """The legacy initiate + presigned PUT, with a key the engine takes from anyone."""
+    answer = httpx.post(
+        f"{engine_url}/rest/storage/upload/initiate",
+        json={"file_name": file_name, "content_type": content_type},
+        headers={"Authorization": "Key anyone:x"},
+    ).json()
+    httpx.put(answer["upload_url"], content=content, headers={"Content-Type": content_type}).raise_for_status()
+    return answer["file_url"]
+
+
+@pytest.mark.parametrize(
+    "file_name, content_type, content",
+    [
+        ("a.html", "text/html", html_page("alert(document.domain)")),
+        ("a.js", "text/javascript", b"alert(document.domain)"),
+        ("a.svg", "image/svg+xml", svg_image("alert(document.domain)")),
+    ],
+    ids=["html", "javascript", "svg"],
+)
+def test_a_page_or_script_anyone_stores_is_served_only_as_a_download(engine, engine_url, file_name, content_type, content):
+    url = uploaded_by_anyone(engine_url, file_name, content_type, content)
+
+    response = httpx.get(url)
+
+    assert response.content == content
+    assert response.headers["content-type"] == "application/octet-stream"
+    assert response.headers["content-disposition"] == "attachment"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == "sandbox; default-src 'none'"
+
+
+def test_a_picture_is_shown_as_the_picture_its_bytes_are_whatever_name_it_was_given(engine, engine_url):
+    url = uploaded_by_anyone(engine_url, "gift.html", "text/html", png_with_markup(b"<script>alert(1)</script>"))
+
+    response = httpx.get(url)
+
+    assert url.endswith("_gift.html")
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers.get("content-disposition", "inline").startswith("inline")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"].startswith("sandbox ")

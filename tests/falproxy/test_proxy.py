@@ -1,7 +1,9 @@
 """`/api/fal/proxy` with the real test client: the JS client's calls become our jobs."""
 
 import json
+import os
 
+import httpx
 import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -11,6 +13,7 @@ from credits import services as credits
 from jobs.models import Asset, Job, JobState
 from tests.conftest import wait_for
 from tests.factories import data_uri, make_user, portrait_png, speech_wav
+from tests.hostile_files import png_with_markup, webp_that_is_javascript
 
 PROXY = "/api/fal/proxy"
 PRO = "fal-ai/kling-video/v1/pro/ai-avatar"
@@ -136,6 +139,33 @@ def test_upload_through_the_proxy_lands_in_the_asset_cache_and_is_a_job_input(fa
     # Another user cannot use the file URL.
     mallory = token_client(make_user("mallory"))
     assert submit(mallory, {"image_url": urls["file_url"], "audio_url": INPUT["audio_url"]}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "file_name, content_type, content, stored_as",
+    [
+        ("gift.html", "text/html", png_with_markup(b"<script>alert(1)</script>"), ("image/png", ".png")),
+        ("t.js", "text/javascript", webp_that_is_javascript("alert(1)"), ("image/webp", ".webp")),
+    ],
+    ids=["png-named-html", "webp-named-js"],
+)
+def test_an_upload_is_stored_and_served_as_what_it_is_never_as_the_client_named_it(
+    fal_engine, transactional_db, file_name, content_type, content, stored_as
+):
+    user = make_user()
+    alice = token_client(user)
+    urls = call(alice, "POST", "https://rest.fal.ai/storage/upload/initiate", {"file_name": file_name, "content_type": content_type}).json()
+
+    put = Client().put(urls["upload_url"].replace("http://testserver", ""), data=content, content_type=content_type)
+
+    assert put.status_code == 200, put.content
+    asset = Asset.objects.get(user=user)
+    served = httpx.get(alice.get(urls["file_url"].replace("http://testserver", "")).url)
+    assert (asset.content_type, os.path.splitext(asset.fal_url)[1]) == stored_as
+    assert served.content == content
+    assert served.headers["content-type"] == stored_as[0]
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["content-security-policy"].startswith("sandbox ")
 
 
 def test_uploads_are_checked_and_limited(alice, settings):

@@ -40,7 +40,7 @@ def other_engine(django_db_setup, tmp_path_factory):
         # the one DATABASE_URL names every few seconds (on PostgreSQL, a database no test made).
         "DATABASE_URL": database_url(), "METRICS_FLUSH_SECONDS": "0",
     }
-    with manage_py_process("run_fal_engine", "--port", str(port), port=port, environment=environment, waiting_for="the other engine to listen"):
+    with manage_py_process("run_fal_engine", "--port", str(port), "--controls", port=port, environment=environment, waiting_for="the other engine to listen"):
         yield f"http://127.0.0.1:{port}/_fal"
 
 

@@ -1,4 +1,7 @@
-"""python manage.py run_fal_engine --host 127.0.0.1 --port 8765: the local fal engine, on its own."""
+"""python manage.py run_fal_engine --host 127.0.0.1 --port 8765: the local fal engine, on its own.
+
+`--controls` adds the test controls at /_fal/_control/ (fault injection, reset, stats), for
+tests and benchmarks; scripts/serve starts the engine without them."""
 
 import threading
 
@@ -15,9 +18,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
+        parser.add_argument("--controls", action="store_true", help="Also answer the test controls at /_fal/_control/.")
 
-    def handle(self, *args, host, port, **options):
-        server, base_url = start_engine_server(host, port)
+    def handle(self, *args, host, port, controls, **options):
+        server, base_url = start_engine_server(host, port, controls=controls)
         self.stdout.write(f"Local fal engine listening at {base_url} (Ctrl-C to stop)")
         self.stdout.write(f"Point the app at it with FAL_ENGINE_URL={base_url}")
         try:
