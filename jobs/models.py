@@ -78,6 +78,11 @@ class JobQuerySet(models.QuerySet):
         attempt, so its retries back off and end like a refused submit's."""
         self.filter(pk=job_id).update(submit_attempts=F("submit_attempts") + 1)
 
+    def count_refusal(self, job_id):
+        """fal definitely refused a submission (it answered with an error): only a few of
+        those are retried, however many attempts found fal out of reach."""
+        self.filter(pk=job_id).update(submit_refusals=F("submit_refusals") + 1)
+
     def release_submission(self, job_id):
         """Only after fal definitely refused (nothing exists there) may a submission be claimed
         again, by any process: the job was sent to no fal after all."""
@@ -147,6 +152,7 @@ class Job(models.Model):
     # Counts deliberate submissions. It is bumped *before* fal is called, so a crash
     # between the two leaves evidence that a request may exist at fal.
     submit_attempts = models.PositiveSmallIntegerField(default=0)
+    submit_refusals = models.PositiveSmallIntegerField(default=0)  # attempts fal answered with an error
     submit_started_at = models.DateTimeField(null=True, blank=True)
     queue_position = models.PositiveIntegerField(null=True, blank=True)
     logs = models.JSONField(default=list, blank=True)

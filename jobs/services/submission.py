@@ -167,10 +167,14 @@ def upload_local_inputs(job):
 
 def _after_submit_refused(job, exc):
     record_event(job, JobEvent.Kind.ERROR, exc.message, status_code=exc.status_code)
-    job.refresh_from_db()
     # fal out of reach, or asking us to slow down, is retried until the job's deadline;
-    # another refusal only a few times.
-    if exc.nothing_sent or exc.status_code == 429 or (exc.retryable and job.submit_attempts < MAX_SUBMIT_ATTEMPTS):
+    # another refusal only a few times, counted apart: the attempts made during an outage
+    # must not leave a job that outlived it to fail at fal's first 500.
+    refused = not (exc.nothing_sent or exc.status_code == 429)
+    if refused:
+        Job.objects.count_refusal(job.pk)
+    job.refresh_from_db()
+    if not refused or (exc.retryable and job.submit_refusals < MAX_SUBMIT_ATTEMPTS):
         queue.queue_submit(job.id, delay=schedule.submit_retry_delay(job.submit_attempts))
         return job
     job, _ = fail_job(job.id, f"fal refused the job: {exc.message}", error_type=exc.error_type or "submit_failed")

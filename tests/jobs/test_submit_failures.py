@@ -117,3 +117,32 @@ def test_fal_asking_to_slow_down_is_retried_past_the_refusal_limit(api_client, f
 
     assert job.request_id and job.submit_attempts == submission.MAX_SUBMIT_ATTEMPTS + 2
     assert len(fal_engine.stats()["requests"]) == 1
+
+
+def test_attempts_made_while_fal_was_out_of_reach_leave_every_refusal_its_retry(api_client, fal_engine, settings):
+    engine_url = settings.FAL_ENGINE_URL
+    settings.FAL_ENGINE_URL = f"http://127.0.0.1:{closed_port()}/_fal"
+    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+    for _ in range(submission.MAX_SUBMIT_ATTEMPTS + 2):
+        submission.submit_job(job_id)  # an outage: nothing reaches fal
+    settings.FAL_ENGINE_URL = engine_url
+    fal_engine.faults.fail_next_calls("submit", 500, count=submission.MAX_SUBMIT_ATTEMPTS - 1)
+
+    for _ in range(submission.MAX_SUBMIT_ATTEMPTS - 1):
+        assert submission.submit_job(job_id).state == JobState.PENDING
+    job = submission.submit_job(job_id)
+
+    assert job.request_id and job.submit_refusals == submission.MAX_SUBMIT_ATTEMPTS - 1
+    assert len(fal_engine.stats()["requests"]) == 1
+
+
+def test_a_job_fal_keeps_refusing_fails_after_the_documented_attempts(api_client, fal_engine):
+    fal_engine.faults.fail_next_calls("submit", 500, count=submission.MAX_SUBMIT_ATTEMPTS)
+    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+
+    for _ in range(submission.MAX_SUBMIT_ATTEMPTS - 1):
+        assert submission.submit_job(job_id).state == JobState.PENDING
+    job = submission.submit_job(job_id)
+
+    assert job.state == JobState.FAILED and "fal refused the job" in job.error
+    assert not fal_engine.stats()["requests"]
