@@ -47,7 +47,7 @@ def test_job_cancelled_while_its_submission_was_in_flight_is_cancelled_at_fal(us
 
 def test_job_whose_inputs_never_upload_still_ends_at_its_deadline(user, fal_engine, task_worker, settings):
     settings.JOB_BUDGET_SECONDS = 2
-    fal_engine.faults.fail_next_calls("upload", 500, count=1000)
+    fal_engine.faults.fail_next_calls("upload", 429, count=1000)  # retried until the deadline (a 500 only 5 times)
 
     job = new_job(user)
 
