@@ -177,7 +177,7 @@ class ChaosPlan:
     model_errors: float = 0.05
     kill_worker_every: float = 15.0
     restart_engine_after: float = 0.3  # of the submissions
-    audio_seconds: float = 1.0
+    audio_seconds: float = 2.0
     seed: int = 7
 
 
