@@ -10,17 +10,20 @@ import io
 import mimetypes
 import os
 import re
+import tempfile
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from urllib.parse import unquote, urlsplit
 
 import av
+import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
-from config.public_urls import UnsafeURL, public_addresses
+from config.public_urls import UnsafeURL, open_public, public_addresses
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 # PyAV container names -> (content type, extension) for the audio formats the model takes.
@@ -132,7 +135,7 @@ def check_audio(source: bytes | File) -> ValidatedInput:
         raise MediaError(f"The audio file is larger than {_human_size(settings.MAX_AUDIO_BYTES)}.")
     low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
     try:
-        with av.open(_from_start(source)) as container:
+        with av.open(_from_start(source), mode="r") as container:
             if not container.streams.audio or container.streams.video:
                 raise MediaError("The audio file must contain speech audio and no video.")
             format_name = container.format.name
@@ -173,7 +176,7 @@ def sniff_kind(source: bytes | File) -> str | None:
     except (UnidentifiedImageError, OSError):
         pass
     try:
-        with av.open(_from_start(source)) as container:
+        with av.open(_from_start(source), mode="r") as container:
             return "audio" if container.streams.audio else None
     except av.error.FFmpegError:
         return None
@@ -208,8 +211,9 @@ def check_upload(upload: File, kind: str) -> ValidatedInput:
 def check_input_reference(value: str, kind: str) -> ValidatedInput:
     """Validate an API input given as a hosted URL or a data: URI.
 
-    Hosted URLs are not fetched here (fal fetches them), but they must point at public
-    addresses (config.public_urls); data: URIs are decoded and checked like uploaded files.
+    Hosted URLs are not fetched here, but they must point at public addresses
+    (config.public_urls); data: URIs are decoded and checked like uploaded files. Audio by
+    URL must still be measured before a job is priced: see download_audio.
     """
     value = (value or "").strip()
     if value.startswith("data:"):
@@ -226,6 +230,51 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
         except UnsafeURL as exc:
             raise MediaError(str(exc)) from None
     return ValidatedInput(url=value, source_name=file_name_in_url(value))
+
+
+def download_audio(url: str) -> ValidatedInput:
+    """Download audio given by URL and check it like an upload: the limit and the price rest
+    on what it really holds, and fal is sent these very bytes (a host could serve fal
+    something longer than it served us).
+
+    The download goes to public addresses only (config.public_urls.open_public; a file in the
+    local engine's storage is read from the engine), stops past MAX_AUDIO_BYTES, and must end
+    within AUDIO_URL_FETCH_SECONDS. It is spooled to a temporary file, never held whole in
+    memory. Raises MediaError.
+    """
+    allowed_hosts, redirects = list(settings.ALLOWED_INPUT_HOSTS), 5
+    if _is_local_engine_file(url):
+        allowed_hosts, redirects = [urlsplit(url).hostname], 0  # our own engine, on loopback
+    limit, seconds = settings.MAX_AUDIO_BYTES, settings.AUDIO_URL_FETCH_SECONDS
+    deadline = time.monotonic() + seconds
+    spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    try:
+        with open_public(url, allowed_hosts=allowed_hosts, timeout=httpx.Timeout(seconds), max_redirects=redirects) as response:
+            if response.status_code != 200:
+                raise MediaError(f"The audio could not be downloaded from this URL (HTTP {response.status_code}).")
+            if int(response.headers.get("content-length") or 0) > limit:
+                raise MediaError(f"The audio file is larger than {_human_size(limit)}.")
+            for chunk in response.iter_bytes():
+                spooled.write(chunk)
+                if spooled.tell() > limit:
+                    raise MediaError(f"The audio file is larger than {_human_size(limit)}.")
+                if time.monotonic() > deadline:
+                    raise httpx.TimeoutException("overall deadline")
+    except httpx.TimeoutException:
+        spooled.close()
+        raise MediaError(f"The audio took longer than {seconds:g} seconds to download from this URL.") from None
+    except UnsafeURL as exc:
+        spooled.close()
+        raise MediaError(str(exc)) from None
+    except httpx.HTTPError:
+        spooled.close()
+        raise MediaError("The audio could not be downloaded from this URL.") from None
+    except MediaError:
+        spooled.close()
+        raise
+    checked = check_audio(File(spooled))
+    checked.source_name = file_name_in_url(url)
+    return checked
 
 
 def file_name_in_url(url: str) -> str:
