@@ -242,39 +242,45 @@ def download_audio(url: str) -> ValidatedInput:
     within AUDIO_URL_FETCH_SECONDS. It is spooled to a temporary file, never held whole in
     memory. Raises MediaError.
     """
+    spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    try:
+        _download(url, spooled)
+        checked = check_audio(File(spooled))
+    except BaseException:
+        spooled.close()
+        raise
+    checked.source_name = file_name_in_url(url)
+    return checked
+
+
+def _download(url: str, into) -> None:
     allowed_hosts, redirects = list(settings.ALLOWED_INPUT_HOSTS), 5
     if _is_local_engine_file(url):
         allowed_hosts, redirects = [urlsplit(url).hostname], 0  # our own engine, on loopback
     limit, seconds = settings.MAX_AUDIO_BYTES, settings.AUDIO_URL_FETCH_SECONDS
+    too_large = MediaError(f"The audio file is larger than {_human_size(limit)}.")
+    # httpx's timeout bounds each read; the deadline bounds them all (a host sending a byte
+    # at a time would otherwise hold the request for ever).
     deadline = time.monotonic() + seconds
-    spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
     try:
         with open_public(url, allowed_hosts=allowed_hosts, timeout=httpx.Timeout(seconds), max_redirects=redirects) as response:
             if response.status_code != 200:
                 raise MediaError(f"The audio could not be downloaded from this URL (HTTP {response.status_code}).")
-            if int(response.headers.get("content-length") or 0) > limit:
-                raise MediaError(f"The audio file is larger than {_human_size(limit)}.")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
             for chunk in response.iter_bytes():
-                spooled.write(chunk)
-                if spooled.tell() > limit:
-                    raise MediaError(f"The audio file is larger than {_human_size(limit)}.")
+                into.write(chunk)
+                if into.tell() > limit:
+                    raise too_large
                 if time.monotonic() > deadline:
-                    raise httpx.TimeoutException("overall deadline")
+                    raise httpx.ReadTimeout("The download's deadline passed.")
     except httpx.TimeoutException:
-        spooled.close()
         raise MediaError(f"The audio took longer than {seconds:g} seconds to download from this URL.") from None
     except UnsafeURL as exc:
-        spooled.close()
         raise MediaError(str(exc)) from None
     except httpx.HTTPError:
-        spooled.close()
         raise MediaError("The audio could not be downloaded from this URL.") from None
-    except MediaError:
-        spooled.close()
-        raise
-    checked = check_audio(File(spooled))
-    checked.source_name = file_name_in_url(url)
-    return checked
 
 
 def file_name_in_url(url: str) -> str:
