@@ -3,13 +3,16 @@ public addresses. Input URLs are fetched by fal (or the local engine standing in
 without this rule a user could make that fetch reach loopback services, the private
 network or a cloud metadata endpoint, and read the errors as a port scanner.
 
-Both product code (checking inputs before a job exists) and the engine (checking every hop
-when it downloads) use it, so it lives here, importing neither.
+Both product code (measuring a hosted input before a job exists) and the engine (fetching
+inputs as fal does) use it, so it lives here, importing neither.
 """
 
 import ipaddress
 import socket
 import urllib.parse
+from contextlib import contextmanager
+
+import httpx
 
 # Inside 64:ff9b::/96 (NAT64) an IPv4 address hides in the low 32 bits.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
@@ -50,3 +53,40 @@ def public_addresses(url: str, *, allowed_hosts=()) -> list[str]:
     if not addresses or not all(is_public_address(address.split("%")[0]) for address in addresses):
         raise UnsafeURL("The URL points at a private or reserved network address, which can't be fetched.")
     return addresses
+
+
+@contextmanager
+def open_public(url: str, *, allowed_hosts=(), timeout: httpx.Timeout, max_redirects: int = 5):
+    """GET `url` as a stream, following redirects; yields the final httpx response (any status).
+
+    Every hop must pass public_addresses, and the connection goes to the address that was
+    checked, so a DNS answer that changes between check and connect (rebinding) can't reach
+    a private one; TLS still checks the certificate of the host named in the URL. Raises
+    UnsafeURL for a hop that may not be fetched (or too many redirects), httpx.HTTPError for
+    network failures.
+    """
+    location = url
+    for _ in range(max_redirects + 1):
+        with _pinned_stream(location, allowed_hosts, timeout) as response:
+            if not response.is_redirect:
+                yield response
+                return
+            if "location" not in response.headers:
+                raise UnsafeURL("The URL redirects nowhere.")
+            location = urllib.parse.urljoin(location, response.headers["location"])
+    raise UnsafeURL("The URL redirects too many times.")
+
+
+def _pinned_stream(url: str, allowed_hosts, timeout):
+    parts = urllib.parse.urlsplit(url)
+    addresses = public_addresses(url, allowed_hosts=allowed_hosts)
+    if not addresses:  # an allowed development host: fetched as named
+        return httpx.stream("GET", url, timeout=timeout, follow_redirects=False)
+    address = addresses[0]
+    pinned = parts._replace(netloc=f"[{address}]" if ":" in address else address)
+    if parts.port:
+        pinned = pinned._replace(netloc=f"{pinned.netloc}:{parts.port}")
+    return httpx.stream(
+        "GET", urllib.parse.urlunsplit(pinned), timeout=timeout, follow_redirects=False,
+        headers={"Host": parts.netloc.rpartition("@")[2]}, extensions={"sni_hostname": parts.hostname},
+    )

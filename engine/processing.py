@@ -21,11 +21,11 @@ import av
 import httpx
 from django.conf import settings
 
-from config.public_urls import UnsafeURL, public_addresses
+from config.public_urls import UnsafeURL, open_public
 
 from . import storage
 from .records import ModelRequest, Outcome, failure_outcome
-from .render import UnreadableAudio, UnreadableImage, render_avatar_video
+from .render import NoFaceFound, UnreadableAudio, UnreadableImage, render_avatar_video
 
 AVATAR_ENDPOINTS = frozenset({"fal-ai/kling-video/v1/pro/ai-avatar", "fal-ai/kling-video/v1/standard/ai-avatar"})
 REQUIRED_INPUTS = ("image_url", "audio_url")
@@ -33,6 +33,10 @@ MAX_INPUT_BYTES = 100 * 1024 * 1024
 MAX_REDIRECTS = 5
 DOWNLOAD_FAILED = "Failed to download the file"
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+# Kling AI Avatar's limits on the audio: outside them fal's run ends in a 422
+# (audio_duration_too_short / audio_duration_too_long), and no video is made.
+MIN_AUDIO_SECONDS = 2.0
+MAX_AUDIO_SECONDS = 60.0
 # Progress lines come every tenth of a second up to a cap, so any run longer than a few
 # seconds overflows the status endpoint's log window, as long runs do on fal. A render
 # reports a line per frame up to the same cap.
@@ -123,6 +127,7 @@ def fetch_inputs(arguments: dict, workdir: Path, control: RunControl, *, own_fil
     control.log("Analysing audio")
     audio_seconds = probe_audio_seconds(audio_path, arguments["audio_url"])
     control.log(f"Audio duration: {audio_seconds:.2f}s")
+    check_audio_length(audio_seconds, arguments["audio_url"])
     return RunInputs(image_path, audio_path, audio_seconds)
 
 
@@ -162,38 +167,15 @@ def decode_data_uri(url: str, field: str) -> bytes:
 
 def download_http(url: str, field: str, destination: Path) -> None:
     """Download a public URL, as fal does: every hop (redirects included) must resolve to
-    public addresses, and the connection goes to the address that was checked, so a DNS
-    answer that changes between check and connect (rebinding) can't reach a private one.
-    Failures say only that the download failed: nothing about what answered, or how."""
-    location = url
+    public addresses (config.public_urls.open_public). Failures say only that the download
+    failed: nothing about what answered, or how."""
     try:
-        for _ in range(MAX_REDIRECTS + 1):
-            with _stream_checked(location) as response:
-                if response.is_redirect:
-                    location = urllib.parse.urljoin(location, response.headers["location"])
-                    continue
-                if response.status_code != 200:
-                    raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
-                _save(response, destination, field, url)
-                return
-    except (httpx.HTTPError, UnsafeURL, KeyError):
+        with open_public(url, allowed_hosts=settings.ALLOWED_INPUT_HOSTS, timeout=DOWNLOAD_TIMEOUT, max_redirects=MAX_REDIRECTS) as response:
+            if response.status_code != 200:
+                raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
+            _save(response, destination, field, url)
+    except (httpx.HTTPError, UnsafeURL):
         raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url)) from None
-    raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
-
-
-def _stream_checked(url: str):
-    parts = urllib.parse.urlsplit(url)
-    addresses = public_addresses(url, allowed_hosts=settings.ALLOWED_INPUT_HOSTS)
-    if not addresses:  # an allowed development host: fetched as named
-        return httpx.stream("GET", url, timeout=DOWNLOAD_TIMEOUT, follow_redirects=False)
-    address = addresses[0]
-    pinned = parts._replace(netloc=f"[{address}]" if ":" in address else address)
-    if parts.port:
-        pinned = pinned._replace(netloc=f"{pinned.netloc}:{parts.port}")
-    return httpx.stream(
-        "GET", urllib.parse.urlunsplit(pinned), timeout=DOWNLOAD_TIMEOUT, follow_redirects=False,
-        headers={"Host": parts.netloc.rpartition("@")[2]}, extensions={"sni_hostname": parts.hostname},
-    )
 
 
 def _save(response, destination: Path, field: str, url: str) -> None:
@@ -224,6 +206,22 @@ def probe_audio_seconds(audio_path: Path, url: str) -> float:
     return float(seconds)
 
 
+def check_audio_length(seconds: float, url: str) -> None:
+    """Refuse audio outside Kling's 2-60 s as fal does: a 422 naming audio_url, with the
+    limit and the length it measured in `ctx`."""
+    if seconds > MAX_AUDIO_SECONDS:
+        message, error_type = f"Audio duration must be at most {MAX_AUDIO_SECONDS:g} seconds", "audio_duration_too_long"
+        context = {"max_duration": MAX_AUDIO_SECONDS, "provided_duration": round(seconds, 3)}
+    elif seconds < MIN_AUDIO_SECONDS:
+        message, error_type = f"Audio duration must be at least {MIN_AUDIO_SECONDS:g} seconds", "audio_duration_too_short"
+        context = {"min_duration": MIN_AUDIO_SECONDS, "provided_duration": round(seconds, 3)}
+    else:
+        return
+    item = error_item("audio_url", message, error_type, url)
+    item["ctx"] = context
+    raise ModelFailure(failure_outcome(422, {"detail": [item]}))
+
+
 class RenderPacing:
     """The render's progress as the run's log lines ("Generating frames 25/50 (50%)"), with the
     simulated processing time spread evenly over them; a cancel stops the render at once."""
@@ -248,7 +246,9 @@ class RenderPacing:
 
 def render_output(inputs: RunInputs, prompt: str, output_path: Path, pacing: RenderPacing) -> float:
     try:
-        return render_avatar_video(inputs.image_path, inputs.audio_path, output_path, prompt=prompt, progress=pacing)
+        return render_avatar_video(inputs.image_path, inputs.audio_path, output_path, prompt=prompt, progress=pacing, require_face=True)
+    except NoFaceFound as exc:
+        raise ModelFailure(input_error(["image_url"], str(exc), "face_detection_error", None)) from exc
     except UnreadableImage as exc:
         message = "Could not load the image; supported formats are JPEG, PNG and WebP"
         raise ModelFailure(input_error(["image_url"], message, "image_load_error", None)) from exc

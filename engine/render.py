@@ -45,6 +45,10 @@ class UnreadableAudio(ValueError):
     """The audio file could not be decoded, or holds no sound."""
 
 
+class NoFaceFound(ValueError):
+    """The picture holds no face to animate (only raised when a face is required)."""
+
+
 class RenderProgress(Protocol):
     def log(self, message: str) -> None:
         """A stage of the render, for the request's log."""
@@ -69,15 +73,17 @@ def render_avatar_video(
     prompt: str = "",
     long_side: int | None = None,
     progress: RenderProgress | None = None,
+    require_face: bool = False,
 ) -> float:
     """Write an MP4 (H.264 yuv420p + AAC, 25 fps, moov first) of the picture speaking the audio;
     returns its duration in seconds.
 
     The video is as long as the audio (to within one frame), keeps the picture's aspect ratio
     with even sides, and its long side is at most `long_side` (ENGINE_RENDER_LONG_SIDE);
-    smaller pictures are not enlarged. The same inputs give the same video. Raises
-    UnreadableImage or UnreadableAudio (or whatever `progress` raises), and then leaves no
-    output file behind.
+    smaller pictures are not enlarged. The same inputs give the same video. A picture with
+    no face is animated gently as a whole, or refused with NoFaceFound if `require_face`
+    (as Kling does). Raises UnreadableImage or UnreadableAudio (or whatever `progress`
+    raises), and then leaves no output file behind.
     """
     progress = progress or QuietProgress()
     picture = load_picture(image_path, long_side or settings.ENGINE_RENDER_LONG_SIDE)
@@ -86,6 +92,8 @@ def render_avatar_video(
     progress.log(f"Motion style: {style.name}")
     progress.log("Detecting face")
     face = find_face(picture)
+    if face is None and require_face:
+        raise NoFaceFound("Could not detect a face in the image")
     progress.log(face.describe() if face else "No face found; animating the whole picture gently")
     frame_count = len(loudness)
     motion = plan_motion(loudness, style, seed=input_seed(image_path, audio_path, style.name))

@@ -58,8 +58,8 @@ class JobChangeList(ChangeList):
     # The columns the list shows (and what the actions read): fal's logs and output alone
     # can be kilobytes a row, and the list never shows them.
     columns = (
-        "id", "state", "user", "user__username", "endpoint_id", "video_duration",
-        "created_at", "finished_at", "request_id", "reviewed_at",
+        "id", "state", "user", "user__username", "endpoint_id", "video_duration", "audio_duration",
+        "delivered_longer_than_priced", "created_at", "finished_at", "request_id", "reviewed_at",
     )
 
     def get_queryset(self, request, exclude_parameters=None):
@@ -75,7 +75,9 @@ class JobAdmin(admin.ModelAdmin):
     # Every filter here is a fixed list of links: none of them queries the whole table to
     # build itself (a date_hierarchy's SELECT DISTINCT or a list of all users would, on
     # every page load).
-    list_filter = ("state", ModelFilter, "created_at", UserFilter, ("reviewed_at", admin.EmptyFieldListFilter))
+    list_filter = (
+        "state", ModelFilter, "created_at", UserFilter, ("reviewed_at", admin.EmptyFieldListFilter), "delivered_longer_than_priced",
+    )
     search_fields = ("=id", "request_id", "user__username")
     list_select_related = ("user",)
     # Otherwise each page load counts the whole table a second time, for "(N total)".
@@ -90,7 +92,7 @@ class JobAdmin(admin.ModelAdmin):
     change_form_template = "admin/jobs/job/change_form.html"
     fieldsets = (
         ("Job", {"fields": ("id", "user", "endpoint_id", "title", "state", "error", "error_type", "reviewed_at")}),
-        ("Video", {"fields": ("video", "poster", "video_duration", "video_size", "video_content_type")}),
+        ("Video", {"fields": ("video", "poster", "video_duration", "delivered_longer_than_priced", "video_size", "video_content_type")}),
         ("Inputs", {"fields": ("prompt", "image_url", "audio_url", "image_file", "audio_file", "audio_duration")}),
         (
             "fal request",
@@ -137,7 +139,11 @@ class JobAdmin(admin.ModelAdmin):
 
     @admin.display(description="Duration", ordering="video_duration")
     def duration(self, job):
-        return f"{job.video_duration:.1f} s" if job.video_duration else "—"
+        if not job.video_duration:
+            return "—"
+        if job.delivered_longer_than_priced:
+            return f"{job.video_duration:.1f} s (priced {job.audio_duration or 0:.1f} s)"
+        return f"{job.video_duration:.1f} s"
 
     @admin.display(description="Reviewed", boolean=True, ordering="reviewed_at")
     def reviewed(self, job):

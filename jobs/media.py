@@ -10,17 +10,20 @@ import io
 import mimetypes
 import os
 import re
+import tempfile
+import time
 from dataclasses import dataclass
 from fractions import Fraction
 from urllib.parse import unquote, urlsplit
 
 import av
+import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
-from config.public_urls import UnsafeURL, public_addresses
+from config.public_urls import UnsafeURL, open_public, public_addresses
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 # PyAV container names -> (content type, extension) for the audio formats the model takes.
@@ -132,7 +135,7 @@ def check_audio(source: bytes | File) -> ValidatedInput:
         raise MediaError(f"The audio file is larger than {_human_size(settings.MAX_AUDIO_BYTES)}.")
     low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
     try:
-        with av.open(_from_start(source)) as container:
+        with av.open(_from_start(source), mode="r") as container:
             if not container.streams.audio or container.streams.video:
                 raise MediaError("The audio file must contain speech audio and no video.")
             format_name = container.format.name
@@ -173,7 +176,7 @@ def sniff_kind(source: bytes | File) -> str | None:
     except (UnidentifiedImageError, OSError):
         pass
     try:
-        with av.open(_from_start(source)) as container:
+        with av.open(_from_start(source), mode="r") as container:
             return "audio" if container.streams.audio else None
     except av.error.FFmpegError:
         return None
@@ -208,8 +211,9 @@ def check_upload(upload: File, kind: str) -> ValidatedInput:
 def check_input_reference(value: str, kind: str) -> ValidatedInput:
     """Validate an API input given as a hosted URL or a data: URI.
 
-    Hosted URLs are not fetched here (fal fetches them), but they must point at public
-    addresses (config.public_urls); data: URIs are decoded and checked like uploaded files.
+    Hosted URLs are not fetched here, but they must point at public addresses
+    (config.public_urls); data: URIs are decoded and checked like uploaded files. Audio by
+    URL must still be measured before a job is priced: see download_audio.
     """
     value = (value or "").strip()
     if value.startswith("data:"):
@@ -226,6 +230,57 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
         except UnsafeURL as exc:
             raise MediaError(str(exc)) from None
     return ValidatedInput(url=value, source_name=file_name_in_url(value))
+
+
+def download_audio(url: str) -> ValidatedInput:
+    """Download audio given by URL and check it like an upload: the limit and the price rest
+    on what it really holds, and fal is sent these very bytes (a host could serve fal
+    something longer than it served us).
+
+    The download goes to public addresses only (config.public_urls.open_public; a file in the
+    local engine's storage is read from the engine), stops past MAX_AUDIO_BYTES, and must end
+    within AUDIO_URL_FETCH_SECONDS. It is spooled to a temporary file, never held whole in
+    memory. Raises MediaError.
+    """
+    spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    try:
+        _download(url, spooled)
+        checked = check_audio(File(spooled))
+    except BaseException:
+        spooled.close()
+        raise
+    checked.source_name = file_name_in_url(url)
+    return checked
+
+
+def _download(url: str, into) -> None:
+    allowed_hosts, redirects = list(settings.ALLOWED_INPUT_HOSTS), 5
+    if _is_local_engine_file(url):
+        allowed_hosts, redirects = [urlsplit(url).hostname], 0  # our own engine, on loopback
+    limit, seconds = settings.MAX_AUDIO_BYTES, settings.AUDIO_URL_FETCH_SECONDS
+    too_large = MediaError(f"The audio file is larger than {_human_size(limit)}.")
+    # httpx's timeout bounds each read; the deadline bounds them all (a host sending a byte
+    # at a time would otherwise hold the request for ever).
+    deadline = time.monotonic() + seconds
+    try:
+        with open_public(url, allowed_hosts=allowed_hosts, timeout=httpx.Timeout(seconds), max_redirects=redirects) as response:
+            if response.status_code != 200:
+                raise MediaError(f"The audio could not be downloaded from this URL (HTTP {response.status_code}).")
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise too_large
+            for chunk in response.iter_bytes():
+                into.write(chunk)
+                if into.tell() > limit:
+                    raise too_large
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("The download's deadline passed.")
+    except httpx.TimeoutException:
+        raise MediaError(f"The audio took longer than {seconds:g} seconds to download from this URL.") from None
+    except UnsafeURL as exc:
+        raise MediaError(str(exc)) from None
+    except httpx.HTTPError:
+        raise MediaError("The audio could not be downloaded from this URL.") from None
 
 
 def file_name_in_url(url: str) -> str:

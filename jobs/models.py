@@ -171,6 +171,9 @@ class Job(models.Model):
     video_duration = models.FloatField(null=True, blank=True)
     video_size = models.BigIntegerField(null=True, blank=True)
     video_content_type = models.CharField(max_length=100, blank=True)
+    # The stored video plays longer than the audio the job was priced on (audio_duration):
+    # fal rendered, and charged us for, more than we held for. Set by ingest; never expected.
+    delivered_longer_than_priced = models.BooleanField(default=False)
 
     error = models.TextField(blank=True)
     error_type = models.CharField(max_length=100, blank=True)

@@ -33,10 +33,13 @@ class FalModel:
         return int(getattr(settings, self.credits_setting))
 
     def estimate_credits(self, audio_seconds: float | None) -> int:
-        """Credits to hold for a video as long as the audio (rounded up; the longest allowed
-        when the length is unknown, e.g. a hosted URL we never downloaded)."""
-        seconds = settings.MAX_AUDIO_SECONDS if audio_seconds is None else audio_seconds
-        return self.credits_for(seconds)
+        """Credits to hold for a video as long as the audio (rounded up)."""
+        return self.credits_for(self.priced_seconds(audio_seconds))
+
+    def priced_seconds(self, audio_seconds: float | None) -> float:
+        """The video length a job is priced on: its audio's, or the longest allowed when that is
+        unknown (only a job made before audio given by URL was measured)."""
+        return settings.MAX_AUDIO_SECONDS if audio_seconds is None else audio_seconds
 
     def credits_for(self, video_seconds: float) -> int:
         """What `video_seconds` of output cost, rounded up to a whole credit (exact decimals)."""

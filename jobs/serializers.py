@@ -2,10 +2,10 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import fal, media
+from . import media
 from .models import Asset, Job, JobState
 from .registry import MODEL_NAMES, find_model
-from .services import admission
+from .services import admission, inputs
 
 
 def _checked(check, value, kind):
@@ -59,27 +59,12 @@ class SubmitSerializer(serializers.Serializer):
         attrs["fal_model"] = find_model(attrs["model"])
         return attrs
 
-
     def check_reference(self, url, kind):
-        """Check one input given as a URL or data: URI (also used for a batch's inputs)."""
-        return self._with_upload_facts(_checked(media.check_input_reference, url, kind), kind)
-
-    def _with_upload_facts(self, reference, kind):
-        """A URL the upload endpoint gave this user carries what we measured of the file, so
-        its audio length counts against the limit and the price like any other input."""
+        """Check one input given as a URL or data: URI (also used for a batch's inputs); audio
+        by URL is downloaded and measured (jobs.services.inputs)."""
         request = self.context.get("request")
-        if not reference.url or request is None:
-            return reference
-        asset = Asset.objects.filter(user=request.user, fal_url=reference.url, origin=fal.storage_origin()).first()
-        if asset is None:
-            return reference
-        if asset.kind != kind:
-            raise serializers.ValidationError(f"This upload is {asset.kind}, not {kind}.")
-        if kind == "audio":
-            if asset.duration > settings.MAX_AUDIO_SECONDS:
-                raise serializers.ValidationError(f"This upload lasts {asset.duration:.1f} seconds; the limit is {settings.MAX_AUDIO_SECONDS:g} seconds.")
-            reference.duration = asset.duration
-        return reference
+        user = request.user if request is not None else None
+        return _checked(lambda value, kind: inputs.check_reference(user, value, kind), url, kind)
 
 
 class RequestLookupSerializer(serializers.Serializer):

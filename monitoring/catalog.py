@@ -29,13 +29,14 @@ SLOT_WAIT_SECONDS = Metric("avatar_job_slot_wait_seconds", "histogram", "Complet
 QUEUE_SECONDS = Metric("avatar_job_queue_seconds", "histogram", "Completed jobs: time in fal's queue (queued until processing started).", ("model",), JOB_STEP_BUCKETS)
 PROGRESS_SECONDS = Metric("avatar_job_progress_seconds", "histogram", "Completed jobs: time in progress at fal (processing started until fal finished).", ("model",), JOB_STEP_BUCKETS)
 INGEST_SECONDS = Metric("avatar_job_ingest_seconds", "histogram", "Completed jobs: time storing the video (fal finished until completed).", ("model",), JOB_STEP_BUCKETS)
+DELIVERED_LONGER_THAN_PRICED = Metric("avatar_jobs_delivered_longer_than_priced_total", "counter", "Completed jobs whose stored video plays longer than the audio they were priced on (fal charged more than was held).", ("model",))
 INGESTED_BYTES = Metric("avatar_ingested_bytes_total", "counter", "Bytes of video stored from fal into our storage.", ("model",))
 HTTP_REQUESTS = Metric("avatar_http_requests_total", "counter", "HTTP requests answered, by view, method and status.", ("view", "method", "status"))
 HTTP_SECONDS = Metric("avatar_http_request_duration_seconds", "histogram", "Time to answer an HTTP request (the whole middleware stack).", (), HTTP_BUCKETS)
 
 COUNTED = (
     FAL_CALLS, FAL_CALL_SECONDS, FINISHES_NOTICED, WEBHOOK_REJECTIONS, JOBS_FINISHED, SLOT_WAIT_SECONDS, QUEUE_SECONDS,
-    PROGRESS_SECONDS, INGEST_SECONDS, INGESTED_BYTES, HTTP_REQUESTS, HTTP_SECONDS,
+    PROGRESS_SECONDS, INGEST_SECONDS, INGESTED_BYTES, DELIVERED_LONGER_THAN_PRICED, HTTP_REQUESTS, HTTP_SECONDS,
 )
 
 # --- Read from the database at scrape time ------------------------------------------------

@@ -41,6 +41,7 @@ def count_job_finished(sender, *, job, to_state, **kwargs):
             (catalog.INGEST_SECONDS, job.fal_finished_at, job.finished_at),
         ]
     video_size = job.video_size if to_state == JobState.COMPLETED else None
+    longer_than_priced = to_state == JobState.COMPLETED and job.delivered_longer_than_priced
 
     def count():
         recorder.count(catalog.JOBS_FINISHED, state=to_state, model=model)
@@ -50,5 +51,7 @@ def count_job_finished(sender, *, job, to_state, **kwargs):
                 recorder.observe(metric, (ended - began).total_seconds(), model=model)
         if video_size:
             recorder.count(catalog.INGESTED_BYTES, video_size, model=model)
+        if longer_than_priced:
+            recorder.count(catalog.DELIVERED_LONGER_THAN_PRICED, model=model)
 
     transaction.on_commit(count)

@@ -143,3 +143,61 @@ def task_worker(transactional_db):
     yield worker
     worker.running = False
     thread.join(timeout=15)
+
+
+@pytest.fixture
+def hosted_files(settings):
+    """A web server on 127.0.0.1 (let through the public-address check) that serves what a
+    test puts in it: `url = hosted_files.serve("voice.m4a", data)`, optionally slowly
+    (`seconds_per_chunk`) or as a redirect (`hosted_files.redirect(name, location)`)."""
+    import http.server
+    from types import SimpleNamespace
+
+    routes = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            route = routes.get(self.path)
+            if route is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            if route.location:
+                self.send_response(302)
+                self.send_header("Location", route.location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(route.content)))
+            self.end_headers()
+            route.requests += 1
+            for start in range(0, len(route.content), route.chunk):
+                try:
+                    self.wfile.write(route.content[start : start + route.chunk])
+                    self.wfile.flush()
+                except OSError:
+                    return  # the client gave up
+                time.sleep(route.seconds_per_chunk)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    settings.ALLOWED_INPUT_HOSTS = [*settings.ALLOWED_INPUT_HOSTS, "127.0.0.1"]
+
+    def serve(name, content, *, seconds_per_chunk=0.0, chunk=64 * 1024):
+        routes[f"/{name}"] = SimpleNamespace(content=content, location="", seconds_per_chunk=seconds_per_chunk, chunk=chunk, requests=0)
+        return f"{base_url}/{name}"
+
+    def redirect(name, location):
+        routes[f"/{name}"] = SimpleNamespace(location=location)
+        return f"{base_url}/{name}"
+
+    yield SimpleNamespace(serve=serve, redirect=redirect, routes=routes)
+    server.shutdown()
+    server.server_close()

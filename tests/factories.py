@@ -1,12 +1,13 @@
 """Small builders for test users and media, made on the fly (no binary fixtures)."""
 
+import functools
 import io
 import math
 import struct
 import wave
 
 from django.contrib.auth import get_user_model
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 
 def make_user(username="alice", password="correct horse battery staple", **extra):
@@ -14,6 +15,25 @@ def make_user(username="alice", password="correct horse battery staple", **extra
 
 
 def portrait_png(width=256, height=320, color=(200, 160, 120)) -> bytes:
+    """A portrait the engine finds a face in (as Kling must, or it refuses the picture): the
+    renderer fixtures' drawn face, fitted into width x height on a plain `color` ground."""
+    face = ImageOps.contain(_drawn_face(), (width, height))
+    image = Image.new("RGB", (width, height), color)
+    image.paste(face, ((width - face.width) // 2, (height - face.height) // 2))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@functools.cache
+def _drawn_face() -> Image.Image:
+    from tests.fixtures.make_fixtures import portrait  # draws for about a second: once per run
+
+    return portrait(256, 320)
+
+
+def faceless_png(width=256, height=320, color=(200, 160, 120)) -> bytes:
+    """A picture with no face in it (a skin-coloured oval and a red bar): Kling refuses it."""
     image = Image.new("RGB", (width, height), color)
     draw = ImageDraw.Draw(image)
     draw.ellipse((width * 0.25, height * 0.2, width * 0.75, height * 0.75), fill=(230, 190, 150))
@@ -29,7 +49,7 @@ def portrait_jpeg(width=256, height=320) -> bytes:
     return buffer.getvalue()
 
 
-def speech_wav(seconds=1.5, rate=16000, frequency=220.0) -> bytes:
+def speech_wav(seconds=2.0, rate=16000, frequency=220.0) -> bytes:
     """A mono 16-bit WAV whose pitch wobbles like a voice."""
     frames = bytearray()
     for n in range(int(seconds * rate)):
@@ -61,3 +81,21 @@ def png_claiming_size(width, height) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+
+
+def uploaded_audio_url(user, url="https://example.com/speech.wav", seconds=2.0) -> str:
+    """`url` as audio this user uploaded earlier (an asset in the current fal storage, its
+    length measured then): a job takes it as it is, with nothing to fetch or upload."""
+    import hashlib
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from jobs import fal
+    from jobs.models import Asset
+
+    Asset.objects.create(
+        user=user, kind="audio", sha256=hashlib.sha256(url.encode()).hexdigest(), origin=fal.storage_origin(), content_type="audio/wav",
+        size=64_000, duration=seconds, fal_url=url, expires_at=timezone.now() + timedelta(days=7),
+    )
+    return url

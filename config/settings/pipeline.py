@@ -72,8 +72,12 @@ MAX_AUDIO_BYTES = env.int("MAX_AUDIO_BYTES", default=20 * 1024 * 1024)
 # Room around the files in a request (form fields, multipart framing, a data: URI's base64
 # growth); a body longer than both files plus this is refused unread.
 REQUEST_OVERHEAD_BYTES = env.int("REQUEST_OVERHEAD_BYTES", default=15 * 1024 * 1024)
+# Kling AI Avatar takes 2-60 s of audio (it answers 422 audio_duration_too_short/_too_long).
 MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
-MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=0.5)
+MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=2.0)
+# Audio given by URL is downloaded (at most MAX_AUDIO_BYTES) and measured before a job is
+# created; the download must finish within this many seconds.
+AUDIO_URL_FETCH_SECONDS = env.float("AUDIO_URL_FETCH_SECONDS", default=20.0)
 MIN_IMAGE_SIDE = env.int("MIN_IMAGE_SIDE", default=64)
 # Input URLs must resolve to public addresses (no loopback, private, link-local or metadata
 # ranges); hosts listed here skip that check (development and tests only).

@@ -7,6 +7,7 @@
 - `deadlines`: the 12-minute budget.
 - `lifecycle`: what people do to jobs: cancel, retry, review, delete; and recovery.
 - `assets`: input files kept in fal storage for reuse.
+- `inputs`: inputs given by URL or data: URI, checked and (audio) measured before a job exists.
 
 Every state change goes through `jobs.state.transition`, and background work is queued
 through `jobs.queue`. The job row is the truth; tasks only wake these functions up, and

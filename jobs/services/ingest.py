@@ -1,5 +1,6 @@
 """Finishing a job: read fal's result, store the video in our storage, complete or fail."""
 
+import logging
 import os
 import tempfile
 from datetime import timedelta
@@ -17,7 +18,11 @@ from jobs.state import fail_job, record_event, transition
 from .fal_requests import sent_to_this_fal
 from .tracking import merge_logs
 
+logger = logging.getLogger(__name__)
 
+# A video may outlast its audio by a frame or an audio codec's padding; past this it is
+# longer than what the job was priced on (and fal charged us for the difference).
+PRICED_LENGTH_TOLERANCE_SECONDS = 0.5
 
 def finish_job(job_id):
     """Read fal's result; store the video (streamed, never whole in memory) and complete the
@@ -56,10 +61,12 @@ def finish_job(job_id):
         job, _ = fail_job(job.id, f"The result could not be stored: {message}", error_type="ingest_failed")
         return job
 
+    longer = delivered_longer_than_priced(job, model, stored["duration"])
     job, moved = transition(
         job.id,
         JobState.COMPLETED,
         message="Video stored.",
+        delivered_longer_than_priced=longer,
         video=stored["video"],
         poster=stored["poster"],
         video_duration=stored["duration"],
@@ -70,6 +77,19 @@ def finish_job(job_id):
     if not moved:
         media.delete_files(stored["video"], stored["poster"])
     return job
+
+
+def delivered_longer_than_priced(job, model, video_seconds) -> bool:
+    """Whether the stored video plays longer than the audio the job was priced on: every input
+    is measured before it is priced, so this flags what slipped past (a job from before that
+    rule, or a model that pads its output); staff see it in the admin, and /metrics counts it."""
+    priced = model.priced_seconds(job.audio_duration)
+    if video_seconds is None or video_seconds <= priced + PRICED_LENGTH_TOLERANCE_SECONDS:
+        return False
+    message = f"The video lasts {video_seconds:.2f} s but the job was priced on {priced:.2f} s."
+    record_event(job, JobEvent.Kind.ERROR, message, video_seconds=video_seconds, priced_seconds=priced)
+    logger.warning("Job %s: %s", job.id, message)
+    return True
 
 
 def keep_final_logs(job, logs):

@@ -58,6 +58,9 @@ def retry_job(job_id, *, by=""):
     if original.state not in RETRYABLE_STATES:
         # A completed job already has its video; retrying it would pay for it twice.
         raise NotRetryable("Only failed, cancelled or timed-out jobs can be retried.")
+    if original.audio_duration is None:
+        # Made before audio given by URL was measured: what it would cost is unknown.
+        raise NotRetryable("This job's audio was never measured; create a new job with it instead.")
     with transaction.atomic():
         admission.refuse_if_too_many_active(original.user)
         retry = Job(

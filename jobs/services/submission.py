@@ -68,6 +68,10 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job
 
 
 def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True):
+    if audio.duration is None:
+        # Every door measures audio first (uploads: jobs.media; references: services.inputs):
+        # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
+        raise ValueError("The audio must be measured before a job is created.")
     if limit_active:
         admission.refuse_if_too_many_active(user)
     title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from avatars.templatetags.avatar_tags import clock
 from credits import services as credits
+from credits.models import LedgerEntry
 from jobs.models import Job, JobState
 from tests.api.builders import finished_batch
 from tests.avatars.builders import STANDARD, completed_job, make_job
@@ -140,6 +141,17 @@ def test_owner_can_retry_a_failed_job_with_the_same_inputs(owner_client, user):
     assert response.redirect_chain[-1][0] == job_url("avatars:job", retry)
     assert (retry.state, retry.title, retry.image_url, retry.audio_url) == (JobState.PENDING, "greeting.wav", job.image_url, job.audio_url)
     assert "A new attempt has started with the same inputs." in text_of(response)
+
+
+def test_a_job_whose_audio_was_never_measured_is_not_retried(owner_client, user):
+    # Jobs made before audio given by URL was downloaded and measured have no length.
+    job = make_job(user, JobState.FAILED, image_url="https://example.com/a.png", audio_url="https://example.com/a.wav")
+    Job.objects.filter(pk=job.pk).update(audio_duration=None)
+
+    response = owner_client.post(job_url("avatars:job-retry", job), follow=True)
+
+    assert Job.objects.count() == 1 and not LedgerEntry.objects.filter(kind=LedgerEntry.Kind.RESERVE).exists()
+    assert "This job&#x27;s audio was never measured; create a new job with it instead." in response.content.decode()
 
 
 def test_a_completed_job_is_not_retried(owner_client, user):

@@ -17,7 +17,7 @@ from tests.factories import data_uri, portrait_png, speech_wav
 PORTRAIT = data_uri(portrait_png(), "image/png")
 
 
-def clips(count, seconds=1.0):
+def clips(count, seconds=2.0):
     return [data_uri(speech_wav(seconds=seconds, frequency=200.0 + 10 * index), "audio/wav") for index in range(count)]
 
 

@@ -20,7 +20,7 @@ def test_user_makes_a_batch_and_downloads_every_video(fal_engine, task_worker, l
     clips = []
     for index in range(3):
         clip = tmp_path / f"clip-{index}.wav"
-        clip.write_bytes(speech_wav(seconds=1.0, frequency=200.0 + 20 * index))
+        clip.write_bytes(speech_wav(seconds=2.0, frequency=200.0 + 20 * index))
         clips.append(str(clip))
     log_in(page, live_server.url, "bea")
 
@@ -54,7 +54,7 @@ def test_a_bad_clip_is_named_on_the_form_and_nothing_is_made(fal_engine, live_se
     make_user("bea")
     image, good, bad = tmp_path / "portrait.png", tmp_path / "good.wav", tmp_path / "notes.wav"
     image.write_bytes(portrait_png())
-    good.write_bytes(speech_wav(seconds=1.0))
+    good.write_bytes(speech_wav(seconds=2.0))
     bad.write_bytes(b"these are my notes, not audio")
     log_in(page, live_server.url, "bea")
 

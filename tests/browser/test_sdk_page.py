@@ -11,7 +11,7 @@ def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task
     user = make_user("jo")
     image, audio = tmp_path / "portrait.png", tmp_path / "hello.wav"
     image.write_bytes(portrait_png())
-    audio.write_bytes(speech_wav(seconds=1.5))
+    audio.write_bytes(speech_wav(seconds=2.0))
     log_in(page, live_server.url, "jo")
 
     page.get_by_role("link", name="JavaScript SDK").click()

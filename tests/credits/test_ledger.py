@@ -51,12 +51,12 @@ def test_new_account_starts_with_the_grant(user, settings):
 def test_completed_job_pays_for_its_video_and_gets_the_rest_back(api_client, user, fal_engine, task_worker, settings):
     start = credits.account_for(user).balance
 
-    job = finished_job(submit(api_client, seconds=1.5)["job_id"])
+    job = finished_job(submit(api_client, seconds=2.0)["job_id"])
 
-    held = PRO.estimate_credits(1.5)
+    held = PRO.estimate_credits(2.0)
     charged = min(math.ceil(job.video_duration * settings.KLING_PRO_CREDITS_PER_SECOND), held)
     assert job.state == JobState.COMPLETED
-    assert entries_of(job)["reserve"] == held == math.ceil(1.5 * 115)
+    assert entries_of(job)["reserve"] == held == math.ceil(2.0 * 115)
     assert entries_of(job)["capture"] == charged
     assert entries_of(job).get("release", 0) == held - charged
     assert balance_of(user) == start - charged
@@ -130,11 +130,11 @@ def late_and_forged_deliveries(client, job, request_id):
 def test_fifty_concurrent_submits_against_credit_for_ten_accept_exactly_ten(user, fal_engine, live_server, settings):
     settings.MAX_ACTIVE_JOBS_PER_USER = 100
     fal_engine.faults.set_timing(processing_seconds=60)  # nothing finishes (and settles) during the burst
-    price = PRO.estimate_credits(1.5)
+    price = PRO.estimate_credits(2.0)
     account = credits.account_for(user)
     CreditAccount.objects.filter(pk=account.pk).update(balance=10 * price)
     token = Token.objects.create(user=user).key
-    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(1.5), "audio/wav")}
+    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")}
     answers = []
     # The test server's listen backlog is Python's default of 5: more connections opening at
     # the same instant are reset by the kernel. Five in flight at a time still race.

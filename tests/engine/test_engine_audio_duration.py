@@ -2,6 +2,7 @@
 that lies about the length fools neither."""
 
 import av
+import fal_client
 import pytest
 
 from engine.processing import probe_audio_seconds
@@ -70,3 +71,43 @@ def test_engine_over_http_renders_a_lying_m4a_at_the_products_length(fal, face_p
     output = fal.subscribe(KLING_PRO, {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(audio_path)})
 
     assert output["duration"] == pytest.approx(check_audio(audio).duration, abs=0.1)
+
+
+def refusal_of(fal, face_png, tmp_path, audio: bytes) -> dict:
+    """The single error of the 422 a run on this audio ends with."""
+    audio_path = tmp_path / "voice"
+    audio_path.write_bytes(audio)
+    handle = fal.submit(KLING_PRO, {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(audio_path)})
+    with pytest.raises(fal_client.client.FalClientHTTPError) as refused:
+        handle.get()
+    assert refused.value.status_code == 422
+    [error] = refused.value.response.json()["detail"]
+    return error
+
+
+def test_engine_refuses_audio_over_kling_limit_like_fal(fal, face_png, tmp_path):
+    # 90 s of sound in an M4A whose header claims 2 s: measured, not believed.
+    error = refusal_of(fal, face_png, tmp_path, m4a_claiming(voice_in("m4a", seconds=90), 2))
+
+    assert error["loc"] == ["body", "audio_url"]
+    assert error["type"] == "audio_duration_too_long"
+    assert error["url"] == "https://docs.fal.ai/errors/#audio_duration_too_long"
+    assert error["ctx"]["max_duration"] == 60
+    assert error["ctx"]["provided_duration"] == pytest.approx(90, abs=0.1)
+
+
+def test_engine_refuses_audio_under_kling_minimum_like_fal(fal, face_png, tmp_path):
+    error = refusal_of(fal, face_png, tmp_path, speech_wav(seconds=1.5))
+
+    assert error["loc"] == ["body", "audio_url"]
+    assert error["type"] == "audio_duration_too_short"
+    assert error["ctx"] == {"min_duration": 2, "provided_duration": 1.5}
+
+
+def test_engine_renders_audio_of_exactly_kling_minimum(fal, face_png, tmp_path):
+    audio_path = tmp_path / "voice.wav"
+    audio_path.write_bytes(speech_wav(seconds=2.0))
+
+    output = fal.subscribe(KLING_PRO, {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(audio_path)})
+
+    assert output["duration"] == pytest.approx(2.0, abs=0.05)

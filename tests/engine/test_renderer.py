@@ -5,6 +5,7 @@ of the project's own fixtures (tests/fixtures/make_fixtures.py), at small sizes.
 from datetime import datetime
 
 import av
+import fal_client
 import numpy as np
 import pytest
 from PIL import Image
@@ -12,7 +13,8 @@ from PIL import Image
 from engine.motion import STYLES, plan_motion, style_for_prompt
 from engine.render import render_avatar_video
 from tests.engine.fal_checks import KLING_PRO
-from tests.engine.media_factories import audio_seconds, make_png, voice_in
+from tests.engine.media_factories import audio_seconds, voice_in
+from tests.factories import faceless_png
 from tests.fixtures import make_fixtures
 from tests.fixtures.make_fixtures import EYE_CENTRES, MOUTH_CENTRE
 
@@ -141,18 +143,33 @@ def test_same_inputs_give_the_same_video(tmp_path):
     assert first.read_bytes() == second.read_bytes()
 
 
-def test_picture_without_a_face_renders_and_the_log_says_so(fal, tmp_path):
+def test_picture_without_a_face_renders_gently_when_no_face_is_required(tmp_path):
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(faceless_png(320, 400))
     voice = tmp_path / "voice.wav"
     voice.write_bytes(voice_in("wav", seconds=1.0))
-    arguments = {"image_url": fal.upload_file(make_png(tmp_path / "blank.png")), "audio_url": fal.upload_file(voice)}
-    handle = fal.submit(KLING_PRO, arguments)
+    progress = RecordedProgress()
 
-    events = list(handle.iter_events(with_logs=True, interval=0.05))
-    output = handle.get()
+    duration = render_avatar_video(blank, voice, tmp_path / "out.mp4", long_side=128, progress=progress)
 
-    messages = [entry["message"] for event in events if getattr(event, "logs", None) for entry in event.logs]
-    assert "No face found; animating the whole picture gently" in messages
-    assert output["duration"] == pytest.approx(1.0, abs=0.05)
+    assert "No face found; animating the whole picture gently" in progress.messages
+    assert duration == pytest.approx(1.0, abs=0.05)
+
+
+def test_engine_refuses_a_picture_without_a_face_as_kling_does(fal, tmp_path):
+    voice = tmp_path / "voice.wav"
+    voice.write_bytes(voice_in("wav", seconds=2.0))
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(faceless_png(320, 400))
+    handle = fal.submit(KLING_PRO, {"image_url": fal.upload_file(blank), "audio_url": fal.upload_file(voice)})
+
+    with pytest.raises(fal_client.client.FalClientHTTPError) as refused:
+        handle.get()
+
+    assert refused.value.status_code == 422
+    [error] = refused.value.response.json()["detail"]
+    assert error["loc"] == ["body", "image_url"] and error["type"] == "face_detection_error"
+    assert error["url"] == "https://docs.fal.ai/errors/#face_detection_error"
 
 
 def test_render_reports_its_stages_and_every_frame(tmp_path):

@@ -29,7 +29,7 @@ def run_seed_example(*args, timeout=90) -> dict:
 def media_files(tmp_path):
     image, audio = tmp_path / "portrait.png", tmp_path / "hello.wav"
     image.write_bytes(portrait_png())
-    audio.write_bytes(speech_wav(seconds=1.5))
+    audio.write_bytes(speech_wav(seconds=2.0))
     return image, audio
 
 

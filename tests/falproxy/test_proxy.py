@@ -18,7 +18,7 @@ from tests.hostile_files import png_with_markup, webp_that_is_javascript
 PROXY = "/api/fal/proxy"
 PRO = "fal-ai/kling-video/v1/pro/ai-avatar"
 QUEUE = "https://queue.fal.run"
-INPUT = {"image_url": "https://example.com/face.png", "audio_url": "https://example.com/voice.mp3", "prompt": "Hi"}
+INPUT = {"image_url": "https://example.com/face.png", "audio_url": data_uri(speech_wav(), "audio/wav"), "prompt": "Hi"}
 
 
 def call(client, method, target, body=None, **headers):
@@ -133,7 +133,7 @@ def test_upload_through_the_proxy_lands_in_the_asset_cache_and_is_a_job_input(fa
     assert put.status_code == 200, put.content
     asset = Asset.objects.get(user=user)
     assert asset.kind == "image" and asset.fal_url.startswith(settings.FAL_ENGINE_URL)
-    response = submit(alice, {"image_url": urls["file_url"], "audio_url": data_uri(speech_wav(1.0), "audio/wav")})
+    response = submit(alice, {"image_url": urls["file_url"], "audio_url": data_uri(speech_wav(2.0), "audio/wav")})
     assert response.status_code == 200, response.content
     assert Job.objects.get(user=user).image_url == asset.fal_url
     # Another user cannot use the file URL.
@@ -196,7 +196,7 @@ def test_upload_initiates_count_against_the_upload_rate(alice, settings):
 def test_whole_flow_status_logs_result_and_stream(fal_engine, task_worker, live_server):
     user = make_user()
     alice = token_client(user)
-    job_id = submit(alice, {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(1.0), "audio/wav")}).json()["request_id"]
+    job_id = submit(alice, {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")}).json()["request_id"]
     base = f"{QUEUE}/fal-ai/kling-video/requests/{job_id}"
 
     stream = call(alice, "GET", f"{base}/status/stream?logs=1")
@@ -209,7 +209,7 @@ def test_whole_flow_status_logs_result_and_stream(fal_engine, task_worker, live_
     job = Job.objects.get(pk=job_id)
     assert result.status_code == 200 and result["x-fal-request-id"] == job_id
     assert result.json()["video"]["url"] == f"http://testserver{job.video.url}"
-    assert result.json()["duration"] == pytest.approx(1.0, abs=0.1)
+    assert result.json()["duration"] == pytest.approx(2.0, abs=0.1)
     assert call(alice, "PUT", f"{base}/cancel").json() == {"status": "ALREADY_COMPLETED"}
 
 

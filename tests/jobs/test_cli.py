@@ -44,7 +44,7 @@ def test_cli_turns_a_portrait_and_speech_into_a_playable_mp4(tmp_path):
 
 def test_cli_with_an_engine_that_answers_at_once_finishes_without_warnings(tmp_path):
     (tmp_path / "face.jpg").write_bytes(portrait_jpeg())
-    (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=1.0))
+    (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
 
     result = run_cli(
         tmp_path, "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav"),

@@ -175,7 +175,7 @@ def test_a_worker_never_runs_the_tasks_another_process_queued_for_itself(api_cli
 
 def test_a_cli_run_beside_a_worker_of_another_engine_completes_without_a_lost_request(transactional_db, other_engine, tmp_path):
     (tmp_path / "face.jpg").write_bytes(portrait_jpeg())
-    (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=1.0))
+    (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
     # The worker runs before the CLI starts, so it sees the CLI's job from its submission on.
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--interval", "0.05", "--worker-id", "server-worker"],
@@ -211,7 +211,7 @@ def test_a_cli_run_beside_a_worker_of_another_engine_completes_without_a_lost_re
 def start_a_slow_cli_run(tmp_path):
     """`manage.py generate_avatar` in a process of its own, with its own engine taking a minute."""
     (tmp_path / "face.jpg").write_bytes(portrait_jpeg())
-    (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=1.0))
+    (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
     return subprocess.Popen(
         [sys.executable, "manage.py", "generate_avatar", "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav")],
         cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -4,7 +4,7 @@ from loopback, the private network or a cloud metadata endpoint on their behalf.
 import pytest
 
 from jobs.models import Job
-from tests.factories import data_uri, portrait_png
+from tests.factories import data_uri, portrait_png, speech_wav
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +46,9 @@ def test_a_host_that_cannot_be_resolved_is_refused(api_client):
     assert response.json()["errors"]["image_url"] == ["The URL's host could not be found."]
 
 
-def test_public_addresses_and_allowed_hosts_are_accepted(api_client, settings):
-    settings.MAX_JOBS_AT_FAL = 0  # accepted and waiting: nothing is fetched in this test
-    body = {"image_url": "http://93.184.215.14/face.png", "audio_url": "https://example.com/voice.wav"}
+def test_public_addresses_and_allowed_hosts_are_accepted(api_client, settings, hosted_files):
+    settings.MAX_JOBS_AT_FAL = 0  # accepted and waiting: only the audio is fetched (to measure it)
+    body = {"image_url": "http://93.184.215.14/face.png", "audio_url": hosted_files.serve("voice.wav", speech_wav())}
 
     response = api_client.post(SUBMIT, body, format="json")
 

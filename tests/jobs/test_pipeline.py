@@ -11,7 +11,7 @@ from tests.factories import data_uri, portrait_png, speech_wav
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def submit(api_client, seconds=1.5, **extra):
+def submit(api_client, seconds=2.0, **extra):
     body = {
         "image_url": data_uri(portrait_png(), "image/png"),
         "audio_url": data_uri(speech_wav(seconds), "audio/wav"),
@@ -52,7 +52,7 @@ def transitions_to(job, state):
 
 
 def test_submit_answers_pending_at_once_and_the_worker_hands_the_job_to_fal(api_client, fal_engine, task_worker):
-    answer = submit(api_client, seconds=1.5, prompt="A friendly hello")
+    answer = submit(api_client, seconds=2.0, prompt="A friendly hello")
 
     assert answer["status"] == "pending" and not answer["request_id"]
     assert answer["job_id"]
@@ -61,7 +61,7 @@ def test_submit_answers_pending_at_once_and_the_worker_hands_the_job_to_fal(api_
 
 
 def test_submitted_job_completes_by_webhook_with_playable_mp4(api_client, fal_engine, task_worker):
-    answer = submit(api_client, seconds=1.5, prompt="A friendly hello")
+    answer = submit(api_client, seconds=2.0, prompt="A friendly hello")
     job = finished_job(answer["job_id"])
 
     assert job.state == JobState.COMPLETED, job.error
@@ -69,8 +69,8 @@ def test_submitted_job_completes_by_webhook_with_playable_mp4(api_client, fal_en
     with job.video.open("rb") as handle, av.open(handle) as container:
         assert container.streams.video[0].codec_context.name == "h264"
         assert container.streams.audio[0].codec_context.name == "aac"
-        assert abs(container.duration / av.time_base - 1.5) <= 0.1
-    assert abs(job.video_duration - 1.5) <= 0.1
+        assert abs(container.duration / av.time_base - 2.0) <= 0.1
+    assert abs(job.video_duration - 2.0) <= 0.1
     assert job.video_size == job.video.size
     assert job.poster
     assert [job.queued_at is not None, job.finished_at is not None] == [True, True]
@@ -86,7 +86,7 @@ def test_result_endpoint_returns_our_stored_video(api_client, fal_engine, task_w
     body = result.json()
     assert body["video"]["content_type"] == "video/mp4"
     assert "/media/videos/" in body["video"]["url"]
-    assert body["duration"] == pytest.approx(1.5, abs=0.1)
+    assert body["duration"] == pytest.approx(2.0, abs=0.1)
 
 
 def test_lost_webhook_is_recovered_by_polling(api_client, fal_engine, task_worker):

@@ -10,9 +10,14 @@ import pytest
 from jobs.models import Job, JobEvent, JobState
 from jobs.services import submission
 from tests.conftest import wait_for
+from tests.factories import uploaded_audio_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-HOSTED = {"image_url": "https://example.com/face.png", "audio_url": "https://example.com/speech.wav"}
+
+
+def hosted(user):
+    """Inputs fal fetches itself, so a submit calls fal and nothing else."""
+    return {"image_url": "https://example.com/face.png", "audio_url": uploaded_audio_url(user)}
 
 
 def closed_port():
@@ -45,10 +50,10 @@ class SilentServer:
         self.listener.close()
 
 
-def test_submit_answers_pending_without_calling_fal(api_client, settings):
+def test_submit_answers_pending_without_calling_fal(api_client, user, settings):
     settings.FAL_ENGINE_URL = f"http://127.0.0.1:{closed_port()}/_fal"
 
-    response = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json")
+    response = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json")
 
     assert response.status_code == 201
     assert response.json()["status"] == "pending"
@@ -56,10 +61,10 @@ def test_submit_answers_pending_without_calling_fal(api_client, settings):
     assert job.submit_attempts == 0 and not job.events.filter(kind=JobEvent.Kind.ERROR).exists()
 
 
-def test_unreachable_fal_is_a_definite_failure_retried_until_fal_answers(api_client, fal_engine, settings):
+def test_unreachable_fal_is_a_definite_failure_retried_until_fal_answers(api_client, user, fal_engine, settings):
     engine_url = settings.FAL_ENGINE_URL
     settings.FAL_ENGINE_URL = f"http://127.0.0.1:{closed_port()}/_fal"
-    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+    job_id = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json").json()["job_id"]
 
     job = submission.submit_job(job_id)
 
@@ -77,9 +82,9 @@ def test_unreachable_fal_is_a_definite_failure_retried_until_fal_answers(api_cli
     assert len(fal_engine.stats()["requests"]) == 1
 
 
-def test_unreachable_fal_keeps_being_retried_past_the_refusal_limit(api_client, settings):
+def test_unreachable_fal_keeps_being_retried_past_the_refusal_limit(api_client, user, settings):
     settings.FAL_ENGINE_URL = f"http://127.0.0.1:{closed_port()}/_fal"
-    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+    job_id = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json").json()["job_id"]
 
     for _ in range(submission.MAX_SUBMIT_ATTEMPTS + 2):
         submission.submit_job(job_id)
@@ -89,10 +94,10 @@ def test_unreachable_fal_keeps_being_retried_past_the_refusal_limit(api_client, 
     assert job.submit_attempts == submission.MAX_SUBMIT_ATTEMPTS + 2
 
 
-def test_submit_whose_answer_is_lost_is_sent_once_and_left_to_the_callback(api_client, settings):
+def test_submit_whose_answer_is_lost_is_sent_once_and_left_to_the_callback(api_client, user, settings):
     silent = SilentServer()
     settings.FAL_ENGINE_URL = f"http://127.0.0.1:{silent.port}/_fal"
-    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+    job_id = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json").json()["job_id"]
 
     try:
         job = submission.submit_job(job_id)
@@ -107,9 +112,9 @@ def test_submit_whose_answer_is_lost_is_sent_once_and_left_to_the_callback(api_c
     assert submission.submit_job(job_id).submit_attempts == 1
 
 
-def test_fal_asking_to_slow_down_is_retried_past_the_refusal_limit(api_client, fal_engine):
+def test_fal_asking_to_slow_down_is_retried_past_the_refusal_limit(api_client, user, fal_engine):
     fal_engine.faults.fail_next_calls("submit", 429, count=submission.MAX_SUBMIT_ATTEMPTS + 1)
-    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+    job_id = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json").json()["job_id"]
 
     for _ in range(submission.MAX_SUBMIT_ATTEMPTS + 1):
         assert submission.submit_job(job_id).state == JobState.PENDING
@@ -119,10 +124,10 @@ def test_fal_asking_to_slow_down_is_retried_past_the_refusal_limit(api_client, f
     assert len(fal_engine.stats()["requests"]) == 1
 
 
-def test_attempts_made_while_fal_was_out_of_reach_leave_every_refusal_its_retry(api_client, fal_engine, settings):
+def test_attempts_made_while_fal_was_out_of_reach_leave_every_refusal_its_retry(api_client, user, fal_engine, settings):
     engine_url = settings.FAL_ENGINE_URL
     settings.FAL_ENGINE_URL = f"http://127.0.0.1:{closed_port()}/_fal"
-    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+    job_id = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json").json()["job_id"]
     for _ in range(submission.MAX_SUBMIT_ATTEMPTS + 2):
         submission.submit_job(job_id)  # an outage: nothing reaches fal
     settings.FAL_ENGINE_URL = engine_url
@@ -136,9 +141,9 @@ def test_attempts_made_while_fal_was_out_of_reach_leave_every_refusal_its_retry(
     assert len(fal_engine.stats()["requests"]) == 1
 
 
-def test_a_job_fal_keeps_refusing_fails_after_the_documented_attempts(api_client, fal_engine):
+def test_a_job_fal_keeps_refusing_fails_after_the_documented_attempts(api_client, user, fal_engine):
     fal_engine.faults.fail_next_calls("submit", 500, count=submission.MAX_SUBMIT_ATTEMPTS)
-    job_id = api_client.post("/api/generate/kling-avatar/submit", HOSTED, format="json").json()["job_id"]
+    job_id = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json").json()["job_id"]
 
     for _ in range(submission.MAX_SUBMIT_ATTEMPTS - 1):
         assert submission.submit_job(job_id).state == JobState.PENDING

@@ -24,7 +24,8 @@ from tests.servers import app_server, production_server
 pytestmark = pytest.mark.django_db
 
 SUBMIT = "/api/generate/kling-avatar/submit"
-HOSTED = {"image_url": "https://example.com/face.png", "audio_url": "https://example.com/voice.wav"}
+# The audio is measured before a job exists, so it comes along (a hosted one would be fetched).
+HOSTED = {"image_url": "https://example.com/face.png", "audio_url": data_uri(speech_wav(), "audio/wav")}
 PASSWORD = "correct horse battery staple"
 
 

@@ -52,7 +52,7 @@ def test_no_secret_reaches_a_log_line_over_the_pipeline_and_the_api(api_client, 
     _, api_token = ApiToken.issue(user, "ci")
     # People paste anything into a prompt, and SQL logging repeats it.
     prompt = f"Say hi. key {FAL_KEY} hook {WEBHOOK_SECRET} password={PASSWORD} db postgres://avatar:{PASSWORD}@db/x"
-    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(1.0), "audio/wav"), "prompt": prompt}
+    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav"), "prompt": prompt}
 
     submitted = api_client.post("/api/generate/kling-avatar/submit", body, format="json")
     assert submitted.status_code == 201, submitted.content
@@ -81,7 +81,7 @@ def test_no_secret_reaches_a_log_line_over_the_pipeline_and_the_api(api_client, 
 
 @pytest.mark.django_db(transaction=True)
 def test_lines_name_the_http_request_the_job_and_its_fal_request(api_client, fal_engine, task_worker, json_log):
-    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(1.0), "audio/wav")}
+    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")}
 
     response = api_client.post("/api/generate/kling-avatar/submit", body, format="json")
     job = finished_job(response.json()["job_id"])

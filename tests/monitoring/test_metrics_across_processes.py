@@ -54,7 +54,7 @@ def test_counts_from_two_worker_processes_add_up_in_every_web_process(api_client
     settings.MAX_ACTIVE_JOBS_PER_USER = JOBS
     with worker_processes(2, settings):
         before = scrape(client, settings)
-        job_ids = [submit(api_client, seconds=1.0)["job_id"] for _ in range(JOBS)]
+        job_ids = [submit(api_client, seconds=2.0)["job_id"] for _ in range(JOBS)]
         jobs = [finished_job(job_id) for job_id in job_ids]
         assert all(job.state == JobState.COMPLETED for job in jobs), [job.error for job in jobs]
 

@@ -1,0 +1,47 @@
+"""Inputs given by reference (an http(s) URL or a data: URI), checked and measured for the
+user who gives them. Every door that takes a reference (the seed API, v1 jobs and batches,
+the fal proxy's queue) comes through here, so no input reaches a job unmeasured."""
+
+from django.conf import settings
+
+from jobs import fal, media
+from jobs.models import Asset
+
+
+def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
+    """The checked input named by `value`, as an "image" or "audio" input; raises media.MediaError.
+
+    Audio always carries its decoded length, the length the limit and the price rest on:
+    a data: URI is decoded here, a URL the upload endpoint gave this user carries what was
+    measured of its file, and any other URL is downloaded and measured (media.download_audio),
+    the job then sending fal the very bytes that were measured. A hosted image is left for
+    fal to fetch (its price does not depend on it).
+    """
+    reference = media.check_input_reference(value, kind)
+    if not reference.url:
+        return reference
+    asset = _own_upload(user, reference.url)
+    if asset is not None and (asset.kind != "audio" or asset.duration is not None):  # else measured below
+        return _with_upload_facts(reference, asset, kind)
+    if kind == "audio":
+        return media.download_audio(reference.url)
+    return reference
+
+
+def _own_upload(user, url) -> Asset | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Asset.objects.filter(user=user, fal_url=url, origin=fal.storage_origin()).first()
+
+
+def _with_upload_facts(reference, asset, kind):
+    if asset.kind != kind:
+        raise media.MediaError(f"This upload is {asset.kind}, not {kind}.")
+    if kind == "audio":
+        # Limits may have changed since the upload was measured.
+        if asset.duration > settings.MAX_AUDIO_SECONDS:
+            raise media.MediaError(f"This upload lasts {asset.duration:.1f} seconds; the limit is {settings.MAX_AUDIO_SECONDS:g} seconds.")
+        if asset.duration < settings.MIN_AUDIO_SECONDS:
+            raise media.MediaError(f"This upload is too short; it must last at least {settings.MIN_AUDIO_SECONDS:g} seconds.")
+        reference.duration = asset.duration
+    return reference
