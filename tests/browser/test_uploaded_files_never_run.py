@@ -105,7 +105,7 @@ def through_the_create_form():
         before = set(Job.objects.values_list("pk", flat=True))
         author.post("/create/", {
             "image": SimpleUploadedFile(name, content, content_type),
-            "audio": SimpleUploadedFile("voice.wav", speech_wav(1.0), "audio/wav"),
+            "audio": SimpleUploadedFile("voice.wav", speech_wav(), "audio/wav"),
             "model": DEFAULT_MODEL_KEY,
         })
         created = Job.objects.exclude(pk__in=before).first()
