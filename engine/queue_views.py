@@ -35,9 +35,7 @@ def submit(request: HttpRequest, endpoint: str) -> HttpResponse:
     if isinstance(request_or_error, HttpResponse):
         return request_or_error
     queued = request_or_error
-    body = ENGINE.status_of(queued, mount_url(request), with_logs=False, count_call=False)
-    body["gateway_request_id"] = queued.request_id
-    return json_response(body, request_id=queued.request_id)
+    return json_response(ENGINE.submit_answer(queued, mount_url(request)), request_id=queued.request_id)
 
 
 @engine_route("submit", ("POST",))

@@ -47,6 +47,7 @@ class ModelRequest:
     low_priority: bool = False
     injected_failure: Outcome | None = None
     state: str = IN_QUEUE
+    position_at_submit: int = 0  # fal's submit answer: where it joined the queue
     submitted_at: float = field(default_factory=time.time)
     started_at: float | None = None
     completed_at: float | None = None

@@ -103,6 +103,7 @@ class Engine:
             self._submitted += 1
             self._journal(request)
             self._enqueue(request)
+            request.position_at_submit = self._queue.index(request)
             if start_timeout is not None:
                 self._start_timer(start_timeout, request)
             self._ensure_runners()
@@ -140,6 +141,14 @@ class Engine:
                     body["error"] = request.outcome.error
                     body["error_type"] = request.outcome.error_type
             return body
+
+    def submit_answer(self, request: ModelRequest, base_url: str) -> dict:
+        """fal's answer to a submit: the request as it joined the queue, even if a runner has
+        taken it up since (clients read the position from it; fal's is always IN_QUEUE)."""
+        return {
+            "status": IN_QUEUE, "request_id": request.request_id, "gateway_request_id": request.request_id,
+            **request.urls(base_url), "logs": None, "metrics": {}, "queue_position": request.position_at_submit,
+        }
 
     def cancel(self, request: ModelRequest) -> bool:
         """Stop a queued or running request; False when it had already completed."""
