@@ -6,6 +6,8 @@ has finished (after sending the final panel) or after JOB_EVENTS_STREAM_SECONDS,
 browser's EventSource reconnects by itself after the `retry:` delay. At most
 JOB_EVENTS_MAX_STREAMS are open at once in one process, so streams never take every thread;
 past that a page is answered 204, which tells EventSource to stop, and the page polls.
+Each stream also holds one of its user's MAX_STREAMS_PER_USER slots (limits.streams, counted
+across processes); past that the page is answered 429, which EventSource also gives up on.
 """
 
 import json
@@ -18,6 +20,7 @@ from django.template.loader import render_to_string
 
 from jobs.models import Job, JobState
 from jobs.previews import job_previews
+from limits import streams
 
 from . import selectors
 from .progress import progress_for
@@ -79,14 +82,17 @@ class _Stream:
 def job_event_stream(job, request):
     """The job's panel as server-sent events: one `status` event now and one each time the
     panel changes, a comment now and then while nothing does, and the end once the job has
-    finished or the stream's time is up. None when this process serves all the streams it may."""
-    if not OPEN_STREAMS.take():
-        return None
+    finished or the stream's time is up. None when this process serves all the streams it may;
+    streams.TooManyStreams when the user has all theirs open already."""
     # One token for the whole stream: {% csrf_token %} masks it afresh on every render, which
     # would make every render differ and send an event a second. Asked for here, before the
     # response starts, so the CSRF cookie is still set on it.
     csrf_token = get_token(request)
-    return _Stream(_events(job.pk, request, csrf_token, time.monotonic() + settings.JOB_EVENTS_STREAM_SECONDS))
+    events = streams.hold(request.user, _events(job.pk, request, csrf_token, time.monotonic() + settings.JOB_EVENTS_STREAM_SECONDS))
+    if not OPEN_STREAMS.take():
+        events.close()  # gives the user's slot back
+        return None
+    return _Stream(events)
 
 
 def _events(job_id, request, csrf_token, deadline):

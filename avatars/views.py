@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from batches import services as batches
 from credits import services as credits
+from limits import streams
 from limits.counters import Rate, hit
 from jobs.models import Job
 from jobs.registry import MODELS
@@ -106,7 +107,11 @@ def job_status(request, job_id):
 def job_events(request, job_id):
     """The live part of the job page, pushed as server-sent events while the job runs."""
     job = selectors.owned_job(request.user, job_id)
-    stream = live.job_event_stream(job, request)
+    try:
+        stream = live.job_event_stream(job, request)
+    except streams.TooManyStreams as exc:
+        # EventSource gives up on any answer but 200 (the page then polls); the body is for people.
+        return _never_stored(JsonResponse({"detail": str(exc), "code": streams.ERROR_CODE}, status=429))
     if stream is None:
         return _never_stored(HttpResponse(status=204))  # EventSource stops; the page polls instead
     response = StreamingHttpResponse(stream, content_type="text/event-stream")

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from config import json_bodies
+from limits import streams
 
 from . import queue, targets, uploads
 from .targets import TargetRefused
@@ -91,6 +92,10 @@ class ProxyView(APIView):
     def stream(self, request, target):
         job = queue.owned_job(request.user, target.request_id)
         events = queue.status_events(job, with_logs=target.with_logs, budget_seconds=settings.JOB_BUDGET_SECONDS + 60)
+        try:
+            events = streams.hold(request.user, events)
+        except streams.TooManyStreams as exc:
+            return fal_json({"detail": str(exc)}, 429, request_id=str(job.id))
         response = StreamingHttpResponse(events, content_type="text/event-stream")
         response["Cache-Control"] = "no-cache"
         response["x-fal-request-id"] = str(job.id)

@@ -34,12 +34,18 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium):
+def console_errors():
+    """The page's JavaScript errors; a test that provokes one on purpose takes it out of this list."""
+    return []
+
+
+@pytest.fixture
+def page(chromium, console_errors):
     """A fresh browser profile per test; any JavaScript error fails the test."""
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
-    errors = []
+    errors = console_errors
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     yield page

@@ -166,3 +166,20 @@ def test_job_page_polls_when_the_server_serves_no_more_streams(fal_engine, task_
 
     expect(page.locator("video.player")).to_be_visible(timeout=30_000)
     assert len(events) == 1 and polls, (events, polls)  # asked once, told 204, never again
+
+
+def test_job_page_polls_when_its_user_has_every_stream_they_may_open(fal_engine, task_worker, live_server, page, media_files, settings, console_errors):  # noqa: F811
+    make_user("liam")
+    settings.MAX_STREAMS_PER_USER = 0  # as if the user's other tabs held all their streams
+    fal_engine.faults.set_timing(processing_seconds=2)
+    log_in(page, live_server.url, "liam")
+    refused = []
+    page.on("response", lambda response: refused.append(response.status) if response.url.endswith("/events/") else None)
+    polls = requests_to(page, r"/status/$")
+
+    submit_create_form(page, media_files, "Says hello")
+
+    expect(page.locator("video.player")).to_be_visible(timeout=30_000)
+    assert refused == [429] and polls, (refused, polls)  # asked once, told 429, never again
+    # Chromium reports every refused request in the console; this one is expected.
+    console_errors.remove("Failed to load resource: the server responded with a status of 429 (Too Many Requests)")
