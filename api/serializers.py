@@ -11,7 +11,7 @@ from rest_framework.reverse import reverse
 from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.registry import MODEL_NAMES, find_model
-from jobs.serializers import InputReferenceField, SubmitSerializer, VideoOutputSerializer, video_output
+from jobs.serializers import InputReferenceField, JobListSerializer, SubmitSerializer, VideoOutputSerializer, video_output
 from jobs.serializers import JobSerializer as SeedJobSerializer
 from outbox import services as outbox
 
@@ -108,6 +108,7 @@ class JobSerializer(serializers.ModelSerializer):
             "id", "url", "title", "status", "status_detail", "waiting_ahead", "queue_position", "model", "prompt", "request_id",
             "logs", "error", "error_type", "timings", "cost", "output", "batch", "created_at",
         ]
+        list_serializer_class = JobListSerializer
 
     # The seed's serializer knows the fair order and the wording of a state: one place for both.
     get_waiting_ahead = SeedJobSerializer.get_waiting_ahead

@@ -19,6 +19,15 @@ class JobState(models.TextChoices):
 TERMINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
 UNFINISHED_STATES = frozenset({JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS})
 
+# Admission asks two questions on every pending job shown and every claim: how many jobs
+# hold a slot at fal, and which jobs wait for one. Each is one fixed condition, written once
+# here and used both by the query and by the partial index that answers it, so the database
+# reads only the few rows that match (at most MAX_JOBS_AT_FAL and the waiting jobs), never
+# the whole table. The states are a list in a fixed order: the planners match a query to a
+# partial index by comparing the conditions, and a set's order changes from run to run.
+AT_FAL = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS], submit_started_at__isnull=False)
+WAITING_FOR_SLOT = Q(state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+
 # The only moves the pipeline may make. A finished job never moves again, so a late or
 # replayed webhook can't drag it backwards. Skipping ahead is allowed: a fast request can
 # finish before we ever saw it queued.
@@ -62,11 +71,11 @@ class JobQuerySet(models.QuerySet):
 
     def at_fal(self):
         """Jobs holding a slot at fal: a submission claimed (or a request made) and not finished."""
-        return self.unfinished().filter(submit_started_at__isnull=False)
+        return self.filter(AT_FAL)
 
     def waiting_for_slot(self):
         """Pending jobs no submission has claimed yet."""
-        return self.filter(state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+        return self.filter(WAITING_FOR_SLOT)
 
     def claim_submission(self, job_id) -> bool:
         """Only one caller may submit a pending job that has no request and no submission in flight."""
@@ -199,6 +208,10 @@ class Job(models.Model):
             # from the index alone), and /metrics counts jobs by state and model.
             models.Index(fields=["finished_at", "state"], name="jobs_job_finished_state_idx"),
             models.Index(fields=["state", "endpoint_id"], name="jobs_job_state_endpoint_idx"),
+            # Admission (see AT_FAL): the jobs at fal counted, and counted by user, from an
+            # index of only those jobs; the waiting jobs read oldest first from theirs.
+            models.Index(fields=["user"], condition=AT_FAL, name="jobs_job_at_fal_idx"),
+            models.Index(fields=["created_at", "id", "user"], condition=WAITING_FOR_SLOT, name="jobs_job_waiting_idx"),
         ]
 
     def __str__(self):

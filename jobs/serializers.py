@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.db.models import Manager
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -106,6 +107,18 @@ class VideoOutputSerializer(serializers.Serializer):
     file_size = serializers.IntegerField(allow_null=True)
 
 
+class JobListSerializer(serializers.ListSerializer):
+    """A page of jobs: the waiting ones' places in line come from one fair order for the
+    whole page, not one per job (see admission.places_in_line)."""
+
+    def to_representation(self, data):
+        jobs = list(data.all() if isinstance(data, Manager) else data)
+        places = admission.places_in_line(jobs)
+        for job in jobs:
+            job._waiting_ahead = places.get(job.pk)
+        return super().to_representation(jobs)
+
+
 class JobSerializer(serializers.ModelSerializer):
     job_id = serializers.UUIDField(source="id")
     status = serializers.ChoiceField(source="state", choices=JobState.choices)
@@ -121,6 +134,7 @@ class JobSerializer(serializers.ModelSerializer):
             "job_id", "request_id", "model", "status", "status_detail", "waiting_ahead", "queue_position", "logs", "prompt",
             "error", "error_type", "video", "created_at", "queued_at", "started_at", "finished_at",
         ]
+        list_serializer_class = JobListSerializer
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))
     def get_waiting_ahead(self, job):

@@ -15,7 +15,7 @@ from collections import defaultdict, deque
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, OuterRef, Subquery
 
 from jobs import queue
 from jobs.models import FalCapacity, Job, JobState
@@ -71,12 +71,18 @@ def admit_waiting_jobs():
 def jobs_ahead(job) -> int | None:
     """How many waiting jobs start before this one while every slot at fal is taken (None
     when it isn't waiting for a slot)."""
-    if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
-        return None
-    if Job.objects.at_fal().count() < settings.MAX_JOBS_AT_FAL:
-        return None
-    order = fair_order()
-    return order.index(job.pk) if job.pk in order else None
+    return places_in_line([job]).get(job.pk)
+
+
+def places_in_line(jobs) -> dict:
+    """{job id: how many waiting jobs start before it} for those of `jobs` that wait while
+    every slot at fal is taken. One fair order serves a whole page of jobs, and a page with
+    no waiting job asks the database nothing."""
+    waiting = [job.pk for job in jobs if job.state == JobState.PENDING and not job.request_id and not job.submit_started_at]
+    if not waiting or Job.objects.at_fal().count() < settings.MAX_JOBS_AT_FAL:
+        return {}
+    place = {job_id: n for n, job_id in enumerate(fair_order())}
+    return {job_id: place[job_id] for job_id in waiting if job_id in place}
 
 
 def fair_order(limit=None) -> list:
@@ -90,8 +96,12 @@ def fair_order(limit=None) -> list:
     if not by_user:
         return []
     at_fal = dict(Job.objects.at_fal().order_by().values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
-    started = Job.objects.filter(user_id__in=by_user, submit_started_at__isnull=False).order_by()
-    last_started = dict(started.values("user_id").annotate(last=Max("submit_started_at")).values_list("user_id", "last"))
+    # Each waiting user's latest start, read from the end of their (user, submit_started_at)
+    # index entries rather than from all of a long history's started jobs.
+    latest = Job.objects.filter(user=OuterRef("pk"), submit_started_at__isnull=False).order_by("-submit_started_at")
+    users = get_user_model().objects.filter(pk__in=by_user).order_by()
+    users = users.annotate(last=Subquery(latest.values("submit_started_at")[:1])).filter(last__isnull=False)
+    last_started = dict(users.values_list("pk", "last"))
     never = (0, 0)
     turns = [
         (at_fal.get(user_id, 0), (1, last_started[user_id].timestamp()) if user_id in last_started else never, rank, user_id)

@@ -4,6 +4,9 @@ that waiting jobs share fairly, slot by slot, across users."""
 import threading
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobState
@@ -134,3 +137,41 @@ def test_api_status_says_how_many_jobs_are_ahead(api_client, fal_engine, setting
 
     assert body["waiting_ahead"] == 1
     assert body["status_detail"] == "waiting for a free slot (1 ahead)"
+
+
+def bare_job(user, **fields):
+    """A job row as admission sees it, with no inputs or fal behind it: only its state counts here."""
+    return Job.objects.create(user=user, endpoint_id=MODELS[DEFAULT_MODEL_KEY].endpoint_id, audio_duration=2.0, **fields)
+
+
+def queries_to_list_jobs(api_client, user, waiting):
+    for _ in range(waiting):
+        bare_job(user)
+    with CaptureQueriesContext(connection) as queries:
+        body = api_client.get("/api/v1/jobs", {"page_size": 100}).json()
+    assert [job["waiting_ahead"] for job in body["results"]] == list(range(waiting))[::-1]  # newest first
+    Job.objects.filter(state=JobState.PENDING, submit_started_at__isnull=True).delete()
+    return len(queries)
+
+
+def test_a_page_of_waiting_jobs_finds_their_places_with_the_same_queries_however_many(api_client, settings, user, other_user):
+    settings.MAX_JOBS_AT_FAL = 2
+    for _ in range(2):
+        bare_job(other_user, state=JobState.IN_PROGRESS, request_id="req", submit_started_at=timezone.now())
+
+    assert queries_to_list_jobs(api_client, user, waiting=5) == queries_to_list_jobs(api_client, user, waiting=50)
+
+
+def test_places_in_line_follow_the_fair_order_and_skip_jobs_not_waiting(settings, user, other_user):
+    settings.MAX_JOBS_AT_FAL = 1
+    at_fal = bare_job(user, state=JobState.IN_QUEUE, request_id="req", submit_started_at=timezone.now())
+    finished = bare_job(other_user, state=JobState.COMPLETED, request_id="done", submit_started_at=timezone.now())
+    mine, theirs, mine_too = bare_job(user), bare_job(other_user), bare_job(user)
+
+    # other_user has nothing at fal, so their job goes first; then the user's, oldest first.
+    assert admission.places_in_line([at_fal, finished, mine, theirs, mine_too]) == {theirs.pk: 0, mine.pk: 1, mine_too.pk: 2}
+    assert admission.jobs_ahead(mine_too) == 2
+    assert admission.jobs_ahead(at_fal) is None
+
+    settings.MAX_JOBS_AT_FAL = 2  # a slot is free: nobody waits in line
+    assert admission.places_in_line([mine, theirs]) == {}
