@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from limits.clients import client_address
-from limits.counters import Rate, hit
+from limits.counters import Rate, hit, wait_in_words
 
 from . import services
 from .forms import SignUpForm
@@ -22,7 +22,7 @@ def sign_up(request):
     form = SignUpForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")})
     if request.method == "POST" and form.is_valid():
         if wait := _too_many_sign_ups(request):
-            form.add_error(None, f"Too many accounts were made from your network address; try again in {_minutes(wait)}.")
+            form.add_error(None, f"Too many accounts were made from your network address; try again in {wait_in_words(wait)}.")
             response = render(request, "registration/signup.html", {"form": form}, status=429)
             response["Retry-After"] = str(wait)
             return response
@@ -61,13 +61,8 @@ def verify_email(request, uidb64, token):
 def send_confirmation_again(request):
     """Another confirmation link, for a mail that was lost (as often as sign-ups are allowed)."""
     if wait := hit(f"confirmation-mail:{request.user.pk}", Rate.parse(settings.THROTTLE_RATES["signup"])):
-        messages.error(request, f"A link was sent a moment ago; try again in {_minutes(wait)}.")
+        messages.error(request, f"A link was sent a moment ago; try again in {wait_in_words(wait)}.")
     else:
         services.send_verification_email(request.user, site_url=request.build_absolute_uri("/"))
         messages.success(request, f"We sent a new link to {request.user.email}.")
     return redirect("credits:page")
-
-
-def _minutes(seconds):
-    minutes = max(1, round(seconds / 60))
-    return f"{minutes} minute{'s' if minutes > 1 else ''}"

@@ -43,7 +43,7 @@ def grant_starting_credits(user) -> int:
     read under the account's lock): the credits granted now, 0 when they were had before."""
     with transaction.atomic():
         account = account_for(user, lock=True)
-        if not settings.STARTING_CREDITS or LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.GRANT).exists():
+        if not settings.STARTING_CREDITS or _has_starting_grant(user):
             return 0
         _move(account, user, LedgerEntry.Kind.GRANT, settings.STARTING_CREDITS, note="Welcome credits")
         return settings.STARTING_CREDITS
@@ -51,9 +51,11 @@ def grant_starting_credits(user) -> int:
 
 def starting_credits_pending(user) -> bool:
     """Whether the user's starting credits still wait for a confirmed e-mail address."""
-    return bool(settings.SIGNUP_VERIFY_EMAIL and settings.STARTING_CREDITS) and not (
-        LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.GRANT).exists()
-    )
+    return bool(settings.SIGNUP_VERIFY_EMAIL and settings.STARTING_CREDITS) and not _has_starting_grant(user)
+
+
+def _has_starting_grant(user) -> bool:
+    return LedgerEntry.objects.filter(user=user, kind=LedgerEntry.Kind.GRANT).exists()
 
 
 def refuse_unless_covered(user, amount: int, *, what):

@@ -3,7 +3,7 @@
 fal-client is pointed here by jobs.fal_routing: <mount>/queue/, <mount>/run/, <mount>/rest
 and <mount>/cdn. Optional trailing slashes are part of the patterns, never redirects: fal's
 async client does not follow redirects. The test controls are not here but in
-engine.standalone_urls: the app's own mount never has them.
+engine.controlled_urls: the app's own mount never has them.
 """
 
 from django.urls import path, re_path

@@ -110,27 +110,13 @@ def _translated_errors(action: str):
     try:
         yield call
     except fal_client.client.FalClientHTTPError as exc:
-        status = exc.status_code
-        call.outcome = f"http_{status}"
-        retryable = status in (408, 409, 429) or status >= 500
         message = exc.message if isinstance(exc.message, str) else _detail_text(exc.message)
-        raise FalError(
-            f"fal {action} failed ({status}): {message}",
-            status_code=status,
-            error_type=exc.error_type or "",
-            retryable=retryable,
-            body=_json_or_none(exc.response),
-        ) from None
+        raise _refusal(call, action, exc.status_code, message, body=_json_or_none(exc.response), error_type=exc.error_type) from None
     except httpx.HTTPStatusError as exc:
         # fal-client lets httpx's own error through when fal refuses an upload's storage token.
-        status = exc.response.status_code
-        call.outcome = f"http_{status}"
         body = _json_or_none(exc.response)
         detail = body.get("detail", exc.response.text) if isinstance(body, dict) else exc.response.text
-        raise FalError(
-            f"fal {action} failed ({status}): {_detail_text(detail)}", status_code=status,
-            retryable=status in (408, 409, 429) or status >= 500, body=body,
-        ) from None
+        raise _refusal(call, action, exc.response.status_code, _detail_text(detail), body=body) from None
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # No connection was made (to fal's domain or its backup): not a byte was sent.
         call.outcome = "unreachable"
@@ -143,6 +129,16 @@ def _translated_errors(action: str):
         raise FalError(f"fal {action} returned an unexpected answer: {exc}", retryable=True) from None
     finally:
         call.finished()
+
+
+def _refusal(call, action, status, message, *, body, error_type=""):
+    """fal answered with an error status: worth trying again only when it may pass (timeouts,
+    conflicts, rate limits, fal's own failures)."""
+    call.outcome = f"http_{status}"
+    return FalError(
+        f"fal {action} failed ({status}): {message}", status_code=status, error_type=error_type or "",
+        retryable=status in (408, 409, 429) or status >= 500, body=body,
+    )
 
 
 def _json_or_none(response):

@@ -79,7 +79,7 @@ class JobQuerySet(models.QuerySet):
 
     def claim_submission(self, job_id) -> bool:
         """Only one caller may submit a pending job that has no request and no submission in flight."""
-        claimable = self.filter(pk=job_id, state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+        claimable = self.filter(WAITING_FOR_SLOT, pk=job_id)
         return claimable.update(submit_attempts=F("submit_attempts") + 1, submit_started_at=timezone.now()) == 1
 
     def count_failed_upload(self, job_id):

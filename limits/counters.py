@@ -58,5 +58,11 @@ def give_back(key: str, rate: Rate):
         pass
 
 
+def wait_in_words(seconds: int) -> str:
+    """A wait as people say it in a refusal: "1 minute", "15 minutes" (never "0 minutes")."""
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute{'s' if minutes > 1 else ''}"
+
+
 def forget(key: str, rate: Rate):
     cache.delete(_bucket(key, rate))

@@ -19,7 +19,7 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 
 from .clients import client_address
-from .counters import Rate, forget, give_back, hit
+from .counters import Rate, forget, give_back, hit, wait_in_words
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +53,8 @@ class LimitedAuthenticationForm(AuthenticationForm):
     def _refuse(self, what, key, wait):
         logger.warning("Sign-in refused: too many attempts for this %s (%s).", what, key)
         self.retry_after = wait
-        minutes = max(1, round(wait / 60))
         subject = "failed sign-in attempts for this account" if what == "account" else "sign-in attempts from your network address"
-        raise ValidationError(
-            f"Too many {subject}; try again in {minutes} minute{'s' if minutes > 1 else ''}.", code="locked_out"
-        )
+        raise ValidationError(f"Too many {subject}; try again in {wait_in_words(wait)}.", code="locked_out")
 
 
 class LimitedLoginView(LoginView):

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 # longer than what the job was priced on (and fal charged us for the difference).
 PRICED_LENGTH_TOLERANCE_SECONDS = 0.5
 
+
 def finish_job(job_id):
     """Read fal's result; store the video (streamed, never whole in memory) and complete the
     job, or fail it with the model's error."""
