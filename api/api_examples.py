@@ -5,7 +5,7 @@ tests/api/test_schema.py checks each against its schema, and the example archive
 (static/api/examples/batch-archive.zip) against FINISHED_BATCH's items.
 """
 
-from jobs import api_schema as seed
+from api.seed import schema as seed
 
 API = "https://studio.example.com/api/v1"
 JOB_ID = seed.JOB_ID

@@ -1,7 +1,7 @@
 """The OpenAPI description of the v1 API (api/views.py): how its tokens authenticate, the
 request shapes per content type, Idempotency-Key, the answers with their examples (whose
 objects are in api_examples.py) and the errors each operation adds to the common ones
-(openapi.schema.ApiSchema).
+(api.schema.ApiSchema).
 
 Nothing here validates or renders; tests/api/test_openapi.py holds the two together, and
 tests/api/test_schema.py checks every example against its schema.
@@ -13,11 +13,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from jobs import api_schema as seed
+from api.seed import schema as seed
 from jobs.models import JobState
 from jobs.registry import MODEL_NAMES
-from openapi import errors
-from openapi.errors import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
+from api import error_docs as errors
+from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
 
 from . import api_examples as ex

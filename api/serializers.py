@@ -186,6 +186,17 @@ class AccountLimitsSerializer(serializers.Serializer):
     max_audio_bytes = serializers.IntegerField()
 
 
+def account_limits():
+    """The limits every account works within: the seed's and v1's `me` both answer them."""
+    return {
+        "max_active_jobs": settings.MAX_ACTIVE_JOBS_PER_USER,
+        "max_batch_size": settings.MAX_BATCH_SIZE,
+        "max_audio_seconds": settings.MAX_AUDIO_SECONDS,
+        "max_image_bytes": settings.MAX_IMAGE_BYTES,
+        "max_audio_bytes": settings.MAX_AUDIO_BYTES,
+    }
+
+
 class AccountSerializer(serializers.Serializer):
     """Who the credentials belong to, with the balance and the limits that apply."""
 

@@ -1,7 +1,6 @@
 """The v1 resources: thin viewsets over the same services the seed's endpoints use. Every
 queryset is the requesting user's own, so another user's id answers 404."""
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.http import StreamingHttpResponse
@@ -20,23 +19,22 @@ from batches import services as batches
 from batches.models import Batch
 from credits import services as credits
 from credits.models import LedgerEntry
-from jobs import api_schema as seed_doc
-from jobs import fal
-from jobs.api import refusal as seed_refusal
-from jobs.api import why_not_cancelled
+from api.seed import schema as seed_doc
 from jobs.models import Asset, Job
-from jobs.serializers import UploadSerializer
-from jobs.services import admission, assets, lifecycle, submission
-from openapi import errors
+from jobs.services import admission, lifecycle, submission
+from api import error_docs as errors
 from outbox import api as outbox_api
 from outbox import services as outbox
 from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 
 from . import api_schema as doc
+from .errors import refusal, why_not_cancelled
+from .uploads import store_upload
 from .idempotency import idempotent
 from .models import ApiToken
 from .pagination import NewestFirst
 from .serializers import (
+    account_limits,
     AccountSerializer,
     BatchCreateSerializer,
     BatchDetailSerializer,
@@ -48,14 +46,6 @@ from .serializers import (
     NewTokenSerializer,
     TokenSerializer,
 )
-
-
-def refusal(exc):
-    """The seed's refusal (jobs.api.refusal); v1 also says how many credits are missing."""
-    response = seed_refusal(exc)
-    if isinstance(exc, credits.InsufficientCredits):
-        response.data["shortfall"] = exc.shortfall
-    return response
 
 
 def created(serializer_class, obj, request):
@@ -152,7 +142,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
-            return refusal(exc)
+            return refusal(exc, with_shortfall=True)
         return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)
 
     def destroy(self, request, pk=None):
@@ -220,7 +210,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
                 webhook_url=data.get("webhook_url", ""),
             )
         except credits.InsufficientCredits as exc:
-            return refusal(exc)
+            return refusal(exc, with_shortfall=True)
         return created(BatchDetailSerializer, batch, request)
 
     @extend_schema(summary="Cancel a batch's unfinished items", request=doc.NO_BODY, responses={200: doc.BATCH_CANCELLED})
@@ -271,13 +261,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request):
-        serializer = UploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            asset = assets.upload_asset(request.user, serializer.validated_data["file"])
-        except fal.FalError as exc:
-            body = {"detail": f"Uploading to fal storage failed: {exc.message}", "code": "fal_unavailable"}
-            return Response(body, status=status.HTTP_502_BAD_GATEWAY)
+        asset = store_upload(request)
         return created(FileSerializer, asset, request)
 
 
@@ -355,13 +339,7 @@ class MeView(APIView):
                 "username": user.get_username(),
                 "email": user.email,
                 "balance": credits.account_for(user).balance,
-                "limits": {
-                    "max_active_jobs": settings.MAX_ACTIVE_JOBS_PER_USER,
-                    "max_batch_size": settings.MAX_BATCH_SIZE,
-                    "max_audio_seconds": settings.MAX_AUDIO_SECONDS,
-                    "max_image_bytes": settings.MAX_IMAGE_BYTES,
-                    "max_audio_bytes": settings.MAX_AUDIO_BYTES,
-                },
+                "limits": account_limits(),
             }
         )
         return Response(account.data)

@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "credits",
     "limits",
     "webhooks",
-    "openapi",
     "accounts",
     "avatars",
     "engine",

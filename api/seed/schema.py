@@ -1,4 +1,4 @@
-"""The OpenAPI description of the seed's endpoints (jobs/api.py): the request shapes per
+"""The OpenAPI description of the seed's endpoints (api/seed/views.py): the request shapes per
 content type, the answers that are plain dicts, and the examples.
 
 Nothing here validates or renders: SubmitSerializer and RequestLookupSerializer validate,
@@ -9,10 +9,11 @@ together.
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
-from openapi.errors import ErrorSerializer, JobStateErrorSerializer, error_example
+from api.error_docs import ErrorSerializer, JobStateErrorSerializer, error_example
 
-from .registry import MODEL_NAMES
-from .serializers import AssetSerializer, JobSerializer, ResultSerializer
+from ..serializers import AccountLimitsSerializer
+from jobs.registry import MODEL_NAMES
+from jobs.serializers import AssetSerializer, JobSerializer, ResultSerializer
 
 INPUT_HELP = "An http(s) URL of a public host, a data: URI (base64), or a URL the upload endpoint returned."
 MODEL_HELP = "`pro` (default) or `standard`, or the full keys `kling-avatar-pro` / `kling-avatar-standard`."
@@ -42,17 +43,10 @@ class UploadFileSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="A JPEG/PNG/WebP image or MP3/WAV/M4A/OGG/AAC audio file.")
 
 
-class LimitsSerializer(serializers.Serializer):
-    max_active_jobs = serializers.IntegerField()
-    max_audio_seconds = serializers.FloatField()
-    max_image_bytes = serializers.IntegerField()
-    max_audio_bytes = serializers.IntegerField()
-
-
 class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     balance = serializers.IntegerField(help_text="Credits available (1 credit = $0.001 by default).")
-    limits = LimitsSerializer()
+    limits = AccountLimitsSerializer()
 
 
 JOB_ID = "5f0c6a4e-8a39-4c4f-9a53-0b9d8c1f2e7a"
@@ -137,7 +131,7 @@ UPLOADED = OpenApiResponse(
 FAL_STORAGE_FAILED = OpenApiResponse(
     ErrorSerializer,
     description="fal storage refused or didn't answer; try again.",
-    examples=[error_example("fal storage down", "Uploading to fal storage failed: Service Unavailable", "fal_storage_error")],
+    examples=[error_example("fal storage down", "Uploading to fal storage failed: Service Unavailable", "fal_unavailable")],
 )
 JOB_PAGE = OpenApiResponse(JobSerializer(many=True), examples=[job_example("A page", COMPLETED_JOB)])
 ME = OpenApiResponse(
@@ -147,7 +141,7 @@ ME = OpenApiResponse(
             "Me",
             {
                 "username": "alice", "balance": 18620,
-                "limits": {"max_active_jobs": 5, "max_audio_seconds": 60.0, "max_image_bytes": 10485760, "max_audio_bytes": 20971520},
+                "limits": {"max_active_jobs": 5, "max_batch_size": 100, "max_audio_seconds": 60.0, "max_image_bytes": 10485760, "max_audio_bytes": 20971520},
             },
         )
     ],

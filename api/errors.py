@@ -1,5 +1,5 @@
 """Every API error is JSON with a one-line `detail` and a stable machine-readable `code`,
-plus per-field `errors` for bad input (documented as components in openapi/errors.py)."""
+plus per-field `errors` for bad input (documented as components in api/error_docs.py)."""
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -7,7 +7,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .models import Job
+from jobs.models import Job
+from jobs.services.admission import TooManyActiveJobs
 
 
 def _first_message(errors):
@@ -66,3 +67,29 @@ def exception_handler(exc, context):
         detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
         response.data = {"detail": _first_message(detail), "code": _code(detail, exc)}
     return response
+
+
+def refusal(exc, *, with_shortfall=False):
+    """The answer to a submit refused by the user's limit (429) or balance (402): nothing
+    was created. v1 also says how many credits are missing (`shortfall`)."""
+    if isinstance(exc, TooManyActiveJobs):
+        body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
+        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
+    body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price}
+    if with_shortfall:
+        body["shortfall"] = exc.shortfall
+    return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
+
+
+def why_not_cancelled(job):
+    """Why cancel_job left this job alone: it had ended, or fal had made its video."""
+    if job.is_finished:
+        return f"The job is already {job.get_state_display().lower()}."
+    return "fal has already made this video; it is being stored and can't be cancelled."
+
+
+class FalStorageUnavailable(exceptions.APIException):
+    """fal storage refused or failed an upload (both upload doors answer this)."""
+
+    status_code = status.HTTP_502_BAD_GATEWAY
+    default_code = "fal_unavailable"

@@ -1,6 +1,5 @@
 """The JSON API: thin views that validate, call one service, and answer."""
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -11,19 +10,20 @@ from rest_framework.views import APIView
 
 from core.json_bodies import JSONParser
 from credits import services as credits
-from openapi import errors
+from api import error_docs as errors
 
-from . import api_schema as doc
-from . import fal
-from .services import admission, assets, lifecycle, submission
-from .models import Job, JobState
-from .serializers import (
+from . import schema as doc
+from jobs.services import admission, lifecycle, submission
+from jobs.models import Job, JobState
+from ..serializers import account_limits
+from ..errors import refusal, why_not_cancelled
+from ..uploads import store_upload
+from jobs.serializers import (
     AssetSerializer,
     JobSerializer,
     RequestLookupSerializer,
     ResultSerializer,
     SubmitSerializer,
-    UploadSerializer,
 )
 
 
@@ -34,23 +34,6 @@ def _owned_job(request, data):
     if job_id := lookup.validated_data.get("job_id"):
         return get_object_or_404(jobs, pk=job_id)
     return get_object_or_404(jobs, request_id=lookup.validated_data["request_id"])
-
-
-def refusal(exc):
-    """The answer to a submit refused by the user's limit (429) or balance (402): nothing
-    was created."""
-    if isinstance(exc, admission.TooManyActiveJobs):
-        body = {"detail": str(exc), "code": exc.code, "limit": exc.limit}
-        return Response(body, status=status.HTTP_429_TOO_MANY_REQUESTS)
-    body = {"detail": str(exc), "code": exc.code, "balance": exc.balance, "price": exc.price}
-    return Response(body, status=status.HTTP_402_PAYMENT_REQUIRED)
-
-
-def why_not_cancelled(job):
-    """Why cancel_job left this job alone: it had ended, or fal had made its video."""
-    if job.is_finished:
-        return f"The job is already {job.get_state_display().lower()}."
-    return "fal has already made this video; it is being stored and can't be cancelled."
 
 
 class SubmitView(APIView):
@@ -138,14 +121,7 @@ class UploadFileView(APIView):
         responses={201: doc.UPLOADED, 502: doc.FAL_STORAGE_FAILED},
     )
     def post(self, request):
-        serializer = UploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        checked = serializer.validated_data["file"]
-        try:
-            asset = assets.upload_asset(request.user, checked)
-        except fal.FalError as exc:
-            body = {"detail": f"Uploading to fal storage failed: {exc.message}", "code": "fal_storage_error"}
-            return Response(body, status=status.HTTP_502_BAD_GATEWAY)
+        asset = store_upload(request)
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
 
@@ -207,11 +183,6 @@ class MeView(APIView):
             {
                 "username": request.user.get_username(),
                 "balance": credits.account_for(request.user).balance,
-                "limits": {
-                    "max_active_jobs": settings.MAX_ACTIVE_JOBS_PER_USER,
-                    "max_audio_seconds": settings.MAX_AUDIO_SECONDS,
-                    "max_image_bytes": settings.MAX_IMAGE_BYTES,
-                    "max_audio_bytes": settings.MAX_AUDIO_BYTES,
-                },
+                "limits": account_limits(),
             }
         )

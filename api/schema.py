@@ -10,7 +10,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny
 
-from . import errors
+from . import error_docs as errors
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
 

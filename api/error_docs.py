@@ -1,7 +1,7 @@
 """The API's error shape as reusable OpenAPI components, with the common answers' examples.
 
-jobs.api_errors makes every error `{"detail": str, "code": str, ...}`; these serializers
-only describe it (nothing renders through them), and openapi.schema attaches the common
+api.errors makes every error `{"detail": str, "code": str, ...}`; these serializers
+only describe it (nothing renders through them), and api.schema attaches the common
 ones to every operation.
 """
 
