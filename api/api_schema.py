@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from api.seed import schema as seed
 from jobs.models import JobState
-from jobs.registry import MODEL_NAMES
+from jobs.registry import MODEL_NAMES, MODEL_NAMES_HELP
 from api import error_docs as errors
 from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
@@ -318,7 +318,7 @@ JOB_FILTERS = [
         "status", {"type": "array", "items": {"type": "string", "enum": JobState.values}}, explode=False,
         description="Only jobs in these states, comma-separated (`failed,cancelled`; repeating the parameter works too).",
     ),
-    OpenApiParameter("model", str, enum=MODEL_NAMES, description="Only jobs of this model (a key, or `pro`/`standard`)."),
+    OpenApiParameter("model", str, enum=MODEL_NAMES, description="Only jobs of this model. " + MODEL_NAMES_HELP.replace(" by default", " when given")),
     OpenApiParameter("batch", OpenApiTypes.UUID, description="Only the items of this batch."),
     OpenApiParameter("created_after", OpenApiTypes.DATETIME, description="Only jobs created at or after this time."),
     OpenApiParameter("created_before", OpenApiTypes.DATETIME, description="Only jobs created before this time."),

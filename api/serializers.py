@@ -10,7 +10,7 @@ from rest_framework.reverse import reverse
 
 from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
-from jobs.registry import MODEL_NAMES, find_model
+from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
 from jobs.serializers import InputReferenceField, JobListSerializer, SubmitSerializer, VideoOutputSerializer, video_output
 from jobs.serializers import JobSerializer as SeedJobSerializer
 from outbox import services as outbox
@@ -281,7 +281,7 @@ class BatchCreateSerializer(serializers.Serializer):
     )
     items = BatchItemInputSerializer(many=True, required=False, allow_empty=False, help_text="Or pairs of inputs, one job each.")
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="", help_text="For every item.")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro", help_text="`pro` (default) or `standard`, or a full key.")
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_NAMES_HELP)
     webhook_url = WebhookUrlField(help_text="Send batch.completed here too, signed with your account's signing secret.")
 
     def validate(self, attrs):

@@ -1,7 +1,10 @@
 """The fal models Avatar Studio can drive.
 
 Adding a model (say an image-to-video-with-audio endpoint) is one entry here: how to build
-its input, where its output video lives, what a second costs and how long a run takes.
+its input, where its output video lives, what a second costs and how long a run takes. The
+forms' choices, the API's and the CLI's names, their help texts and the OpenAPI enum all come
+from this list; the local engine, a separate service, keeps its own list of the endpoints it
+serves, which tests/engine/test_registry.py holds equal to this one.
 """
 
 from dataclasses import dataclass
@@ -88,6 +91,12 @@ MODELS_BY_ENDPOINT = {model.endpoint_id: model for model in MODELS.values()}
 # The short names the API and the CLI accept, beside the full keys.
 MODEL_ALIASES = {"pro": "kling-avatar-pro", "standard": "kling-avatar-standard"}
 MODEL_NAMES = sorted([*MODELS, *MODEL_ALIASES])
+DEFAULT_MODEL_NAME = "pro"  # what the API and the CLI take when no model is given
+MODEL_NAMES_HELP = (
+    "One of "
+    + ", ".join(f"`{alias}` ({MODELS[key].label})" for alias, key in MODEL_ALIASES.items())
+    + f", or a full key ({', '.join(f'`{key}`' for key in MODELS)}); `{DEFAULT_MODEL_NAME}` by default."
+)
 
 
 def find_model(name: str) -> FalModel:

@@ -12,11 +12,11 @@ from rest_framework import serializers
 from api.error_docs import ErrorSerializer, JobStateErrorSerializer, error_example
 
 from ..serializers import AccountLimitsSerializer
-from jobs.registry import MODEL_NAMES
+from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP
 from jobs.serializers import AssetSerializer, JobSerializer, ResultSerializer
 
 INPUT_HELP = "An http(s) URL of a public host, a data: URI (base64), or a URL the upload endpoint returned."
-MODEL_HELP = "`pro` (default) or `standard`, or the full keys `kling-avatar-pro` / `kling-avatar-standard`."
+MODEL_HELP = MODEL_NAMES_HELP
 
 
 class SubmitUrlsSerializer(serializers.Serializer):
@@ -25,7 +25,7 @@ class SubmitUrlsSerializer(serializers.Serializer):
     image_url = serializers.CharField(help_text=f"The portrait (JPEG, PNG or WebP). {INPUT_HELP}")
     audio_url = serializers.CharField(help_text=f"The speech (MP3, WAV, M4A, OGG or AAC). {INPUT_HELP}")
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, help_text="How the avatar should come across.")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro", help_text=MODEL_HELP)
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_HELP)
 
 
 class SubmitFilesSerializer(serializers.Serializer):
@@ -36,7 +36,7 @@ class SubmitFilesSerializer(serializers.Serializer):
     audio = serializers.FileField(required=False, help_text="The speech file; or give audio_url.")
     audio_url = serializers.CharField(required=False, help_text=INPUT_HELP)
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500)
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro", help_text=MODEL_HELP)
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_HELP)
 
 
 class UploadFileSerializer(serializers.Serializer):
