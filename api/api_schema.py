@@ -23,6 +23,7 @@ from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSeriali
 from . import api_examples as ex
 from .idempotency import MAX_KEY_LENGTH
 from .serializers import (
+    ShareLinkSerializer,
     TITLE_HELP,
     AccountSerializer,
     BatchDetailSerializer,
@@ -106,6 +107,15 @@ JOB_CREATED = OpenApiResponse(
 )
 JOB_PAGE = OpenApiResponse(JobSerializer(many=True), examples=[example("A completed job", ex.COMPLETED_JOB), example("A waiting job", ex.PENDING_JOB)])
 JOB_CANCELLED = OpenApiResponse(JobSerializer, description="Cancelled; its held credits are back in the balance.", examples=[example("Cancelled", ex.CANCELLED_JOB)])
+SHARE_LINK_MADE = OpenApiResponse(ShareLinkSerializer, description="The link is made.", examples=[example("Shared", ex.SHARE_LINK)])
+SHARE_LINK_KEPT = OpenApiResponse(
+    ShareLinkSerializer, description="The video was shared already: same link, with this expiry.", examples=[example("Kept", ex.SHARE_LINK)]
+)
+JOB_NOT_SHAREABLE = OpenApiResponse(
+    JobStateErrorSerializer,
+    description="Only a completed job's video can be shared.",
+    examples=[error_example("Not finished", "Only a finished video can be shared.", "not_shareable", status="in_progress")],
+)
 JOB_NOT_CANCELLABLE = OpenApiResponse(
     JobStateErrorSerializer,
     description="The job has ended, or fal has already made its video and it is being stored.",

@@ -19,7 +19,7 @@ class ErrorSerializer(serializers.Serializer):
             "`authentication_failed`, `permission_denied`, `not_found`, `method_not_allowed`, "
             "`not_acceptable`, `unsupported_media_type`, `rate_limited`, `request_too_large`, "
             "`length_required`, `insufficient_credits`, `too_many_active_jobs`; and per operation e.g. "
-            "`not_cancellable`, `archive_not_ready`, `fal_unavailable`, `invalid_idempotency_key`, "
+            "`not_cancellable`, `not_shareable`, `archive_not_ready`, `fal_unavailable`, `invalid_idempotency_key`, "
             "`idempotency_key_reused`, `idempotency_key_in_progress`."
         )
     )

@@ -373,3 +373,19 @@ class BatchDetailSerializer(BatchSerializer):
             }
             for job in batch.jobs.annotate(position=F("batch_item__position")).only("id", "state", "error")
         ]
+
+
+class ShareRequestSerializer(serializers.Serializer):
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the link stops opening; null or absent: never."
+    )
+
+
+class ShareLinkSerializer(serializers.Serializer):
+    """A finished video's public link: a player page anyone can open, and an embeddable one."""
+
+    url = serializers.URLField(help_text="The player page (`/s/<token>`); no account needed.")
+    embed_url = serializers.URLField(help_text="The player alone, for an `<iframe>` on another site.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    views = serializers.IntegerField(help_text="Times the player or the embed was opened.")
+    created_at = serializers.DateTimeField()

@@ -25,6 +25,8 @@ from jobs.services import admission, lifecycle, submission
 from api import error_docs as errors
 from outbox import api as outbox_api
 from outbox import services as outbox
+from sharing import services as sharing
+from sharing.models import ShareLink
 from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 
 from . import api_schema as doc
@@ -34,6 +36,8 @@ from .idempotency import idempotent
 from .models import ApiToken
 from .pagination import NewestFirst
 from .serializers import (
+    ShareLinkSerializer,
+    ShareRequestSerializer,
     account_limits,
     AccountSerializer,
     BatchCreateSerializer,
@@ -162,6 +166,32 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             body = {"detail": why_not_cancelled(job), "code": "not_cancellable", "status": job.state}
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
+
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Share a finished video",
+        description="Makes (or keeps, with this expiry) an unguessable link anyone can watch the video at; "
+        "the token stays the same until the link is revoked.",
+        request=ShareRequestSerializer,
+        responses={200: doc.SHARE_LINK_KEPT, 201: doc.SHARE_LINK_MADE, 409: doc.JOB_NOT_SHAREABLE},
+    )
+    @extend_schema(methods=["DELETE"], summary="Revoke the share link", description="The page and its video stop opening at once.", request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def share(self, request, pk=None):
+        job = self.get_object()
+        if request.method == "DELETE":
+            sharing.revoke(job)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        wanted = ShareRequestSerializer(data=request.data)
+        wanted.is_valid(raise_exception=True)
+        existed = ShareLink.objects.filter(job=job).exists()
+        try:
+            link = sharing.share(job, expires_at=wanted.validated_data["expires_at"])
+        except sharing.NotShareable as exc:
+            return Response({"detail": str(exc), "code": exc.code, "status": job.state}, status=status.HTTP_409_CONFLICT)
+        body = ShareLinkSerializer({**sharing.share_urls(request, link), "expires_at": link.expires_at, "views": link.views, "created_at": link.created_at}).data
+        return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
 class ZipOrJsonError(DefaultContentNegotiation):

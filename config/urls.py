@@ -33,6 +33,7 @@ urlpatterns = [
     path("settings/tokens/<int:token_id>/revoke/", api_pages.revoke, name="token-revoke"),
     path("settings/webhooks/", include("outbox.urls")),
     path("sdk/", falproxy_pages.sdk_page, name="sdk"),
+    path("", include("sharing.urls")),
     path("", include("avatars.urls")),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. (The URL is
     # looked up per request: hashed static names exist only after collectstatic.)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "outbox",
     "monitoring",
     "falproxy",
+    "sharing",
 ]
 
 MIDDLEWARE = [
