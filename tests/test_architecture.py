@@ -31,8 +31,10 @@ FLOORS = {
     "falproxy": (5, {"core", "workers", "limits", "credits", "jobs", "openapi"}),
     "avatars": (5, {"core", "workers", "limits", "credits", "jobs", "accounts", "batches"}),
     "monitoring": (6, {"core", "workers", "limits", "credits", "jobs", "webhooks", "batches", "outbox"}),
-    "config": (7, {"core", "workers", "limits", "credits", "engine", "jobs", "accounts", "webhooks", "batches", "outbox",
-                   "openapi", "api", "falproxy", "avatars", "monitoring"}),
+    "config": (7, {
+        "core", "workers", "limits", "credits", "engine", "jobs", "accounts", "webhooks", "batches", "outbox",
+        "openapi", "api", "falproxy", "avatars", "monitoring",
+    }),
 }
 
 # The engine stands in for fal and is reached over HTTP only; the one module allowed to import
@@ -49,7 +51,9 @@ KNOWN_UPWARD_IMPORTS = {
 
 # A module of these names is an app's HTTP layer: other apps use its services, selectors,
 # models and signals instead. URL modules may include another app's views (that is wiring).
-HTTP_MODULES = {"views", "api", "api_urls", "api_schema", "api_errors", "api_auth", "api_examples", "serializers", "pages"}
+HTTP_MODULES = {
+    "views", "api", "api_urls", "api_schema", "api_errors", "api_auth", "api_examples", "serializers", "pages",
+}
 # outbox owns its webhook-endpoints API; the v1 API mounts it with its own conventions.
 ALLOWED_HTTP_REACHES = {
     ("api.views", "outbox.api"),
@@ -129,7 +133,9 @@ def test_every_app_of_the_project_has_a_floor():
 
 
 def test_each_floor_may_import_only_floors_below_it():
-    upward = {(app, other) for app, (floor, allowed) in FLOORS.items() for other in allowed if FLOORS[other][0] >= floor}
+    upward = {
+        (app, other) for app, (floor, allowed) in FLOORS.items() for other in allowed if FLOORS[other][0] >= floor
+    }
 
     assert upward == set()
 

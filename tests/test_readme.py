@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import av
 import pytest
@@ -27,12 +26,15 @@ RUN_HERE = {
     "Your first video by API": "test_the_readme_api_walkthrough_makes_and_downloads_a_video",
 }
 
+DEVELOPMENT_START = "tests/test_serving.py::test_the_development_start_stops_server_and_worker_on_sigterm"
 COMMANDS_RUN_ELSEWHERE = {
-    "./scripts/start": "tests/test_serving.py::test_the_development_start_stops_server_and_worker_on_sigterm",
-    "PORT=8080 ./scripts/start": "tests/test_serving.py::test_the_development_start_stops_server_and_worker_on_sigterm",
+    "./scripts/start": DEVELOPMENT_START,
+    "PORT=8080 ./scripts/start": DEVELOPMENT_START,
     "./scripts/test": ".ci/run",
-    ".venv/bin/python manage.py check --deploy": "tests/test_production_settings.py::test_production_block_of_env_example_passes_the_deploy_check",
-    "scripts/serve": "tests/test_serving.py::test_the_production_server_offers_no_engine_controls_and_serves_stored_pages_only_as_downloads",
+    ".venv/bin/python manage.py check --deploy":
+        "tests/test_production_settings.py::test_production_block_of_env_example_passes_the_deploy_check",
+    "scripts/serve": "tests/test_serving.py::"
+        "test_the_production_server_offers_no_engine_controls_and_serves_stored_pages_only_as_downloads",
 }
 
 # An inline code span that is a command to type, not the name of a file or a setting.
@@ -59,7 +61,8 @@ def shell_blocks(text):
 def commands_in(block):
     """Each command of a shell block: continuation lines joined, comments and blanks left out."""
     joined = re.sub(r"\\\n\s*", " ", block)
-    return [line.split("  #")[0].strip() for line in joined.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    lines = [line.strip() for line in joined.splitlines()]
+    return [line.split("  #")[0].strip() for line in lines if line and not line.startswith("#")]
 
 
 def commands_shown_outside_the_walkthroughs():
@@ -88,7 +91,8 @@ def test_the_test_named_for_a_readme_command_exists_and_runs_it(command):
     where, _, name = COMMANDS_RUN_ELSEWHERE[command].partition("::")
     source = (PROJECT_DIR / where).read_text(encoding="utf-8")
     if name:
-        [test] = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef) and node.name == name]
+        functions = [node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.FunctionDef)]
+        [test] = [function for function in functions if function.name == name]
         text = ast.get_source_segment(source, test)
     else:
         text = source
@@ -116,7 +120,8 @@ def reader_folder(tmp_path):
 
 def run_shell(script, folder, environment, timeout):
     finished = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=folder, env=environment, capture_output=True, text=True, timeout=timeout,
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=folder, env=environment, capture_output=True, text=True, timeout=timeout,
     )
     assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-3000:]
     return finished.stdout
@@ -135,8 +140,9 @@ def fixture_speech_seconds():
 
 def test_the_readme_command_line_makes_a_video(tmp_path):
     folder = reader_folder(tmp_path)
+    remote = ("FAL_KEY", "FAL_MODE", "PUBLIC_BASE_URL", "FAL_ENGINE_URL")
     environment = {
-        **{k: v for k, v in os.environ.items() if k not in ("FAL_KEY", "FAL_MODE", "PUBLIC_BASE_URL", "FAL_ENGINE_URL")},
+        **{name: value for name, value in os.environ.items() if name not in remote},
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "ENGINE_STORAGE_DIR": str(tmp_path / "engine"),
