@@ -148,7 +148,6 @@ def test_the_readme_command_line_makes_a_video(tmp_path):
         "ENGINE_STORAGE_DIR": str(tmp_path / "engine"),
         "ENGINE_PROCESSING_SECONDS": "0.5",
     }
-    run_shell(".venv/bin/python manage.py migrate --no-input >/dev/null", folder, environment, timeout=120)
 
     output = run_shell(walkthrough("Your first video from the command line"), folder, environment, timeout=180)
 
