@@ -14,7 +14,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST, require_safe
 
 from jobs.models import Job
-from jobs.views import stored_file_response
+from core.stored_files import stored_file_response
 
 from . import services
 
