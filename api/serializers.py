@@ -265,6 +265,10 @@ class JobCreateSerializer(SubmitSerializer):
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="", help_text=TITLE_HELP)
     webhook_url = WebhookUrlField(help_text="Also send this job's events here, signed with your account's signing secret.")
+    notify = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="E-mail me when this job ends (made, failed or timed out); absent or null: as in my notification settings.",
+    )
 
 
 class BatchItemInputSerializer(serializers.Serializer):

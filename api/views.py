@@ -24,6 +24,7 @@ from jobs.models import Asset, Job
 from jobs.services import admission, lifecycle, submission
 from api import error_docs as errors
 from outbox import api as outbox_api
+from notifications import services as notifications
 from outbox import services as outbox
 from sharing import services as sharing
 from sharing.models import ShareLink
@@ -145,6 +146,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])
+                notifications.choose_for_job(job, data["notify"])
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc, with_shortfall=True)
         return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("settings/webhooks/", include("outbox.urls")),
     path("sdk/", falproxy_pages.sdk_page, name="sdk"),
     path("", include("sharing.urls")),
+    path("settings/notifications/", include("notifications.urls")),
     path("", include("avatars.urls")),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. (The URL is
     # looked up per request: hashed static names exist only after collectstatic.)

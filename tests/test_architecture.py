@@ -22,13 +22,14 @@ FLOORS = {
     "batches": (3, {"core", "jobs", "credits"}),
     "outbox": (4, {"core", "workers", "jobs", "batches"}),
     "sharing": (4, {"core", "jobs"}),
-    "api": (5, {"core", "workers", "limits", "credits", "jobs", "accounts", "batches", "outbox", "sharing"}),
+    "notifications": (4, {"core", "workers", "jobs", "batches"}),
+    "api": (5, {"core", "workers", "limits", "credits", "jobs", "accounts", "batches", "outbox", "sharing", "notifications"}),
     "falproxy": (5, {"core", "workers", "limits", "credits", "jobs"}),
     "avatars": (5, {"core", "workers", "limits", "credits", "jobs", "accounts", "batches"}),
     "monitoring": (6, {"core", "workers", "limits", "credits", "jobs", "webhooks", "batches", "outbox"}),
     "config": (7, {
         "core", "workers", "limits", "credits", "engine", "jobs", "accounts", "webhooks", "batches", "outbox",
-        "sharing", "api", "falproxy", "avatars", "monitoring",
+        "sharing", "notifications", "api", "falproxy", "avatars", "monitoring",
     }),
 }
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "monitoring",
     "falproxy",
     "sharing",
+    "notifications",
 ]
 
 MIDDLEWARE = [

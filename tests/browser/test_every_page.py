@@ -197,6 +197,7 @@ PAGES = {
     "webhook": Visit("user", lambda user: f"/settings/webhooks/{endpoint_with_deliveries(user).pk}/"),
     "webhook-delete": Visit("user", lambda user: f"/settings/webhooks/{endpoint_with_deliveries(user).pk}/delete/"),
     "password-change": Visit("user", "/accounts/password/change/"),
+    "notifications": Visit("user", "/settings/notifications/"),
     "sdk": Visit("user", "/sdk/"),
     "api-docs": Visit("user", "/api/docs/", swagger_drawn),
     "admin": Visit("staff", "/admin/"),
