@@ -11,7 +11,15 @@ from rest_framework.reverse import reverse
 from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
-from jobs.serializers import InputReferenceField, JobListSerializer, SubmitSerializer, VideoOutputSerializer, video_output
+from jobs.serializers import (
+    InputReferenceField,
+    JobListSerializer,
+    SubmitSerializer,
+    VideoOutputSerializer,
+    consent_errors,
+    consent_field,
+    video_output,
+)
 from jobs.serializers import JobSerializer as SeedJobSerializer
 from outbox import services as outbox
 
@@ -287,6 +295,7 @@ class BatchCreateSerializer(serializers.Serializer):
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="", help_text="For every item.")
     model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_NAMES_HELP)
     webhook_url = WebhookUrlField(help_text="Send batch.completed here too, signed with your account's signing secret.")
+    consent = consent_field()
 
     def validate(self, attrs):
         pairs = self._pairs(attrs)
@@ -295,7 +304,7 @@ class BatchCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({field: [f"A batch holds at most {settings.MAX_BATCH_SIZE} items; this one has {len(pairs)}."]})
         # Checked once per distinct input: one portrait for a hundred clips is read once.
         checker = SubmitSerializer(context=self.context)
-        checked, errors = {}, {}
+        checked, errors = {}, consent_errors(attrs)
         for index, pair in enumerate(pairs):
             for kind, url in zip(("image", "audio"), pair):
                 if (kind, url) in checked:

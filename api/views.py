@@ -21,6 +21,7 @@ from credits import services as credits
 from credits.models import LedgerEntry
 from api.seed import schema as seed_doc
 from jobs.models import Asset, Job
+from jobs.serializers import agreement
 from jobs.services import admission, lifecycle, submission
 from api import error_docs as errors
 from outbox import api as outbox_api
@@ -142,7 +143,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             with transaction.atomic():
                 job = submission.create_job(
                     user=request.user, model=data["fal_model"], image=data["checked"]["image"], audio=data["checked"]["audio"],
-                    prompt=data["prompt"], title=data["title"],
+                    prompt=data["prompt"], title=data["title"], agreement=agreement(request, data),
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])
@@ -239,7 +240,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         try:
             batch = batches.create_batch(
                 user=request.user, model=data["fal_model"], items=data["checked_items"], prompt=data["prompt"],
-                webhook_url=data.get("webhook_url", ""),
+                webhook_url=data.get("webhook_url", ""), agreement=agreement(request, data),
             )
         except credits.InsufficientCredits as exc:
             return refusal(exc, with_shortfall=True)

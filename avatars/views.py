@@ -21,7 +21,7 @@ from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 
 from . import downloads, live, selectors
-from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm
+from .forms import AvatarForm, agreement, BatchForm, GalleryFilterForm, JobTitleForm
 from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
@@ -68,7 +68,7 @@ def create(request):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
-            job = submission.create_job(user=request.user, **form.job_arguments())
+            job = submission.create_job(user=request.user, agreement=agreement(form, request), **form.job_arguments())
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             form.add_error(None, str(exc))
         else:
@@ -234,7 +234,7 @@ def batch_create(request):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
-            batch = batches.create_batch(user=request.user, **form.batch_arguments())
+            batch = batches.create_batch(user=request.user, agreement=agreement(form, request), **form.batch_arguments())
         except credits.InsufficientCredits as exc:
             form.add_error(None, f"{exc} You are {exc.shortfall} credits short.")
         else:

@@ -19,6 +19,7 @@ from ..serializers import account_limits
 from ..errors import refusal, why_not_cancelled
 from ..uploads import store_upload
 from jobs.serializers import (
+    agreement,
     AssetSerializer,
     JobSerializer,
     RequestLookupSerializer,
@@ -62,7 +63,8 @@ class SubmitView(APIView):
         # at once whatever fal does; status shows fal's request id once it is submitted.
         try:
             job = submission.create_job(
-                user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"]
+                user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"],
+                agreement=agreement(request, data),
             )
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc)

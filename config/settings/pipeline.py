@@ -63,6 +63,8 @@ STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000 if FAL_MODE == "loc
 # Sign-up mails a link to the new address, and the starting credits are granted when it is
 # opened rather than when the account opens (accounts/services.py). On in remote mode.
 SIGNUP_VERIFY_EMAIL = env.bool("SIGNUP_VERIFY_EMAIL", default=FAL_MODE == "remote")
+# Whether a portrait is refused unless the uploader confirms they may use the face (consent/).
+PORTRAIT_CONSENT_REQUIRED = env.bool("PORTRAIT_CONSENT_REQUIRED", default=FAL_MODE == "remote")
 
 # --- Job pipeline -----------------------------------------------------------------------------
 JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files (no CDN)
     "django_tasks_db",
+    "consent",
     "jobs",
     "credits",
     "limits",
