@@ -82,7 +82,7 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True):
         if value.url:
             setattr(job, f"{name}_url", value.url)
         else:
-            getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
+            getattr(job, f"{name}_file").save(value.stored_name, value.content_file(), save=False)
     job.save()
     record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
     return job
