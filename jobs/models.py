@@ -226,6 +226,16 @@ class Job(models.Model):
         return self.title or f"Talking avatar of {timezone.localtime(self.created_at):%-d %b %Y, %H:%M}"
 
     @property
+    def fal_queue_detail(self) -> str:
+        """Where the job stands in fal's queue, in words that agree with `queue_position`:
+        both count from 0 as fal does, the number being how many requests start first."""
+        if self.state != JobState.IN_QUEUE or self.queue_position is None:
+            return ""
+        if self.queue_position == 0:
+            return "in fal's queue (position 0: next to start)"
+        return f"in fal's queue (position {self.queue_position}: {self.queue_position} ahead)"
+
+    @property
     def model(self):
         """The registry entry of this job's fal endpoint (None for an endpoint since removed)."""
         from .registry import MODELS_BY_ENDPOINT
@@ -306,6 +316,9 @@ class Asset(models.Model):
     # Which fal storage holds it (mode and host, see jobs.fal.storage_origin): a URL from
     # one fal backend is never handed to another.
     origin = models.CharField(max_length=300, default="")
+    # The name the person gave the file (media.readable_name): a job made from this upload
+    # is titled with it, and its fal URL ends in a safe form of it (media.safe_file_name).
+    file_name = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     duration = models.FloatField(null=True, blank=True)

@@ -88,7 +88,7 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
         if value.url:
             setattr(job, f"{name}_url", value.url)
         else:
-            getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
+            getattr(job, f"{name}_file").save(value.stored_name, value.content_file(), save=False)
     job.save()
     if agreement is not None:
         consent.record_consent(user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address)
