@@ -146,3 +146,36 @@ def test_every_portraits_face_is_found_by_its_landmarks():
         face = find_face(picture)
 
         assert face is not None and face.found_by.startswith("landmarks from dlib's 68-point model"), name
+
+
+def test_without_the_landmark_model_the_cascades_lay_out_a_face_whose_jaw_drops():
+    from engine import face_cascades
+    from tests.fixtures.make_fixtures import MOUTH_CENTRE, PORTRAIT
+
+    picture = load_picture(PORTRAIT, 256)
+    face = face_cascades.find_largest_face(picture)
+    animation = animation_for(picture, face, still_head_motion(np.array([0.0, 1.0])))
+    silent = cv2.cvtColor(animation.frame(0), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    loud = cv2.cvtColor(animation.frame(1), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    rows, columns = np.nonzero(silent - loud > DARKENED)
+
+    assert face.found_by.startswith("Haar cascades")
+    assert rows.size >= 20
+    height, width = picture.shape[:2]
+    assert abs(np.median(columns) / width - MOUTH_CENTRE[0]) < 0.05
+    assert abs(np.median(rows) / height - MOUTH_CENTRE[1]) < 0.05
+
+
+def test_the_requests_log_tells_fal_clients_which_of_two_faces_talks(fal, voice_wav):
+    from tests.engine.fal_checks import KLING_PRO
+
+    inputs = {"image_url": fal.upload_file(PORTRAITS / "two_people.jpg"), "audio_url": fal.upload_file(voice_wav)}
+    handle = fal.submit(KLING_PRO, inputs)
+
+    events = list(handle.iter_events(with_logs=True, interval=0.05))
+    messages = {entry["message"] for event in events for entry in getattr(event, "logs", None) or []}
+
+    assert handle.get()["video"]["content_type"] == "video/mp4"
+    assert any(
+        message.startswith("Face found") and "the largest of 2 faces talks, the others stay still" in message for message in messages
+    ), messages
