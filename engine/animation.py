@@ -20,7 +20,7 @@ from .motion import Motion
 
 # Jaw drop at full opening, as a fraction of the face's height (brows to chin).
 MAX_OPENING = 0.08
-LENS_WIDTH = 0.9  # of the mouth's half width: the lips part less towards the corners
+LENS_WIDTH = 1.0  # of the mouth's half width: the lips part less towards the corners
 # Inside the opened mouth: the throat's dark, lighter by the lips, the tongue.
 MOUTH_DARK = np.array([38, 12, 16], np.float32)
 MOUTH_EDGE = np.array([96, 36, 42], np.float32)
@@ -82,10 +82,14 @@ class FaceAnimation:
         )
         columns = region.xs[0]
         self.seam_at = np.interp(columns, seam_xs, seam_ys).astype(np.float32)
-        self.lens = (np.clip(1 - ((columns - mouth_x) / (LENS_WIDTH * half)) ** 2, 0.0, 1.0) ** 0.9).astype(np.float32)
+        self.lens = (np.clip(1 - ((columns - mouth_x) / (LENS_WIDTH * half)) ** 2, 0.0, 1.0) ** 1.2).astype(np.float32)
         jaw_across = 1 - smoothstep(0.8 * half, jaw_half, np.abs(columns - mouth_x))
         under = region.ys - self.seam_at[None, :]  # rows under the seam, per column
-        below = smoothstep(0.0, 0.12 * face.height, under)
+        # Under the lips the skin follows the jaw within a short way; beside the mouth's
+        # corners over a longer one, or the corner's shadow is dragged down in streaks.
+        ramp = face.height * (0.12 + 0.13 * smoothstep(0.7 * half, 1.2 * half, np.abs(columns - mouth_x)))[None, :]
+        below = np.clip(under / ramp, 0.0, 1.0)
+        below = below * below * (3 - 2 * below)
         # The lower lip drops whole; under it the skin stretches, to still at the jaw line.
         jaw_at = np.interp(columns, jaw_xs, jaw_ys).astype(np.float32)[None, :]
         stretch_from = self.seam_at[None, :] + 0.4 * (jaw_at - self.seam_at[None, :])
