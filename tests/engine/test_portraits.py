@@ -139,6 +139,12 @@ def test_of_two_people_one_talks_and_the_other_stays_still_while_the_head_sways(
     assert "the largest of 2 faces talks, the others stay still" in found.describe()
 
 
+def test_the_installed_requirements_ship_the_landmark_model():
+    from engine.checks import check_landmark_model
+
+    assert check_landmark_model() == []
+
+
 def test_every_portraits_face_is_found_by_its_landmarks():
     for name in BOXES:
         picture = load_picture(PORTRAITS / name, LONG_SIDE)
