@@ -3,9 +3,8 @@
 Every frame starts again from the untouched portrait, so nothing drifts or accumulates. With
 a face, two warps run on small regions only: first the mouth and eyes (the jaw drops below
 the lips' seam, opening a dark gap under the upper lip; the upper lids slide down over the
-eyes), then
-the head (roll, sway, breathing), weighted to fade out smoothly around it, so the
-background and the shoulders stay put. Without a face the whole picture drifts gently.
+eyes), then the head (roll, sway, breathing), weighted to fade out smoothly around it, so
+the background and the shoulders stay put. Without a face the whole picture drifts gently.
 The warp fields are made once per clip, scaled by each frame's motion, and sampled with
 cv2.remap; nothing is allocated per frame beyond the regions' maps.
 """
@@ -70,8 +69,8 @@ class FaceAnimation:
         pixel of opening. Everything under the seam drops with the jaw, fully between the
         mouth's corners (in a lens, so the lips stay joined at the corners) and fading out
         over the cheeks beside it and down the chin, so that nothing below the jaw line
-        (neck, collar) moves; nothing above the seam
-        moves, so the upper lip and the upper teeth stay where the photo has them."""
+        (neck, collar) moves; nothing above the seam moves, so the upper lip and the upper
+        teeth stay where the photo has them."""
         face = self.face
         seam_xs, seam_ys = face.seam_points
         mouth_x, half = face.mouth_x, max(face.mouth_half_width, 0.1 * face.width)

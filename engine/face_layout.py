@@ -52,10 +52,6 @@ class FaceLayout:
     def mouth_half_width(self) -> float:
         return (self.seam[-1][0] - self.seam[0][0]) / 2
 
-    @property
-    def lip_y(self) -> float:
-        return float(np.mean([y for _, y in self.seam]))
-
     def describe(self) -> str:
         box = f"{self.width:.0f}x{self.height:.0f} at ({self.x:.0f}, {self.y:.0f})"
         return f"Face found: {box}; {self.found_by}"
