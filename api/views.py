@@ -153,7 +153,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                     outbox.subscribe_job(job, data["webhook_url"])
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc)
-        return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)
+        # What with_costs would read back, known here: a new job is in no batch and charged nothing.
+        job.credits_held = data["fal_model"].estimate_credits(job.audio_duration)
+        return created(JobSerializer, job, request)
 
     def destroy(self, request, pk=None):
         lifecycle.delete_job(self.get_object().pk)

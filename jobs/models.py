@@ -27,6 +27,9 @@ UNFINISHED_STATES = frozenset({JobState.PENDING, JobState.IN_QUEUE, JobState.IN_
 # partial index by comparing the conditions, and a set's order changes from run to run.
 AT_FAL = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS], submit_started_at__isnull=False)
 WAITING_FOR_SLOT = Q(state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+# Asked on every submit, under the user's row lock (MAX_ACTIVE_JOBS_PER_USER): read from an
+# index of only the unfinished jobs, not from all of a long history's.
+UNFINISHED = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS])
 
 # The only moves the pipeline may make. A finished job never moves again, so a late or
 # replayed webhook can't drag it backwards. Skipping ahead is allowed: a fast request can
@@ -67,7 +70,7 @@ class JobQuerySet(models.QuerySet):
     """
 
     def unfinished(self):
-        return self.exclude(state__in=TERMINAL_STATES)
+        return self.filter(UNFINISHED)
 
     def at_fal(self):
         """Jobs holding a slot at fal: a submission claimed (or a request made) and not finished."""
@@ -212,6 +215,7 @@ class Job(models.Model):
             # index of only those jobs; the waiting jobs read oldest first from theirs.
             models.Index(fields=["user"], condition=AT_FAL, name="jobs_job_at_fal_idx"),
             models.Index(fields=["created_at", "id", "user"], condition=WAITING_FOR_SLOT, name="jobs_job_waiting_idx"),
+            models.Index(fields=["user"], condition=UNFINISHED, name="jobs_job_unfinished_idx"),
         ]
 
     def __str__(self):

@@ -36,7 +36,6 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="") -> J
     """
     with transaction.atomic():
         job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, title=title)
-        queue_new_job(job)
     return job
 
 
@@ -61,10 +60,7 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job
     fit); they wait their turn for fal in the fair order like any job, and count as active
     against the user's single submissions while they run.
     """
-    jobs = [_new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False) for image, audio in items]
-    for job in jobs:
-        queue_new_job(job)
-    return jobs
+    return [_new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False) for image, audio in items]
 
 
 def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True):
@@ -72,19 +68,29 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True):
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
         raise ValueError("The audio must be measured before a job is created.")
-    if limit_active:
-        admission.refuse_if_too_many_active(user)
     title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]
     job = Job(user=user, endpoint_id=model.endpoint_id, title=title, prompt=prompt, audio_duration=audio.duration)
-    # Before any file is written: a refusal must leave nothing behind.
-    credits.reserve_for_job(job, model.estimate_credits(audio.duration))
-    for name, value in (("image", image), ("audio", audio)):
-        if value.url:
-            setattr(job, f"{name}_url", value.url)
-        else:
-            getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
-    job.save()
-    record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+    written = []
+    try:
+        for name, value in (("image", image), ("audio", audio)):
+            if value.url:
+                setattr(job, f"{name}_url", value.url)
+            else:
+                getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
+                written.append(getattr(job, f"{name}_file"))
+        job.save()
+        record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+        queue_new_job(job)
+        # Last, so the user's row locks are held only from here to the commit: a user's
+        # concurrent submits write their files and rows side by side and take turns only
+        # for the count of active jobs and the hold.
+        if limit_active:
+            admission.refuse_if_too_many_active(user, counting=job)
+        credits.reserve_for_job(job, model.estimate_credits(audio.duration))
+    except (admission.TooManyActiveJobs, credits.InsufficientCredits):
+        for stored in written:  # the rows roll back; a refusal must leave no file behind either
+            stored.delete(save=False)
+        raise
     return job
 
 
