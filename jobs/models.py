@@ -201,7 +201,10 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["user", "-created_at"]),
+            # A user's jobs newest first, in the order of the v1 list's pages (created_at, id);
+            # a late gallery page skips its predecessors in this index alone, and a list
+            # filtered by state or model tells its rows apart here before reading them.
+            models.Index(fields=["user", "-created_at", "-id"], include=["state", "endpoint_id"], name="jobs_job_user_newest_idx"),
             # Admission's fair order asks when each waiting user last had a job started.
             models.Index(fields=["user", "submit_started_at"]),
             # The admin's job list filtered by state, newest first: without it a state's

@@ -12,6 +12,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveIndex(
+            model_name='job',
+            name='jobs_job_user_id_58dc09_idx',
+        ),
+        migrations.AddIndex(
+            model_name='job',
+            index=models.Index(fields=['user', '-created_at', '-id'], include=['state', 'endpoint_id'], name='jobs_job_user_newest_idx'),
+        ),
         migrations.AddIndex(
             model_name='job',
             index=models.Index(condition=models.Q(('state__in', ['pending', 'in_queue', 'in_progress'])), fields=['user'], name='jobs_job_unfinished_idx'),
