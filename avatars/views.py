@@ -85,6 +85,31 @@ def create(request):
     return render(request, "avatars/create.html", context, status=status)
 
 
+@login_required
+@require_safe
+def estimate(request):
+    """What a video of `seconds` made by `model` would cost, by the server's one rule
+    (credits.prices): the create and batch pages ask here instead of repeating it."""
+    try:
+        model = MODELS[request.GET.get("model", "")]
+        seconds = float(request.GET.get("seconds", ""))
+    except (KeyError, ValueError):
+        return JsonResponse({"detail": "Give a model key and the audio's length in seconds.", "code": "invalid"}, status=400)
+    count = request.GET.get("count", "1")
+    if not (0 < seconds <= 24 * 3600) or not count.isdigit() or not 1 <= int(count) <= settings.MAX_BATCH_SIZE:
+        return JsonResponse({"detail": "The length must be a positive number of seconds and the count 1 to the batch size.", "code": "invalid"}, status=400)
+    count = int(count)
+    dollars = model.estimate_cost(seconds)
+    return JsonResponse(
+        {
+            "model": model.key, "seconds": seconds, "count": count,
+            "credits": model.estimate_credits(seconds) * count,
+            "dollars": f"{dollars * count:f}",
+            "balance": credits.account_for(request.user).balance,
+        }
+    )
+
+
 def _job_page(request, job, title_form=None):
     context = {"job": job, "panel": live.job_panel(job, request), "title_form": title_form or JobTitleForm(initial={"title": job.display_title})}
     return render(request, "avatars/job_detail.html", context)

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from . import media
 from .models import Asset, Job, JobState
-from .registry import MODEL_NAMES, find_model
+from .registry import DEFAULT_MODEL_NAME, MODEL_NAMES, find_model
 from .services import admission, inputs
 
 
@@ -36,7 +36,7 @@ class SubmitSerializer(serializers.Serializer):
     image = serializers.FileField(required=False)
     audio = serializers.FileField(required=False)
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro")
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME)
 
     def validate(self, attrs):
         checked = {}

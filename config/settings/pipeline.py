@@ -44,6 +44,8 @@ LOCAL_ENGINE_KEY = (
 FAL_JWKS_URL = env("FAL_JWKS_URL", default="")
 # The base URL fal can reach us at; it builds the webhook URL. Empty: rely on polling.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="" if FAL_MODE == "remote" else "http://127.0.0.1:8000").rstrip("/")
+# Where people reach the site: the links in e-mails the workers send (no request to ask).
+SITE_URL = env("SITE_URL", default=PUBLIC_BASE_URL or "http://127.0.0.1:8000").rstrip("/")
 # Your fal user id (X-Fal-Webhook-User-Id); when set, callbacks for other accounts are refused.
 FAL_WEBHOOK_USER_ID = env("FAL_WEBHOOK_USER_ID", default="")
 FAL_WEBHOOK_TOLERANCE_SECONDS = env.int("FAL_WEBHOOK_TOLERANCE_SECONDS", default=300)

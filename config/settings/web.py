@@ -46,7 +46,6 @@ INSTALLED_APPS = [
     "credits",
     "limits",
     "webhooks",
-    "openapi",
     "accounts",
     "avatars",
     "engine",
@@ -56,11 +55,13 @@ INSTALLED_APPS = [
     "outbox",
     "monitoring",
     "falproxy",
+    "sharing",
+    "notifications",
 ]
 
 MIDDLEWARE = [
     # First, so even a response refused by the middleware below carries its X-Request-ID.
-    "config.request_ids.RequestIdMiddleware",
+    "core.request_ids.RequestIdMiddleware",
     # Probes answer before host checks and HTTPS redirects (a balancer probes by address).
     "monitoring.middleware.HealthProbeMiddleware",
     # Counts and times every other request (and writes the access log with LOG_REQUESTS).
