@@ -6,7 +6,9 @@ fetched through Django's test client (in process: no HTTP, no server) and timed.
 Pages: the admin job list (unfiltered, by state), the admin search by request id, by job id
 and by username, the gallery's first, middle and last pages, the v1 job list at 100 per page
 (unfiltered, by status, model and creation time), and the monitoring dashboard's 7 days.
-Prints the median of --runs GETs and the queries one GET ran (with their milliseconds).
+Prints the median of --runs GETs, the queries one GET ran (with their milliseconds), and the
+database pages those queries touched (EXPLAIN (ANALYZE, BUFFERS)): on a shared machine the
+times swing with the load, the pages touched do not.
 
 Each (tree, size) gets a fresh PostgreSQL database migrated by that tree's own code, in a
 child process, so before and after run side by side:
@@ -111,14 +113,31 @@ def fill(job_count):
     return users
 
 
+def buffers_touched(statements):
+    """The database pages (8 KB, from cache or disk) the SELECTs touched, by EXPLAIN (ANALYZE,
+    BUFFERS): the work a page asks of PostgreSQL, the same on an idle or a busy machine."""
+    from django.db import connection
+
+    touched = 0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if not sql.lstrip().upper().startswith("SELECT") or " FOR UPDATE" in sql.upper():
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+            plan = cursor.fetchone()[0]
+            plan = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+            touched += plan.get("Shared Hit Blocks", 0) + plan.get("Shared Read Blocks", 0)
+    return touched
+
+
 def timed(client, url, runs):
-    """Median milliseconds of `runs` GETs (after one warm-up), and the queries one GET ran
-    with their milliseconds."""
+    """Median milliseconds of `runs` GETs (after one warm-up), the queries one GET ran with
+    their milliseconds, and the database pages they touched."""
     from django.db import connection
 
     response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
-    sql_ms = []
+    sql_ms, statements = [], []
 
     def clock_query(execute, sql, params, many, context):
         started = time.perf_counter()
@@ -126,6 +145,7 @@ def timed(client, url, runs):
             return execute(sql, params, many, context)
         finally:
             sql_ms.append((time.perf_counter() - started) * 1000)
+            statements.append((sql, params))
 
     # Django clears connection.queries when a request starts, so count with a wrapper instead.
     with connection.execute_wrapper(clock_query):
@@ -135,7 +155,10 @@ def timed(client, url, runs):
         started = time.perf_counter()
         client.get(url)
         samples.append((time.perf_counter() - started) * 1000)
-    return {"ms": statistics.median(samples), "queries": len(sql_ms), "sql_ms": sum(sql_ms), "html": response.content.decode(errors="replace")}
+    return {
+        "ms": statistics.median(samples), "queries": len(sql_ms), "sql_ms": sum(sql_ms), "buffers": buffers_touched(statements),
+        "html": response.content.decode(errors="replace"),
+    }
 
 
 def measure(tree, job_count, runs):
@@ -213,7 +236,7 @@ def main():
             # A child per measurement: each imports its own tree's code into a fresh Django.
             child = subprocess.run(
                 [sys.executable, __file__, "--measure", str(tree), "--jobs", str(size), "--runs", str(args.runs)],
-                capture_output=True, text=True,
+                capture_output=True, text=True, check=False,
             )
             if child.returncode:
                 sys.exit(f"{label} at {size:,} jobs failed:\n{child.stderr[-3000:]}")
@@ -222,11 +245,12 @@ def main():
 
     columns = [(label, size) for size in args.jobs for label, _ in trees]
     load = os.getloadavg()[0]
-    print(f"PostgreSQL, in process, median of {args.runs} GETs: ms (queries, ms of them in SQL); load average {load:.1f} on {os.cpu_count()} cores")
-    print(f"{'page':<38}" + "".join(f"{f'{label} {size:,}':>24}" for label, size in columns))
+    print(f"PostgreSQL, in process, median of {args.runs} GETs: ms / queries / ms of them in SQL / database pages touched;"
+          f" load average {load:.1f} on {os.cpu_count()} cores")
+    print(f"{'page':<38}" + "".join(f"{f'{label} {size:,}':>28}" for label, size in columns))
     for page in results[columns[0]]:
         cells = [results[column][page] for column in columns]
-        print(f"{page:<38}" + "".join(f"{f'{cell['ms']:.1f} ({cell['queries']}, {cell['sql_ms']:.1f})':>24}" for cell in cells))
+        print(f"{page:<38}" + "".join(f"{f'{cell['ms']:.0f} / {cell['queries']} / {cell['sql_ms']:.0f} / {cell['buffers']}':>28}" for cell in cells))
 
 
 if __name__ == "__main__":

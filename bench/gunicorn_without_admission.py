@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from config.gunicorn import *  # noqa: E402,F403 (the production server's own settings)
+from config.gunicorn import *  # the production server's own settings
 
 
 def post_worker_init(worker):
