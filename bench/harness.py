@@ -110,7 +110,6 @@ SERVER_SETUP = """
 import json
 from django.contrib.auth import get_user_model
 from rest_framework.authtoken.models import Token
-from engine.webhooks import signed_headers
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
 users = [get_user_model().objects.create_user(f"load-{n}") for n in range(USERS)]
@@ -118,8 +117,15 @@ tokens = [Token.objects.create(user=user).key for user in users]
 job = Job.objects.create(user=users[0], endpoint_id=MODELS["kling-avatar-pro"].endpoint_id, audio_duration=2.0,
                          state=JobState.IN_PROGRESS, request_id="load-request")
 Job.objects.filter(pk=job.pk).update(submit_started_at=job.created_at)
+print(json.dumps({"tokens": tokens, "job": str(job.id)}))
+"""
+# A fal webhook for that job, signed now (fal's signatures carry their time, and an old one
+# is refused): run in the served tree just before it is sent. Prints JSON.
+SIGNED_DELIVERY = """
+import json
+from engine.webhooks import signed_headers
 delivery = json.dumps({"error": None, "payload": {}, "request_id": "load-request", "status": "OK"}, sort_keys=True)
-print(json.dumps({"tokens": tokens, "job": str(job.id), "delivery": delivery, "signed": signed_headers("load-request", delivery.encode())}))
+print(json.dumps({"delivery": delivery, "signed": signed_headers("load-request", delivery.encode())}))
 """
 
 
@@ -139,7 +145,8 @@ def production_server(database, *, tree=PROJECT_DIR, users=1, config="config/gun
     """gunicorn as `scripts/serve web` runs it (`config`, default config/gunicorn.py), serving
     `tree` on the PostgreSQL database `database` (dropped, created and migrated by that
     tree), Redis as the cache, the local engine as fal, no task worker. Yields (base URL,
-    made): `made` holds `users` tokens and a job at fal (SERVER_SETUP)."""
+    made): `made` holds `users` tokens and a job at fal (SERVER_SETUP), and `sign()`, which
+    returns a freshly signed fal webhook for that job (SIGNED_DELIVERY)."""
     fresh_postgres(database)
     workdir = Path(tempfile.mkdtemp(prefix="avatar-serve-"))
     web_port, engine_port = free_port(), free_port()
@@ -157,6 +164,7 @@ def production_server(database, *, tree=PROJECT_DIR, users=1, config="config/gun
 
     manage("migrate", "--no-input")
     made = json.loads(manage("shell", "-c", SERVER_SETUP.replace("USERS", str(users))).stdout.strip().splitlines()[-1])
+    made["sign"] = lambda: json.loads(manage("shell", "-c", SIGNED_DELIVERY).stdout.strip().splitlines()[-1])
     engine = subprocess.Popen(
         [sys.executable, "manage.py", "run_fal_engine", "--port", str(engine_port)], cwd=tree, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

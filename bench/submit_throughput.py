@@ -82,8 +82,9 @@ def main():
         submit = run("POST /api/v1/jobs, uploaded files", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=uploaded)
         run("POST /api/v1/jobs, data: URIs (~70 KB)", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=inline)
         run("POST seed submit, data: URIs", "POST", base + "/api/generate/kling-avatar/submit", args=args, headers=[token], body=inline)
-        signed = [f"{name}: {value}" for name, value in made["signed"].items()]
-        run("POST fal webhook (signed, replayed)", "POST", f"{base}/webhooks/fal/{made['job']}/", args=args, headers=signed, body=made["delivery"].encode())
+        webhook = made["sign"]()
+        signed = [f"{name}: {value}" for name, value in webhook["signed"].items()]
+        run("POST fal webhook (signed, replayed)", "POST", f"{base}/webhooks/fal/{made['job']}/", args=args, headers=signed, body=webhook["delivery"].encode())
     with harness.production_server(database, FAL_ENGINE_URL=f"http://127.0.0.1:{closed_port()}/_fal") as (base, made):
         token = f"Authorization: Token {made['tokens'][0]}"
         run("POST /api/v1/jobs, data: URIs, fal unreachable", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=inline)

@@ -99,8 +99,9 @@ def measure(tree, args):
                     wrk(base + "/", requests[:count], seconds=2, connections=connections)  # warm up
                     results[f"{what}, {connections} conn, {who}"] = wrk(base + "/", requests[:count], seconds=args.seconds, connections=connections)
         token = {"Authorization": f"Token {made['tokens'][0]}", "Content-Type": "application/json"}
+        webhook = made["sign"]()
         once = [
-            ("POST /webhooks/fal/<job>/ (signed, replayed)", [("POST", f"/webhooks/fal/{made['job']}/", {**made["signed"], "Content-Type": "application/json"}, made["delivery"])]),
+            ("POST /webhooks/fal/<job>/ (signed, replayed)", [("POST", f"/webhooks/fal/{made['job']}/", {**webhook["signed"], "Content-Type": "application/json"}, webhook["delivery"])]),
             ("POST seed status (token, by job id)", [("POST", "/api/generate/kling-avatar/status", token, json.dumps({"job_id": made["job"]}))]),
         ]
         connections = args.connections[0]
