@@ -155,7 +155,9 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                 notifications.choose_for_job(job, data["notify"])
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc, with_shortfall=True)
-        return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)
+        # What with_costs would read back, known here: a new job is in no batch and charged nothing.
+        job.credits_held = data["fal_model"].estimate_credits(job.audio_duration)
+        return created(JobSerializer, job, request)
 
     def destroy(self, request, pk=None):
         lifecycle.delete_job(self.get_object().pk)

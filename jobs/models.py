@@ -27,6 +27,9 @@ UNFINISHED_STATES = frozenset({JobState.PENDING, JobState.IN_QUEUE, JobState.IN_
 # partial index by comparing the conditions, and a set's order changes from run to run.
 AT_FAL = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS], submit_started_at__isnull=False)
 WAITING_FOR_SLOT = Q(state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+# Asked on every submit, under the user's row lock (MAX_ACTIVE_JOBS_PER_USER): read from an
+# index of only the unfinished jobs, not from all of a long history's.
+UNFINISHED = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS])
 
 # The only moves the pipeline may make. A finished job never moves again, so a late or
 # replayed webhook can't drag it backwards. Skipping ahead is allowed: a fast request can
@@ -67,7 +70,7 @@ class JobQuerySet(models.QuerySet):
     """
 
     def unfinished(self):
-        return self.exclude(state__in=TERMINAL_STATES)
+        return self.filter(UNFINISHED)
 
     def at_fal(self):
         """Jobs holding a slot at fal: a submission claimed (or a request made) and not finished."""
@@ -198,7 +201,10 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["user", "-created_at"]),
+            # A user's jobs newest first, in the order of the v1 list's pages (created_at, id);
+            # a late gallery page skips its predecessors in this index alone, and a list
+            # filtered by state or model tells its rows apart here before reading them.
+            models.Index(fields=["user", "-created_at", "-id"], include=["state", "endpoint_id"], name="jobs_job_user_newest_idx"),
             # Admission's fair order asks when each waiting user last had a job started.
             models.Index(fields=["user", "submit_started_at"]),
             # The admin's job list filtered by state, newest first: without it a state's
@@ -212,6 +218,7 @@ class Job(models.Model):
             # index of only those jobs; the waiting jobs read oldest first from theirs.
             models.Index(fields=["user"], condition=AT_FAL, name="jobs_job_at_fal_idx"),
             models.Index(fields=["created_at", "id", "user"], condition=WAITING_FOR_SLOT, name="jobs_job_waiting_idx"),
+            models.Index(fields=["user"], condition=UNFINISHED, name="jobs_job_unfinished_idx"),
         ]
 
     def __str__(self):
