@@ -46,6 +46,10 @@
   var prices = JSON.parse(document.getElementById("model-prices").textContent);
   var creditPrices = JSON.parse(document.getElementById("model-credit-prices").textContent);
   var balance = JSON.parse(document.getElementById("credit-balance").textContent);
+  // The server's own limits (jobs.media), given to the page: never written into this script.
+  var limits = JSON.parse(document.getElementById("media-limits").textContent);
+  // Dollars only when fal.ai makes the videos; the local engine's prices are in credits.
+  var showDollars = form.dataset.showDollars === "true";
   var imageInput = form.querySelector("input[name=image]");
   var audioInput = form.querySelector("input[name=audio]");
   var imagePreview = document.getElementById("image-preview");
@@ -82,7 +86,23 @@
   function showPrice() {
     var key = selectedModel();
     if (!prices[key]) return;
-    pricePerSecond.textContent = modelLabel(key) + ": $" + prices[key] + " (" + creditPrices[key] + " credits) per second of video.";
+    pricePerSecond.textContent = modelLabel(key) + ": " + (showDollars ? "$" + prices[key] + " (" + creditPrices[key] + " credits)" : creditPrices[key] + " credits") +
+      " per second of video.";
+  }
+
+  // The same words as the server's limits (jobs.media._human_size).
+  function size(bytes) {
+    return bytes >= 1024 * 1024 ? (bytes / (1024 * 1024)).toFixed(0) + " MB" : (bytes / 1024).toFixed(0) + " KB";
+  }
+
+  // Another model whose cost for this audio the balance covers, or null.
+  function affordableModel(seconds) {
+    var found = null;
+    Object.keys(creditPrices).forEach(function (key) {
+      var cost = estimate(prices[key], creditPrices[key], seconds);
+      if (!found && key !== selectedModel() && cost && cost.credits <= balance) found = { key: key, credits: cost.credits };
+    });
+    return found;
   }
 
   function showEstimate() {
@@ -93,15 +113,19 @@
     var cost = estimate(price, creditPrices[key], audioSeconds);
     if (!cost) return;
     var over = cost.credits > balance;
-    estimateLine.textContent = "Estimated cost: " + dollars(cost.cents) + " (" + audioSeconds.toFixed(1) + " s of video × $" + price +
-      " per second) = " + cost.credits + " credits; your balance is " + balance + " credits.";
+    estimateLine.textContent = showDollars
+      ? "Estimated cost: " + dollars(cost.cents) + " (" + audioSeconds.toFixed(1) + " s of video × $" + price +
+        " per second) = " + cost.credits + " credits; your balance is " + balance + " credits."
+      : "Estimated cost: " + cost.credits + " credits (" + audioSeconds.toFixed(1) + " s of video × " + creditPrices[key] +
+        " credits per second); your balance is " + balance + " credits.";
     estimateLine.classList.toggle("over-balance", over);
     estimateLine.dataset.cost = dollars(cost.cents).slice(1);
     estimateLine.dataset.credits = cost.credits;
     warning.hidden = !over;
+    var cheaper = over ? affordableModel(audioSeconds) : null;
     warningText.textContent = over
       ? "This video would cost " + cost.credits + " credits, " + (cost.credits - balance) + " more than your balance. " +
-        "Choose shorter audio or the standard model."
+        (cheaper ? "Choose shorter audio or " + modelLabel(cheaper.key) + " (" + cheaper.credits + " credits)." : "Choose shorter audio.")
       : "";
   }
 
@@ -118,10 +142,34 @@
     return input.closest(".dropzone");
   }
 
-  function showTypeProblem(input, file) {
+  function showProblem(input, text) {
     var message = document.getElementById(input.id + "_drop_error");
-    message.hidden = !file;
-    message.textContent = file ? "“" + file.name + "” " + zoneOf(input).dataset.wrongType : "";
+    message.hidden = !text;
+    message.textContent = text || "";
+  }
+
+  function showTypeProblem(input, file) {
+    showProblem(input, file ? "“" + file.name + "” " + zoneOf(input).dataset.wrongType : "");
+  }
+
+  // A file the server would refuse: the input is emptied and the limit named beside it.
+  function refuse(input, preview, text) {
+    showProblem(input, text);
+    input.value = "";
+    preview.hidden = true;
+  }
+
+  // The file's size against the field's limit (before anything is read or sent).
+  function sizeProblem(file, limit, what) {
+    if (file.size === 0) return "“" + file.name + "” is empty (0 bytes): choose a " + what + " with something in it.";
+    if (file.size > limit) return "“" + file.name + "” is " + size(file.size) + "; the limit is " + size(limit) + " for a " + what + ".";
+    return "";
+  }
+
+  // A file kept from a refused post, shown as chosen until another file replaces it.
+  function forgetKept(input) {
+    var kept = document.getElementById(input.id + "_kept");
+    if (kept) kept.remove();
   }
 
   // Put a file into the real input, so the ordinary form POST sends it, and show it.
@@ -157,11 +205,20 @@
     var file = acceptedFile(imageInput);
     imagePreview.hidden = !file;
     if (!file) return;
+    var tooBig = sizeProblem(file, limits.maxImageBytes, "portrait");
+    if (tooBig) return refuse(imageInput, imagePreview, tooBig);
     forgetReusedPortrait(); // a chosen picture replaces the earlier job's portrait
+    forgetKept(imageInput);
     imageTag.src = objectUrl("image", file);
     imageCaption.textContent = file.name;
     imageTag.onload = function () {
-      imageCaption.textContent = file.name + " · " + imageTag.naturalWidth + "×" + imageTag.naturalHeight + " px";
+      var width = imageTag.naturalWidth, height = imageTag.naturalHeight;
+      var low = limits.minImageSide, high = limits.maxImageSide;
+      if (Math.min(width, height) < low || Math.max(width, height) > high) {
+        return refuse(imageInput, imagePreview, "“" + file.name + "” is " + width + "×" + height + " px; each side must be between " +
+          low + " and " + high + " pixels.");
+      }
+      imageCaption.textContent = file.name + " · " + width + "×" + height + " px";
     };
     imageTag.onerror = function () {
       imageCaption.textContent = file.name + " · this browser cannot show it; the server will check it.";
@@ -173,17 +230,41 @@
     audioSeconds = null;
     audioPreview.hidden = !file;
     if (!file) return;
+    // Checked before the player reads it: an empty file given to <audio> makes Chromium log
+    // a failed range request (net::ERR_REQUEST_RANGE_NOT_SATISFIABLE).
+    var badSize = sizeProblem(file, limits.maxAudioBytes, "speech recording");
+    if (badSize) return refuse(audioInput, audioPreview, badSize);
+    forgetKept(audioInput);
     audioCaption.textContent = file.name;
     audioPlayer.src = objectUrl("audio", file);
+  }
+
+  // The length against the server's limits; the message names the limit that was crossed.
+  function lengthProblem(name, seconds) {
+    if (seconds > limits.maxAudioSeconds) {
+      return "“" + name + "” lasts " + seconds.toFixed(1) + " s; the limit is " + limits.maxAudioSeconds + " s for any model. Choose a clip of at most " +
+        limits.maxAudioSeconds + " s.";
+    }
+    if (seconds < limits.minAudioSeconds) {
+      return "“" + name + "” lasts " + seconds.toFixed(1) + " s; a clip must last at least " + limits.minAudioSeconds + " s.";
+    }
+    return "";
   }
 
   imageInput.addEventListener("change", showImage);
   audioInput.addEventListener("change", showAudio);
 
   audioPlayer.addEventListener("loadedmetadata", function () {
-    if (isFinite(audioPlayer.duration)) {
+    if (isFinite(audioPlayer.duration) && audioInput.files.length) {
+      var name = audioInput.files[0].name, problem = lengthProblem(name, audioPlayer.duration);
+      if (problem) {
+        refuse(audioInput, audioPreview, problem);
+        estimateLine.textContent = "No estimate: the audio is over a limit (see above).";
+        warning.hidden = true;
+        return;
+      }
       audioSeconds = audioPlayer.duration;
-      audioCaption.textContent = audioInput.files[0].name + " · " + audioSeconds.toFixed(1) + " s";
+      audioCaption.textContent = name + " · " + audioSeconds.toFixed(1) + " s";
       showEstimate();
     }
   });
@@ -277,6 +358,11 @@
   }
 
   showPrice();
+  var keptAudio = document.getElementById(audioInput.id + "_kept");
+  if (keptAudio && keptAudio.dataset.seconds) {
+    audioSeconds = parseFloat(keptAudio.dataset.seconds);
+    showEstimate();
+  }
   // Files chosen before this script ran (a fast user, or the browser restoring the form on
   // "back") never fired a change we could hear: show them now.
   if (imageInput.files.length) showImage();
