@@ -59,7 +59,7 @@ class JobChangeList(ChangeList):
     # The columns the list shows (and what the actions read): fal's logs and output alone
     # can be kilobytes a row, and the list never shows them.
     columns = (
-        "id", "state", "user", "user__username", "endpoint_id", "video_duration", "audio_duration",
+        "id", "title", "state", "user", "user__username", "endpoint_id", "video_duration", "audio_duration",
         "delivered_longer_than_priced", "created_at", "finished_at", "request_id", "reviewed_at",
     )
 

@@ -259,7 +259,7 @@
       var name = audioInput.files[0].name, problem = lengthProblem(name, audioPlayer.duration);
       if (problem) {
         refuse(audioInput, audioPreview, problem);
-        estimateLine.textContent = "No estimate: the audio is over a limit (see above).";
+        estimateLine.textContent = "No estimate: the audio is outside a limit (see above).";
         warning.hidden = true;
         return;
       }

@@ -45,9 +45,25 @@ def test_user_makes_a_batch_and_downloads_every_video(fal_engine, task_worker, l
     cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
     response = httpx.get(live_server.url + download.get_attribute("href"), cookies=cookies, timeout=30)
     assert response.status_code == 200
-    assert len(zipfile.ZipFile(io.BytesIO(response.content)).namelist()) == 3
-    assert re.fullmatch(r"/batches/[0-9a-f-]{36}/", page.url.removeprefix(live_server.url))
+    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == ["001-clip-0.mp4", "002-clip-1.mp4", "003-clip-2.mp4"]
+    batch_url = page.url
+    assert re.fullmatch(r"/batches/[0-9a-f-]{36}/", batch_url.removeprefix(live_server.url))
     assert Batch.objects.get().finished_at is not None
+    # The button stands clear of the progress bar above it.
+    bar = page.locator(".batch-summary progress").bounding_box()
+    assert download.bounding_box()["y"] >= bar["y"] + bar["height"] + 8
+
+    # Found again: from one of its jobs, and from the batch list in the navigation.
+    page.get_by_role("link", name="Watch of clip 2").click()
+    page.get_by_role("link", name=re.compile("^Its batch")).click()
+    expect(page).to_have_url(batch_url)
+    page.get_by_role("navigation", name="Main", exact=True).get_by_role("link", name="Batches").click()
+    row = page.locator(".batch-row")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("Completed")
+    expect(row).to_contain_text("3 completed, 0 in progress, 0 pending or in queue")
+    row.get_by_role("link").click()
+    expect(page).to_have_url(batch_url)
 
 
 def test_a_bad_clip_is_named_on_the_form_and_nothing_is_made(fal_engine, live_server, page, tmp_path):
