@@ -55,6 +55,16 @@ def _never_stored(response):
     return response
 
 
+def _pricing_and_limits():
+    """What a create form's script needs: each model's price as an exact decimal and in
+    credits (it computes the estimate by the server's rule) and the media limits."""
+    return {
+        "prices": {key: f"{model.price_per_second:f}" for key, model in MODELS.items()},
+        "credit_prices": {key: model.credits_per_second for key, model in MODELS.items()},
+        "limits": page_limits(),
+    }
+
+
 @login_required
 def create(request):
     # The portrait of an earlier job (`?portrait=<job id>`, kept in the form as it is posted).
@@ -78,13 +88,9 @@ def create(request):
             return redirect("avatars:job", job_id=job.id)
     if request.method == "POST":
         form.kept_valid_files()  # what was valid is shown as chosen, not asked for again
-    # Exact decimals for the page's script, which computes the estimate by the server's rule.
-    prices = {key: f"{model.price_per_second:f}" for key, model in MODELS.items()}
-    credit_prices = {key: model.credits_per_second for key, model in MODELS.items()}
-    balance = credits.account_for(request.user).balance
     context = {
-        "form": form, "prices": prices, "credit_prices": credit_prices, "balance": balance,
-        "chosen_model": form.chosen_model(), "portrait_job": portrait_job, "limits": page_limits(),
+        "form": form, "balance": credits.account_for(request.user).balance, **_pricing_and_limits(),
+        "chosen_model": form.chosen_model(), "portrait_job": portrait_job,
     }
     return render(request, "avatars/create.html", context, status=status)
 
@@ -221,7 +227,8 @@ def batch_create(request):
         else:
             messages.success(request, f"Batch of {batch.items.count()} created. This page follows every item live.")
             return redirect("avatars:batch", batch_id=batch.id)
-    context = {"form": form, "balance": credits.account_for(request.user).balance}
+    context = {"form": form, "balance": credits.account_for(request.user).balance, **_pricing_and_limits()}
+    context["limits"]["maxBatchSize"] = settings.MAX_BATCH_SIZE
     return render(request, "avatars/batch_create.html", context, status=status)
 
 

@@ -3,43 +3,8 @@
 (function () {
   "use strict";
 
-  // The server's pricing rule, repeated exactly (jobs/registry.py): dollars are the price
-  // per second × the audio's seconds rounded half up to the cent; credits are credits per
-  // second × seconds rounded up to a whole credit. Both run on exact decimals (BigInt), as
-  // Python's Decimal does: float arithmetic would put 0.115 × 3 on either side of $0.345.
-  function exactDecimal(text) {
-    var match = /^(\d+)(?:\.(\d+))?$/.exec(String(text));
-    if (!match) return null;
-    var fraction = match[2] || "";
-    return { digits: BigInt(match[1] + fraction), scale: fraction.length };
-  }
-
-  function estimate(pricePerSecond, creditsPerSecond, seconds) {
-    // String(seconds) is the shortest text that reads back as the same number, as Python's
-    // str(float) is: the server's Decimal(str(seconds)) sees the same digits.
-    var price = exactDecimal(pricePerSecond), length = exactDecimal(seconds);
-    if (!price || !length) return null;
-    var product = price.digits * length.digits;
-    var scale = price.scale + length.scale;
-    var cents;
-    if (scale <= 2) {
-      cents = product * 10n ** BigInt(2 - scale);
-    } else {
-      var unit = 10n ** BigInt(scale - 2);
-      cents = (product * 2n + unit) / (unit * 2n); // half up: floor(x + 1/2), x ≥ 0
-    }
-    var lengthUnit = 10n ** BigInt(length.scale);
-    var credits = (length.digits * BigInt(creditsPerSecond) + lengthUnit - 1n) / lengthUnit;
-    return { cents: Number(cents), credits: Number(credits) };
-  }
-
-  function dollars(cents) {
-    var whole = Math.floor(cents / 100), rest = cents % 100;
-    return "$" + whole + "." + (rest < 10 ? "0" : "") + rest;
-  }
-
-  // For the browser tests, which hold this rule against the server's for tricky lengths.
-  window.avatarStudioCost = { estimate: estimate, dollars: dollars };
+  var shared = window.avatarStudioMedia;
+  var estimate = shared.estimate, dollars = shared.dollars, accepts = shared.accepts;
 
   var form = document.getElementById("create-form");
   if (!form) return;
@@ -90,11 +55,6 @@
       " per second of video.";
   }
 
-  // The same words as the server's limits (jobs.media._human_size).
-  function size(bytes) {
-    return bytes >= 1024 * 1024 ? (bytes / (1024 * 1024)).toFixed(0) + " MB" : (bytes / 1024).toFixed(0) + " KB";
-  }
-
   // Another model whose cost for this audio the balance covers, or null.
   function affordableModel(seconds) {
     var found = null;
@@ -129,15 +89,6 @@
       : "";
   }
 
-  // --- Which files are acceptable: the input's own accept list (types and extensions). ---
-  function accepts(input, file) {
-    var name = file.name.toLowerCase();
-    return input.accept.split(",").some(function (token) {
-      token = token.trim().toLowerCase();
-      return token.charAt(0) === "." ? name.endsWith(token) : token === (file.type || "").toLowerCase();
-    });
-  }
-
   function zoneOf(input) {
     return input.closest(".dropzone");
   }
@@ -159,12 +110,7 @@
     preview.hidden = true;
   }
 
-  // The file's size against the field's limit (before anything is read or sent).
-  function sizeProblem(file, limit, what) {
-    if (file.size === 0) return "“" + file.name + "” is empty (0 bytes): choose a " + what + " with something in it.";
-    if (file.size > limit) return "“" + file.name + "” is " + size(file.size) + "; the limit is " + size(limit) + " for a " + what + ".";
-    return "";
-  }
+  var sizeProblem = shared.sizeProblem;
 
   // A file kept from a refused post, shown as chosen until another file replaces it.
   function forgetKept(input) {
@@ -213,11 +159,8 @@
     imageCaption.textContent = file.name;
     imageTag.onload = function () {
       var width = imageTag.naturalWidth, height = imageTag.naturalHeight;
-      var low = limits.minImageSide, high = limits.maxImageSide;
-      if (Math.min(width, height) < low || Math.max(width, height) > high) {
-        return refuse(imageInput, imagePreview, "“" + file.name + "” is " + width + "×" + height + " px; each side must be between " +
-          low + " and " + high + " pixels.");
-      }
+      var sides = shared.sideProblem(limits, file.name, width, height);
+      if (sides) return refuse(imageInput, imagePreview, sides);
       imageCaption.textContent = file.name + " · " + width + "×" + height + " px";
     };
     imageTag.onerror = function () {
@@ -239,16 +182,8 @@
     audioPlayer.src = objectUrl("audio", file);
   }
 
-  // The length against the server's limits; the message names the limit that was crossed.
   function lengthProblem(name, seconds) {
-    if (seconds > limits.maxAudioSeconds) {
-      return "“" + name + "” lasts " + seconds.toFixed(1) + " s; the limit is " + limits.maxAudioSeconds + " s for any model. Choose a clip of at most " +
-        limits.maxAudioSeconds + " s.";
-    }
-    if (seconds < limits.minAudioSeconds) {
-      return "“" + name + "” lasts " + seconds.toFixed(1) + " s; a clip must last at least " + limits.minAudioSeconds + " s.";
-    }
-    return "";
+    return shared.lengthProblem(limits, name, seconds);
   }
 
   imageInput.addEventListener("change", showImage);
@@ -277,43 +212,12 @@
     if (event.target.name === "model") showEstimate();
   });
 
-  // --- Drop zones. The zone only listens; the input inside it keeps focus and clicks. ---
-  Array.prototype.forEach.call(form.querySelectorAll(".dropzone"), function (zone) {
-    var input = zone.querySelector("input[type=file]");
-    var depth = 0; // dragenter/dragleave fire for every child crossed
-
-    zone.addEventListener("dragenter", function (event) {
-      event.preventDefault();
-      depth += 1;
-      zone.classList.add("dragging");
-    });
-    zone.addEventListener("dragover", function (event) {
-      event.preventDefault();
-      if (event.dataTransfer) event.dataTransfer.dropEffect = "copy";
-    });
-    zone.addEventListener("dragleave", function () {
-      depth = Math.max(0, depth - 1);
-      if (!depth) zone.classList.remove("dragging");
-    });
-    zone.addEventListener("drop", function (event) {
-      event.preventDefault();
-      depth = 0;
-      zone.classList.remove("dragging");
-      var file = event.dataTransfer && event.dataTransfer.files[0];
-      if (!file) return;
-      if (!accepts(input, file)) {
-        showTypeProblem(input, file); // the field keeps what it had
-        return;
-      }
-      choose(input, file);
-    });
-  });
-
-  // A file dropped beside a zone would make the browser leave the page to open it.
-  ["dragover", "drop"].forEach(function (type) {
-    window.addEventListener(type, function (event) {
-      if (!event.target.closest || !event.target.closest(".dropzone")) event.preventDefault();
-    });
+  shared.wireDropZones(form, function (input, files) {
+    if (!accepts(input, files[0])) {
+      showTypeProblem(input, files[0]); // the field keeps what it had
+      return;
+    }
+    choose(input, files[0]);
   });
 
   // --- Samples: fetched as files and put into the inputs, so Create sends them as uploads. ---
