@@ -24,6 +24,7 @@ account_patterns = [
 
 avatar_patterns = [
     path("", views.home, name="home"),
+    path("example/<str:name>", views.example_file, name="example"),
     path("create/", views.create, name="create"),
     path("batches/", views.batch_list, name="batches"),
     path("batches/new/", views.batch_create, name="batch-create"),

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,7 +20,9 @@ from jobs.models import Job
 from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 
-from . import downloads, live, selectors
+from config.ranged_files import ranged_file_response
+
+from . import downloads, example, live, selectors
 from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm, page_limits
 from .progress import progress_for
 
@@ -32,7 +34,17 @@ DELETED_MEANWHILE = "That video was deleted meanwhile."
 def home(request):
     if request.user.is_authenticated:
         return redirect("avatars:gallery")
-    return render(request, "avatars/home.html", {"max_audio_seconds": settings.MAX_AUDIO_SECONDS})
+    context = {"max_audio_seconds": settings.MAX_AUDIO_SECONDS, "example_exists": example.example_exists(), "example_prompt": example.EXAMPLE_PROMPT}
+    return render(request, "avatars/home.html", context)
+
+
+@require_safe
+def example_file(request, name):
+    """The home page's example video or its poster (public: made from the bundled samples)."""
+    path = example.example_path(name)
+    if path is None:
+        raise Http404("The example has not been made (manage.py make_example_video).")
+    return ranged_file_response(request, path)
 
 
 def _refused_for_speed(request, form) -> bool:

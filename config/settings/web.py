@@ -195,6 +195,9 @@ Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# The home page's example video (`manage.py make_example_video`, run by scripts/start): made
+# on this machine rather than kept in git, and public, unlike media.
+EXAMPLE_VIDEO_DIR = env.path("EXAMPLE_VIDEO_DIR", default=VAR_DIR / "example")
 
 # S3-compatible storage when a bucket is named; local files otherwise.
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
