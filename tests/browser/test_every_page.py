@@ -162,6 +162,9 @@ def swagger_drawn(page):
 
 
 def log_out(page):
+    menu = page.locator(".nav-menu > summary")
+    if menu.is_visible():  # a phone: the links are in the menu
+        menu.click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
 
