@@ -78,6 +78,7 @@ def test_phone_navigation_is_one_line_with_a_menu_that_shows_every_link_big_enou
     signed_in(page, live_server.url, make_user(is_staff=True))
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/create/")
+    expect(page.locator(".engine-badge")).to_be_visible()  # local mode: the widest header there is
 
     header = page.locator(".header-inner")
     brand, menu = page.locator(".brand"), page.locator(".nav-menu > summary")
@@ -85,6 +86,7 @@ def test_phone_navigation_is_one_line_with_a_menu_that_shows_every_link_big_enou
     # Brand, badge and Menu share one line: the header is no taller than its tallest item.
     brand_box, menu_box = brand.bounding_box(), menu.bounding_box()
     assert header.bounding_box()["height"] <= max(brand_box["height"], menu_box["height"]) + 30
+    assert menu_box["height"] < 48, f"the Menu button wraps: {menu_box}"
     # Centred on one line, not stacked (a second line would put Menu a whole row lower).
     assert abs((brand_box["y"] + brand_box["height"] / 2) - (menu_box["y"] + menu_box["height"] / 2)) < 4
 
