@@ -62,6 +62,8 @@ FINISHED_BATCH = RUNNING_BATCH | {
     "status": "partially_completed", "totals": TOTALS | {"queued": 0, "running": 0, "completed": 2, "failed": 1, "credits_charged": 2852},
     "archive_url": f"{API}/batches/{BATCH_ID}/archive", "finished_at": "2026-11-25T10:09:41Z",
 }
+# The items' titles (the batch JSON does not carry them): the example archive's members are named by them.
+ITEM_TITLES = ["welcome.mp3", "pricing.mp3", "goodbye.mp3"]
 ITEM_JOBS = [JOB_ID, "a1c9e3b7-5d2f-4e8a-b6c0-7f1d3e5a9b24", "c4e8a2f6-1b3d-4c7e-9a5f-2d6b8e0c1a37"]
 
 

@@ -149,9 +149,9 @@ BATCH_CREATED = OpenApiResponse(
     description="Every item is a job holding its credits.",
     examples=[
         example(
-            "Queued",
+            "Pending",
             ex.RUNNING_BATCH | {
-                "status": "queued", "totals": ex.TOTALS | {"queued": 3, "running": 0, "completed": 0, "credits_charged": 0},
+                "status": "pending", "totals": ex.TOTALS | {"queued": 3, "running": 0, "completed": 0, "credits_charged": 0},
                 "items": ex.batch_items("pending", "pending", "pending"),
             },
         )
@@ -174,8 +174,8 @@ ARCHIVE = OpenApiResponse(
     OpenApiTypes.BINARY,
     description=(
         "A zip of the videos of the items that made one, streamed as it is read from storage: stored "
-        "uncompressed (MP4 is already), one member per video named by its item's place and its job, "
-        "`001-<job id>.mp4`; `Content-Disposition: attachment; filename=\"batch-<id>.zip\"`."
+        "uncompressed (MP4 is already), one member per video named by its item's place and its title, "
+        "`001-welcome.mp4` (a slug of the title: letters, digits and hyphens, the audio extension dropped); `Content-Disposition: attachment; filename=\"batch-<id>.zip\"`."
     ),
     examples=[
         # A zip can't be written in a JSON document: the example is a file, made by

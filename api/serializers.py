@@ -96,7 +96,8 @@ class BatchItemSerializer(serializers.Serializer):
     error = serializers.CharField(allow_null=True, help_text="Why the job failed, if it did.")
 
 
-BATCH_STATUSES = ["queued", "running", "completed", "partially_completed", "failed"]
+# "pending" until an item starts, as its jobs say (it read "queued" before issue 26).
+BATCH_STATUSES = ["pending", "running", "completed", "partially_completed", "failed"]
 
 
 @extend_schema_serializer(component_name="V1Job")  # "Job" is the seed API's job

@@ -11,6 +11,7 @@ from jobs import media
 from jobs.registry import DEFAULT_MODEL_KEY, MODELS
 from jobs.services.submission import portrait_of
 
+from . import kept_inputs
 from .selectors import GALLERY_STATES
 
 IMAGE_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
@@ -25,7 +26,22 @@ def _checked(upload, kind):
 
 
 def model_choices():
-    return [(key, f"{model.label} (${model.price_per_second} per second of video)") for key, model in MODELS.items()]
+    # Dollars only when fal.ai is used: the local engine costs nothing, its credits are play money.
+    if settings.FAL_MODE == "local":
+        return [(key, f"{model.label} ({model.credits_per_second} credits per second of video)") for key, model in MODELS.items()]
+    return [
+        (key, f"{model.label} ({model.credits_per_second} credits, ${model.price_per_second}, per second of video)")
+        for key, model in MODELS.items()
+    ]
+
+
+def page_limits() -> dict:
+    """The media limits the page's script checks before anything is uploaded: the very
+    numbers jobs.media enforces, handed to the page (never copied into the script)."""
+    return {
+        "maxImageBytes": settings.MAX_IMAGE_BYTES, "minImageSide": settings.MIN_IMAGE_SIDE, "maxImageSide": settings.MAX_IMAGE_SIDE,
+        "maxAudioBytes": settings.MAX_AUDIO_BYTES, "minAudioSeconds": settings.MIN_AUDIO_SECONDS, "maxAudioSeconds": settings.MAX_AUDIO_SECONDS,
+    }
 
 
 def require_consent(form):
@@ -71,12 +87,19 @@ class AvatarForm(forms.Form):
     )
     model = forms.ChoiceField(label="Model", widget=forms.RadioSelect, initial=DEFAULT_MODEL_KEY)
     consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
+    # Tokens of files a refused post had already received and found valid (kept_inputs).
+    kept_image = forms.CharField(required=False, widget=forms.HiddenInput)
+    kept_audio = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, portrait_job=None, **kwargs):
+    def __init__(self, *args, portrait_job=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         require_consent(self)
         self.portrait_job = portrait_job
-        self.fields["image"].required = portrait_job is None
+        self.user = user
+        # What kept_valid_files() stored, by field: {"token", "name", "facts"} for the page.
+        self.kept = {}
+        # Either field may be filled by a kept file instead: "required" is checked in clean_*.
+        self.fields["image"].required = self.fields["audio"].required = False
         # Labels carry prices, which come from settings: build them per form.
         self.fields["model"].choices = model_choices()
         limits = (
@@ -89,17 +112,51 @@ class AvatarForm(forms.Form):
             f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds."
         )
 
+    def _upload_or_kept(self, name):
+        """The new upload for field `name`, else the file kept from an earlier post, else None."""
+        upload = self.cleaned_data[name]
+        if upload:
+            return upload
+        token = self.data.get(f"kept_{name}", "")
+        return kept_inputs.open_kept(self.user, token) if token and self.user is not None else None
+
     def clean_image(self):
-        upload = self.cleaned_data["image"]
-        if upload or self.portrait_job is None:
+        upload = self._upload_or_kept("image")
+        if upload:
             return _checked(upload, "image")
+        if self.portrait_job is None:
+            raise forms.ValidationError(self.fields["image"].error_messages["required"], code="required")
         try:
             return portrait_of(self.portrait_job)
         except media.MediaError as exc:
             raise forms.ValidationError(f"The earlier video's portrait can no longer be used: {exc.message}", code="invalid_media") from None
 
     def clean_audio(self):
-        return _checked(self.cleaned_data["audio"], "audio")
+        upload = self._upload_or_kept("audio")
+        if not upload:
+            raise forms.ValidationError(self.fields["audio"].error_messages["required"], code="required")
+        return _checked(upload, "audio")
+
+    def kept_valid_files(self):
+        """After a refused post: keep each file that was sent and passed its checks, so the
+        page shows it as chosen and the next post uses it unless another is chosen."""
+        for name in ("image", "audio"):
+            checked = self.cleaned_data.get(name)
+            if checked is None or self.errors.get(name) or checked.file is None:
+                continue
+            upload = self.files.get(name)
+            token = kept_inputs.keep(self.user, checked.file) if upload else self.data.get(f"kept_{name}", "")
+            if not token:
+                continue  # the earlier job's portrait: the page shows it already
+            facts = f"{checked.width}×{checked.height} px" if name == "image" else f"{checked.duration:.1f} s"
+            self.kept[name] = {"token": token, "name": checked.source_name, "facts": facts, "seconds": checked.duration}
+
+    def forget_kept_files(self):
+        """Once a job has its own copies, the kept files are no longer needed."""
+        for name in ("image", "audio"):
+            token = self.data.get(f"kept_{name}", "")
+            if token and not self.files.get(name):
+                kept_inputs.forget(self.user, token)
 
     def chosen_model(self):
         """The model the form shows as chosen (what was posted, else the default)."""

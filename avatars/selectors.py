@@ -4,7 +4,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Min, Q
 from django.shortcuts import get_object_or_404
 
 from batches.models import Batch
@@ -15,6 +15,26 @@ from jobs.registry import MODELS
 
 def owned_batch(user, batch_id) -> Batch:
     return get_object_or_404(Batch.objects.filter(user=user), pk=batch_id)
+
+
+def user_batches(user):
+    """The user's batches, newest first, each with its items counted by stage (the keys of
+    Batch.totals() that Batch.status_from reads) and its first item's title, in one query."""
+    item_state = "items__job__state"
+    return Batch.objects.filter(user=user).order_by("-created_at").annotate(
+        total=Count("items"),
+        queued=Count("items", filter=Q(**{f"{item_state}__in": [JobState.PENDING, JobState.IN_QUEUE]})),
+        running=Count("items", filter=Q(**{item_state: JobState.IN_PROGRESS})),
+        completed=Count("items", filter=Q(**{item_state: JobState.COMPLETED})),
+        failed=Count("items", filter=Q(**{f"{item_state}__in": [JobState.FAILED, JobState.TIMED_OUT]})),
+        cancelled=Count("items", filter=Q(**{item_state: JobState.CANCELLED})),
+        first_title=Min("items__job__title", filter=Q(items__position=0)),
+    )
+
+
+def batch_of(job) -> Batch | None:
+    """The batch the job was made in, if any (its page links back to it)."""
+    return Batch.objects.filter(items__job=job).first()
 
 
 def owned_job(user, job_id) -> Job:

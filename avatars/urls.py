@@ -24,8 +24,10 @@ account_patterns = [
 
 avatar_patterns = [
     path("", views.home, name="home"),
+    path("example/<str:name>", views.example_file, name="example"),
     path("create/", views.create, name="create"),
     path("estimate/", views.estimate, name="estimate"),
+    path("batches/", views.batch_list, name="batches"),
     path("batches/new/", views.batch_create, name="batch-create"),
     path("batches/<uuid:batch_id>/", views.batch_detail, name="batch"),
     path("batches/<uuid:batch_id>/status/", views.batch_status, name="batch-status"),

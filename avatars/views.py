@@ -3,8 +3,9 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,8 +20,10 @@ from jobs.models import Job
 from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 
-from . import downloads, live, selectors
-from .forms import AvatarForm, agreement, BatchForm, GalleryFilterForm, JobTitleForm
+from core.ranged_files import ranged_file_response
+
+from . import downloads, example, live, selectors
+from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm, agreement, page_limits
 from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
@@ -31,7 +34,17 @@ DELETED_MEANWHILE = "That video was deleted meanwhile."
 def home(request):
     if request.user.is_authenticated:
         return redirect("avatars:gallery")
-    return render(request, "avatars/home.html", {"max_audio_seconds": settings.MAX_AUDIO_SECONDS})
+    context = {"max_audio_seconds": settings.MAX_AUDIO_SECONDS, "example_exists": example.example_exists(), "example_prompt": example.EXAMPLE_PROMPT}
+    return render(request, "avatars/home.html", context)
+
+
+@require_safe
+def example_file(request, name):
+    """The home page's example video or its poster (public: made from the bundled samples)."""
+    path = example.example_path(name)
+    if path is None:
+        raise Http404("The example has not been made (manage.py make_example_video).")
+    return ranged_file_response(request, path)
 
 
 def _refused_for_speed(request, form) -> bool:
@@ -54,6 +67,16 @@ def _never_stored(response):
     return response
 
 
+def _pricing_and_limits():
+    """What a create form's script needs: each model's price as an exact decimal and in
+    credits (it computes the estimate by the server's rule) and the media limits."""
+    return {
+        "prices": {key: f"{model.price_per_second:f}" for key, model in MODELS.items()},
+        "credit_prices": {key: model.credits_per_second for key, model in MODELS.items()},
+        "limits": page_limits(),
+    }
+
+
 @login_required
 def create(request):
     # The portrait of an earlier job (`?portrait=<job id>`, kept in the form as it is posted).
@@ -61,7 +84,7 @@ def create(request):
     portrait_job = selectors.portrait_job(request.user, asked_portrait) if asked_portrait else None
     if asked_portrait and portrait_job is None:
         messages.warning(request, "That earlier portrait is not available (the video was deleted or is not yours); choose a portrait below.")
-    form = AvatarForm(request.POST or None, request.FILES or None, portrait_job=portrait_job)
+    form = AvatarForm(request.POST or None, request.FILES or None, portrait_job=portrait_job, user=request.user)
     status = 200
     if request.method == "POST" and _refused_for_speed(request, form):
         status = 429
@@ -71,15 +94,14 @@ def create(request):
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             form.add_error(None, str(exc))
         else:
+            form.forget_kept_files()
             # Tagged so the job page can take it away once the job has finished (job.js).
             messages.success(request, "Job created. This page follows it live; no need to reload.", extra_tags="job-created")
             return redirect("avatars:job", job_id=job.id)
-    # Exact decimals for the page's script, which computes the estimate by the server's rule.
-    prices = {key: f"{model.price_per_second:f}" for key, model in MODELS.items()}
-    credit_prices = {key: model.credits_per_second for key, model in MODELS.items()}
-    balance = credits.account_for(request.user).balance
+    if request.method == "POST":
+        form.kept_valid_files()  # what was valid is shown as chosen, not asked for again
     context = {
-        "form": form, "prices": prices, "credit_prices": credit_prices, "balance": balance,
+        "form": form, "balance": credits.account_for(request.user).balance, **_pricing_and_limits(),
         "chosen_model": form.chosen_model(), "portrait_job": portrait_job,
     }
     return render(request, "avatars/create.html", context, status=status)
@@ -111,7 +133,10 @@ def estimate(request):
 
 
 def _job_page(request, job, title_form=None):
-    context = {"job": job, "panel": live.job_panel(job, request), "title_form": title_form or JobTitleForm(initial={"title": job.display_title})}
+    context = {
+        "job": job, "panel": live.job_panel(job, request), "batch": selectors.batch_of(job),
+        "title_form": title_form or JobTitleForm(initial={"title": job.display_title}),
+    }
     return render(request, "avatars/job_detail.html", context)
 
 
@@ -239,20 +264,37 @@ def batch_create(request):
         else:
             messages.success(request, f"Batch of {batch.items.count()} created. This page follows every item live.")
             return redirect("avatars:batch", batch_id=batch.id)
-    context = {"form": form, "balance": credits.account_for(request.user).balance}
+    context = {"form": form, "balance": credits.account_for(request.user).balance, **_pricing_and_limits()}
+    context["limits"]["maxBatchSize"] = settings.MAX_BATCH_SIZE
     return render(request, "avatars/batch_create.html", context, status=status)
 
 
+# The words the job badges use (jobs.models.JobState), so a batch and its items agree.
 BATCH_STATUS_LABELS = {
-    "queued": "Waiting", "running": "Running", "completed": "Completed", "partially_completed": "Partly completed", "failed": "Failed",
+    "pending": "Pending", "running": "In progress", "completed": "Completed", "partially_completed": "Partly completed", "failed": "Failed",
 }
+BATCH_STATUS_TONES = {"pending": "waiting", "running": "working", "completed": "good", "partially_completed": "bad", "failed": "bad"}
+BATCH_PAGE_SIZE = 20
+
+
+@login_required
+def batch_list(request):
+    page = Paginator(selectors.user_batches(request.user), BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for batch in page.object_list:
+        status = batch.status_from({stage: getattr(batch, stage) for stage in ("total", "running", "completed", "failed", "cancelled")})
+        rows.append({"batch": batch, "status": status, "label": BATCH_STATUS_LABELS[status], "tone": BATCH_STATUS_TONES[status]})
+    return render(request, "avatars/batch_list.html", {"page": page, "rows": rows})
 
 
 def _batch_context(batch):
     items = [(job, progress_for(job)) for job in batch.jobs.annotate(position=F("batch_item__position"))]
     totals = batch.totals()
     status = batch.status_from(totals)
-    return {"batch": batch, "items": items, "totals": totals, "status": status, "status_label": BATCH_STATUS_LABELS[status]}
+    return {
+        "batch": batch, "items": items, "totals": totals, "status": status,
+        "status_label": BATCH_STATUS_LABELS[status], "status_tone": BATCH_STATUS_TONES[status],
+    }
 
 
 @login_required

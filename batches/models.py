@@ -50,9 +50,12 @@ class Batch(models.Model):
         return {**counts, "credits_held": ledger["held"], "credits_charged": ledger["charged"]}
 
     def status_from(self, totals) -> str:
-        """The batch's status, from its totals (batch.totals()) and whether it has ended."""
+        """The batch's status, from its totals (batch.totals()) and whether it has ended.
+
+        "pending" while no item has started, the word its jobs use (an API value: it was
+        "queued" before; see docs/batches.md)."""
         if not self.finished_at:
-            return "running" if totals["running"] or totals["completed"] + totals["failed"] + totals["cancelled"] else "queued"
+            return "running" if totals["running"] or totals["completed"] + totals["failed"] + totals["cancelled"] else "pending"
         if totals["completed"] == totals["total"]:
             return "completed"
         return "partially_completed" if totals["completed"] else "failed"

@@ -190,12 +190,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-<<<<<<< HEAD
     parser.add_argument("--frames", type=Path, help="write the three frames of docs/engine.md into this directory")
-=======
-    parser.add_argument("--frames", type=Path, help="write the three README frames into this directory")
     parser.add_argument("--faces", action="store_true", help="time the landmark model and find_face on the portraits")
->>>>>>> face
     args = parser.parse_args()
     if args.faces:
         faces()

@@ -17,6 +17,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -62,7 +63,7 @@ class JobChangeList(ChangeList):
     # The columns the list shows (and what the actions read): fal's logs and output alone
     # can be kilobytes a row, and the list never shows them.
     columns = (
-        "id", "state", "user", "user__username", "endpoint_id", "video_duration", "audio_duration",
+        "id", "title", "state", "user", "user__username", "endpoint_id", "video_duration", "audio_duration",
         "delivered_longer_than_priced", "created_at", "finished_at", "request_id", "reviewed_at",
     )
 
@@ -73,7 +74,7 @@ class JobChangeList(ChangeList):
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = (
-        "short_id", "state", "user_link", "model_label", "duration", "created_at", "finished_at", "request_id", "reviewed",
+        "short_id", "title_column", "state", "user_link", "model_label", "duration", "created_at", "finished_at", "request_id", "reviewed",
     )
     list_display_links = ("short_id",)
     # Every filter here is a fixed list of links: none of them queries the whole table to
@@ -153,6 +154,11 @@ class JobAdmin(admin.ModelAdmin):
         # Eight characters tell jobs apart on a page; the whole id wrapped over four lines and
         # pushed the times off a laptop screen. It is in the tooltip, and search takes it.
         return format_html('<span title="{}">{}</span>', job.pk, str(job.pk)[:8])
+
+    @admin.display(description="Title", ordering="title")
+    def title_column(self, job):
+        # Staff know a job by what its owner calls it; a long title is cut so rows stay one line.
+        return format_html('<span title="{}">{}</span>', job.display_title, Truncator(job.display_title).chars(40))
 
     @admin.display(description="User", ordering="user")
     def user_link(self, job):

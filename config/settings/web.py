@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "avatars.context_processors.engine_mode",
             ],
         },
     },
@@ -198,6 +199,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # How long a result's URL in an API answer or webhook works without credentials (jobs.signed_urls).
 MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
+# The home page's example video (`manage.py make_example_video`, run by scripts/start): made
+# on this machine rather than kept in git, and public, unlike media.
+EXAMPLE_VIDEO_DIR = env.path("EXAMPLE_VIDEO_DIR", default=VAR_DIR / "example")
 
 # S3-compatible storage when a bucket is named; local files otherwise.
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")

@@ -1,19 +1,7 @@
-// Batch pages: count the chosen clips on the form; refresh the item table every ~2 s until
-// the batch has finished.
+// The batch page: refresh the item table every ~2 s until the batch has finished (the form
+// has its own script, batch-form.js).
 (function () {
   "use strict";
-  var form = document.getElementById("batch-form");
-  if (form) {
-    var clips = form.querySelector("input[name=audio]");
-    var count = document.getElementById("batch-clip-count");
-    var showCount = function () {
-      var n = clips.files.length;
-      count.textContent = n ? n + (n === 1 ? " clip" : " clips") + " chosen: " + n + (n === 1 ? " video" : " videos") + " will be made." : "";
-    };
-    clips.addEventListener("change", showCount);
-    showCount();  // files chosen before this script ran (or kept by the browser on going back)
-  }
-
   var panel = document.getElementById("batch-live");
   if (!panel || panel.dataset.finished === "true") return;
   var announce = document.getElementById("batch-announce");

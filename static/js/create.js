@@ -3,49 +3,18 @@
 (function () {
   "use strict";
 
-  // The server's pricing rule, repeated exactly (jobs/registry.py): dollars are the price
-  // per second × the audio's seconds rounded half up to the cent; credits are credits per
-  // second × seconds rounded up to a whole credit. Both run on exact decimals (BigInt), as
-  // Python's Decimal does: float arithmetic would put 0.115 × 3 on either side of $0.345.
-  function exactDecimal(text) {
-    var match = /^(\d+)(?:\.(\d+))?$/.exec(String(text));
-    if (!match) return null;
-    var fraction = match[2] || "";
-    return { digits: BigInt(match[1] + fraction), scale: fraction.length };
-  }
-
-  function estimate(pricePerSecond, creditsPerSecond, seconds) {
-    // String(seconds) is the shortest text that reads back as the same number, as Python's
-    // str(float) is: the server's Decimal(str(seconds)) sees the same digits.
-    var price = exactDecimal(pricePerSecond), length = exactDecimal(seconds);
-    if (!price || !length) return null;
-    var product = price.digits * length.digits;
-    var scale = price.scale + length.scale;
-    var cents;
-    if (scale <= 2) {
-      cents = product * 10n ** BigInt(2 - scale);
-    } else {
-      var unit = 10n ** BigInt(scale - 2);
-      cents = (product * 2n + unit) / (unit * 2n); // half up: floor(x + 1/2), x ≥ 0
-    }
-    var lengthUnit = 10n ** BigInt(length.scale);
-    var credits = (length.digits * BigInt(creditsPerSecond) + lengthUnit - 1n) / lengthUnit;
-    return { cents: Number(cents), credits: Number(credits) };
-  }
-
-  function dollars(cents) {
-    var whole = Math.floor(cents / 100), rest = cents % 100;
-    return "$" + whole + "." + (rest < 10 ? "0" : "") + rest;
-  }
-
-  // For the browser tests, which hold this rule against the server's for tricky lengths.
-  window.avatarStudioCost = { estimate: estimate, dollars: dollars };
+  var shared = window.avatarStudioMedia;
+  var estimate = shared.estimate, dollars = shared.dollars, accepts = shared.accepts;
 
   var form = document.getElementById("create-form");
   if (!form) return;
   var prices = JSON.parse(document.getElementById("model-prices").textContent);
   var creditPrices = JSON.parse(document.getElementById("model-credit-prices").textContent);
   var balance = JSON.parse(document.getElementById("credit-balance").textContent);
+  // The server's own limits (jobs.media), given to the page: never written into this script.
+  var limits = JSON.parse(document.getElementById("media-limits").textContent);
+  // Dollars only when fal.ai makes the videos; the local engine's prices are in credits.
+  var showDollars = form.dataset.showDollars === "true";
   var imageInput = form.querySelector("input[name=image]");
   var audioInput = form.querySelector("input[name=audio]");
   var imagePreview = document.getElementById("image-preview");
@@ -82,7 +51,18 @@
   function showPrice() {
     var key = selectedModel();
     if (!prices[key]) return;
-    pricePerSecond.textContent = modelLabel(key) + ": $" + prices[key] + " (" + creditPrices[key] + " credits) per second of video.";
+    pricePerSecond.textContent = modelLabel(key) + ": " + (showDollars ? "$" + prices[key] + " (" + creditPrices[key] + " credits)" : creditPrices[key] + " credits") +
+      " per second of video.";
+  }
+
+  // Another model whose cost for this audio the balance covers, or null.
+  function affordableModel(seconds) {
+    var found = null;
+    Object.keys(creditPrices).forEach(function (key) {
+      var cost = estimate(prices[key], creditPrices[key], seconds);
+      if (!found && key !== selectedModel() && cost && cost.credits <= balance) found = { key: key, credits: cost.credits };
+    });
+    return found;
   }
 
   function showEstimate() {
@@ -93,35 +73,49 @@
     var cost = estimate(price, creditPrices[key], audioSeconds);
     if (!cost) return;
     var over = cost.credits > balance;
-    estimateLine.textContent = "Estimated cost: " + dollars(cost.cents) + " (" + audioSeconds.toFixed(1) + " s of video × $" + price +
-      " per second) = " + cost.credits + " credits; your balance is " + balance + " credits.";
+    estimateLine.textContent = showDollars
+      ? "Estimated cost: " + dollars(cost.cents) + " (" + audioSeconds.toFixed(1) + " s of video × $" + price +
+        " per second) = " + cost.credits + " credits; your balance is " + balance + " credits."
+      : "Estimated cost: " + cost.credits + " credits (" + audioSeconds.toFixed(1) + " s of video × " + creditPrices[key] +
+        " credits per second); your balance is " + balance + " credits.";
     estimateLine.classList.toggle("over-balance", over);
     estimateLine.dataset.cost = dollars(cost.cents).slice(1);
     estimateLine.dataset.credits = cost.credits;
     warning.hidden = !over;
+    var cheaper = over ? affordableModel(audioSeconds) : null;
     warningText.textContent = over
       ? "This video would cost " + cost.credits + " credits, " + (cost.credits - balance) + " more than your balance. " +
-        "Choose shorter audio or the standard model."
+        (cheaper ? "Choose shorter audio or " + modelLabel(cheaper.key) + " (" + cheaper.credits + " credits)." : "Choose shorter audio.")
       : "";
-  }
-
-  // --- Which files are acceptable: the input's own accept list (types and extensions). ---
-  function accepts(input, file) {
-    var name = file.name.toLowerCase();
-    return input.accept.split(",").some(function (token) {
-      token = token.trim().toLowerCase();
-      return token.charAt(0) === "." ? name.endsWith(token) : token === (file.type || "").toLowerCase();
-    });
   }
 
   function zoneOf(input) {
     return input.closest(".dropzone");
   }
 
-  function showTypeProblem(input, file) {
+  function showProblem(input, text) {
     var message = document.getElementById(input.id + "_drop_error");
-    message.hidden = !file;
-    message.textContent = file ? "“" + file.name + "” " + zoneOf(input).dataset.wrongType : "";
+    message.hidden = !text;
+    message.textContent = text || "";
+  }
+
+  function showTypeProblem(input, file) {
+    showProblem(input, file ? "“" + file.name + "” " + zoneOf(input).dataset.wrongType : "");
+  }
+
+  // A file the server would refuse: the input is emptied and the limit named beside it.
+  function refuse(input, preview, text) {
+    showProblem(input, text);
+    input.value = "";
+    preview.hidden = true;
+  }
+
+  var sizeProblem = shared.sizeProblem;
+
+  // A file kept from a refused post, shown as chosen until another file replaces it.
+  function forgetKept(input) {
+    var kept = document.getElementById(input.id + "_kept");
+    if (kept) kept.remove();
   }
 
   // Put a file into the real input, so the ordinary form POST sends it, and show it.
@@ -157,11 +151,17 @@
     var file = acceptedFile(imageInput);
     imagePreview.hidden = !file;
     if (!file) return;
+    var tooBig = sizeProblem(file, limits.maxImageBytes, "portrait");
+    if (tooBig) return refuse(imageInput, imagePreview, tooBig);
     forgetReusedPortrait(); // a chosen picture replaces the earlier job's portrait
+    forgetKept(imageInput);
     imageTag.src = objectUrl("image", file);
     imageCaption.textContent = file.name;
     imageTag.onload = function () {
-      imageCaption.textContent = file.name + " · " + imageTag.naturalWidth + "×" + imageTag.naturalHeight + " px";
+      var width = imageTag.naturalWidth, height = imageTag.naturalHeight;
+      var sides = shared.sideProblem(limits, file.name, width, height);
+      if (sides) return refuse(imageInput, imagePreview, sides);
+      imageCaption.textContent = file.name + " · " + width + "×" + height + " px";
     };
     imageTag.onerror = function () {
       imageCaption.textContent = file.name + " · this browser cannot show it; the server will check it.";
@@ -173,17 +173,33 @@
     audioSeconds = null;
     audioPreview.hidden = !file;
     if (!file) return;
+    // Checked before the player reads it: an empty file given to <audio> makes Chromium log
+    // a failed range request (net::ERR_REQUEST_RANGE_NOT_SATISFIABLE).
+    var badSize = sizeProblem(file, limits.maxAudioBytes, "speech recording");
+    if (badSize) return refuse(audioInput, audioPreview, badSize);
+    forgetKept(audioInput);
     audioCaption.textContent = file.name;
     audioPlayer.src = objectUrl("audio", file);
+  }
+
+  function lengthProblem(name, seconds) {
+    return shared.lengthProblem(limits, name, seconds);
   }
 
   imageInput.addEventListener("change", showImage);
   audioInput.addEventListener("change", showAudio);
 
   audioPlayer.addEventListener("loadedmetadata", function () {
-    if (isFinite(audioPlayer.duration)) {
+    if (isFinite(audioPlayer.duration) && audioInput.files.length) {
+      var name = audioInput.files[0].name, problem = lengthProblem(name, audioPlayer.duration);
+      if (problem) {
+        refuse(audioInput, audioPreview, problem);
+        estimateLine.textContent = "No estimate: the audio is outside a limit (see above).";
+        warning.hidden = true;
+        return;
+      }
       audioSeconds = audioPlayer.duration;
-      audioCaption.textContent = audioInput.files[0].name + " · " + audioSeconds.toFixed(1) + " s";
+      audioCaption.textContent = name + " · " + audioSeconds.toFixed(1) + " s";
       showEstimate();
     }
   });
@@ -196,43 +212,12 @@
     if (event.target.name === "model") showEstimate();
   });
 
-  // --- Drop zones. The zone only listens; the input inside it keeps focus and clicks. ---
-  Array.prototype.forEach.call(form.querySelectorAll(".dropzone"), function (zone) {
-    var input = zone.querySelector("input[type=file]");
-    var depth = 0; // dragenter/dragleave fire for every child crossed
-
-    zone.addEventListener("dragenter", function (event) {
-      event.preventDefault();
-      depth += 1;
-      zone.classList.add("dragging");
-    });
-    zone.addEventListener("dragover", function (event) {
-      event.preventDefault();
-      if (event.dataTransfer) event.dataTransfer.dropEffect = "copy";
-    });
-    zone.addEventListener("dragleave", function () {
-      depth = Math.max(0, depth - 1);
-      if (!depth) zone.classList.remove("dragging");
-    });
-    zone.addEventListener("drop", function (event) {
-      event.preventDefault();
-      depth = 0;
-      zone.classList.remove("dragging");
-      var file = event.dataTransfer && event.dataTransfer.files[0];
-      if (!file) return;
-      if (!accepts(input, file)) {
-        showTypeProblem(input, file); // the field keeps what it had
-        return;
-      }
-      choose(input, file);
-    });
-  });
-
-  // A file dropped beside a zone would make the browser leave the page to open it.
-  ["dragover", "drop"].forEach(function (type) {
-    window.addEventListener(type, function (event) {
-      if (!event.target.closest || !event.target.closest(".dropzone")) event.preventDefault();
-    });
+  shared.wireDropZones(form, function (input, files) {
+    if (!accepts(input, files[0])) {
+      showTypeProblem(input, files[0]); // the field keeps what it had
+      return;
+    }
+    choose(input, files[0]);
   });
 
   // --- Samples: fetched as files and put into the inputs, so Create sends them as uploads. ---
@@ -277,6 +262,11 @@
   }
 
   showPrice();
+  var keptAudio = document.getElementById(audioInput.id + "_kept");
+  if (keptAudio && keptAudio.dataset.seconds) {
+    audioSeconds = parseFloat(keptAudio.dataset.seconds);
+    showEstimate();
+  }
   // Files chosen before this script ran (a fast user, or the browser restoring the form on
   // "back") never fired a change we could hear: show them now.
   if (imageInput.files.length) showImage();

@@ -7,6 +7,8 @@
   const logList = document.getElementById("sdk-logs");
   const output = document.getElementById("sdk-output");
   const runButton = document.getElementById("sdk-run");
+  const resultSection = document.getElementById("sdk-result");
+  const resultJson = document.getElementById("sdk-json");
 
   function csrfToken() {
     const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
@@ -37,11 +39,24 @@
     runButton.disabled = true;
     logList.replaceChildren();
     output.replaceChildren();
+    resultSection.hidden = true;
     try {
       show("Uploading…");
       const image_url = await fal.storage.upload(image);
       const audio_url = await fal.storage.upload(audio);
       const seen = new Set();
+      // Every update may carry log lines, the last one (COMPLETED) included: its final lines
+      // were lost when only IN_PROGRESS updates were read.
+      const addLogs = (logs) => {
+        (logs || []).map((log) => log.message).forEach((message) => {
+          if (seen.has(message)) return;
+          seen.add(message);
+          const item = document.createElement("li");
+          item.textContent = message;
+          logList.append(item);
+        });
+        logList.scrollTop = logList.scrollHeight; // the newest line in view
+      };
       const result = await fal.subscribe("fal-ai/kling-video/v1/pro/ai-avatar", {
         input: { image_url, audio_url, prompt: document.getElementById("sdk-prompt").value },
         logs: true,
@@ -50,24 +65,30 @@
             show(`In queue (position ${update.queue_position}: ${update.queue_position ? `${update.queue_position} ahead` : "next to start"})`);
           } else if (update.status === "IN_PROGRESS") {
             show("In progress");
-            update.logs.map((log) => log.message).forEach((message) => {
-              if (seen.has(message)) return;
-              seen.add(message);
-              const item = document.createElement("li");
-              item.textContent = message;
-              logList.append(item);
-            });
           } else {
             show("Completed");
           }
+          addLogs(update.logs);
         },
       });
       show(`Completed: request ${result.requestId}`);
       const video = document.createElement("video");
-      video.className = "player";
+      video.className = "sdk-video";
       video.controls = true;
+      video.preload = "auto";
+      video.setAttribute("aria-label", "The generated video");
+      // fal's result has no poster: the first frame, drawn once it has loaded, stands in.
+      video.addEventListener("loadeddata", () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        canvas.getContext("2d").drawImage(video, 0, 0);
+        video.poster = canvas.toDataURL("image/jpeg", 0.85);
+      }, { once: true });
       video.src = result.data.video.url;
       output.append(video);
+      resultJson.textContent = JSON.stringify({ requestId: result.requestId, data: result.data }, null, 2);
+      resultSection.hidden = false;
     } catch (error) {
       const detail = error && error.body && error.body.detail;
       show(`Failed: ${typeof detail === "string" ? detail : (error && error.message) || error}`);

@@ -8,7 +8,6 @@ import io
 import json
 import re
 import zipfile
-from types import SimpleNamespace
 
 import jsonschema
 import pytest
@@ -16,6 +15,7 @@ import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
+from api import api_examples as ex
 from batches.archive import member_name
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_the_archive_example_is_a_zip_of_the_finished_batch_example(schema, clie
         members = archive.infolist()
         videos = [archive.read(member) for member in members]
     made = [item for item in batch["value"]["items"] if item["status"] == "completed"]
-    assert [member.filename for member in members] == [member_name(item["position"], SimpleNamespace(pk=item["job"])) for item in made]
+    assert [member.filename for member in members] == [member_name(item["position"], ex.ITEM_TITLES[item["position"]]) for item in made]
     assert all(member.compress_type == zipfile.ZIP_STORED for member in members)
     assert all(video[4:8] == b"ftyp" for video in videos)
 

@@ -38,6 +38,7 @@ def errors_of(response, field):
 
 
 def test_create_page_offers_both_models_with_their_prices(owner_client, settings):
+    settings.FAL_MODE = "remote"  # dollars are shown only when fal.ai makes the videos
     settings.KLING_PRO_PRICE_PER_SECOND = 0.115
     settings.KLING_STANDARD_PRICE_PER_SECOND = 0.056
 
@@ -46,7 +47,7 @@ def test_create_page_offers_both_models_with_their_prices(owner_client, settings
     html = response.content.decode()
     assert response.status_code == 200
     assert 'value="kling-avatar-pro"' in html and "checked" in html
-    assert "Kling AI Avatar Standard ($0.056 per second of video)" in html
+    assert "Kling AI Avatar Standard (56 credits, $0.056, per second of video)" in html
     prices = json.loads(re.search(r'<script id="model-prices" type="application/json">(.*?)</script>', html).group(1))
     assert prices == {"kling-avatar-pro": "0.115", "kling-avatar-standard": "0.056"}
     assert 'accept="image/jpeg,image/png,image/webp' in html
@@ -80,7 +81,9 @@ def test_text_named_png_is_refused_next_to_the_image_field_and_keeps_the_typed_v
     html = response.content.decode()
     assert re.search(r">\s*Keep me</textarea>", html)
     assert re.search(r'value="kling-avatar-standard"[^>]*checked', html)
-    assert "browsers cannot refill file fields" in html
+    # The audio passed its checks: it is kept, shown as chosen, and sent back with the next post.
+    assert "The files that passed their checks are kept" in html
+    assert re.search(r'<input type="hidden" name="kept_audio" value="[^"]+">', html)
     assert not Job.objects.exists()
 
 
@@ -160,7 +163,8 @@ def test_estimated_cost_rounds_half_a_cent_up(model, seconds, dollars):
     assert MODELS[model].estimate_cost(seconds) == Decimal(dollars)
 
 
-def test_job_page_shows_the_cost_the_create_form_estimated_for_three_seconds(owner_client, user):
+def test_job_page_shows_the_cost_the_create_form_estimated_for_three_seconds(owner_client, user, settings):
+    settings.FAL_MODE = "remote"  # the dollar figure is shown only when fal.ai makes the videos
     job = make_job(user)
     Job.objects.filter(pk=job.pk).update(audio_duration=3.0)
 
@@ -169,7 +173,8 @@ def test_job_page_shows_the_cost_the_create_form_estimated_for_three_seconds(own
     assert "$0.35" in html and "$0.34" not in html
 
 
-def test_create_page_shows_the_balance_and_the_chosen_models_price_per_second(owner_client, user):
+def test_create_page_shows_the_balance_and_the_chosen_models_price_per_second(owner_client, user, settings):
+    settings.FAL_MODE = "remote"  # the dollar figure is shown only when fal.ai makes the videos
     credits.adjust(user, -19_000, by=None, note="Spent elsewhere")
 
     response = owner_client.post(URL, {"model": "kling-avatar-standard"})

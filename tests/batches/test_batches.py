@@ -32,7 +32,7 @@ def test_one_portrait_with_many_clips_makes_one_job_per_clip(api_client, user):
 
     assert response.status_code == 201, response.json()
     batch = response.json()
-    assert batch["status"] == "queued" and batch["totals"]["total"] == batch["totals"]["queued"] == 3
+    assert batch["status"] == "pending" and batch["totals"]["total"] == batch["totals"]["queued"] == 3
     assert [item["position"] for item in batch["items"]] == [0, 1, 2]
     jobs = Job.objects.filter(pk__in=[item["job"] for item in batch["items"]])
     assert {job.prompt for job in jobs} == {"calm"} and jobs.count() == 3

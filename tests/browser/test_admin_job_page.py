@@ -124,3 +124,32 @@ def test_staff_review_a_finished_job_with_previews_a_readable_log_and_compact_ev
     tops = [element.bounding_box()["y"] for element in (video, portrait, speech)]
     assert max(lefts) - min(lefts) < 2 and tops == sorted(tops), (lefts, tops)
     screenshot("admin-job-phone")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_admin_index_draws_the_monitoring_descriptions_as_sentences(live_server, page, viewport):
+    from tests.browser.test_every_page import signed_in
+
+    signed_in(page, live_server.url, make_user("root", is_staff=True, is_superuser=True))
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/admin/")
+
+    rows = page.locator(".app-monitoring tr:has(td)")
+    expect(rows).to_have_count(2)
+    for row in rows.all():
+        # One letter a line made each row about 420 px tall; a sentence takes three lines at most.
+        assert row.bounding_box()["height"] < 90, row.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+
+def test_admin_job_list_shows_each_jobs_title(live_server, page):
+    from tests.avatars.builders import make_job
+    from tests.browser.test_every_page import signed_in
+
+    staff = make_user("root", is_staff=True, is_superuser=True)
+    make_job(staff, title="Quarterly numbers for the board")
+    signed_in(page, live_server.url, staff)
+    page.goto(f"{live_server.url}/admin/jobs/job/")
+
+    expect(page.get_by_role("columnheader", name="Title")).to_be_visible()
+    expect(page.locator("td.field-title_column")).to_have_text("Quarterly numbers for the board")

@@ -1,6 +1,7 @@
 """A batch in a real browser: one portrait, several clips, a page that follows every item
 live and offers the zip when the batch ends."""
 
+import base64
 import io
 import re
 import zipfile
@@ -11,6 +12,19 @@ from playwright.sync_api import expect
 from batches.models import Batch
 from tests.browser.test_avatar_journey import log_in
 from tests.factories import make_user, portrait_png, speech_wav
+
+# Several files dropped at once on a zone, as a person drops them from a file manager.
+DROP_MANY = """([selector, files]) => {
+    const zone = document.querySelector(selector);
+    const transfer = new DataTransfer();
+    for (const file of files) {
+        const bytes = Uint8Array.from(atob(file.base64), c => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], file.name, { type: file.type }));
+    }
+    for (const type of ["dragenter", "dragover", "drop"]) {
+        zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+    }
+}"""
 
 
 def test_user_makes_a_batch_and_downloads_every_video(fal_engine, task_worker, live_server, page, screenshot, tmp_path):
@@ -45,9 +59,25 @@ def test_user_makes_a_batch_and_downloads_every_video(fal_engine, task_worker, l
     cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
     response = httpx.get(live_server.url + download.get_attribute("href"), cookies=cookies, timeout=30)
     assert response.status_code == 200
-    assert len(zipfile.ZipFile(io.BytesIO(response.content)).namelist()) == 3
-    assert re.fullmatch(r"/batches/[0-9a-f-]{36}/", page.url.removeprefix(live_server.url))
+    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == ["001-clip-0.mp4", "002-clip-1.mp4", "003-clip-2.mp4"]
+    batch_url = page.url
+    assert re.fullmatch(r"/batches/[0-9a-f-]{36}/", batch_url.removeprefix(live_server.url))
     assert Batch.objects.get().finished_at is not None
+    # The button stands clear of the progress bar above it.
+    bar = page.locator(".batch-summary progress").bounding_box()
+    assert download.bounding_box()["y"] >= bar["y"] + bar["height"] + 8
+
+    # Found again: from one of its jobs, and from the batch list in the navigation.
+    page.get_by_role("link", name="Watch of clip 2").click()
+    page.get_by_role("link", name=re.compile("^Its batch")).click()
+    expect(page).to_have_url(batch_url)
+    page.get_by_role("navigation", name="Main", exact=True).get_by_role("link", name="Batches").click()
+    row = page.locator(".batch-row")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("Completed")
+    expect(row).to_contain_text("3 completed, 0 in progress, 0 pending or in queue")
+    row.get_by_role("link").click()
+    expect(page).to_have_url(batch_url)
 
 
 def test_a_bad_clip_is_named_on_the_form_and_nothing_is_made(fal_engine, live_server, page, tmp_path):
@@ -65,3 +95,45 @@ def test_a_bad_clip_is_named_on_the_form_and_nothing_is_made(fal_engine, live_se
 
     expect(page.locator("#id_audio_errors")).to_contain_text("notes.wav:")
     assert not Batch.objects.exists()
+
+
+def test_the_batch_form_previews_measures_each_clip_against_the_limits_and_prices_the_rest(live_server, page, settings, screenshot, tmp_path):
+    from credits import services as credits
+    from tests.browser.test_create_page import drop
+
+    settings.MAX_AUDIO_SECONDS = 3.0
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    user = make_user("bea")
+    credits.adjust(user, -19_700, by=None, note="Spent elsewhere")  # 300 left
+    log_in(page, live_server.url, "bea")
+    page.goto(f"{live_server.url}/batches/new/")
+
+    drop(page, "image", "face.png", portrait_png(), "image/png")
+    expect(page.locator("#image-preview-caption")).to_have_text("face.png · 256×320 px")
+    files = [
+        {"name": "one.wav", "type": "audio/wav", "base64": base64.b64encode(speech_wav(seconds=2.0)).decode()},
+        {"name": "long.wav", "type": "audio/wav", "base64": base64.b64encode(speech_wav(seconds=4.0)).decode()},
+        {"name": "empty.wav", "type": "audio/wav", "base64": ""},
+        {"name": "two.wav", "type": "audio/wav", "base64": base64.b64encode(speech_wav(seconds=2.5, frequency=240.0)).decode()},
+    ]
+    page.evaluate(DROP_MANY, [".dropzone[data-dropzone=audio]", files])
+
+    clips = page.locator("#batch-clips li")
+    expect(clips).to_have_text([
+        "one.wav · 2.0 s",
+        "“long.wav” lasts 4.0 s; the limit is 3 s for any model. Choose a clip of at most 3 s. Left out.",
+        "“empty.wav” is empty (0 bytes): choose a speech recording with something in it. Left out.",
+        "two.wav · 2.5 s",
+    ])
+    expect(page.locator("#batch-clip-count")).to_have_text("2 clips chosen: 2 videos will be made.")
+    # 2.0 s and 2.5 s at 115 credits a second: 230 + 288, over the 300 left.
+    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 518 credits for 2 clips, 4.5 s of video in all")
+    expect(page.locator("#cost-warning")).to_contain_text("518 credits, 218 more than your balance")
+    page.get_by_label(re.compile("Kling AI Avatar Standard")).check()  # 112 + 140
+    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 252 credits")
+    expect(page.locator("#cost-warning")).to_be_hidden()
+    screenshot("batch-form-measured")
+    page.get_by_role("button", name="Create batch").click()
+
+    expect(page.get_by_role("heading", name="Batch of 2")).to_be_visible()
+    assert sorted(job.title for job in Batch.objects.get().jobs) == ["one.wav", "two.wav"]

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 from batches.models import Batch, BatchItem
 from engine.render import render_avatar_video
 from jobs.models import JobState
+from jobs.state import charge_for
 from outbox.models import Delivery, DeliveryAttempt, Message, WebhookEndpoint
 from sharing import services as sharing
 from tests.avatars.builders import PRO, STANDARD, completed_job, make_job
@@ -119,6 +120,24 @@ def batch_under_way(user):
     return f"/batches/{batch.pk}/"
 
 
+def batches_listed(user):
+    batch_under_way(user)
+    finished = Batch.objects.create(user=user, endpoint_id=STANDARD.endpoint_id, finished_at=timezone.now())
+    BatchItem.objects.create(batch=finished, job=finished_job(user, title="A very long title that goes on and on, for the narrowest screens"), position=0)
+    return "/batches/"
+
+
+def credits_with_history(user):
+    """A job held, charged and its rest returned, beside a grant: every kind of row."""
+    from credits import services as credits
+
+    job = finished_job(user, title="Charged_for_a_clip_with_a_long_file_name_without_spaces.wav")
+    credits.reserve_for_job(job, 1162)
+    credits.settle_job(job, **charge_for(job))
+    credits.adjust(user, 500, by=None, note="Thanks for the bug report")
+    return "/credits/"
+
+
 def endpoint_with_deliveries(user):
     endpoint = WebhookEndpoint.objects.create(user=user, url="https://hooks.example.com/avatar-studio", description="Our CRM")
     for state, status_code in ((Delivery.State.SUCCEEDED, 200), (Delivery.State.FAILED, 500)):
@@ -151,6 +170,9 @@ def swagger_drawn(page):
 
 
 def log_out(page):
+    menu = page.locator(".nav-menu > summary")
+    if menu.is_visible():  # a phone: the links are in the menu
+        menu.click()
     page.get_by_role("button", name="Log out").click()
     page.wait_for_load_state()
 
@@ -189,6 +211,9 @@ PAGES = {
     "job-delete": Visit("user", lambda user: f"/videos/{finished_job(user).pk}/delete/"),
     "batch-new": Visit("user", "/batches/new/"),
     "batch": Visit("user", batch_under_way),
+    "batches-empty": Visit("user", "/batches/"),
+    "batches": Visit("user", batches_listed),
+    "credits-history": Visit("user", credits_with_history),
     "credits": Visit("user", "/credits/"),
     "api-tokens": Visit("user", "/settings/tokens/"),
     "webhooks-empty": Visit("user", "/settings/webhooks/"),

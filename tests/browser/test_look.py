@@ -74,19 +74,44 @@ def test_keyboard_focus_is_drawn_as_a_ring_that_stands_out_from_the_page(live_se
     assert contrast(ring["colour"], ring["page"]) >= 3, ring
 
 
-def test_phone_navigation_shows_every_link_on_screen_and_big_enough_to_tap(live_server, page):
+def test_phone_navigation_is_one_line_with_a_menu_that_shows_every_link_big_enough_to_tap(live_server, page):
     signed_in(page, live_server.url, make_user(is_staff=True))
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/create/")
+    expect(page.locator(".engine-badge")).to_be_visible()  # local mode: the widest header there is
 
-    targets = page.get_by_role("navigation", name="Main").locator("a, button")
-    expect(targets).to_have_count(9)
+    header = page.locator(".header-inner")
+    brand, menu = page.locator(".brand"), page.locator(".nav-menu > summary")
+    expect(page.get_by_role("navigation", name="Main", exact=True)).to_be_hidden()
+    # Brand, badge and Menu share one line: the header is no taller than its tallest item.
+    brand_box, menu_box = brand.bounding_box(), menu.bounding_box()
+    assert header.bounding_box()["height"] <= max(brand_box["height"], menu_box["height"]) + 30
+    assert menu_box["height"] < 48, f"the Menu button wraps: {menu_box}"
+    # Centred on one line, not stacked (a second line would put Menu a whole row lower).
+    assert abs((brand_box["y"] + brand_box["height"] / 2) - (menu_box["y"] + menu_box["height"] / 2)) < 4
+
+    menu.click()
+    targets = page.get_by_role("navigation", name="Main menu").locator("a, button")
+    expect(targets).to_have_count(10)
     for target in targets.all():
         expect(target).to_be_visible()
         box = target.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{target.inner_text()} sticks out: {box}"
         assert box["height"] >= 36, f"{target.inner_text()} is {box['height']} px tall, too small a target for a finger"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Batches").click()
+    expect(page.get_by_role("heading", name="Batches")).to_be_visible()
+
+
+def test_desktop_navigation_shows_its_links_in_a_row_and_no_menu(live_server, page):
+    signed_in(page, live_server.url, make_user())
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(f"{live_server.url}/videos/")
+
+    expect(page.locator(".nav-menu")).to_be_hidden()
+    links = page.get_by_role("navigation", name="Main", exact=True).locator("a")
+    tops = {round(link.bounding_box()["y"]) for link in links.all()}
+    assert len(tops) == 1, f"the links wrap onto {len(tops)} lines"
 
 
 @pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/videos/", "/credits/", "/settings/webhooks/"])
@@ -114,8 +139,8 @@ def test_batch_page_announces_its_new_counts_to_screen_readers(live_server, page
     page.goto(f"{live_server.url}/batches/{batch.pk}/")
     announce = page.locator("#batch-announce")
     expect(announce).to_have_attribute("aria-live", "polite")
-    expect(page.locator(".batch-totals")).to_contain_text("0 done, 1 running, 1 waiting")
+    expect(page.locator(".batch-totals")).to_contain_text("0 completed, 1 in progress, 1 pending or in queue")
 
     Job.objects.filter(pk=running.pk).update(state=JobState.FAILED, finished_at=timezone.now(), error="The model failed")
 
-    expect(announce).to_contain_text("0 done, 0 running, 1 waiting, 1 failed", timeout=10_000)
+    expect(announce).to_contain_text("0 completed, 0 in progress, 1 pending or in queue, 1 failed", timeout=10_000)

@@ -20,7 +20,7 @@ def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task
     page.get_by_label("Speech audio").set_input_files(str(audio))
     page.get_by_role("button", name="Run the example").click()
 
-    player = page.locator("#sdk-output video.player")
+    player = page.locator("#sdk-output video.sdk-video")
     expect(player).to_be_visible(timeout=30_000)
     job = Job.objects.get(user=user)
     expect(page.locator("#sdk-status")).to_have_text(f"Completed: request {job.id}")
@@ -29,7 +29,20 @@ def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task
     # which the page's CSP (no unsafe-eval) refuses once the first try came back false.
     page.wait_for_function("video => video.readyState >= 1", arg=player.element_handle())
     assert player.evaluate("video => video.duration") > 1.0
+    # Its poster is the first frame; the result's JSON is shown beside it, as fal's playground does.
+    page.wait_for_function("video => video.poster.startsWith('data:image/jpeg')", arg=player.element_handle())
+    shown = page.locator("#sdk-json").inner_text()
+    assert f'"requestId": "{job.id}"' in shown and '"video": {' in shown and '"duration":' in shown
+    # The log is bounded and scrolled to its newest line, the engine's final one included.
+    log = page.locator("#sdk-logs")
+    box = log.evaluate("list => ({ height: list.clientHeight, scroll: list.scrollHeight, top: list.scrollTop })")
+    assert box["height"] <= 14 * 16 + 20 and box["top"] >= box["scroll"] - box["height"] - 2, box
+    engine_lines = [line["message"] for line in job.logs]
+    assert log.locator("li").last.inner_text() == engine_lines[-1]
     screenshot("sdk-page-finished")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot("sdk-page-finished-phone")
 
 
 def test_the_example_cannot_be_run_before_its_script_has_arrived(live_server, page):

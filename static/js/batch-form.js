@@ -1,0 +1,178 @@
+// The batch form: drop zones, the portrait's preview, each clip measured against the server's
+// limits (a clip over one is left out, with the reason), and the cost against the balance.
+(function () {
+  "use strict";
+  var shared = window.avatarStudioMedia;
+  var form = document.getElementById("batch-form");
+  if (!form || !shared) return;
+  var prices = JSON.parse(document.getElementById("model-prices").textContent);
+  var creditPrices = JSON.parse(document.getElementById("model-credit-prices").textContent);
+  var balance = JSON.parse(document.getElementById("credit-balance").textContent);
+  var limits = JSON.parse(document.getElementById("media-limits").textContent);
+  var showDollars = form.dataset.showDollars === "true";
+  var imageInput = form.querySelector("input[name=image]");
+  var clipsInput = form.querySelector("input[name=audio]");
+  var imagePreview = document.getElementById("image-preview");
+  var imageTag = document.getElementById("image-preview-img");
+  var imageCaption = document.getElementById("image-preview-caption");
+  var count = document.getElementById("batch-clip-count");
+  var clipList = document.getElementById("batch-clips");
+  var estimateLine = document.getElementById("cost-estimate");
+  var warning = document.getElementById("cost-warning");
+  var warningText = document.getElementById("cost-warning-text");
+  var clips = []; // [{name, seconds}] of the clips the input holds, once measured
+  var measuring = 0; // which choice is being measured: an older one's answers are dropped
+
+  function showProblem(input, text) {
+    var message = document.getElementById(input.id + "_drop_error");
+    message.hidden = !text;
+    message.textContent = text || "";
+  }
+
+  function setFiles(input, files) {
+    var transfer = new DataTransfer();
+    files.forEach(function (file) { transfer.items.add(file); });
+    input.files = transfer.files;
+  }
+
+  // --- The portrait ---
+  function showImage() {
+    var file = imageInput.files[0];
+    imagePreview.hidden = true;
+    showProblem(imageInput, "");
+    if (!file) return;
+    var problem = !shared.accepts(imageInput, file)
+      ? "“" + file.name + "” " + imageInput.closest(".dropzone").dataset.wrongType
+      : shared.sizeProblem(file, limits.maxImageBytes, "portrait");
+    if (problem) {
+      imageInput.value = "";
+      return showProblem(imageInput, problem);
+    }
+    if (imageTag.src) URL.revokeObjectURL(imageTag.src);
+    imageTag.onload = function () {
+      var sides = shared.sideProblem(limits, file.name, imageTag.naturalWidth, imageTag.naturalHeight);
+      if (sides) {
+        imageInput.value = "";
+        imagePreview.hidden = true;
+        return showProblem(imageInput, sides);
+      }
+      imageCaption.textContent = file.name + " · " + imageTag.naturalWidth + "×" + imageTag.naturalHeight + " px";
+      imagePreview.hidden = false;
+    };
+    imageTag.onerror = function () {
+      imageCaption.textContent = file.name + " · this browser cannot show it; the server will check it.";
+      imagePreview.hidden = false;
+    };
+    imageTag.src = URL.createObjectURL(file);
+  }
+
+  // --- The clips ---
+  // A clip's length as the browser reads it (null when it cannot).
+  function duration(file) {
+    return new Promise(function (resolve) {
+      var player = new Audio();
+      var url = URL.createObjectURL(file);
+      var done = function (seconds) {
+        URL.revokeObjectURL(url);
+        player.removeAttribute("src");
+        resolve(seconds);
+      };
+      player.preload = "metadata";
+      player.addEventListener("loadedmetadata", function () { done(isFinite(player.duration) ? player.duration : null); });
+      player.addEventListener("error", function () { done(null); });
+      player.src = url;
+    });
+  }
+
+  // Why a clip would be refused before its length is known ("" when it may be measured).
+  function fileProblem(file) {
+    if (!shared.accepts(clipsInput, file)) return "“" + file.name + "” " + clipsInput.closest(".dropzone").dataset.wrongType;
+    // An empty file is never given to a player: Chromium would log a failed range request.
+    return shared.sizeProblem(file, limits.maxAudioBytes, "speech recording");
+  }
+
+  function listItem(text, refused) {
+    var item = document.createElement("li");
+    item.textContent = text;
+    if (refused) item.className = "errors";
+    clipList.append(item);
+  }
+
+  function showClips() {
+    var files = Array.prototype.slice.call(clipsInput.files);
+    var generation = ++measuring;
+    clips = [];
+    clipList.replaceChildren();
+    showProblem(clipsInput, files.length > limits.maxBatchSize
+      ? "A batch holds at most " + limits.maxBatchSize + " clips; you chose " + files.length + "." : "");
+    showCount(files.length);
+    showEstimate();
+    Promise.all(files.map(function (file) {
+      var problem = fileProblem(file);
+      return problem ? Promise.resolve({ file: file, problem: problem }) : duration(file).then(function (seconds) {
+        return { file: file, seconds: seconds, problem: seconds === null ? "" : shared.lengthProblem(limits, file.name, seconds) };
+      });
+    })).then(function (answers) {
+      if (generation !== measuring) return;
+      var kept = answers.filter(function (answer) { return !answer.problem; });
+      answers.forEach(function (answer) {
+        if (answer.problem) listItem(answer.problem + " Left out.", true);
+        else listItem(answer.file.name + (answer.seconds === null ? " · length read by the server" : " · " + answer.seconds.toFixed(1) + " s"), false);
+      });
+      if (kept.length !== answers.length) setFiles(clipsInput, kept.map(function (answer) { return answer.file; }));
+      clips = kept.map(function (answer) { return { name: answer.file.name, seconds: answer.seconds }; });
+      showCount(kept.length);
+      showEstimate();
+    });
+  }
+
+  function showCount(n) {
+    count.textContent = n ? n + (n === 1 ? " clip" : " clips") + " chosen: " + n + (n === 1 ? " video" : " videos") + " will be made." : "";
+  }
+
+  function selectedModel() {
+    var checked = form.querySelector("input[name=model]:checked");
+    return checked ? checked.value : null;
+  }
+
+  // The server holds each clip's credits, each rounded up (batches.services.create_batch).
+  function showEstimate() {
+    var key = selectedModel();
+    var measured = clips.filter(function (clip) { return clip.seconds !== null; });
+    warning.hidden = true;
+    if (!key || !measured.length) {
+      estimateLine.textContent = "The estimated cost appears once you choose the clips (each clip's length × the model's price per second).";
+      return;
+    }
+    var credits = 0, cents = 0, seconds = 0;
+    measured.forEach(function (clip) {
+      var cost = shared.estimate(prices[key], creditPrices[key], clip.seconds);
+      credits += cost.credits;
+      cents += cost.cents;
+      seconds += clip.seconds;
+    });
+    var unread = clips.length - measured.length;
+    estimateLine.textContent = "Estimated cost: " + credits + " credits" + (showDollars ? " (" + shared.dollars(cents) + ")" : "") +
+      " for " + measured.length + (measured.length === 1 ? " clip" : " clips") + ", " + seconds.toFixed(1) + " s of video in all" +
+      (unread ? " (and " + unread + " whose length the server will read)" : "") + "; your balance is " + balance + " credits.";
+    estimateLine.dataset.credits = credits;
+    if (credits > balance) {
+      warning.hidden = false;
+      warningText.textContent = "This batch would cost " + credits + " credits, " + (credits - balance) + " more than your balance. Choose fewer or shorter clips.";
+    }
+  }
+
+  imageInput.addEventListener("change", showImage);
+  clipsInput.addEventListener("change", showClips);
+  form.addEventListener("change", function (event) {
+    if (event.target.name === "model") showEstimate();
+  });
+  shared.wireDropZones(form, function (input, files) {
+    if (input === imageInput) files = files.slice(0, 1);
+    setFiles(input, files);
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+  // Files chosen before this script ran (or kept by the browser on going back).
+  if (imageInput.files.length) showImage();
+  if (clipsInput.files.length) showClips();
+})();
