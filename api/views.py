@@ -27,6 +27,7 @@ from jobs.api import why_not_cancelled
 from jobs.models import Asset, Job
 from jobs.serializers import UploadSerializer
 from jobs.services import admission, assets, lifecycle, submission
+from jobs.services.watching import note_watched
 from openapi import errors
 from outbox import api as outbox_api
 from outbox import services as outbox
@@ -154,6 +155,11 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc)
         return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)
+
+    def retrieve(self, request, pk=None):
+        job = self.get_object()
+        note_watched(job)  # a client polling a job follows it live: so do we (jobs.schedule)
+        return Response(self.get_serializer(job).data)
 
     def destroy(self, request, pk=None):
         lifecycle.delete_job(self.get_object().pk)

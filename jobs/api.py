@@ -16,6 +16,7 @@ from openapi import errors
 from . import api_schema as doc
 from . import fal
 from .services import admission, assets, lifecycle, submission
+from .services.watching import note_watched
 from .models import Job, JobState
 from .serializers import (
     AssetSerializer,
@@ -101,6 +102,7 @@ class StatusView(APIView):
     )
     def post(self, request):
         job = _owned_job(request, request.data)
+        note_watched(job)
         return Response(JobSerializer(job, context={"request": request}).data)
 
 
