@@ -19,10 +19,11 @@ check is planned by one of three plans (`poll_plan`):
   1/120 of the expected run time, at most every LIVE_MAX_SECONDS (4 s), so the queue
   position and the log lines show live and a lost webhook is noticed within 10 s. A job that
   becomes watched has its next check brought forward to now.
-- **dense** — webhooks unhealthy, unproven or off, or POLL_DENSELY set: the schedule every
-  job had before, noticing completion within ~10 s for ~40 status calls on an 8-minute job:
+- **dense** — webhooks unhealthy, unproven or off: the schedule every job had before, noticing completion within ~10 s for ~40 status calls on an 8-minute job:
   until 40 % of the expected run time a check every ~45 s, from there every 1/60 of it (8 s),
   and once a job is well overdue (125 %) intervals growing back to the sparse ~45 s.
+
+POLL_DENSELY puts every job, watched or not, back on the dense schedule (as before).
 
 All intervals are fractions of the expected run time, so the local engine's short runs (and
 the benchmark's scaled-down 8-minute job) get the same shape in seconds. The budget runs
@@ -118,9 +119,11 @@ def start_timeout(job) -> float:
 
 def poll_plan(job, now=None) -> str:
     """"live", "dense" or "sparse" (see the module docstring)."""
+    if settings.POLL_DENSELY:
+        return "dense"  # the one schedule of before, for every job
     if is_watched(job, now):
         return "live"
-    if settings.POLL_DENSELY or not webhook_health().healthy:
+    if not webhook_health().healthy:
         return "dense"
     return "sparse"
 

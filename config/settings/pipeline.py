@@ -68,7 +68,8 @@ JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)
 # local engine's processing time); benchmarks set it to replay an 8-minute job in seconds.
 JOB_EXPECTED_SECONDS = env.float("JOB_EXPECTED_SECONDS", default=0)
 # Polling only where it pays (jobs/schedule.py): a job nobody watches is checked a few times
-# while fal's webhooks are healthy. True puts every job back on the dense schedule.
+# while fal's webhooks are healthy. True puts every job, watched or not, back on the one
+# dense schedule of before (~40 status calls on an 8-minute job).
 POLL_DENSELY = env.bool("POLL_DENSELY", default=False)
 # Webhooks are unhealthy (every job polled densely) when, of the newest WEBHOOK_HEALTH_SAMPLE
 # completions, a webhook noticed fewer than WEBHOOK_HEALTH_MIN_SHARE first, or when none has

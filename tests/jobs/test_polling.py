@@ -20,8 +20,9 @@ def writes(queries):
     return [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
 
 
-def test_a_status_check_that_learns_nothing_writes_only_its_claim(api_client, fal_engine):
+def test_a_status_check_that_learns_nothing_writes_only_its_claim(api_client, fal_engine, settings):
     fal_engine.faults.set_timing(processing_seconds=3600)  # no progress lines for minutes
+    settings.JOB_EXPECTED_SECONDS = 3600  # and the schedule knows it: the next check is well ahead
     job_id = submitted_without_worker(api_client)["job_id"]
 
     def checked_until_generating():
