@@ -65,7 +65,7 @@ def expected_seconds(settings):
 
 def test_a_job_whose_webhook_arrives_makes_at_most_three_status_calls(api_client, fal_engine, task_worker, proven_webhooks, expected_seconds):
     expected_seconds(8.0)
-    fal_engine.faults.set_timing(processing_seconds=3.0)  # plus the render: ends near its expected end
+    fal_engine.faults.set_timing(processing_seconds=3.0)  # plus the render: about its expected end on a busy machine
 
     ids = [submit(api_client)["job_id"] for _ in range(2)]
     jobs = [finished_job(job_id) for job_id in ids]
@@ -139,6 +139,22 @@ def test_an_open_job_page_stream_makes_the_job_watched(client, user, api_client,
 
     assert schedule.poll_plan(job) == "live"
     assert job.next_poll_at <= timezone.now() + timedelta(seconds=schedule.LIVE_MAX_SECONDS)
+
+
+def test_status_calls_through_the_fal_proxy_make_the_job_watched(user, settings):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    settings.PUBLIC_BASE_URL = "https://avatars.example.com"
+    job = make_job(user, JobState.IN_PROGRESS, request_id="req-running")
+    Job.objects.filter(pk=job.pk).update(next_poll_at=timezone.now() + timedelta(minutes=7))  # the sparse plan's end check
+    proxy = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+
+    answer = proxy.get("/api/fal/proxy", HTTP_X_FAL_TARGET_URL=f"https://queue.fal.run/fal-ai/kling-video/requests/{job.id}/status")
+
+    assert answer.json()["status"] == "IN_PROGRESS"
+    job.refresh_from_db()
+    assert schedule.is_watched(job) and job.next_poll_at <= timezone.now()  # due now: a worker checks it at once
 
 
 def test_a_lost_webhook_of_a_watched_job_is_noticed_within_its_live_interval(api_client, fal_engine, task_worker, proven_webhooks, expected_seconds):
