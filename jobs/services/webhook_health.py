@@ -76,9 +76,15 @@ class WebhookHealth:
         }
 
 
+NO_WEBHOOK_URL = WebhookHealth(OFF, "No webhook URL (PUBLIC_BASE_URL is empty): every job is polled densely.")
+
+
 def webhook_health() -> WebhookHealth:
     """The fleet's webhook health, measured at most every MEASURE_EVERY_SECONDS across
     processes. The first process to find it turned unhealthy makes every check due now."""
+    if not settings.PUBLIC_BASE_URL:
+        # This process's own setting (a CLI run's, say), not the fleet's: never shared.
+        return NO_WEBHOOK_URL
     known = cache.get(CACHE_KEY)
     if known is not None:
         return WebhookHealth(**known)
@@ -100,7 +106,7 @@ def measure_webhook_health(now=None) -> WebhookHealth:
     """The measure itself, from the newest completions (two short index range reads)."""
     now = now or timezone.now()
     if not settings.PUBLIC_BASE_URL:
-        return WebhookHealth(OFF, "No webhook URL (PUBLIC_BASE_URL is empty): every job is polled densely.")
+        return NO_WEBHOOK_URL
     size = settings.WEBHOOK_HEALTH_SAMPLE
     newest = Job.objects.order_by("-fal_finished_at").values_list("fal_finished_at", flat=True)
     by_webhook = list(newest.filter(fal_finished_by="webhook")[:size])

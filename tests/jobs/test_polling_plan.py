@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from jobs import schedule
 from jobs.models import Job, JobState
-from jobs.services.webhook_health import measure_webhook_health
+from jobs.services.webhook_health import measure_webhook_health, webhook_health
 from tests.avatars.builders import make_job
 from tests.conftest import wait_for
 from tests.factories import make_user
@@ -259,9 +259,12 @@ def test_without_a_verified_webhook_or_a_webhook_url_every_job_is_polled_densely
     noticed(user, "poll", "poll")
     assert measure_webhook_health().state == "unproven"
 
-    settings.PUBLIC_BASE_URL = ""
+    settings.PUBLIC_BASE_URL = ""  # (a command-line run's process: nothing can call it back)
     noticed(user, "webhook")
     assert measure_webhook_health().state == "off"
+    assert webhook_health().state == "off"
+    settings.PUBLIC_BASE_URL = "https://avatars.example.com"
+    assert webhook_health().state == "healthy"  # one process without a webhook URL is not the fleet's measure
 
 
 def test_the_dashboard_says_whether_webhooks_are_healthy(client, user, webhook_url):
