@@ -98,8 +98,10 @@ def webhook_health() -> WebhookHealth:
 
 
 def forget_measure():
-    """The next webhook_health() measures afresh."""
-    cache.delete(CACHE_KEY)
+    """The next webhook_health() measures afresh. A process without a webhook URL (a CLI
+    run, which may have no shared cache at all) neither reads nor writes the measure."""
+    if settings.PUBLIC_BASE_URL:
+        cache.delete(CACHE_KEY)
 
 
 def measure_webhook_health(now=None) -> WebhookHealth:
