@@ -9,8 +9,9 @@ check is planned by one of three plans (`poll_plan`):
   (jobs.services.webhook_health): one check 1/60 of the expected run time after the submit
   (8 s for an 8-minute job: the queue position, and whether the run started), every 1/8 of
   it while fal still queues the job, one at the expected end of the run, then every 1/8 of
-  it (60 s) until the deadline. A job whose webhook arrives costs two checks, three with the
-  status read that fetches its result, even when it runs up to 1/8 over; a lost webhook is
+  it (60 s) until the deadline. A job whose webhook arrives costs at most two checks,
+  three with the status read that fetches its result, even when it runs up to 1/8 over
+  its expected time (the webhook's chance to come before a third); a lost webhook is
   noticed within 60 s of fal finishing for a job that finishes from its expected end on (one
   that finishes earlier, at the end check). The run is planned from the earliest moment it
   can have started: the check before the one that saw it running, at most 1/8 earlier.
@@ -19,8 +20,8 @@ check is planned by one of three plans (`poll_plan`):
   1/120 of the expected run time, at most every LIVE_MAX_SECONDS (4 s), so the queue
   position and the log lines show live and a lost webhook is noticed within 10 s. A job that
   becomes watched has its next check brought forward to now.
-- **dense** — webhooks unhealthy, unproven or off: the schedule every job had before, noticing completion within ~10 s for ~40 status calls on an 8-minute job:
-  until 40 % of the expected run time a check every ~45 s, from there every 1/60 of it (8 s),
+- **dense** — webhooks unhealthy, unproven or off: the schedule every job had before,
+  noticing completion within ~10 s for ~40 status calls on an 8-minute job: until 40 % of the expected run time a check every ~45 s, from there every 1/60 of it (8 s),
   and once a job is well overdue (125 %) intervals growing back to the sparse ~45 s.
 
 POLL_DENSELY puts every job, watched or not, back on the dense schedule (as before).
