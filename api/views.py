@@ -23,6 +23,7 @@ from api.seed import schema as seed_doc
 from jobs.models import Asset, Job
 from jobs.serializers import agreement
 from jobs.services import admission, lifecycle, submission
+from jobs.services.watching import note_watched
 from api import error_docs as errors
 from outbox import api as outbox_api
 from notifications import services as notifications
@@ -158,6 +159,11 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         # What with_costs would read back, known here: a new job is in no batch and charged nothing.
         job.credits_held = data["fal_model"].estimate_credits(job.audio_duration)
         return created(JobSerializer, job, request)
+
+    def retrieve(self, request, pk=None):
+        job = self.get_object()
+        note_watched(job)  # a client polling a job follows it live: so do we (jobs.schedule)
+        return Response(self.get_serializer(job).data)
 
     def destroy(self, request, pk=None):
         lifecycle.delete_job(self.get_object().pk)

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 
 from jobs.models import Job, JobState
 from jobs.previews import job_previews
+from jobs.services.watching import note_watched
 from limits import streams
 
 from . import selectors
@@ -102,6 +103,7 @@ def _events(job_id, request, csrf_token, deadline):
         job = Job.objects.filter(pk=job_id).first()
         if job is None:
             return  # deleted meanwhile; a reconnect is answered 404
+        note_watched(job)  # someone follows it live: it is polled live (jobs.schedule)
         panel = job_panel(job, request, csrf_token=csrf_token)
         if panel != sent:
             yield f"event: status\ndata: {json.dumps(panel)}\n\n"

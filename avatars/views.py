@@ -19,6 +19,7 @@ from limits.counters import Rate, hit
 from jobs.models import Job
 from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
+from jobs.services.watching import note_watched
 
 from core.ranged_files import ranged_file_response
 
@@ -149,6 +150,7 @@ def job_detail(request, job_id):
 def job_status(request, job_id):
     """The live part of the job page, for the page's polling script (when events can't be had)."""
     job = selectors.owned_job(request.user, job_id)
+    note_watched(job)
     return _never_stored(JsonResponse(live.job_panel(job, request)))
 
 

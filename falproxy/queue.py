@@ -18,6 +18,7 @@ from credits import services as credits
 from jobs.models import Job, JobState
 from jobs.serializers import SubmitSerializer, agreement, video_output
 from jobs.services import admission, lifecycle, submission
+from jobs.services.watching import note_watched
 
 from . import uploads
 from .targets import owner_alias
@@ -156,6 +157,7 @@ def status_events(job, *, with_logs: bool, budget_seconds: float):
     last_sent, last_activity, deadline = None, time.monotonic(), time.monotonic() + budget_seconds
     while True:
         job.refresh_from_db()
+        note_watched(job)  # someone follows it live: it is polled live (jobs.schedule)
         body = status_body(job, with_logs=with_logs)
         encoded = json.dumps(body, separators=(",", ":"))
         if encoded != last_sent:

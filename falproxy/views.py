@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from core import json_bodies
+from jobs.services.watching import note_watched
 from limits import streams
 
 from . import queue, targets, uploads
@@ -86,6 +87,7 @@ class ProxyView(APIView):
 
     def status(self, request, target):
         job = queue.owned_job(request.user, target.request_id)
+        note_watched(job)
         body = queue.status_body(job, with_logs=target.with_logs)
         return fal_json(body, queue.status_code_for(body), request_id=str(job.id))
 

@@ -2,7 +2,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 
@@ -65,8 +65,9 @@ class JobQuerySet(models.QuerySet):
 
     Beside the state machine (jobs.state), these fields say which step may run next:
     `submit_started_at` (a submission is in flight), `next_poll_at` (the due time of the one
-    poll chain), `fal_finished_at` (fal has ended the request; ingest it) and
-    `ingest_started_at` (an ingest is running).
+    poll chain), `watched_until` (someone follows the job live: it is polled densely),
+    `fal_finished_at` (fal has ended the request; ingest it) and `ingest_started_at` (an
+    ingest is running).
     """
 
     def unfinished(self):
@@ -109,6 +110,21 @@ class JobQuerySet(models.QuerySet):
         """A job has one next status check: a new due time replaces the old one."""
         self.filter(pk=job_id).update(next_poll_at=due_at)
 
+    def watch(self, job_id, *, until, due_by):
+        """Someone follows the job live until `until`: its next check, if booked later than
+        `due_by` (on the sparse plan), is made due now. An unsubmitted or finished job keeps
+        no check (none is booked), so only the mark is written."""
+        now = timezone.now()
+        bring_forward = Case(When(next_poll_at__gt=due_by, then=Value(now)), default=F("next_poll_at"))
+        watchable = self.filter(pk=job_id, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
+        watchable.update(watched_until=until, next_poll_at=bring_forward)
+
+    def check_all_now(self):
+        """Every booked check becomes due now (the fleet's webhooks just turned unhealthy:
+        jobs waiting on the sparse plan go back to the dense one at once); how many moved."""
+        now = timezone.now()
+        return self.filter(next_poll_at__gt=now).update(next_poll_at=now)
+
     def due_for_poll(self, now):
         """Jobs whose status check is due, oldest first (workers poll them: poll_due_jobs)."""
         due = self.filter(next_poll_at__lte=now, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
@@ -121,10 +137,12 @@ class JobQuerySet(models.QuerySet):
         claimed = self.filter(pk=job.pk, next_poll_at=job.next_poll_at)
         return claimed.update(next_poll_at=next_due, status_polls=F("status_polls") + 1) == 1
 
-    def mark_fal_finished(self, job_id) -> bool:
-        """Only the first notice that fal ended an unfinished job's request passes; polling stops."""
+    def mark_fal_finished(self, job_id, *, source) -> bool:
+        """Only the first notice that fal ended an unfinished job's request passes; polling
+        stops. `source` (webhook, poll, cancel) is kept: the fleet's webhook health is the
+        share of recent completions a webhook noticed first."""
         noticed = self.filter(pk=job_id, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
-        return noticed.update(fal_finished_at=timezone.now(), next_poll_at=None) == 1
+        return noticed.update(fal_finished_at=timezone.now(), fal_finished_by=source, next_poll_at=None) == 1
 
     def claim_ingest(self, job_id, *, stale_after) -> bool:
         """Only one ingest runs for a job fal finished; a claim older than `stale_after` is presumed dead."""
@@ -172,10 +190,15 @@ class Job(models.Model):
     # fal has reported the request finished (by webhook or poll) and here is its outcome;
     # the job completes once the video is in our storage.
     fal_finished_at = models.DateTimeField(null=True, blank=True)
+    # How we first learned it: "webhook", "poll" or "cancel" (empty before issue 22's change).
+    fal_finished_by = models.CharField(max_length=20, blank=True)
     fal_output = models.JSONField(null=True, blank=True)
     ingest_started_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     status_polls = models.PositiveIntegerField(default=0)
+    # Someone follows the job live (its page's stream, the proxy's stream, status calls to our
+    # API) until then: it is polled densely meanwhile (jobs.services.watching).
+    watched_until = models.DateTimeField(null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     video = models.FileField(upload_to=output_upload_path, blank=True, max_length=300)
@@ -219,6 +242,9 @@ class Job(models.Model):
             models.Index(fields=["user"], condition=AT_FAL, name="jobs_job_at_fal_idx"),
             models.Index(fields=["created_at", "id", "user"], condition=WAITING_FOR_SLOT, name="jobs_job_waiting_idx"),
             models.Index(fields=["user"], condition=UNFINISHED, name="jobs_job_unfinished_idx"),
+            # Webhook health (jobs.services.webhook_health): the newest completions noticed by
+            # webhook, and by poll, each read from the end of its own range.
+            models.Index(fields=["fal_finished_by", "fal_finished_at"], name="jobs_job_finished_by_idx"),
         ]
 
     def __str__(self):

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from credits.models import LedgerEntry
 from jobs.models import UNFINISHED_STATES, Job, JobState
+from jobs.services.webhook_health import measure_webhook_health
 
 from . import charts, selectors
 from .aggregates import Percentile, Seconds
@@ -157,4 +158,5 @@ def board(window: Window, now=None) -> dict:
         "recent_failures": recent_failures(start, end),
         "workers": selectors.workers(now),
         "tasks": selectors.task_queue(now),
+        "webhooks": measure_webhook_health(now),
     }

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 
+from jobs.services.webhook_health import webhook_health
 from webhooks.verification import jwks_url
 
 from . import selectors
@@ -88,6 +89,18 @@ CHECKS = {
     "worker": check_worker,
     "fal": check_fal,
 }
+
+
+def webhooks() -> dict:
+    """Whether fal's webhooks reach us (jobs.services.webhook_health), for /readyz. Said, not
+    checked: unhealthy webhooks never make a process unready. The fleet makes up for them by
+    polling every job densely, and taking processes out of service would not bring a single
+    webhook back; the dashboard shows the same."""
+    try:
+        return webhook_health().as_json()
+    except Exception as exc:
+        logger.warning("Webhook health unknown: %s: %s", type(exc).__name__, exc)
+        return {"state": "unknown", "healthy": None}
 
 
 def readiness() -> dict[str, CheckResult]:

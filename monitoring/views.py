@@ -19,10 +19,12 @@ def healthz(request):
 
 @never_cache
 def readyz(request):
-    """Readiness: every dependency answers; 503 naming the ones that don't."""
+    """Readiness: every dependency answers; 503 naming the ones that don't. Beside the checks,
+    whether fal's webhooks are healthy (see health.webhooks)."""
     results = health.readiness()
     ready = all(result.ok for result in results.values())
     body = {"status": "ready" if ready else "not ready", "checks": {name: result.as_json() for name, result in results.items()}}
+    body["webhooks"] = health.webhooks()
     return JsonResponse(body, status=200 if ready else 503)
 
 

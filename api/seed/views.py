@@ -14,6 +14,7 @@ from api import error_docs as errors
 
 from . import schema as doc
 from jobs.services import admission, lifecycle, submission
+from jobs.services.watching import note_watched
 from jobs.models import Job, JobState
 from ..serializers import account_limits
 from ..errors import refusal, why_not_cancelled
@@ -86,6 +87,7 @@ class StatusView(APIView):
     )
     def post(self, request):
         job = _owned_job(request, request.data)
+        note_watched(job)
         return Response(JobSerializer(job, context={"request": request}).data)
 
 

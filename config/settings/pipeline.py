@@ -71,6 +71,16 @@ JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)
 # The usual run time that shapes the polling schedule. 0 = the model's own figure (or the
 # local engine's processing time); benchmarks set it to replay an 8-minute job in seconds.
 JOB_EXPECTED_SECONDS = env.float("JOB_EXPECTED_SECONDS", default=0)
+# Polling only where it pays (jobs/schedule.py): a job nobody watches is checked a few times
+# while fal's webhooks are healthy. True puts every job, watched or not, back on the one
+# dense schedule of before (~40 status calls on an 8-minute job).
+POLL_DENSELY = env.bool("POLL_DENSELY", default=False)
+# Webhooks are unhealthy (every job polled densely) when, of the newest WEBHOOK_HEALTH_SAMPLE
+# completions, a webhook noticed fewer than WEBHOOK_HEALTH_MIN_SHARE first, or when none has
+# for WEBHOOK_SILENCE_SECONDS while polls noticed completions (jobs.services.webhook_health).
+WEBHOOK_HEALTH_SAMPLE = env.int("WEBHOOK_HEALTH_SAMPLE", default=20)
+WEBHOOK_HEALTH_MIN_SHARE = env.float("WEBHOOK_HEALTH_MIN_SHARE", default=0.5)
+WEBHOOK_SILENCE_SECONDS = env.float("WEBHOOK_SILENCE_SECONDS", default=600)
 MAX_IMAGE_BYTES = env.int("MAX_IMAGE_BYTES", default=10 * 1024 * 1024)
 MAX_AUDIO_BYTES = env.int("MAX_AUDIO_BYTES", default=20 * 1024 * 1024)
 # Room around the files in a request (form fields, multipart framing, a data: URI's base64

@@ -7,6 +7,8 @@ from jobs.models import Job, JobEvent, JobState
 from jobs.signals import fal_finish_noticed
 from jobs.state import record_event, transition
 
+from .webhook_health import forget_measure
+
 
 def adopt_request_id(job_id, request_id, *, source):
     """Store fal's request id and mark the job queued. Safe to call again with the same id;
@@ -40,7 +42,8 @@ def sent_to_this_fal(job) -> bool:
 
 def note_fal_finished(job_id, *, source):
     """fal says the request ended: wake the ingest exactly once."""
-    if Job.objects.mark_fal_finished(job_id):
+    if Job.objects.mark_fal_finished(job_id, source=source):
+        forget_measure()  # a completion moves the fleet's webhook health
         job = Job.objects.get(pk=job_id)
         record_event(job, JobEvent.Kind.NOTE, f"fal reported the request finished ({source}).", source=source)
         fal_finish_noticed.send(Job, job_id=job.pk, source=source)

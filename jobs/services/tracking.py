@@ -43,7 +43,8 @@ def poll_due_jobs(limit=POLL_BATCH, run=map) -> int:
     # Only jobs sent to the fal this worker talks to: another fal's request id is unknown here.
     due = Job.objects.due_for_poll(timezone.now()).sent_to(fal.storage_origin()).only(
         "id", "endpoint_id", "request_id", "state", "logs", "queue_position", "next_poll_at",
-        "created_at", "submit_started_at", "started_at", "fal_finished_at", "audio_duration", "fal_origin",
+        "created_at", "submit_started_at", "queued_at", "started_at", "fal_finished_at", "audio_duration", "fal_origin",
+        "watched_until",
     )
     return sum(run(poll_job, list(due[:limit])))
 
