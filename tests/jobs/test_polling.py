@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from jobs import fal
 from jobs.models import Job, JobEvent, JobState
 from jobs.services import tracking
 from tests.conftest import wait_for
@@ -18,6 +19,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def writes(queries):
     return [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def statements(queries):
+    """The queries, without the transaction's BEGIN and COMMIT (SQLite's show in the capture)."""
+    return [q["sql"] for q in queries if q["sql"].split(None, 1)[0].upper() not in ("BEGIN", "COMMIT", "ROLLBACK")]
 
 
 def test_a_status_check_that_learns_nothing_writes_only_its_claim(api_client, fal_engine):
@@ -38,7 +44,7 @@ def test_a_status_check_that_learns_nothing_writes_only_its_claim(api_client, fa
         assert tracking.poll_due_jobs() == 1
 
     assert len(writes(queries.captured_queries)) == 1  # the claim, which books the next check
-    assert len(queries.captured_queries) == 2  # and the query that found the job due
+    assert len(statements(queries.captured_queries)) == 2  # and the query that found the job due
     job = Job.objects.get(pk=job_id)
     assert JobEvent.objects.filter(job_id=job_id).count() == events
     assert job.next_poll_at > timezone.now()  # the next check is booked
@@ -52,29 +58,71 @@ def test_nothing_is_due_until_the_booked_time(api_client, fal_engine):
     assert tracking.poll_due_jobs() == 0
 
 
+def claim_due(now=None, limit=50):
+    """What one worker's round claims (the next check booked 5 s ahead)."""
+    booked = timezone.now() + timedelta(seconds=5)
+    jobs = Job.objects.claim_due_polls(now or timezone.now(), fal_origin=fal.storage_origin(), limit=limit, next_due=lambda job: booked)
+    return [job.id for job in jobs], booked
+
+
 def test_a_worker_dying_mid_check_leaves_the_job_due_at_the_booked_time(api_client, fal_engine):
     fal_engine.faults.set_timing(processing_seconds=60)
     job_id = submitted_without_worker(api_client)["job_id"]
     tracking.poll_soon(job_id)
-    job = Job.objects.get(pk=job_id)
-    booked = timezone.now() + timedelta(seconds=5)
 
-    assert Job.objects.claim_poll(job, next_due=booked)  # ... and then the worker is killed
+    claimed, booked = claim_due()  # ... and then the worker is killed
 
+    assert [str(job_id) for job_id in claimed] == [job_id]
     assert not Job.objects.due_for_poll(timezone.now()).exists()
-    assert list(Job.objects.due_for_poll(booked).values_list("id", flat=True)) == [job.id]
+    assert [str(job_id) for job_id in Job.objects.due_for_poll(booked).values_list("id", flat=True)] == [job_id]
 
 
-def test_two_workers_never_check_the_same_due_job_twice(api_client, fal_engine):
+def test_a_due_job_is_claimed_once(api_client, fal_engine):
     fal_engine.faults.set_timing(processing_seconds=60)
     job_id = submitted_without_worker(api_client)["job_id"]
     tracking.poll_soon(job_id)
-    seen_by_both = Job.objects.get(pk=job_id)
 
-    first = Job.objects.claim_poll(seen_by_both, next_due=timezone.now() + timedelta(seconds=5))
-    second = Job.objects.claim_poll(seen_by_both, next_due=timezone.now() + timedelta(seconds=5))
+    first, _ = claim_due()
+    second, _ = claim_due()
 
-    assert (first, second) == (True, False)
+    assert ([str(job_id) for job_id in first], second) == ([job_id], [])
+    assert Job.objects.get(pk=job_id).status_polls == 1
+
+
+def test_the_claim_takes_exactly_the_jobs_due_for_a_check_oldest_first(user):
+    now = timezone.now()
+    origin = fal.storage_origin()
+
+    def job(**fields):
+        fields = {"state": JobState.IN_QUEUE, "request_id": f"r-{Job.objects.count()}", "next_poll_at": now, **fields}
+        return Job.objects.create(user=user, endpoint_id="fal-ai/kling-video/ai-avatar/v2/pro", **fields).id
+
+    due = [job(next_poll_at=now - timedelta(seconds=3)), job(fal_origin=origin), job(state=JobState.IN_PROGRESS, next_poll_at=now - timedelta(seconds=1))]
+    job(next_poll_at=now + timedelta(seconds=1))  # not yet
+    job(next_poll_at=None)  # nothing booked
+    job(state=JobState.COMPLETED)
+    job(fal_finished_at=now)  # fal ended it: the ingest's turn
+    job(request_id="")  # not at fal yet
+    job(fal_origin="local:http://another-engine")
+    expected = list(Job.objects.due_for_poll(now).sent_to(origin).values_list("id", flat=True))
+
+    claimed, _ = claim_due(now)
+
+    assert claimed == expected == [due[0], due[2], due[1]]
+
+
+def test_a_claim_takes_at_most_its_batch(user):
+    now = timezone.now()
+    Job.objects.bulk_create(
+        Job(user=user, endpoint_id="fal-ai/kling-video/ai-avatar/v2/pro", state=JobState.IN_QUEUE, request_id=f"r-{index}",
+            next_poll_at=now - timedelta(seconds=index))
+        for index in range(5)
+    )
+
+    first, _ = claim_due(now, limit=3)
+    second, _ = claim_due(now, limit=3)
+
+    assert (len(first), len(second), len(set(first) | set(second))) == (3, 2, 5)
 
 
 def test_a_request_fal_no_longer_knows_fails_the_job_and_frees_its_slot_and_credits(api_client, user, fal_engine, settings):
