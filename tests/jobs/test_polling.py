@@ -1,6 +1,7 @@
 """Status checks are rows, not task chains: a worker polls what is due, a check that learns
 nothing writes only its claim, and a worker dying mid-check loses nothing."""
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,7 +12,9 @@ from django.utils import timezone
 from jobs import fal
 from jobs.models import Job, JobEvent, JobState
 from jobs.services import tracking
+from jobs.registry import MODELS
 from tests.conftest import wait_for
+from tests.factories import portrait_png, speech_wav
 from tests.jobs.test_pipeline import submitted_without_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -123,6 +126,49 @@ def test_a_claim_takes_at_most_its_batch(user):
     second, _ = claim_due(now, limit=3)
 
     assert (len(first), len(second), len(set(first) | set(second))) == (3, 2, 5)
+
+
+def requests_at_fal(count):
+    """`count` requests submitted to the engine: the first runs for an hour, the rest wait."""
+    model = MODELS["kling-avatar-pro"]
+    arguments = model.build_input(
+        image_url=fal.upload(portrait_png(), "image/png", "face.png"), audio_url=fal.upload(speech_wav(), "audio/wav", "voice.wav")
+    )
+    return model.endpoint_id, [fal.submit(model.endpoint_id, arguments, webhook_url=None) for _ in range(count)]
+
+
+def test_workers_racing_for_due_checks_never_check_a_job_twice(user, fal_engine, settings):
+    settings.JOB_EXPECTED_SECONDS = 3600  # each job's next check is booked minutes away
+    fal_engine.faults.set_timing(processing_seconds=3600)
+    endpoint_id, request_ids = requests_at_fal(60)
+    now = timezone.now()
+    Job.objects.bulk_create(
+        Job(user=user, endpoint_id=endpoint_id, state=JobState.IN_QUEUE, request_id=request_id, submit_started_at=now, next_poll_at=now)
+        for request_id in request_ids
+    )
+    start = threading.Barrier(2)
+    checked = [0, 0]
+
+    def worker(index):
+        reader = fal.StatusReader()
+        try:
+            start.wait(timeout=30)
+            while found := tracking.poll_due_jobs(limit=7, reader=reader):  # small batches: many rounds of racing
+                checked[index] += found
+        finally:
+            reader.close()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert sum(checked) == 60
+    assert [fal_engine.get(request_id).status_calls for request_id in request_ids] == [1] * 60  # counted at the engine
+    assert set(Job.objects.values_list("status_polls", flat=True)) == {1}
+    assert not Job.objects.due_for_poll(timezone.now()).exists()
 
 
 def test_a_request_fal_no_longer_knows_fails_the_job_and_frees_its_slot_and_credits(api_client, user, fal_engine, settings):
