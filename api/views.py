@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from batches import archive
-from config.json_bodies import JSONParser
+from core.json_bodies import JSONParser
 from batches import services as batches
 from batches.models import Batch
 from credits import services as credits

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from config import json_bodies
+from core import json_bodies
 
 from . import storage, webhooks
 from .faults import CallFault

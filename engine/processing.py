@@ -21,7 +21,7 @@ import av
 import httpx
 from django.conf import settings
 
-from config.public_urls import UnsafeURL, open_public
+from core.public_urls import UnsafeURL, open_public
 
 from . import storage
 from .records import ModelRequest, Outcome, failure_outcome
@@ -167,7 +167,7 @@ def decode_data_uri(url: str, field: str) -> bytes:
 
 def download_http(url: str, field: str, destination: Path) -> None:
     """Download a public URL, as fal does: every hop (redirects included) must resolve to
-    public addresses (config.public_urls.open_public). Failures say only that the download
+    public addresses (core.public_urls.open_public). Failures say only that the download
     failed: nothing about what answered, or how."""
     try:
         with open_public(url, allowed_hosts=settings.ALLOWED_INPUT_HOSTS, timeout=DOWNLOAD_TIMEOUT, max_redirects=MAX_REDIRECTS) as response:

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 
-from config.ranged_files import ranged_file_response
+from core.ranged_files import ranged_file_response
 
 from . import storage, webhooks
 from .gateway import (
@@ -125,7 +125,7 @@ def jwks(request: HttpRequest) -> HttpResponse:
 def serve_file(request: HttpRequest, name: str) -> HttpResponse:
     # Anyone may store anything here, and in local mode this is our app's origin: a file is
     # shown only as the picture, sound or video its bytes are, else downloaded, never by the
-    # name or type the uploader gave (config.stored_media).
+    # name or type the uploader gave (core.stored_media).
     path = storage.stored_file(name)
     if path is None:
         return error_response(404, "File not found")

@@ -14,7 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
-from config import json_bodies
+from core import json_bodies
 from limits import streams
 
 from . import queue, targets, uploads

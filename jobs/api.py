@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.json_bodies import JSONParser
+from core.json_bodies import JSONParser
 from credits import services as credits
 from openapi import errors
 

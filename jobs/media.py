@@ -23,7 +23,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
-from config.public_urls import UnsafeURL, open_public, public_addresses
+from core.public_urls import UnsafeURL, open_public, public_addresses
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 # PyAV container names -> (content type, extension) for the audio formats the model takes.
@@ -212,7 +212,7 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
     """Validate an API input given as a hosted URL or a data: URI.
 
     Hosted URLs are not fetched here, but they must point at public addresses
-    (config.public_urls); data: URIs are decoded and checked like uploaded files. Audio by
+    (core.public_urls); data: URIs are decoded and checked like uploaded files. Audio by
     URL must still be measured before a job is priced: see download_audio.
     """
     value = (value or "").strip()
@@ -237,7 +237,7 @@ def download_audio(url: str) -> ValidatedInput:
     on what it really holds, and fal is sent these very bytes (a host could serve fal
     something longer than it served us).
 
-    The download goes to public addresses only (config.public_urls.open_public; a file in the
+    The download goes to public addresses only (core.public_urls.open_public; a file in the
     local engine's storage is read from the engine), stops past MAX_AUDIO_BYTES, and must end
     within AUDIO_URL_FETCH_SECONDS. It is spooled to a temporary file, never held whole in
     memory. Raises MediaError.

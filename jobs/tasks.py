@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 from django.tasks import task
 
-from config.log_context import about_job
+from core.log_context import about_job
 
 from . import queue
 from .models import Job

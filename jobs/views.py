@@ -15,8 +15,8 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from config import stored_media
-from config.ranged_files import ranged_file_response
+from core import stored_media
+from core.ranged_files import ranged_file_response
 
 from .models import Job
 

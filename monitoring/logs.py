@@ -2,7 +2,7 @@
 
 `JsonFormatter` writes one JSON object per line (LOG_FORMAT=json): time, level, logger,
 message, the HTTP request id, the job and its fal request id when the line concerns one
-(config.log_context), the exception, and whatever a line adds with `extra=`.
+(core.log_context), the exception, and whatever a line adds with `extra=`.
 
 `RedactingFilter` is the one place secrets are taken out of log lines, whatever the format:
 every handler runs it, so no logger (ours, Django's, a library's) can write around it.

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from config.public_urls import UnsafeURL, public_addresses
+from core.public_urls import UnsafeURL, public_addresses
 from workers import chores
 
 from . import events

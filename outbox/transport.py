@@ -1,6 +1,6 @@
 """One webhook POST to a consumer's URL, and nothing a consumer can turn against us.
 
-- Only public addresses (config.public_urls), checked on every attempt, unless the host is in
+- Only public addresses (core.public_urls), checked on every attempt, unless the host is in
   WEBHOOK_ALLOWED_HOSTS. The connection goes to the very address that was checked (a network
   backend for httpcore, the transport under httpx): a DNS answer that changes between check
   and connect (rebinding) can't point it at our own or a private network. TLS still checks
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import httpcore
 from django.conf import settings
 
-from config.public_urls import UnsafeURL, public_addresses
+from core.public_urls import UnsafeURL, public_addresses
 
 _attempt = threading.local()  # this thread's attempt: its deadline and checked addresses
 _pool = None

@@ -4,8 +4,8 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from config import json_bodies
-from config.log_context import about_job
+from core import json_bodies
+from core.log_context import about_job
 from jobs.services import tracking
 
 from .services import forget_delivery, remember_delivery

@@ -13,7 +13,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["limits.throttles.UserScopedThrottle"],
     # DRF's parsers, but JSON with a bound on nesting (a 500 otherwise: RecursionError).
     "DEFAULT_PARSER_CLASSES": [
-        "config.json_bodies.JSONParser",
+        "core.json_bodies.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],

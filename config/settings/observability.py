@@ -26,7 +26,7 @@ LOGGING = {
     # Every handler runs both: the request, job and fal request a line is about, then the one
     # redaction filter (fal key, API tokens, webhook secrets, passwords, signed URLs).
     "filters": {
-        "context": {"()": "config.log_context.LogContextFilter"},
+        "context": {"()": "core.log_context.LogContextFilter"},
         "redact": {"()": "monitoring.logs.RedactingFilter"},
     },
     "formatters": {

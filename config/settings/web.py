@@ -60,7 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First, so even a response refused by the middleware below carries its X-Request-ID.
-    "config.request_ids.RequestIdMiddleware",
+    "core.request_ids.RequestIdMiddleware",
     # Probes answer before host checks and HTTPS redirects (a balancer probes by address).
     "monitoring.middleware.HealthProbeMiddleware",
     # Counts and times every other request (and writes the access log with LOG_REQUESTS).

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from config.log_context import about_job
+from core.log_context import about_job
 from jobs import fal, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.state import fail_job, record_event, transition

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from api.models import ApiToken
 from batches.models import Batch
-from config.request_ids import RequestIdFilter
+from core.request_ids import RequestIdFilter
 from jobs.models import Asset, Job, JobState
 from tests.api.builders import finished_batch
 from tests.factories import data_uri, make_user, portrait_png, speech_wav

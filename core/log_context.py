@@ -1,4 +1,4 @@
-"""What a log line is about, beside the HTTP request (config.request_ids): the job and its
+"""What a log line is about, beside the HTTP request (core.request_ids): the job and its
 fal request. Code handling one job wraps the work in `about_job(...)`, and every line
 logged inside it, by our code or a library's, names the job; a line can also name them
 itself with `extra={"job_id": ..., "fal_request_id": ...}`, which wins.

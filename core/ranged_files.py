@@ -4,7 +4,7 @@ Used by our private media and by the local engine's CDN; it sits in `config` bec
 engine (a stand-in for an outside service) must not import product code, nor product code
 the engine. One range per request: multi-range requests, which browsers' players never
 send, get the whole file, as the RFC allows. What type a file is served as, and how it is
-kept from running as a page, is config.stored_media's.
+kept from running as a page, is core.stored_media's.
 """
 
 import re
@@ -25,7 +25,7 @@ def ranged_file_response(request, path: Path, *, disposition: str | None = None)
     """The file at `path` as GET or HEAD asked for it: whole (200), one range (206), or 416.
 
     It is served as the media type its bytes are, with `disposition` (None: inline), or as a
-    download when they are no picture, sound or video (config.stored_media)."""
+    download when they are no picture, sound or video (core.stored_media)."""
     size = path.stat().st_size
     content_type, disposition = stored_media.presentation(path, disposition)
     byte_range = requested_range(request.headers.get("Range", ""), size)

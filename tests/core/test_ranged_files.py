@@ -3,7 +3,7 @@
 import pytest
 from django.test import RequestFactory
 
-from config.ranged_files import ranged_file_response, requested_range
+from core.ranged_files import ranged_file_response, requested_range
 
 # 1024 bytes, starting as an MP4 does (its `ftyp` box): the type is read from the bytes.
 CONTENT = (b"\x00\x00\x00\x18ftypisom" + bytes(range(256)) * 4)[:1024]

@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from config.json_bodies import MAX_DEPTH, TooDeeplyNested, loads
+from core.json_bodies import MAX_DEPTH, TooDeeplyNested, loads
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ anything else goes out as an `application/octet-stream` attachment. SVG is not a
 pictures: it is a document that runs scripts. Every answer carries `nosniff`, so no browser
 second-guesses the type, and a sandboxing policy, so nothing in it runs were it rendered.
 
-Used by our private media and the engine's CDN (through config.ranged_files), so it lives in
+Used by our private media and the engine's CDN (through core.ranged_files), so it lives in
 `config`, importing neither.
 """
 

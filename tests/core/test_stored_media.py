@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from django.test import RequestFactory
 
-from config.ranged_files import ranged_file_response
-from config.stored_media import media_type
+from core.ranged_files import ranged_file_response
+from core.stored_media import media_type
 from tests.engine.media_factories import voice_in
 from tests.factories import portrait_jpeg, portrait_png
 from tests.hostile_files import html_page, png_with_markup, svg_image, webp_that_is_javascript
