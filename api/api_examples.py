@@ -5,7 +5,7 @@ tests/api/test_schema.py checks each against its schema, and the example archive
 (static/api/examples/batch-archive.zip) against FINISHED_BATCH's items.
 """
 
-from jobs import api_schema as seed
+from api.seed import schema as seed
 
 API = "https://studio.example.com/api/v1"
 JOB_ID = seed.JOB_ID
@@ -96,3 +96,11 @@ DELIVERY = {
     "attempts": [{"attempted_at": "2026-11-25T10:04:31Z", "status_code": 200, "error": "", "latency_ms": 84, "response_snippet": "ok"}],
 }
 REDELIVERY = DELIVERY | {"id": 342, "state": "pending", "attempt_count": 0, "next_attempt_at": "2026-11-25T12:00:00Z", "created_at": "2026-11-25T12:00:00Z", "attempts": []}
+
+SHARE_LINK = {
+    "url": "https://avatars.example.com/s/pO4y2bF8n1Xc6Tq9LmZr0A_K",
+    "embed_url": "https://avatars.example.com/s/pO4y2bF8n1Xc6Tq9LmZr0A_K/embed",
+    "expires_at": "2026-12-14T09:30:00Z",
+    "views": 0,
+    "created_at": "2026-12-07T09:30:00Z",
+}

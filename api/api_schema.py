@@ -1,7 +1,7 @@
 """The OpenAPI description of the v1 API (api/views.py): how its tokens authenticate, the
 request shapes per content type, Idempotency-Key, the answers with their examples (whose
 objects are in api_examples.py) and the errors each operation adds to the common ones
-(openapi.schema.ApiSchema).
+(api.schema.ApiSchema).
 
 Nothing here validates or renders; tests/api/test_openapi.py holds the two together, and
 tests/api/test_schema.py checks every example against its schema.
@@ -13,16 +13,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
-from jobs import api_schema as seed
+from api.seed import schema as seed
 from jobs.models import JobState
-from jobs.registry import MODEL_NAMES
-from openapi import errors
-from openapi.errors import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
+from jobs.registry import MODEL_NAMES, MODEL_NAMES_HELP
+from api import error_docs as errors
+from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
 
 from . import api_examples as ex
 from .idempotency import MAX_KEY_LENGTH
 from .serializers import (
+    ShareLinkSerializer,
     TITLE_HELP,
     AccountSerializer,
     BatchDetailSerializer,
@@ -106,6 +107,15 @@ JOB_CREATED = OpenApiResponse(
 )
 JOB_PAGE = OpenApiResponse(JobSerializer(many=True), examples=[example("A completed job", ex.COMPLETED_JOB), example("A waiting job", ex.PENDING_JOB)])
 JOB_CANCELLED = OpenApiResponse(JobSerializer, description="Cancelled; its held credits are back in the balance.", examples=[example("Cancelled", ex.CANCELLED_JOB)])
+SHARE_LINK_MADE = OpenApiResponse(ShareLinkSerializer, description="The link is made.", examples=[example("Shared", ex.SHARE_LINK)])
+SHARE_LINK_KEPT = OpenApiResponse(
+    ShareLinkSerializer, description="The video was shared already: same link, with this expiry.", examples=[example("Kept", ex.SHARE_LINK)]
+)
+JOB_NOT_SHAREABLE = OpenApiResponse(
+    JobStateErrorSerializer,
+    description="Only a completed job's video can be shared.",
+    examples=[error_example("Not finished", "Only a finished video can be shared.", "not_shareable", status="in_progress")],
+)
 JOB_NOT_CANCELLABLE = OpenApiResponse(
     JobStateErrorSerializer,
     description="The job has ended, or fal has already made its video and it is being stored.",
@@ -318,7 +328,7 @@ JOB_FILTERS = [
         "status", {"type": "array", "items": {"type": "string", "enum": JobState.values}}, explode=False,
         description="Only jobs in these states, comma-separated (`failed,cancelled`; repeating the parameter works too).",
     ),
-    OpenApiParameter("model", str, enum=MODEL_NAMES, description="Only jobs of this model (a key, or `pro`/`standard`)."),
+    OpenApiParameter("model", str, enum=MODEL_NAMES, description="Only jobs of this model. " + MODEL_NAMES_HELP.replace(" by default", " when given")),
     OpenApiParameter("batch", OpenApiTypes.UUID, description="Only the items of this batch."),
     OpenApiParameter("created_after", OpenApiTypes.DATETIME, description="Only jobs created at or after this time."),
     OpenApiParameter("created_before", OpenApiTypes.DATETIME, description="Only jobs created before this time."),

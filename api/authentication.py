@@ -1,6 +1,7 @@
-"""`Authorization: Bearer avs_…` (or `Token avs_…`) with a named token from api.models.
+"""The API's two token schemes, tried in this order (REST_FRAMEWORK's authentication classes):
 
-Other `Token` keys fall through to DRF's TokenAuthentication (the seed's tokens)."""
+- `Authorization: Bearer avs_…` (or `Token avs_…`): a named token from api.models;
+- any other `Token <key>`: DRF's own token (the seed's), refusing keys that can't be one."""
 
 from datetime import timedelta
 
@@ -34,3 +35,13 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Bearer"
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """`Authorization: Token <key>`. A key with a NUL byte is refused as invalid: PostgreSQL
+    can't compare text holding one, so the lookup would otherwise be a 500."""
+
+    def authenticate_credentials(self, key):
+        if "\x00" in key:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        return super().authenticate_credentials(key)

@@ -10,8 +10,16 @@ from rest_framework.reverse import reverse
 
 from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
-from jobs.registry import MODEL_NAMES, find_model
-from jobs.serializers import InputReferenceField, JobListSerializer, SubmitSerializer, VideoOutputSerializer, video_output
+from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
+from jobs.serializers import (
+    InputReferenceField,
+    JobListSerializer,
+    SubmitSerializer,
+    VideoOutputSerializer,
+    consent_errors,
+    consent_field,
+    video_output,
+)
 from jobs.serializers import JobSerializer as SeedJobSerializer
 from outbox import services as outbox
 
@@ -186,6 +194,17 @@ class AccountLimitsSerializer(serializers.Serializer):
     max_audio_bytes = serializers.IntegerField()
 
 
+def account_limits():
+    """The limits every account works within: the seed's and v1's `me` both answer them."""
+    return {
+        "max_active_jobs": settings.MAX_ACTIVE_JOBS_PER_USER,
+        "max_batch_size": settings.MAX_BATCH_SIZE,
+        "max_audio_seconds": settings.MAX_AUDIO_SECONDS,
+        "max_image_bytes": settings.MAX_IMAGE_BYTES,
+        "max_audio_bytes": settings.MAX_AUDIO_BYTES,
+    }
+
+
 class AccountSerializer(serializers.Serializer):
     """Who the credentials belong to, with the balance and the limits that apply."""
 
@@ -254,6 +273,10 @@ class JobCreateSerializer(SubmitSerializer):
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="", help_text=TITLE_HELP)
     webhook_url = WebhookUrlField(help_text="Also send this job's events here, signed with your account's signing secret.")
+    notify = serializers.BooleanField(
+        required=False, allow_null=True, default=None,
+        help_text="E-mail me when this job ends (made, failed or timed out); absent or null: as in my notification settings.",
+    )
 
 
 class BatchItemInputSerializer(serializers.Serializer):
@@ -270,8 +293,9 @@ class BatchCreateSerializer(serializers.Serializer):
     )
     items = BatchItemInputSerializer(many=True, required=False, allow_empty=False, help_text="Or pairs of inputs, one job each.")
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="", help_text="For every item.")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro", help_text="`pro` (default) or `standard`, or a full key.")
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_NAMES_HELP)
     webhook_url = WebhookUrlField(help_text="Send batch.completed here too, signed with your account's signing secret.")
+    consent = consent_field()
 
     def validate(self, attrs):
         pairs = self._pairs(attrs)
@@ -280,7 +304,7 @@ class BatchCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({field: [f"A batch holds at most {settings.MAX_BATCH_SIZE} items; this one has {len(pairs)}."]})
         # Checked once per distinct input: one portrait for a hundred clips is read once.
         checker = SubmitSerializer(context=self.context)
-        checked, errors = {}, {}
+        checked, errors = {}, consent_errors(attrs)
         for index, pair in enumerate(pairs):
             for kind, url in zip(("image", "audio"), pair):
                 if (kind, url) in checked:
@@ -362,3 +386,19 @@ class BatchDetailSerializer(BatchSerializer):
             }
             for job in batch.jobs.annotate(position=F("batch_item__position")).only("id", "state", "error")
         ]
+
+
+class ShareRequestSerializer(serializers.Serializer):
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, default=None, help_text="When the link stops opening; null or absent: never."
+    )
+
+
+class ShareLinkSerializer(serializers.Serializer):
+    """A finished video's public link: a player page anyone can open, and an embeddable one."""
+
+    url = serializers.URLField(help_text="The player page (`/s/<token>`); no account needed.")
+    embed_url = serializers.URLField(help_text="The player alone, for an `<iframe>` on another site.")
+    expires_at = serializers.DateTimeField(allow_null=True)
+    views = serializers.IntegerField(help_text="Times the player or the embed was opened.")
+    created_at = serializers.DateTimeField()

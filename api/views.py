@@ -1,7 +1,6 @@
 """The v1 resources: thin viewsets over the same services the seed's endpoints use. Every
 queryset is the requesting user's own, so another user's id answers 404."""
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.http import StreamingHttpResponse
@@ -20,23 +19,28 @@ from batches import services as batches
 from batches.models import Batch
 from credits import services as credits
 from credits.models import LedgerEntry
-from jobs import api_schema as seed_doc
-from jobs import fal
-from jobs.api import refusal as seed_refusal
-from jobs.api import why_not_cancelled
+from api.seed import schema as seed_doc
 from jobs.models import Asset, Job
-from jobs.serializers import UploadSerializer
-from jobs.services import admission, assets, lifecycle, submission
-from openapi import errors
+from jobs.serializers import agreement
+from jobs.services import admission, lifecycle, submission
+from api import error_docs as errors
 from outbox import api as outbox_api
+from notifications import services as notifications
 from outbox import services as outbox
+from sharing import services as sharing
+from sharing.models import ShareLink
 from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 
 from . import api_schema as doc
+from .errors import refusal, why_not_cancelled
+from .uploads import store_upload
 from .idempotency import idempotent
 from .models import ApiToken
 from .pagination import NewestFirst
 from .serializers import (
+    ShareLinkSerializer,
+    ShareRequestSerializer,
+    account_limits,
     AccountSerializer,
     BatchCreateSerializer,
     BatchDetailSerializer,
@@ -48,14 +52,6 @@ from .serializers import (
     NewTokenSerializer,
     TokenSerializer,
 )
-
-
-def refusal(exc):
-    """The seed's refusal (jobs.api.refusal); v1 also says how many credits are missing."""
-    response = seed_refusal(exc)
-    if isinstance(exc, credits.InsufficientCredits):
-        response.data["shortfall"] = exc.shortfall
-    return response
 
 
 def created(serializer_class, obj, request):
@@ -147,12 +143,13 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             with transaction.atomic():
                 job = submission.create_job(
                     user=request.user, model=data["fal_model"], image=data["checked"]["image"], audio=data["checked"]["audio"],
-                    prompt=data["prompt"], title=data["title"],
+                    prompt=data["prompt"], title=data["title"], agreement=agreement(request, data),
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])
+                notifications.choose_for_job(job, data["notify"])
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
-            return refusal(exc)
+            return refusal(exc, with_shortfall=True)
         return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)
 
     def destroy(self, request, pk=None):
@@ -172,6 +169,32 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             body = {"detail": why_not_cancelled(job), "code": "not_cancellable", "status": job.state}
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
+
+
+    @extend_schema(
+        methods=["POST"],
+        summary="Share a finished video",
+        description="Makes (or keeps, with this expiry) an unguessable link anyone can watch the video at; "
+        "the token stays the same until the link is revoked.",
+        request=ShareRequestSerializer,
+        responses={200: doc.SHARE_LINK_KEPT, 201: doc.SHARE_LINK_MADE, 409: doc.JOB_NOT_SHAREABLE},
+    )
+    @extend_schema(methods=["DELETE"], summary="Revoke the share link", description="The page and its video stop opening at once.", request=None, responses={204: None})
+    @action(detail=True, methods=["post", "delete"])
+    def share(self, request, pk=None):
+        job = self.get_object()
+        if request.method == "DELETE":
+            sharing.revoke(job)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        wanted = ShareRequestSerializer(data=request.data)
+        wanted.is_valid(raise_exception=True)
+        existed = ShareLink.objects.filter(job=job).exists()
+        try:
+            link = sharing.share(job, expires_at=wanted.validated_data["expires_at"])
+        except sharing.NotShareable as exc:
+            return Response({"detail": str(exc), "code": exc.code, "status": job.state}, status=status.HTTP_409_CONFLICT)
+        body = ShareLinkSerializer({**sharing.share_urls(request, link), "expires_at": link.expires_at, "views": link.views, "created_at": link.created_at}).data
+        return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
 class ZipOrJsonError(DefaultContentNegotiation):
@@ -217,10 +240,10 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         try:
             batch = batches.create_batch(
                 user=request.user, model=data["fal_model"], items=data["checked_items"], prompt=data["prompt"],
-                webhook_url=data.get("webhook_url", ""),
+                webhook_url=data.get("webhook_url", ""), agreement=agreement(request, data),
             )
         except credits.InsufficientCredits as exc:
-            return refusal(exc)
+            return refusal(exc, with_shortfall=True)
         return created(BatchDetailSerializer, batch, request)
 
     @extend_schema(summary="Cancel a batch's unfinished items", request=doc.NO_BODY, responses={200: doc.BATCH_CANCELLED})
@@ -271,13 +294,7 @@ class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Destr
         return idempotent(request, lambda: self._create(request))
 
     def _create(self, request):
-        serializer = UploadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            asset = assets.upload_asset(request.user, serializer.validated_data["file"])
-        except fal.FalError as exc:
-            body = {"detail": f"Uploading to fal storage failed: {exc.message}", "code": "fal_unavailable"}
-            return Response(body, status=status.HTTP_502_BAD_GATEWAY)
+        asset = store_upload(request)
         return created(FileSerializer, asset, request)
 
 
@@ -355,13 +372,7 @@ class MeView(APIView):
                 "username": user.get_username(),
                 "email": user.email,
                 "balance": credits.account_for(user).balance,
-                "limits": {
-                    "max_active_jobs": settings.MAX_ACTIVE_JOBS_PER_USER,
-                    "max_batch_size": settings.MAX_BATCH_SIZE,
-                    "max_audio_seconds": settings.MAX_AUDIO_SECONDS,
-                    "max_image_bytes": settings.MAX_IMAGE_BYTES,
-                    "max_audio_bytes": settings.MAX_AUDIO_BYTES,
-                },
+                "limits": account_limits(),
             }
         )
         return Response(account.data)

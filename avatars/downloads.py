@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from django.utils.text import slugify
 
-from jobs.views import stored_file_response
+from core.stored_files import stored_file_response
 
 # Long enough to recognise a title, short enough for every file system's name limit.
 NAME_CHARACTERS = 80

@@ -1,6 +1,10 @@
 """Forms for the browser app: the create form checks real media content with jobs.media."""
 
 from django import forms
+
+from consent import services as consent
+from consent.models import CONSENT_TEXT
+from limits.clients import client_address
 from django.conf import settings
 
 from jobs import media
@@ -22,6 +26,23 @@ def _checked(upload, kind):
 
 def model_choices():
     return [(key, f"{model.label} (${model.price_per_second} per second of video)") for key, model in MODELS.items()]
+
+
+def require_consent(form):
+    """Where consent is required (PORTRAIT_CONSENT_REQUIRED) the box must be ticked; the
+    confirmation is kept with the portrait (agreement())."""
+    field = form.fields["consent"]
+    field.required = consent.consent_required()
+    field.error_messages["required"] = "Tick this box to confirm you may use this face."
+    field.help_text = (
+        "Required: we keep your confirmation with the portrait." if field.required
+        else "We keep your confirmation with the portrait."
+    )
+
+
+def agreement(form, request):
+    """The uploader's word, with the address it came from, when they ticked the box."""
+    return consent.Agreement(client_address(request)) if form.cleaned_data.get("consent") else None
 
 
 class AvatarForm(forms.Form):
@@ -49,9 +70,11 @@ class AvatarForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     model = forms.ChoiceField(label="Model", widget=forms.RadioSelect, initial=DEFAULT_MODEL_KEY)
+    consent = forms.BooleanField(label=CONSENT_TEXT, required=False)
 
     def __init__(self, *args, portrait_job=None, **kwargs):
         super().__init__(*args, **kwargs)
+        require_consent(self)
         self.portrait_job = portrait_job
         self.fields["image"].required = portrait_job is None
         # Labels carry prices, which come from settings: build them per form.
@@ -158,9 +181,11 @@ class BatchForm(forms.Form):
     )
     prompt = AvatarForm.base_fields["prompt"]
     model = forms.ChoiceField(label="Model", widget=forms.RadioSelect, initial=DEFAULT_MODEL_KEY)
+    consent = AvatarForm.base_fields["consent"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        require_consent(self)
         self.fields["model"].choices = model_choices()
         self.fields["audio"].help_text += f" Up to {settings.MAX_BATCH_SIZE} clips."
 

@@ -25,6 +25,7 @@ account_patterns = [
 avatar_patterns = [
     path("", views.home, name="home"),
     path("create/", views.create, name="create"),
+    path("estimate/", views.estimate, name="estimate"),
     path("batches/new/", views.batch_create, name="batch-create"),
     path("batches/<uuid:batch_id>/", views.batch_detail, name="batch"),
     path("batches/<uuid:batch_id>/status/", views.batch_status, name="batch-status"),

@@ -21,7 +21,7 @@ from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 
 from . import downloads, live, selectors
-from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm
+from .forms import AvatarForm, agreement, BatchForm, GalleryFilterForm, JobTitleForm
 from .progress import progress_for
 
 GALLERY_PAGE_SIZE = 12
@@ -68,7 +68,7 @@ def create(request):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
-            job = submission.create_job(user=request.user, **form.job_arguments())
+            job = submission.create_job(user=request.user, agreement=agreement(form, request), **form.job_arguments())
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             form.add_error(None, str(exc))
         else:
@@ -84,6 +84,31 @@ def create(request):
         "chosen_model": form.chosen_model(), "portrait_job": portrait_job,
     }
     return render(request, "avatars/create.html", context, status=status)
+
+
+@login_required
+@require_safe
+def estimate(request):
+    """What a video of `seconds` made by `model` would cost, by the server's one rule
+    (credits.prices): the create and batch pages ask here instead of repeating it."""
+    try:
+        model = MODELS[request.GET.get("model", "")]
+        seconds = float(request.GET.get("seconds", ""))
+    except (KeyError, ValueError):
+        return JsonResponse({"detail": "Give a model key and the audio's length in seconds.", "code": "invalid"}, status=400)
+    count = request.GET.get("count", "1")
+    if not (0 < seconds <= 24 * 3600) or not count.isdigit() or not 1 <= int(count) <= settings.MAX_BATCH_SIZE:
+        return JsonResponse({"detail": "The length must be a positive number of seconds and the count 1 to the batch size.", "code": "invalid"}, status=400)
+    count = int(count)
+    dollars = model.estimate_cost(seconds)
+    return JsonResponse(
+        {
+            "model": model.key, "seconds": seconds, "count": count,
+            "credits": model.estimate_credits(seconds) * count,
+            "dollars": f"{dollars * count:f}",
+            "balance": credits.account_for(request.user).balance,
+        }
+    )
 
 
 def _job_page(request, job, title_form=None):
@@ -209,7 +234,7 @@ def batch_create(request):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
-            batch = batches.create_batch(user=request.user, **form.batch_arguments())
+            batch = batches.create_batch(user=request.user, agreement=agreement(form, request), **form.batch_arguments())
         except credits.InsufficientCredits as exc:
             form.add_error(None, f"{exc} You are {exc.shortfall} credits short.")
         else:

@@ -11,7 +11,7 @@ from .models import Batch, BatchItem
 from .signals import batch_completed
 
 
-def create_batch(*, user, model, items, prompt="", webhook_url="") -> Batch:
+def create_batch(*, user, model, items, prompt="", webhook_url="", agreement=None) -> Batch:
     """Create a batch of jobs from `items`, a list of (image, audio) validated inputs.
 
     Every item's credits are held like a single job's; a batch the balance cannot cover is
@@ -21,7 +21,7 @@ def create_batch(*, user, model, items, prompt="", webhook_url="") -> Batch:
     with transaction.atomic():
         credits.refuse_unless_covered(user, total, what=f"This batch of {len(items)}")
         batch = Batch.objects.create(user=user, endpoint_id=model.endpoint_id, prompt=prompt, webhook_url=webhook_url)
-        jobs = submission.create_jobs_together(user=user, model=model, items=items, prompt=prompt)
+        jobs = submission.create_jobs_together(user=user, model=model, items=items, prompt=prompt, agreement=agreement)
         BatchItem.objects.bulk_create(BatchItem(batch=batch, job=job, position=index) for index, job in enumerate(jobs))
     return batch
 

@@ -10,7 +10,7 @@ Memory: the peak resident size (VmHWM: ru_maxrss would carry over the parent's s
 before exec) of a process rendering 10 s, and of one rendering 300 s, at 512, and the growth
 between them.
 
-Frames: --frames DIR writes the README's three frames (closed mouth, open mouth, a blink)
+Frames: --frames DIR writes the three frames shown in docs/engine.md (closed mouth, open mouth, a blink)
 of a 512 render of the fixtures as JPEGs.
 
 Run: .venv/bin/python bench/render.py [--runs 3] [--frames docs/render]
@@ -153,7 +153,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--frames", type=Path, help="write the three README frames into this directory")
+    parser.add_argument("--frames", type=Path, help="write the three frames of docs/engine.md into this directory")
     args = parser.parse_args()
     if args.frames:
         frames(args.frames)

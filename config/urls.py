@@ -25,14 +25,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/fal/", include("falproxy.urls")),
-    path("api/", include("jobs.api_urls")),
-    path("api/", include("openapi.urls")),
+    path("api/", include("api.seed.urls")),
+    path("api/", include("api.docs_urls")),
     path("webhooks/", include("webhooks.urls")),
     path("credits/", include("credits.urls")),
     path("settings/tokens/", api_pages.tokens, name="tokens"),
     path("settings/tokens/<int:token_id>/revoke/", api_pages.revoke, name="token-revoke"),
     path("settings/webhooks/", include("outbox.urls")),
     path("sdk/", falproxy_pages.sdk_page, name="sdk"),
+    path("", include("sharing.urls")),
+    path("settings/notifications/", include("notifications.urls")),
     path("", include("avatars.urls")),
     # Browsers ask for /favicon.ico whatever the page's <link rel="icon"> says. (The URL is
     # looked up per request: hashed static names exist only after collectstatic.)

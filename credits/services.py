@@ -8,8 +8,6 @@ release for the same job.
 from django.conf import settings
 from django.db import transaction
 
-from jobs.models import JobState
-
 from .models import CreditAccount, LedgerEntry
 
 
@@ -77,19 +75,19 @@ def reserve_for_job(job, amount: int):
         _move(account, job.user, LedgerEntry.Kind.RESERVE, amount, job=job)
 
 
-def settle_job(job):
-    """Settle a finished job's hold, once: a completed job pays for the video it got (at most
-    what was held) and gets the rest back; any other ending gets everything back. Called by
-    the job state machine inside the transaction that finishes the job."""
+def settle_job(job, *, charge: int | None, note: str = ""):
+    """Settle a finished job's hold, once: `charge` credits (at most what was held) are
+    captured with `note` and the rest comes back; with no charge (None) everything comes
+    back. Called by the job state machine inside the transaction that finishes the job."""
     held = LedgerEntry.objects.filter(job=job, kind=LedgerEntry.Kind.RESERVE).values_list("amount", flat=True).first()
     if held is None:
         return  # a job from before credits existed
     with transaction.atomic():
         account = account_for(job.user, lock=True)
         charged = 0
-        if job.state == JobState.COMPLETED and job.video_duration and job.model:
-            charged = min(job.model.credits_for(job.video_duration), held)
-            _move(account, job.user, LedgerEntry.Kind.CAPTURE, charged, job=job, note=f"{job.video_duration:.2f} s of video")
+        if charge is not None:
+            charged = min(charge, held)
+            _move(account, job.user, LedgerEntry.Kind.CAPTURE, charged, job=job, note=note)
         if held - charged:
             _move(account, job.user, LedgerEntry.Kind.RELEASE, held - charged, job=job)
 

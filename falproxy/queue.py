@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 
 from credits import services as credits
 from jobs.models import Job, JobState
-from jobs.serializers import SubmitSerializer, video_output
+from jobs.serializers import SubmitSerializer, agreement, video_output
 from jobs.services import admission, lifecycle, submission
 
 from . import uploads
@@ -40,7 +40,7 @@ def submit(request, model, arguments) -> Job:
     """Create the job for a queue submit, or raise QueueError with fal's refusal."""
     if not isinstance(arguments, dict):
         raise QueueError(422, validation_body({"body": ["The input must be a JSON object."]}))
-    data = {"prompt": arguments.get("prompt") or "", "model": model.key}
+    data = {"prompt": arguments.get("prompt") or "", "model": model.key, "consent": arguments.get("consent") is True}
     for field in ("image_url", "audio_url"):
         try:
             data[field] = uploads.resolve_input_url(request, arguments.get(field))
@@ -52,7 +52,8 @@ def submit(request, model, arguments) -> Job:
     checked = serializer.validated_data["checked"]
     try:
         return submission.create_job(
-            user=request.user, model=model, image=checked["image"], audio=checked["audio"], prompt=serializer.validated_data["prompt"]
+            user=request.user, model=model, image=checked["image"], audio=checked["audio"], prompt=serializer.validated_data["prompt"],
+            agreement=agreement(request, serializer.validated_data),
         )
     except admission.TooManyActiveJobs as exc:
         raise QueueError(429, {"detail": str(exc), "error_type": exc.code, "limit": exc.limit}) from None

@@ -18,7 +18,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .services import lifecycle
+from consent import services as consent
+
+from .services import lifecycle, portraits
 from .models import Asset, Job
 from .previews import job_previews
 from .registry import MODELS
@@ -85,7 +87,7 @@ class JobAdmin(admin.ModelAdmin):
     # Drawing a row costs more than finding it: half a millisecond, in admin templates.
     list_per_page = 50
     ordering = ("-created_at",)
-    actions = ("retry_jobs", "cancel_jobs", "mark_jobs_reviewed")
+    actions = ("retry_jobs", "cancel_jobs", "mark_jobs_reviewed", "block_portraits")
     # The same three actions as buttons on a job's own page, which also previews the video
     # and both inputs side by side and lists the model's log and the job's events one line
     # each (see render_change_form).
@@ -94,6 +96,7 @@ class JobAdmin(admin.ModelAdmin):
         ("Job", {"fields": ("id", "user", "endpoint_id", "title", "state", "error", "error_type", "reviewed_at")}),
         ("Video", {"fields": ("video", "poster", "video_duration", "delivered_longer_than_priced", "video_size", "video_content_type")}),
         ("Inputs", {"fields": ("prompt", "image_url", "audio_url", "image_file", "audio_file", "audio_duration")}),
+        ("Consent", {"fields": ("portrait_consent", "portrait_blocked")}),
         (
             "fal request",
             {
@@ -111,7 +114,7 @@ class JobAdmin(admin.ModelAdmin):
 
     # The pipeline owns every field; staff act through the actions below.
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Job._meta.fields] + ["fal_output_json"]
+        return [field.name for field in Job._meta.fields] + ["fal_output_json", "portrait_consent", "portrait_blocked"]
 
     def has_add_permission(self, request):
         return False
@@ -189,6 +192,27 @@ class JobAdmin(admin.ModelAdmin):
         self.message_user(request, f"Cancelled {cancelled} job(s).", messages.SUCCESS if cancelled else messages.WARNING)
         if skipped := queryset.count() - cancelled:
             self.message_user(request, f"{skipped} job(s) had already finished.", messages.WARNING)
+
+    @admin.display(description="Uploader's confirmation")
+    def portrait_consent(self, job):
+        """Who confirmed they may use the face, when, from where, and the words they agreed to."""
+        agreed = consent.consents_for_job(job.id).first()
+        if agreed is None:
+            return "None recorded."
+        where = f" from {agreed.ip_address}" if agreed.ip_address else ""
+        return f"{agreed.user.get_username()} on {agreed.agreed_at:%Y-%m-%d %H:%M} UTC{where}: “{agreed.text}”"
+
+    @admin.display(description="Portrait blocked", boolean=True)
+    def portrait_blocked(self, job):
+        digest = portraits.portrait_sha256(job)
+        return bool(digest) and consent.is_blocked(digest)
+
+    @admin.action(description="Block the portraits of selected jobs (refused at every door from now on)")
+    def block_portraits(self, request, queryset):
+        blocked = sum(portraits.block_portrait_of(job, by=request.user) for job in queryset)
+        self.message_user(request, f"Blocked {blocked} portrait(s).", messages.SUCCESS)
+        if unknown := len(queryset) - blocked:
+            self.message_user(request, f"{unknown} job(s) had a hosted portrait we never fetched: nothing to block.", messages.WARNING)
 
     @admin.action(description="Mark selected jobs reviewed")
     def mark_jobs_reviewed(self, request, queryset):

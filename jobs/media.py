@@ -6,6 +6,7 @@ the file name, so a renamed text file is refused with a clear message.
 
 import base64
 import binascii
+import hashlib
 import io
 import mimetypes
 import os
@@ -13,6 +14,7 @@ import re
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from fractions import Fraction
 from urllib.parse import unquote, urlsplit
 
@@ -23,6 +25,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
+from consent import services as consent
 from core.public_urls import UnsafeURL, open_public, public_addresses
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
@@ -67,11 +70,37 @@ class ValidatedInput:
     def content(self) -> bytes | File:
         return self.file if self.file is not None else self.data
 
+    @cached_property
+    def sha256(self) -> str:
+        """The content's SHA-256 ("" for a URL left for fal to fetch)."""
+        return "" if self.url else content_sha256(self.content)
+
     def content_file(self):
         if self.file is not None:
             # A plain File is copied by chunks; storage would move a temporary upload away.
             return File(self.file, name=self.file_name)
         return ContentFile(self.data, name=self.file_name)
+
+
+HASH_CHUNK_BYTES = 1024 * 1024
+
+
+def content_sha256(content: bytes | File) -> str:
+    if isinstance(content, bytes):
+        return hashlib.sha256(content).hexdigest()
+    digest = hashlib.sha256()
+    content.seek(0)
+    for chunk in content.chunks(HASH_CHUNK_BYTES):
+        digest.update(chunk)
+    content.seek(0)
+    return digest.hexdigest()
+
+
+def refuse_if_blocked(checked: "ValidatedInput") -> "ValidatedInput":
+    """Staff may block a portrait by its content (consent.models): it is refused at every door."""
+    if checked.sha256 and consent.is_blocked(checked.sha256):
+        raise MediaError(consent.BLOCKED_MESSAGE)
+    return checked
 
 
 def content_type_for_name(name: str) -> str:
@@ -121,7 +150,8 @@ def check_image(source: bytes | File) -> ValidatedInput:
     if min(width, height) < low or max(width, height) > high:
         raise MediaError(f"The image is {width}x{height} pixels; each side must be between {low} and {high}.")
     content_type, extension = IMAGE_FORMATS[image_format]
-    return _validated(source, content_type=content_type, file_name=f"image.{extension}", width=width, height=height)
+    checked = _validated(source, content_type=content_type, file_name=f"image.{extension}", width=width, height=height)
+    return refuse_if_blocked(checked)
 
 
 def check_audio(source: bytes | File) -> ValidatedInput:
@@ -253,19 +283,33 @@ def download_audio(url: str) -> ValidatedInput:
     return checked
 
 
-def _download(url: str, into) -> None:
+def download_image(url: str) -> ValidatedInput:
+    """Download a picture given by URL and check it like an upload (block list included); fal
+    is then sent these very bytes. Same safeguards as download_audio."""
+    spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+    try:
+        _download(url, spooled, what="image", limit=settings.MAX_IMAGE_BYTES)
+        checked = check_image(File(spooled))
+    except BaseException:
+        spooled.close()
+        raise
+    checked.source_name = file_name_in_url(url)
+    return checked
+
+
+def _download(url: str, into, *, what="audio", limit=None) -> None:
     allowed_hosts, redirects = list(settings.ALLOWED_INPUT_HOSTS), 5
     if _is_local_engine_file(url):
         allowed_hosts, redirects = [urlsplit(url).hostname], 0  # our own engine, on loopback
-    limit, seconds = settings.MAX_AUDIO_BYTES, settings.AUDIO_URL_FETCH_SECONDS
-    too_large = MediaError(f"The audio file is larger than {_human_size(limit)}.")
+    limit, seconds = limit or settings.MAX_AUDIO_BYTES, settings.AUDIO_URL_FETCH_SECONDS
+    too_large = MediaError(f"The {what} file is larger than {_human_size(limit)}.")
     # httpx's timeout bounds each read; the deadline bounds them all (a host sending a byte
     # at a time would otherwise hold the request for ever).
     deadline = time.monotonic() + seconds
     try:
         with open_public(url, allowed_hosts=allowed_hosts, timeout=httpx.Timeout(seconds), max_redirects=redirects) as response:
             if response.status_code != 200:
-                raise MediaError(f"The audio could not be downloaded from this URL (HTTP {response.status_code}).")
+                raise MediaError(f"The {what} could not be downloaded from this URL (HTTP {response.status_code}).")
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > limit:
                 raise too_large
@@ -276,11 +320,11 @@ def _download(url: str, into) -> None:
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout("The download's deadline passed.")
     except httpx.TimeoutException:
-        raise MediaError(f"The audio took longer than {seconds:g} seconds to download from this URL.") from None
+        raise MediaError(f"The {what} took longer than {seconds:g} seconds to download from this URL.") from None
     except UnsafeURL as exc:
         raise MediaError(str(exc)) from None
     except httpx.HTTPError:
-        raise MediaError("The audio could not be downloaded from this URL.") from None
+        raise MediaError(f"The {what} could not be downloaded from this URL.") from None
 
 
 def file_name_in_url(url: str) -> str:

@@ -1,17 +1,18 @@
 """The fal models Avatar Studio can drive.
 
 Adding a model (say an image-to-video-with-audio endpoint) is one entry here: how to build
-its input, where its output video lives, what a second costs and how long a run takes.
+its input, where its output video lives, what a second costs and how long a run takes. The
+forms' choices, the API's and the CLI's names, their help texts and the OpenAPI enum all come
+from this list; the local engine, a separate service, keeps its own list of the endpoints it
+serves, which tests/engine/test_registry.py holds equal to this one.
 """
 
-import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 
-
-CENT = Decimal("0.01")
+from credits import prices
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ class FalModel:
         return settings.MAX_AUDIO_SECONDS if audio_seconds is None else audio_seconds
 
     def credits_for(self, video_seconds: float) -> int:
-        """What `video_seconds` of output cost, rounded up to a whole credit (exact decimals)."""
-        return math.ceil(Decimal(str(video_seconds)) * self.credits_per_second)
+        """What `video_seconds` of output cost in credits (credits.prices has the rule)."""
+        return prices.credits_for(video_seconds, self.credits_per_second)
 
     def build_input(self, *, image_url: str, audio_url: str, prompt: str = "") -> dict:
         return {"image_url": image_url, "audio_url": audio_url, "prompt": prompt or self.default_prompt}
@@ -60,12 +61,10 @@ class FalModel:
         return float(duration) if isinstance(duration, (int, float)) else None
 
     def estimate_cost(self, audio_seconds: float | None) -> Decimal | None:
-        """The fal price of a video as long as the audio, in dollars rounded half up to the
-        cent: the one rule the create page's script repeats (static/js/create.js), so the
-        form and the job page never show two roundings of one price."""
+        """The fal price of a video as long as the audio, in dollars (credits.prices)."""
         if audio_seconds is None:
             return None
-        return (self.price_per_second * Decimal(str(audio_seconds))).quantize(CENT, rounding=ROUND_HALF_UP)
+        return prices.dollars_for(audio_seconds, self.price_per_second)
 
 
 MODELS = {
@@ -92,6 +91,12 @@ MODELS_BY_ENDPOINT = {model.endpoint_id: model for model in MODELS.values()}
 # The short names the API and the CLI accept, beside the full keys.
 MODEL_ALIASES = {"pro": "kling-avatar-pro", "standard": "kling-avatar-standard"}
 MODEL_NAMES = sorted([*MODELS, *MODEL_ALIASES])
+DEFAULT_MODEL_NAME = "pro"  # what the API and the CLI take when no model is given
+MODEL_NAMES_HELP = (
+    "One of "
+    + ", ".join(f"`{alias}` ({MODELS[key].label})" for alias, key in MODEL_ALIASES.items())
+    + f", or a full key ({', '.join(f'`{key}`' for key in MODELS)}); `{DEFAULT_MODEL_NAME}` by default."
+)
 
 
 def find_model(name: str) -> FalModel:

@@ -3,10 +3,32 @@ from django.db.models import Manager
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from consent import services as consent
+from consent.models import CONSENT_TEXT
+from limits.clients import client_address
+
 from . import media
 from .models import Asset, Job, JobState
-from .registry import MODEL_NAMES, find_model
+from .registry import DEFAULT_MODEL_NAME, MODEL_NAMES, find_model
 from .services import admission, inputs
+
+
+def consent_field():
+    return serializers.BooleanField(
+        required=False, default=False, help_text=f"`true` confirms: “{CONSENT_TEXT}” Required when the server asks for consent."
+    )
+
+
+def consent_errors(attrs) -> dict:
+    """{"consent": [why]} when the uploader must confirm they may use the face and did not."""
+    if consent.consent_required() and not attrs.get("consent"):
+        return {"consent": [consent.CONSENT_MISSING]}
+    return {}
+
+
+def agreement(request, attrs):
+    """The uploader's word (consent.services.Agreement), with the address it came from."""
+    return consent.Agreement(client_address(request)) if attrs.get("consent") else None
 
 
 def _checked(check, value, kind):
@@ -36,11 +58,12 @@ class SubmitSerializer(serializers.Serializer):
     image = serializers.FileField(required=False)
     audio = serializers.FileField(required=False)
     prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default="pro")
+    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME)
+    consent = consent_field()
 
     def validate(self, attrs):
         checked = {}
-        errors = {}
+        errors = consent_errors(attrs)
         for kind in ("image", "audio"):
             url, upload = attrs.get(f"{kind}_url"), attrs.get(kind)
             try:

@@ -55,10 +55,17 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
         queue.queue_admission()  # its slot at fal (if it held one) is free
     job.save()
     if to_state in TERMINAL_STATES:
-        credits.settle_job(job)  # in this transaction: a job finishes, and settles, once
+        credits.settle_job(job, **charge_for(job))  # in this transaction: a job finishes, and settles, once
     record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
     job_state_changed.send(sender=Job, job=job, from_state=from_state, to_state=to_state)
     return job, True
+
+
+def charge_for(job) -> dict:
+    """What a finished job pays: a completed one its video's length, any other nothing."""
+    if job.state == JobState.COMPLETED and job.video_duration and job.model:
+        return {"charge": job.model.credits_for(job.video_duration), "note": f"{job.video_duration:.2f} s of video"}
+    return {"charge": None}
 
 
 def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):

@@ -6,7 +6,7 @@ from .environment import env
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.ApiTokenAuthentication",
-        "jobs.api_auth.TokenAuthentication",
+        "api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -19,8 +19,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "EXCEPTION_HANDLER": "jobs.api_errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "openapi.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
 }
 
 # The OpenAPI document at /api/schema/ and its docs page at /api/docs/ (openapi/).
@@ -34,7 +34,7 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "PREPROCESSING_HOOKS": ["openapi.schema.only_the_api"],
+    "PREPROCESSING_HOOKS": ["api.schema.only_the_api"],
     # Request bodies get components of their own (no read-only fields in them).
     "COMPONENT_SPLIT_REQUEST": True,
     # A job's and a batch's `status` are different sets of values, each named once.

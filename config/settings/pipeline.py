@@ -46,6 +46,8 @@ LOCAL_ENGINE_KEY = (
 FAL_JWKS_URL = env("FAL_JWKS_URL", default="")
 # The base URL fal can reach us at; it builds the webhook URL. Empty: rely on polling.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="" if FAL_MODE == "remote" else "http://127.0.0.1:8000").rstrip("/")
+# Where people reach the site: the links in e-mails the workers send (no request to ask).
+SITE_URL = env("SITE_URL", default=PUBLIC_BASE_URL or "http://127.0.0.1:8000").rstrip("/")
 # Your fal user id (X-Fal-Webhook-User-Id); when set, callbacks for other accounts are refused.
 FAL_WEBHOOK_USER_ID = env("FAL_WEBHOOK_USER_ID", default="")
 FAL_WEBHOOK_TOLERANCE_SECONDS = env.int("FAL_WEBHOOK_TOLERANCE_SECONDS", default=300)
@@ -63,6 +65,8 @@ STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000 if FAL_MODE == "loc
 # Sign-up mails a link to the new address, and the starting credits are granted when it is
 # opened rather than when the account opens (accounts/services.py). On in remote mode.
 SIGNUP_VERIFY_EMAIL = env.bool("SIGNUP_VERIFY_EMAIL", default=FAL_MODE == "remote")
+# Whether a portrait is refused unless the uploader confirms they may use the face (consent/).
+PORTRAIT_CONSENT_REQUIRED = env.bool("PORTRAIT_CONSENT_REQUIRED", default=FAL_MODE == "remote")
 
 # --- Job pipeline -----------------------------------------------------------------------------
 JOB_BUDGET_SECONDS = env.float("JOB_BUDGET_SECONDS", default=12 * 60)

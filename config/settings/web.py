@@ -42,11 +42,11 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served as our own static files (no CDN)
     "django_tasks_db",
+    "consent",
     "jobs",
     "credits",
     "limits",
     "webhooks",
-    "openapi",
     "accounts",
     "avatars",
     "engine",
@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "outbox",
     "monitoring",
     "falproxy",
+    "sharing",
+    "notifications",
 ]
 
 MIDDLEWARE = [

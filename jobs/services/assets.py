@@ -1,7 +1,6 @@
 """Input files kept in fal storage: each content is uploaded once per user and fal storage,
 and reused while fal still holds it."""
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,10 +8,9 @@ from django.core.files.base import File
 from django.db import transaction
 from django.utils import timezone
 
-from jobs import fal
+from jobs import fal, media
 from jobs.models import Asset
 
-HASH_CHUNK_BYTES = 1024 * 1024
 
 
 def upload_asset(user, checked) -> Asset:
@@ -28,7 +26,7 @@ def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind,
     """Upload `content` (bytes, or a file read in chunks) to fal storage once per user,
     content and storage; re-upload it when fal's copy would expire before a job using it
     could finish."""
-    digest = _sha256(content)
+    digest = media.content_sha256(content)
     origin = fal.storage_origin()
     asset = Asset.objects.filter(user=user, sha256=digest, origin=origin).first()
     if asset and _still_usable(asset):
@@ -47,15 +45,6 @@ def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind,
             asset.fal_url, asset.expires_at = url, expires_at
             asset.save(update_fields=["fal_url", "expires_at"])
     return asset
-
-
-def _sha256(content: bytes | File) -> str:
-    if isinstance(content, bytes):
-        return hashlib.sha256(content).hexdigest()
-    digest = hashlib.sha256()
-    for chunk in content.chunks(HASH_CHUNK_BYTES):
-        digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _still_usable(asset) -> bool:

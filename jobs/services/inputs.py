@@ -4,6 +4,7 @@ the fal proxy's queue) comes through here, so no input reaches a job unmeasured.
 
 from django.conf import settings
 
+from consent import services as consent
 from jobs import fal, media
 from jobs.models import Asset
 
@@ -15,7 +16,8 @@ def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
     a data: URI is decoded here, a URL the upload endpoint gave this user carries what was
     measured of its file, and any other URL is downloaded and measured (media.download_audio),
     the job then sending fal the very bytes that were measured. A hosted image is left for
-    fal to fetch (its price does not depend on it).
+    fal to fetch (its price does not depend on it), unless staff have blocked portraits: it is
+then downloaded and checked like an upload, so a blocked picture is refused by its bytes.
     """
     reference = media.check_input_reference(value, kind)
     if not reference.url:
@@ -25,6 +27,8 @@ def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
         return _with_upload_facts(reference, asset, kind)
     if kind == "audio":
         return media.download_audio(reference.url)
+    if consent.anything_blocked():
+        return media.download_image(reference.url)  # there is a block list to hold it against
     return reference
 
 
@@ -37,6 +41,8 @@ def _own_upload(user, url) -> Asset | None:
 def _with_upload_facts(reference, asset, kind):
     if asset.kind != kind:
         raise media.MediaError(f"This upload is {asset.kind}, not {kind}.")
+    if kind == "image" and consent.is_blocked(asset.sha256):
+        raise media.MediaError(consent.BLOCKED_MESSAGE)
     if kind == "audio":
         # Limits may have changed since the upload was measured.
         if asset.duration > settings.MAX_AUDIO_SECONDS:

@@ -9,6 +9,7 @@ from django.urls import reverse
 from credits import services as credits
 from jobs import fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
+from consent import services as consent
 from jobs.registry import FalModel, model_for_endpoint
 from jobs.state import fail_job, record_event
 
@@ -24,7 +25,7 @@ from .tracking import schedule_poll
 MAX_SUBMIT_ATTEMPTS = 5
 
 
-def create_job(*, user, model: FalModel, image, audio, prompt="", title="") -> Job:
+def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agreement=None) -> Job:
     """Create a pending job and queue its submission, which a worker makes at once.
 
     fal is never called here, so the form, the API and the CLI answer in the same short
@@ -33,9 +34,11 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="") -> J
     `image`/`audio` are ValidatedInputs: callers validate first (forms, serializers). What
     is refused here (admission's TooManyActiveJobs, credits' InsufficientCredits) is refused
     inside the creating transaction, so a rejected request never leaves a half-made job.
+    `agreement` (consent.services.Agreement) is the uploader's word that they may use the
+    face: kept with the portrait.
     """
     with transaction.atomic():
-        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, title=title)
+        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement)
         queue_new_job(job)
     return job
 
@@ -53,7 +56,7 @@ def portrait_of(job) -> media.ValidatedInput:
     return media.check_upload(job.image_file.open("rb"), "image")
 
 
-def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job]:
+def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=None) -> list[Job]:
     """The jobs of one batch, each an ordinary job: call inside the caller's transaction,
     after it has checked that the balance covers them all (credits.refuse_unless_covered).
 
@@ -61,13 +64,16 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="") -> list[Job
     fit); they wait their turn for fal in the fair order like any job, and count as active
     against the user's single submissions while they run.
     """
-    jobs = [_new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False) for image, audio in items]
+    jobs = [
+        _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False, agreement=agreement)
+        for image, audio in items
+    ]
     for job in jobs:
         queue_new_job(job)
     return jobs
 
 
-def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True):
+def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None):
     if audio.duration is None:
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
@@ -84,6 +90,8 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True):
         else:
             getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
     job.save()
+    if agreement is not None:
+        consent.record_consent(user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address)
     record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
     return job
 

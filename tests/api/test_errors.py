@@ -6,7 +6,7 @@ from rest_framework import exceptions
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from jobs.api_errors import exception_handler
+from api.errors import exception_handler
 from jobs.models import JobState
 from tests.avatars.builders import make_job
 from tests.factories import make_user

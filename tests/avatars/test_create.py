@@ -289,3 +289,20 @@ def test_another_users_portrait_cannot_be_posted(owner_client, other_user):
     assert errors_of(response, "image") == "This field is required."
     assert "That earlier portrait is not available" in response.content.decode()
     assert Job.objects.count() == 1
+
+
+def test_the_estimate_endpoint_prices_by_the_server_rule_for_the_pages(owner_client, user):
+    answer = owner_client.get(reverse("avatars:estimate"), {"model": "kling-avatar-pro", "seconds": "4.04", "count": "3"}).json()
+
+    # 4.04 s at 115 credits a second rounds up to 465 credits and $0.4646 half up to $0.46, per item.
+    assert answer["credits"] == 3 * 465
+    assert answer["dollars"] == "1.38"
+    assert answer["balance"] == credits.account_for(user).balance
+
+
+@pytest.mark.parametrize("query", [{}, {"model": "nope", "seconds": "3"}, {"model": "kling-avatar-pro", "seconds": "nan"},
+                                   {"model": "kling-avatar-pro", "seconds": "-1"}, {"model": "kling-avatar-pro", "seconds": "3", "count": "0"}])
+def test_the_estimate_endpoint_refuses_what_it_cannot_price(owner_client, query):
+    response = owner_client.get(reverse("avatars:estimate"), query)
+
+    assert response.status_code == 400 and response.json()["code"] == "invalid"

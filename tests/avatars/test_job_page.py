@@ -11,6 +11,7 @@ from avatars.templatetags.avatar_tags import clock
 from credits import services as credits
 from credits.models import LedgerEntry
 from jobs.models import Job, JobState
+from jobs.state import charge_for
 from tests.api.builders import finished_batch
 from tests.avatars.builders import STANDARD, completed_job, make_job
 from tests.avatars.test_create import upload
@@ -360,7 +361,7 @@ def test_the_job_created_note_is_tagged_for_the_page_to_drop_and_shown_once(owne
 def test_an_unsuccessful_job_shows_its_audio_length_and_that_nothing_was_charged(owner_client, user, state):
     job = make_job(user, state)
     credits.reserve_for_job(job, 460)
-    credits.settle_job(job)
+    credits.settle_job(job, **charge_for(job))
 
     text = text_of(owner_client.get(job_url("avatars:job", job)))
 
@@ -373,7 +374,7 @@ def test_credits_are_shown_held_while_the_job_runs_and_charged_once_it_has_its_v
     credits.reserve_for_job(running, 460)
     done = completed_job(user)
     credits.reserve_for_job(done, 500)
-    credits.settle_job(done)  # 4.04 s of pro video at 115 a second: 465 credits
+    credits.settle_job(done, **charge_for(done))  # 4.04 s of pro video at 115 a second: 465 credits
 
     assert "Credits 460 held until the video is made" in text_of(owner_client.get(job_url("avatars:job", running)))
     assert "Credits 465 charged; the other 35 held were returned" in text_of(owner_client.get(job_url("avatars:job", done)))

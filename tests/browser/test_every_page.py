@@ -22,6 +22,7 @@ from batches.models import Batch, BatchItem
 from engine.render import render_avatar_video
 from jobs.models import JobState
 from outbox.models import Delivery, DeliveryAttempt, Message, WebhookEndpoint
+from sharing import services as sharing
 from tests.avatars.builders import PRO, STANDARD, completed_job, make_job
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import make_user
@@ -73,6 +74,12 @@ def finished_job(user, **fields):
     job.image_file.save("portrait.jpg", ContentFile(PORTRAIT.read_bytes()), save=False)
     job.audio_file.save("speech.ogg", ContentFile(SPEECH.read_bytes()), save=False)
     job.save()
+    return job
+
+
+def shared_job(user):
+    job = finished_job(user, title="Hello from Ada")
+    sharing.share(job)
     return job
 
 
@@ -177,6 +184,8 @@ PAGES = {
     "job-failed": Visit("user", job_in(JobState.FAILED)),
     "job-cancelled": Visit("user", job_in(JobState.CANCELLED)),
     "job-timed-out": Visit("user", job_in(JobState.TIMED_OUT)),
+    "job-shared": Visit("user", lambda user: f"/videos/{shared_job(user).pk}/"),
+    "share-page": Visit("visitor", lambda user: f"/s/{shared_job(make_user('ada')).share_link.token}"),
     "job-delete": Visit("user", lambda user: f"/videos/{finished_job(user).pk}/delete/"),
     "batch-new": Visit("user", "/batches/new/"),
     "batch": Visit("user", batch_under_way),
@@ -188,6 +197,7 @@ PAGES = {
     "webhook": Visit("user", lambda user: f"/settings/webhooks/{endpoint_with_deliveries(user).pk}/"),
     "webhook-delete": Visit("user", lambda user: f"/settings/webhooks/{endpoint_with_deliveries(user).pk}/delete/"),
     "password-change": Visit("user", "/accounts/password/change/"),
+    "notifications": Visit("user", "/settings/notifications/"),
     "sdk": Visit("user", "/sdk/"),
     "api-docs": Visit("user", "/api/docs/", swagger_drawn),
     "admin": Visit("staff", "/admin/"),

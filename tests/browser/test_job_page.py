@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from credits import services as credits
 from jobs.models import Job, JobState
+from jobs.state import charge_for
 from tests.avatars.builders import completed_job, make_job
 from tests.browser.test_avatar_journey import log_in, media_files, submit_create_form  # noqa: F401 (media_files is a fixture)
 from tests.factories import make_user, portrait_png, speech_wav
@@ -107,7 +108,7 @@ def test_owner_renames_a_job_and_is_told_when_a_title_is_refused(live_server, pa
     user = make_user("hana")
     job = make_job(user, JobState.FAILED, title="hello.wav")
     credits.reserve_for_job(job, 230)
-    credits.settle_job(job)
+    credits.settle_job(job, **charge_for(job))
     log_in(page, live_server.url, "hana")
     page.goto(f"{live_server.url}/videos/{job.id}/")
 

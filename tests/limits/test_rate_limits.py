@@ -146,7 +146,7 @@ def test_too_many_failures_from_one_address_slow_that_address_for_every_account(
 
 
 def test_failures_from_one_client_behind_the_proxy_do_not_lock_out_another_client(client, user, other_user, settings):
-    # The README's same-host reverse proxy: every request's peer is 127.0.0.1 (trusted by
+    # The same-host reverse proxy of docs/operations.md: every request's peer is 127.0.0.1 (trusted by
     # default), and the proxy appends the client's own address to X-Forwarded-For.
     settings.LOGIN_ATTEMPTS_PER_ACCOUNT, settings.LOGIN_ATTEMPTS_PER_IP = "5/minute", "3/minute"
     start_of_a_window(60)
