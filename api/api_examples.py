@@ -13,7 +13,7 @@ BATCH_ID = "0b6f3f0e-2d1c-4b8e-9f57-3a6c1e9d2b40"
 ENDPOINT_ID = "9d2c7a51-6f0e-4a3b-8c1d-5e7f9a0b2c34"
 CREATED = "2026-11-25T10:00:00Z"
 VIDEO = {
-    "url": f"https://studio.example.com/media/videos/3/{JOB_ID}/output.mp4",
+    "url": f"https://studio.example.com/media/videos/3/{JOB_ID}/output.mp4?expires=1764068670&signature=oZJ3Yb0Gf2gWmC8Rk1xq0s5v4QJw2nH7dT9eUaLpKcE",
     "content_type": "video/mp4",
     "file_name": "output.mp4",
     "file_size": 1843200,
@@ -25,7 +25,7 @@ NO_TIMINGS = {
 }
 PENDING_JOB = {
     "id": JOB_ID, "url": f"{API}/jobs/{JOB_ID}", "title": "welcome.mp3", "status": "pending", "status_detail": "waiting for a free slot (2 ahead)",
-    "waiting_ahead": 2, "queue_position": None, "model": PRO, "prompt": "Warm, friendly", "request_id": "", "logs": [],
+    "waiting_ahead": 2, "queue_position": None, "model": PRO, "prompt": "Warm, friendly", "request_id": None, "logs": [],
     "error": "", "error_type": "", "timings": NO_TIMINGS, "cost": {"credits_held": 1426, "credits_charged": 0, "settled": False},
     "output": None, "batch": None, "created_at": CREATED,
 }
@@ -38,7 +38,10 @@ COMPLETED_JOB = PENDING_JOB | {
         "waited_seconds": 9.0, "ran_seconds": 261.0, "total_seconds": 270.0,
     },
     "cost": {"credits_held": 1426, "credits_charged": 1426, "settled": True},
-    "output": {"video": VIDEO, "poster_url": f"https://studio.example.com/media/videos/3/{JOB_ID}/poster.jpg", "duration": 12.4},
+    "output": {
+        "video": VIDEO, "duration": 12.4,
+        "poster_url": f"https://studio.example.com/media/videos/3/{JOB_ID}/poster.jpg?expires=1764068670&signature=Hq2xv8mS0cN4bT1zYw6rJ5uE3kA9fL7gP2dQiVoXnB0",
+    },
 }
 CANCELLED_JOB = PENDING_JOB | {
     "status": "cancelled", "status_detail": "cancelled", "waiting_ahead": None, "error": "Cancelled at your request.",
@@ -46,7 +49,7 @@ CANCELLED_JOB = PENDING_JOB | {
     "cost": {"credits_held": 1426, "credits_charged": 0, "settled": True},
 }
 FILE = {
-    "id": 42, "url": f"{API}/files/42", "file_url": "https://v3.fal.media/files/rabbit/speech.mp3", "kind": "audio",
+    "id": 42, "url": f"{API}/files/42", "file_url": "https://v3.fal.media/files/rabbit/9f86d081884c7d659a2f_speech.mp3", "file_name": "speech.mp3", "kind": "audio",
     "content_type": "audio/mpeg", "file_size": 48213, "duration": 3.2, "expires_at": "2026-12-02T09:58:00Z",
     "created_at": "2026-11-25T09:58:00Z",
 }

@@ -10,8 +10,10 @@ from rest_framework.reverse import reverse
 
 from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
+from jobs import media, signed_urls
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
 from jobs.serializers import (
+    FalRequestIdField,
     InputReferenceField,
     JobListSerializer,
     SubmitSerializer,
@@ -71,7 +73,7 @@ class JobCostSerializer(serializers.Serializer):
 
 class JobOutputSerializer(serializers.Serializer):
     video = VideoOutputSerializer(allow_null=True)
-    poster_url = serializers.URLField(allow_null=True, help_text="A still of the video (JPEG).")
+    poster_url = serializers.URLField(allow_null=True, help_text="A still of the video (JPEG), signed and expiring like the video's URL.")
     duration = serializers.FloatField(allow_null=True, help_text="The video's length in seconds.")
 
 
@@ -103,6 +105,7 @@ class JobSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(source="state", choices=JobState.choices, read_only=True)
     status_detail = serializers.SerializerMethodField()
     waiting_ahead = serializers.SerializerMethodField()
+    request_id = FalRequestIdField()
     model = serializers.SerializerMethodField()
     logs = serializers.SerializerMethodField()
     timings = serializers.SerializerMethodField()
@@ -154,14 +157,25 @@ class JobSerializer(serializers.ModelSerializer):
         if job.state != JobState.COMPLETED:
             return None
         request = self.context.get("request")
-        poster = job.poster.url if job.poster else None
-        if poster and request is not None and poster.startswith("/"):
-            poster = request.build_absolute_uri(poster)
+        poster = signed_urls.signed_url(job.poster, request=request) if job.poster else None
         return {"video": video_output(job, request), "poster_url": poster, "duration": job.video_duration}
 
     @extend_schema_field(serializers.UUIDField(allow_null=True, help_text="The batch this job is an item of."))
     def get_batch(self, job):
         return getattr(job, "batch_id", None)
+
+
+class JobTitleSerializer(serializers.Serializer):
+    """A job's new title (PATCH): 1 to 200 characters once control characters and runs of
+    spaces are taken out."""
+
+    title = serializers.CharField(max_length=200, help_text="What to call the video, 1 to 200 characters.")
+
+    def validate_title(self, value):
+        title = media.visible_text(value)
+        if not title:
+            raise serializers.ValidationError("A title needs at least one visible character.")
+        return title
 
 
 class JobFilterSerializer(serializers.Serializer):
@@ -217,12 +231,13 @@ class AccountSerializer(serializers.Serializer):
 
 class FileSerializer(serializers.ModelSerializer):
     url = DetailUrlField("v1:file-detail")
-    file_url = serializers.CharField(source="fal_url", read_only=True)
+    file_url = serializers.CharField(source="fal_url", read_only=True, help_text="Ends in a safe form of the file's name.")
+    file_name = serializers.CharField(read_only=True, help_text="The file's name as uploaded: jobs made from it are titled with it.")
     file_size = serializers.IntegerField(source="size", read_only=True)
 
     class Meta:
         model = Asset
-        fields = ["id", "url", "file_url", "kind", "content_type", "file_size", "duration", "expires_at", "created_at"]
+        fields = ["id", "url", "file_url", "file_name", "kind", "content_type", "file_size", "duration", "expires_at", "created_at"]
 
 
 class TokenSerializer(serializers.ModelSerializer):

@@ -49,6 +49,7 @@ from .serializers import (
     JobCreateSerializer,
     JobFilterSerializer,
     JobSerializer,
+    JobTitleSerializer,
     NewTokenSerializer,
     TokenSerializer,
 )
@@ -93,6 +94,10 @@ def with_costs(jobs):
     list=extend_schema(summary="Your jobs, newest first", parameters=doc.JOB_FILTERS, responses={200: doc.JOB_PAGE}),
     retrieve=extend_schema(summary="A job", description="Status, queue position, logs, timings, credits held and charged, and the video once made.", responses={200: doc.JOB}),
     destroy=extend_schema(summary="Delete a job", description="Deletes the job and its files; an unfinished job is cancelled first."),
+    partial_update=extend_schema(
+        summary="Rename a job", description="Changes the job's `title`, the only field that can be changed.",
+        request=JobTitleSerializer, responses={200: doc.JOB},
+    ),
 )
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
     queryset = Job.objects.all()
@@ -150,11 +155,20 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                 notifications.choose_for_job(job, data["notify"])
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc, with_shortfall=True)
-        return created(JobSerializer, with_costs(Job.objects.filter(pk=job.pk)).get(), request)
+        # What with_costs would read back, known here: a new job is in no batch and charged nothing.
+        job.credits_held = data["fal_model"].estimate_credits(job.audio_duration)
+        return created(JobSerializer, job, request)
 
     def destroy(self, request, pk=None):
         lifecycle.delete_job(self.get_object().pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def partial_update(self, request, pk=None):
+        job = self.get_object()
+        serializer = JobTitleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        lifecycle.rename_job(job.pk, serializer.validated_data["title"])
+        return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
 
     @extend_schema(
         summary="Cancel a job",

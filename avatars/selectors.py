@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 
@@ -58,7 +59,7 @@ def gallery_jobs(user, *, search="", model="", status=""):
     `search` matches anywhere in the title (any case), `model` is a registry key and
     `status` a GALLERY_STATES key; an empty one does not filter.
     """
-    jobs = Job.objects.filter(user=user).only(*GALLERY_COLUMNS).order_by("-created_at")
+    jobs = Job.objects.filter(user=user).only(*GALLERY_COLUMNS).order_by("-created_at", "-id")
     if search:
         jobs = jobs.filter(title__icontains=search)
     if model:
@@ -66,6 +67,22 @@ def gallery_jobs(user, *, search="", model="", status=""):
     if status:
         jobs = jobs.filter(state__in=GALLERY_STATES[status][1])
     return jobs
+
+
+class GalleryPaginator(Paginator):
+    """Pages of jobs found by id first: the jobs skipped to reach a late page are counted
+    off in the (user, created_at, id) index alone, and only the page's own jobs are read
+    from the table (an OFFSET over the rows read every job before the page)."""
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        jobs = {job.pk: job for job in self.object_list.filter(pk__in=ids).order_by()}
+        return self._get_page([jobs[pk] for pk in ids if pk in jobs], number, self)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -206,7 +205,7 @@ def gallery(request):
     filters = GalleryFilterForm(request.GET)
     active = filters.active_filters()
     jobs = selectors.gallery_jobs(request.user, **filters.selection())
-    page = Paginator(jobs, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.GalleryPaginator(jobs, GALLERY_PAGE_SIZE).get_page(request.GET.get("page"))
     # The first and last pages and two either side of this one: a long history would
     # otherwise render a link for every page.
     page_links = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)

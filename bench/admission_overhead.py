@@ -1,39 +1,26 @@
-"""What the ledger and admission control cost a submit: the submit endpoint's throughput and
-latency with them, then without them, against the same server and database in one run.
+"""What the ledger and admission control cost a submit: the v1 submit's throughput and
+latency on the production server with them, then without them, in one run.
 
-"With" is the product as it is: each submit locks the user's row (the unfinished-jobs
-limit), locks the credit account and writes a reserve entry, then takes the fal-capacity
-lock to claim a slot. "Without" swaps those three calls for no-ops in this process (the
-server runs in a thread here), which is what the pipeline did before them.
+"With" is the product as it is: each submit writes its job, then locks the user's row (the
+unfinished-jobs limit) and holds its credits on the account (a conditional UPDATE and a
+reserve entry). "Without" is the same server with those calls swapped for no-ops in every
+web process (bench/gunicorn_without_admission.py), which is what the pipeline did before
+them. Each is gunicorn as `scripts/serve web` runs it, on a fresh PostgreSQL database, with
+Redis and the local engine; submits name uploaded files by their file_url.
 
-Run on PostgreSQL (the default here; the database is created afresh):
-    .venv/bin/python bench/admission_overhead.py [--seconds 5] [--clients 4]
-Another database: BENCH_DATABASE_URL=... (SQLite: sqlite:////tmp/bench.sqlite3).
+Run: .venv/bin/python bench/admission_overhead.py [--seconds 5] [--clients 4]
+     (BENCH_DATABASE_URL: default postgres://postgres@127.0.0.1:5432/avs_admission_overhead, recreated)
 """
 
 import argparse
-import json
 import os
-from contextlib import contextmanager
-from unittest import mock
+from pathlib import Path
 
 import harness
 from submit_throughput import hammer
 
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/avatar_studio_bench"
-
-
-@contextmanager
-def without_ledger_and_admission():
-    from jobs.models import Job
-
-    with (
-        mock.patch("credits.services.reserve_for_job"),
-        mock.patch("credits.services.settle_job"),
-        mock.patch("jobs.services.admission.refuse_if_too_many_active"),
-        mock.patch("jobs.services.admission.claim_slot", side_effect=Job.objects.claim_submission),
-    ):
-        yield
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avs_admission_overhead"
+WITHOUT = Path(__file__).with_name("gunicorn_without_admission.py")
 
 
 def main():
@@ -41,26 +28,17 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
-    if not os.environ.get("BENCH_DATABASE_URL"):
-        harness.fresh_postgres(DEFAULT_POSTGRES)
-        os.environ["BENCH_DATABASE_URL"] = DEFAULT_POSTGRES
-    harness.setup_django(ENGINE_PROCESSING_SECONDS=3600, ENGINE_CONCURRENCY=1, **harness.NO_USER_LIMITS)
-    _, base_url = harness.start_app_server()
+    database = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
 
-    from django.db import connection
-    from rest_framework.authtoken.models import Token
-
-    user = harness.bench_user()
-    token = f"Authorization: Token {Token.objects.get_or_create(user=user)[0].key}"
-    hosted = json.dumps({"image_url": "https://example.com/face.png", "audio_url": "https://example.com/speech.wav"}).encode()
-    submit = base_url + "/api/generate/kling-avatar/submit"
-
-    print(f"{args.clients} concurrent clients, {args.seconds:g} s per run, database: {connection.vendor}\n")
-    print(f"{'POST submit (hosted URLs)':<40} {'req/s':>8} {'p50':>9} {'p95':>9}")
-    hammer("POST", submit, seconds=1, clients=args.clients, headers=[token], body=hosted)  # warm-up
-    for label, context in (("with ledger + admission control", contextmanager(lambda: (yield))()), ("without them", without_ledger_and_admission())):
-        with context:
-            figures = hammer("POST", submit, seconds=args.seconds, clients=args.clients, headers=[token], body=hosted)
+    print(f"gunicorn, PostgreSQL, Redis; {args.clients} concurrent clients, {args.seconds:g} s per run; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(f"{'POST /api/v1/jobs (uploaded files)':<40} {'req/s':>8} {'p50':>9} {'p95':>9}")
+    for label, config in (("with ledger + admission control", "config/gunicorn.py"), ("without them", WITHOUT)):
+        with harness.production_server(database, config=config) as (base, made):
+            token = f"Authorization: Token {made['tokens'][0]}"
+            body = harness.submit_body(base, made["tokens"][0]).encode()
+            hammer("POST", base + "/api/v1/jobs", seconds=1, clients=args.clients, headers=[token], body=body)  # warm up
+            figures = hammer("POST", base + "/api/v1/jobs", seconds=args.seconds, clients=args.clients, headers=[token], body=body)
         print(
             f"{label:<40} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms {figures['p95_ms']:7.1f}ms"
             + (f"   ({figures['failed']} failed)" if figures["failed"] else "")

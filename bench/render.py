@@ -1,19 +1,24 @@
 """How fast the local engine's talking face renders, and in how much memory (issue 12).
 
-Speed: render time / audio time for 10 s of speech at long side 512 and 1024. The portrait is
-the fixture's drawing made at 1024x1280 (tests/fixtures/make_fixtures.py, so 1024 is a real
-1024 render), the speech the fixture sentence looped to length and written as a 22.05 kHz
-mono WAV. Each run is a fresh process that first renders a 1 s clip (loading the cascades
-and warming x264), then times the render; the table shows the median and best of --runs.
+Speed: render time / audio time for 10 s of speech at long side 512 and 1024, on two
+portraits: the fixture's drawing made at 1024x1280 (tests/fixtures/make_fixtures.py) and a
+real photograph (tests/fixtures/portraits/obama.jpg, 910x1137), both large enough that 1024
+is a real 1024 render. The speech is the fixture sentence looped to length and written as a
+22.05 kHz mono WAV. Each run is a fresh process that first renders a 1 s clip (loading the
+landmark model and warming x264), then times the render (face detection included); the
+table shows the median and best of --runs.
 
 Memory: the peak resident size (VmHWM: ru_maxrss would carry over the parent's size from
-before exec) of a process rendering 10 s, and of one rendering 300 s, at 512, and the growth
-between them.
+before exec) of a process rendering 10 s, and of one rendering 300 s, of the photograph at
+512, and the growth between them.
+
+Faces: --faces times the landmark model's loading (and the resident size it adds), then
+find_face (detection and landmarks, the model loaded) on each real portrait at 512 and 1024.
 
 Frames: --frames DIR writes the three frames shown in docs/engine.md (closed mouth, open mouth, a blink)
 of a 512 render of the fixtures as JPEGs.
 
-Run: .venv/bin/python bench/render.py [--runs 3] [--frames docs/render]
+Run: .venv/bin/python bench/render.py [--runs 3] [--faces] [--frames docs/render]
 """
 
 import argparse
@@ -88,16 +93,20 @@ def render_in_a_child(image: Path, audio: Path, long_side: int, output: Path) ->
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
 
-def speed(workdir: Path, image: Path, runs: int) -> None:
+def speed(workdir: Path, images: dict[str, Path], runs: int) -> None:
     speech = looped_speech(workdir / "speech-10s.wav", 10.0)
-    print("| long side | render / audio time (median, best) | CPU time / audio time | output |")
-    print("|---|---|---|---|")
-    for long_side in (512, 1024):
-        results = [render_in_a_child(image, speech, long_side, workdir / f"out-{long_side}.mp4") for _ in range(runs)]
-        ratios = [result["render_seconds"] / result["audio_seconds"] for result in results]
-        cpu = statistics.median(result["cpu_seconds"] / result["audio_seconds"] for result in results)
-        size = (workdir / f"out-{long_side}.mp4").stat().st_size
-        print(f"| {long_side} | {statistics.median(ratios):.3f}x, {min(ratios):.3f}x | {cpu:.3f}x | {size / 1024:.0f} KB |")
+    print("| portrait | long side | render / audio time (median, best) | CPU time / audio time | output |")
+    print("|---|---|---|---|---|")
+    for name, image in images.items():
+        for long_side in (512, 1024):
+            output = workdir / f"out-{long_side}.mp4"
+            results = [render_in_a_child(image, speech, long_side, output) for _ in range(runs)]
+            ratios = [result["render_seconds"] / result["audio_seconds"] for result in results]
+            cpu = statistics.median(result["cpu_seconds"] / result["audio_seconds"] for result in results)
+            print(
+                f"| {name} | {long_side} | {statistics.median(ratios):.3f}x, {min(ratios):.3f}x | {cpu:.3f}x "
+                f"| {output.stat().st_size / 1024:.0f} KB |"
+            )
 
 
 def memory(workdir: Path, image: Path) -> None:
@@ -113,6 +122,34 @@ def memory(workdir: Path, image: Path) -> None:
             f"{result['rss_before'] / MB:.0f} → {result['peak_rss'] / MB:.0f} MB |"
         )
     print(f"\nPeak RSS growth from 10 s to 300 s of audio: {(peaks[300] - peaks[10]) / MB:.1f} MB")
+
+
+def faces() -> None:
+    from engine import face_landmarks
+    from engine.face import find_face
+    from engine.render import load_picture
+
+    rss_before, started = current_rss(), time.perf_counter()
+    face_landmarks._models()
+    print(f"Model loaded in {time.perf_counter() - started:.2f} s, resident size +{(current_rss() - rss_before) / MB:.0f} MB")
+    print("\n| portrait | long side | picture | find_face (median of 5) | chosen face |")
+    print("|---|---|---|---|---|")
+    for path in sorted((PROJECT_DIR / "tests" / "fixtures" / "portraits").glob("*.jpg")):
+        for long_side in (512, 1024):
+            picture = load_picture(path, long_side)
+            timings = []
+            for _ in range(5):
+                started = time.perf_counter()
+                face = find_face(picture)
+                timings.append(time.perf_counter() - started)
+            size = f"{picture.shape[1]}x{picture.shape[0]}"
+            print(f"| {path.name} | {long_side} | {size} | {statistics.median(timings) * 1000:.0f} ms | {face.width:.0f}x{face.height:.0f} at ({face.x:.0f}, {face.y:.0f}) |")
+
+
+def current_rss() -> int:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) * 1024
 
 
 def frames(directory: Path) -> None:
@@ -153,8 +190,16 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
+<<<<<<< HEAD
     parser.add_argument("--frames", type=Path, help="write the three frames of docs/engine.md into this directory")
+=======
+    parser.add_argument("--frames", type=Path, help="write the three README frames into this directory")
+    parser.add_argument("--faces", action="store_true", help="time the landmark model and find_face on the portraits")
+>>>>>>> face
     args = parser.parse_args()
+    if args.faces:
+        faces()
+        return
     if args.frames:
         frames(args.frames)
         return
@@ -162,10 +207,11 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="render-bench-") as workdir:
         workdir = Path(workdir)
-        image = workdir / "portrait-1024.jpg"
-        portrait(1024, 1280).save(image, quality=90)
-        speed(workdir, image, args.runs)
-        memory(workdir, image)
+        drawn = workdir / "portrait-1024.jpg"
+        portrait(1024, 1280).save(drawn, quality=90)
+        photograph = PROJECT_DIR / "tests" / "fixtures" / "portraits" / "obama.jpg"
+        speed(workdir, {"drawn": drawn, "photograph": photograph}, args.runs)
+        memory(workdir, photograph)
 
 
 if __name__ == "__main__":

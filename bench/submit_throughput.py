@@ -1,20 +1,22 @@
-"""Requests per second (and latency) of the submit endpoint and the webhook endpoint, next to
-a trivial DRF view (GET /api/me) on the same server, over real HTTP from concurrent clients
-in a separate process.
+"""Requests per second (and latency) of submit next to the trivial `GET /api/v1/me`, on the
+production server: gunicorn as `scripts/serve web` runs it, PostgreSQL (a fresh database),
+Redis, the local engine as fal, no task worker (the submits' tasks wait); the clients are
+bench/load.py in a process of its own.
 
-Submit does real work per request: validates the inputs, holds the credits, creates the job,
-its event and its submit task; the worker (not running here) talks to fal. A second submit
-run uses small data: URIs, which are decoded, checked (Pillow / PyAV) and stored on every
-request. A third points fal at a closed port: the answer must not wait for fal. The webhook
-run replays one genuinely signed delivery: after the first, each costs the ED25519
-verification and the replay check (one insert that the unique signature refuses), and is
-answered 200 without touching the job.
+Submit does real work per request: checks the inputs, holds the credits, creates the job,
+its event and its tasks in one transaction. Runs: the v1 submit naming uploaded files by
+their `file_url` (an API client's usual way), the same with small data: URIs (~70 KB,
+decoded, checked with Pillow / PyAV and stored on every request), the seed's submit, the
+signed fal webhook replayed (the ED25519 check and the replay refusal), and the v1 submit
+again on a second server whose fal is a closed port: the answer must not wait for fal.
 
 Run: .venv/bin/python bench/submit_throughput.py [--seconds 5] [--clients 4]
+     (BENCH_DATABASE_URL: default postgres://postgres@127.0.0.1:5432/avs_admission_submit, recreated)
 """
 
 import argparse
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -22,6 +24,8 @@ import tempfile
 from pathlib import Path
 
 import harness
+
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avs_admission_submit"
 
 
 def hammer(method, url, *, seconds, clients, headers=(), body=None):
@@ -44,57 +48,47 @@ def closed_port():
         return probe.getsockname()[1]
 
 
+def inline_body():
+    sys.path.insert(0, str(harness.PROJECT_DIR))
+    from tests.factories import data_uri, portrait_png, speech_wav
+
+    return json.dumps({"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}).encode()
+
+
+def run(label, method, url, *, args, headers, body=None):
+    hammer(method, url, seconds=1, clients=args.clients, headers=headers, body=body)  # warm up
+    figures = hammer(method, url, seconds=args.seconds, clients=args.clients, headers=headers, body=body)
+    print(
+        f"{label:<44} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms {figures['p95_ms']:7.1f}ms {figures['p99_ms']:7.1f}ms"
+        + (f"   ({figures['failed']} failed)" if figures["failed"] else "")
+    )
+    return figures
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
-    # Long engine runs: the engine's runners sleep instead of competing for the CPU. The
-    # per-user limits would refuse a benchmark's burst, which is the point of them.
-    harness.setup_django(ENGINE_PROCESSING_SECONDS=3600, ENGINE_CONCURRENCY=1, **harness.NO_USER_LIMITS)
-    _, base_url = harness.start_app_server()
-
-    from django.conf import settings
-    from django.db import connection
-    from rest_framework.authtoken.models import Token
-
-    from engine.webhooks import signed_headers
-    from jobs import media
-    from jobs.services import submission
-    from jobs.models import Job
-    from jobs.registry import MODELS
-    from tests.factories import data_uri, portrait_png, speech_wav
-
-    user = harness.bench_user()
-    token = f"Authorization: Token {Token.objects.get_or_create(user=user)[0].key}"
-    hosted = {"image_url": "https://example.com/face.png", "audio_url": "https://example.com/speech.wav"}
-    inline = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}
-
-    job = submission.create_job(
-        user=user, model=MODELS["kling-avatar-pro"], image=media.check_image(portrait_png()),
-        audio=media.check_audio(speech_wav()),
-    )
-    Job.objects.filter(pk=job.pk).update(request_id="bench-request")
-    delivery = json.dumps({"error": None, "payload": {}, "request_id": "bench-request", "status": "OK"}, sort_keys=True).encode()
-    signed = [f"{name}: {value}" for name, value in signed_headers("bench-request", delivery).items()]
-
-    runs = [
-        ("GET /api/me (trivial DRF view)", "GET", "/api/me", [token], None),
-        ("POST submit, hosted URLs", "POST", "/api/generate/kling-avatar/submit", [token], json.dumps(hosted).encode()),
-        ("POST submit, data: URIs (~70 KB)", "POST", "/api/generate/kling-avatar/submit", [token], json.dumps(inline).encode()),
-        ("POST fal webhook (signed, replayed)", "POST", f"/webhooks/fal/{job.id}/", signed, delivery),
-        ("POST submit, fal unreachable", "POST", "/api/generate/kling-avatar/submit", [token], json.dumps(hosted).encode()),
-    ]
-    print(f"{args.clients} concurrent clients, {args.seconds:g} s per run, database: {connection.vendor}\n")
-    print(f"{'request':<36} {'req/s':>8} {'p50':>9} {'p95':>9} {'p99':>9}")
-    for label, method, path, headers, body in runs:
-        if "unreachable" in label:
-            settings.FAL_ENGINE_URL = f"http://127.0.0.1:{closed_port()}/_fal"
-        figures = hammer(method, base_url + path, seconds=args.seconds, clients=args.clients, headers=headers, body=body)
-        print(
-            f"{label:<36} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms {figures['p95_ms']:7.1f}ms {figures['p99_ms']:7.1f}ms"
-            + (f"   ({figures['failed']} failed)" if figures["failed"] else "")
-        )
+    database = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
+    inline = inline_body()
+    print(f"gunicorn (config/gunicorn.py), PostgreSQL, Redis; {args.clients} concurrent clients (bench/load.py), {args.seconds:g} s per run; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(f"{'request':<44} {'req/s':>8} {'p50':>9} {'p95':>9} {'p99':>9}")
+    with harness.production_server(database) as (base, made):
+        token = f"Authorization: Token {made['tokens'][0]}"
+        uploaded = harness.submit_body(base, made["tokens"][0]).encode()
+        me = run("GET /api/v1/me (trivial DRF view)", "GET", base + "/api/v1/me", args=args, headers=[token])
+        submit = run("POST /api/v1/jobs, uploaded files", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=uploaded)
+        run("POST /api/v1/jobs, data: URIs (~70 KB)", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=inline)
+        run("POST seed submit, data: URIs", "POST", base + "/api/generate/kling-avatar/submit", args=args, headers=[token], body=inline)
+        webhook = made["sign"]()
+        signed = [f"{name}: {value}" for name, value in webhook["signed"].items()]
+        run("POST fal webhook (signed, replayed)", "POST", f"{base}/webhooks/fal/{made['job']}/", args=args, headers=signed, body=webhook["delivery"].encode())
+    with harness.production_server(database, FAL_ENGINE_URL=f"http://127.0.0.1:{closed_port()}/_fal") as (base, made):
+        token = f"Authorization: Token {made['tokens'][0]}"
+        run("POST /api/v1/jobs, data: URIs, fal unreachable", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=inline)
+    print(f"\nsubmit (uploaded files) / GET /api/v1/me: {submit['rate'] / me['rate']:.2f}x")
 
 
 if __name__ == "__main__":

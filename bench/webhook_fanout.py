@@ -17,11 +17,14 @@ Each delivery is signed (Standard Webhooks), checked against the address rules (
 host is in WEBHOOK_ALLOWED_HOSTS) and logged as an attempt, as in production.
 
 Run: .venv/bin/python bench/webhook_fanout.py [--events 500] [--endpoints 4] [--senders 8]
-     (SQLite in a temporary folder; BENCH_DATABASE_URL=postgres://... for PostgreSQL)
+     (SQLite in a temporary folder; BENCH_DATABASE_URL=postgres://... for PostgreSQL, a
+     database this bench drops and creates afresh). Only this run's deliveries are counted:
+     those to its own endpoints, made since it started.
 """
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -82,11 +85,12 @@ def record_events(user, count) -> float:
     return (time.perf_counter() - started) / count
 
 
-def wait_until_delivered(expected, started, timeout=600) -> float:
+def wait_until_delivered(ours, expected, started, timeout=600) -> float:
+    """Seconds from `started` until `expected` of `ours` (this run's deliveries) succeeded."""
     from outbox.models import Delivery
 
     deadline = time.monotonic() + timeout
-    while Delivery.objects.filter(state=Delivery.State.SUCCEEDED).count() < expected:
+    while ours.filter(state=Delivery.State.SUCCEEDED).count() < expected:
         if time.monotonic() > deadline:
             raise SystemExit(f"Not every delivery was made within {timeout} s")
         time.sleep(0.05)
@@ -106,6 +110,8 @@ def main():
     receiver = subprocess.Popen([sys.executable, __file__, "--serve-receiver"], stdout=subprocess.PIPE, text=True)
     try:
         receiver_url = f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
+        if os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres"):
+            harness.fresh_postgres(os.environ["BENCH_DATABASE_URL"])
         harness.setup_django(WEBHOOK_ALLOWED_HOSTS="127.0.0.1", WEBHOOK_DELIVERY_CONCURRENCY=args.senders, **harness.NO_USER_LIMITS)
         run(args, receiver_url)
     finally:
@@ -119,9 +125,10 @@ def run(args, receiver_url):
     from outbox import receivers, services
     from outbox.models import Delivery, DeliveryAttempt
 
+    since = timezone.now()
     user = harness.bench_user()
-    for n in range(args.endpoints):
-        services.create_endpoint(user, url=f"{receiver_url}/hooks/{n}")
+    endpoints = [services.create_endpoint(user, url=f"{receiver_url}/hooks/{n}") for n in range(args.endpoints)]
+    ours = Delivery.objects.filter(endpoint__in=endpoints, created_at__gte=since)
     deliveries = args.events * args.endpoints
     print(f"{args.events} events x {args.endpoints} endpoints = {deliveries} deliveries per run, "
           f"{args.senders} sender threads, 1 worker, database: {connection.vendor}\n")
@@ -143,7 +150,7 @@ def run(args, receiver_url):
 
     started, cpu = time.perf_counter(), time.process_time()
     worker, thread = harness.start_worker(interval=0.5)  # run_worker's default
-    seconds = wait_until_delivered(deliveries, started)
+    seconds = wait_until_delivered(ours, deliveries, started)
     cpu = time.process_time() - cpu
     print(f"backlog     {deliveries} deliveries in {seconds:.2f} s: {args.events / seconds:.0f} events/s, "
           f"{deliveries / seconds:.0f} deliveries/s; worker CPU {cpu / deliveries * 1000:.1f} ms a delivery "
@@ -151,8 +158,8 @@ def run(args, receiver_url):
 
     live_from, started = timezone.now(), time.perf_counter()
     record_events(user, args.events)
-    seconds = wait_until_delivered(2 * deliveries, started)
-    live = DeliveryAttempt.objects.filter(delivery__created_at__gte=live_from)
+    seconds = wait_until_delivered(ours, 2 * deliveries, started)
+    live = DeliveryAttempt.objects.filter(delivery__in=ours, delivery__created_at__gte=live_from)
     lag = sorted(
         (attempted - created).total_seconds() * 1000 + latency
         for attempted, created, latency in live.values_list("attempted_at", "delivery__message__created_at", "latency_ms")
@@ -163,8 +170,8 @@ def run(args, receiver_url):
 
     worker.running = False
     thread.join(timeout=30)
-    failed = DeliveryAttempt.objects.exclude(status_code=204).count()
-    retried = Delivery.objects.filter(attempt_count__gt=1).count()
+    failed = DeliveryAttempt.objects.filter(delivery__in=ours).exclude(status_code=204).count()
+    retried = ours.filter(attempt_count__gt=1).count()
     print(f"\nreceiver counted {received(receiver_url)} requests; attempts not answered 204: {failed}; deliveries retried: {retried}")
 
 

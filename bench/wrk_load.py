@@ -1,14 +1,23 @@
-"""Load on the production server: wrk (Debian package `wrk`) against gunicorn as scripts/serve
-runs it, on PostgreSQL and Redis: the fal webhook endpoint (a genuinely signed delivery,
-replayed: signature check and replay refusal), the API status endpoint and, for scale, a
-trivial DRF view (GET /api/me), each at 50 connections for 30 s, one after the other.
+"""Load on the production server: wrk (Debian package `wrk`) against gunicorn as
+`scripts/serve web` runs it (config/gunicorn.py), on PostgreSQL and Redis, with the local
+engine as fal.
 
-Prints requests/s, p50/p99 latency, errors (socket errors and non-2xx answers), the web
-processes' memory before and after each run, and each endpoint's rate as a share of the
-trivial view's.
+Measured at each --connections (16 and 64 by default), for one user (one token) and for
+many users (a token per connection, taken in turn): the trivial `GET /api/v1/me` and a
+submit, `POST /api/v1/jobs` naming the user's uploaded portrait and speech by their
+`file_url` (how an API client sends inputs it reuses: nothing is decoded per request; the
+credits are held, the job, its event and its tasks written). Then, once, the signed fal
+webhook replayed and the seed's status endpoint. No task worker runs: the submits' tasks
+wait, so the figures are the web server's alone.
 
-Run: .venv/bin/python bench/wrk_load.py [--seconds 30] [--connections 50]
-     (BENCH_DATABASE_URL: default postgres://postgres@127.0.0.1:5432/avatar_wrk, recreated)
+Prints requests/s, p50/p99 latency, errors (socket errors and non-2xx answers), and each
+run's rate as a share of `GET /api/v1/me` at the same connections and users (issue 23's
+goal: submit at >= 0.5x).
+
+Each tree gets a fresh database migrated by its own code, so before and after run side by side:
+    git worktree add --detach /tmp/adm-main main     # the code before
+    .venv/bin/python bench/wrk_load.py --before /tmp/adm-main [--seconds 10] [--connections 16 64]
+BENCH_DATABASE_URL: default postgres://postgres@127.0.0.1:5432/avs_admission_wrk (recreated).
 """
 
 import argparse
@@ -23,39 +32,37 @@ from pathlib import Path
 
 import harness
 
-DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avatar_wrk"
-LIMITS_OFF = {"THROTTLE_SUBMIT": "1000000000/minute", "THROTTLE_UPLOAD": "1000000000/minute", "THROTTLE_READ": "1000000000/minute"}
-REQUEST_SCRIPT = """
-wrk.method = {method}
-wrk.body = {body}
-wrk.headers["Content-Type"] = "application/json"
-{headers}
+THIS_TREE = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avs_admission_wrk"
+REQUESTS_SCRIPT = """
+local requests = {requests}
+local i = 0
+request = function()
+  i = i + 1
+  local r = requests[(i % #requests) + 1]
+  return wrk.format(r[1], r[2], r[3], r[4])
+end
 """
 
 
-def lua_string(value):
-    return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
+def lua(value):
+    """A Lua literal for a string, a list or a dict of strings."""
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string literal is a valid Lua string literal here
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"[{lua(key)}] = {lua(item)}" for key, item in value.items()) + "}"
+    if value is None:
+        return "nil"
+    return "{" + ", ".join(lua(item) for item in value) + "}"
 
 
-def memory_mb(parent_pid):
-    children = subprocess.run(["pgrep", "-P", str(parent_pid)], capture_output=True, text=True).stdout.split()
-    total = 0
-    for pid in [parent_pid, *map(int, children)]:
-        status = Path(f"/proc/{pid}/status").read_text()
-        total += int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
-    return total / 1024
-
-
-def wrk(url, *, method, body, headers, seconds, connections):
-    script = REQUEST_SCRIPT.format(
-        method=lua_string(method), body=lua_string(body) if body else "nil",
-        headers="\n".join(f"wrk.headers[{lua_string(name)}] = {lua_string(value)}" for name, value in headers.items()),
-    )
-    with tempfile.NamedTemporaryFile("w", suffix=".lua") as lua:
-        lua.write(script)
-        lua.flush()
+def wrk(url, requests, *, seconds, connections):
+    """wrk at `connections` for `seconds`, sending `requests` [(method, path, headers, body)] in turn."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(REQUESTS_SCRIPT.format(requests=lua([list(r) for r in requests])))
+        script.flush()
         output = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", lua.name, url],
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", script.name, url],
             capture_output=True, text=True, check=True,
         ).stdout
 
@@ -64,8 +71,6 @@ def wrk(url, *, method, body, headers, seconds, connections):
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
-    if errors or "Non-2xx" in output:
-        print(output, file=sys.stderr)
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
         "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
@@ -74,77 +79,59 @@ def wrk(url, *, method, body, headers, seconds, connections):
     }
 
 
+def measure(tree, args):
+    """Serve `tree` on a fresh database and run every load against it: {run label: figures}."""
+    import httpx
+
+    database = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
+    with harness.production_server(database, tree=tree, users=max(args.connections)) as (base, made):
+        submits, me = [], []
+        for token in made["tokens"]:
+            auth = {"Authorization": f"Token {token}"}
+            submits.append(("POST", "/api/v1/jobs", {**auth, "Content-Type": "application/json"}, harness.submit_body(base, token)))
+            me.append(("GET", "/api/v1/me", auth, None))
+        assert httpx.post(base + submits[0][1], content=submits[0][3], headers=submits[0][2], timeout=60).status_code == 201
+
+        results = {}
+        for connections in args.connections:
+            for who, count in (("one user", 1), ("many users", connections)):
+                for what, requests in (("GET /api/v1/me", me), ("POST /api/v1/jobs", submits)):
+                    wrk(base + "/", requests[:count], seconds=2, connections=connections)  # warm up
+                    results[f"{what}, {connections} conn, {who}"] = wrk(base + "/", requests[:count], seconds=args.seconds, connections=connections)
+        token = {"Authorization": f"Token {made['tokens'][0]}", "Content-Type": "application/json"}
+        webhook = made["sign"]()
+        once = [
+            ("POST /webhooks/fal/<job>/ (signed, replayed)", [("POST", f"/webhooks/fal/{made['job']}/", {**webhook["signed"], "Content-Type": "application/json"}, webhook["delivery"])]),
+            ("POST seed status (token, by job id)", [("POST", "/api/generate/kling-avatar/status", token, json.dumps({"job_id": made["job"]}))]),
+        ]
+        connections = args.connections[0]
+        for label, requests in once:
+            results[f"{label}, {connections} conn"] = wrk(base + "/", requests, seconds=args.seconds, connections=connections)
+        return results
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--before", type=Path, help="another checkout (main) to measure first, on its own fresh database")
     args = parser.parse_args()
     if not shutil.which("wrk"):
-        sys.exit("wrk is not installed: sudo apt-get install wrk")
-    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
-    harness.fresh_postgres(database_url)
-    os.environ["BENCH_DATABASE_URL"] = database_url
-    harness.setup_django(**LIMITS_OFF)
+        sys.exit("wrk is not installed: apt-get install wrk")
+    sys.path.insert(0, str(THIS_TREE))
+    trees = ([("before", args.before.resolve())] if args.before else []) + [("after", THIS_TREE)]
+    results = {label: measure(tree, args) for label, tree in trees}
 
-    from rest_framework.authtoken.models import Token
-
-    from engine.webhooks import signed_headers
-    from jobs import media
-    from jobs.models import Job, JobState
-    from jobs.registry import MODELS
-    from jobs.services import submission
-    from tests.conftest import wait_for
-    from tests.factories import portrait_png, speech_wav
-    from tests.servers import free_port, port_open
-
-    web_port, engine_port = free_port(), free_port()
-    environment = {
-        **os.environ, **LIMITS_OFF, "BIND": f"127.0.0.1:{web_port}", "WEB_ACCESS_LOG": "false",
-        "CACHE_URL": "rediscache://127.0.0.1:6379/4", "FAL_ENGINE_URL": f"http://127.0.0.1:{engine_port}/_fal",
-        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
-    }
-    engine = subprocess.Popen(
-        [sys.executable, "manage.py", "run_fal_engine", "--port", str(engine_port)], cwd=harness.PROJECT_DIR, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    web = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"], cwd=harness.PROJECT_DIR, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: port_open(web_port) and port_open(engine_port), timeout=60, message="the servers")
-        user = harness.bench_user()
-        token = Token.objects.get_or_create(user=user)[0].key
-        job = submission.create_job(
-            user=user, model=MODELS["kling-avatar-pro"], image=media.check_image(portrait_png()), audio=media.check_audio(speech_wav()),
-        )
-        # A job being made at fal: what clients poll the status of.
-        Job.objects.filter(pk=job.pk).update(request_id="wrk-request", state=JobState.IN_PROGRESS, submit_started_at=job.created_at)
-        delivery = json.dumps({"error": None, "payload": {}, "request_id": "wrk-request", "status": "OK"}, sort_keys=True)
-        runs = [
-            ("GET /api/me (trivial DRF view)", "GET", "/api/me", None, {"Authorization": f"Token {token}"}),
-            ("POST /webhooks/fal/<job>/ (signed, replayed)", "POST", f"/webhooks/fal/{job.id}/", delivery, signed_headers("wrk-request", delivery.encode())),
-            ("POST status (token, by job id)", "POST", "/api/generate/kling-avatar/status", json.dumps({"job_id": str(job.id)}), {"Authorization": f"Token {token}"}),
-        ]
-        base = f"http://127.0.0.1:{web_port}"
-        workers = os.environ.get("WEB_WORKERS") or "CPU cores + 1"
-        print(f"gunicorn ({workers} processes x 4 threads), PostgreSQL, Redis cache; wrk: {args.connections} connections, {args.seconds} s each\n")
-        print(f"{'request':<46} {'req/s':>8} {'p50':>9} {'p99':>9} {'errors':>7} {'memory (MB)':>16} {'vs trivial':>11}")
-        trivial = None
-        for label, method, path, body, headers in runs:
-            wrk(base + path, method=method, body=body, headers=headers, seconds=2, connections=args.connections)  # warm up
-            before = memory_mb(web.pid)
-            figures = wrk(base + path, method=method, body=body, headers=headers, seconds=args.seconds, connections=args.connections)
-            after = memory_mb(web.pid)
-            trivial = trivial or figures["rate"]
-            print(
-                f"{label:<46} {figures['rate']:8.0f} {figures['p50']:7.1f}ms {figures['p99']:7.1f}ms {figures['errors']:7d}"
-                f" {before:7.0f} → {after:<6.0f} {figures['rate'] / trivial:10.0%}"
-            )
-    finally:
-        for process in (web, engine):
-            process.terminate()
-            process.wait(timeout=30)
+    workers = os.environ.get("WEB_WORKERS") or f"{os.cpu_count() + 1}"
+    print(f"gunicorn ({workers} processes x 4 threads), PostgreSQL, Redis cache, no task worker; wrk -t2, {args.seconds} s a run; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for label, tree in trees:
+        print(f"\n{label}: {tree}")
+        print(f"{'run':<58} {'req/s':>8} {'p50':>9} {'p99':>9} {'errors':>7} {'vs /me':>7}")
+        for run, figures in results[label].items():
+            me = results[label].get(run.replace("POST /api/v1/jobs", "GET /api/v1/me"))
+            share = f"{figures['rate'] / me['rate']:.2f}x" if run.startswith("POST /api/v1/jobs") else ""
+            print(f"{run:<58} {figures['rate']:8.0f} {figures['p50']:7.1f}ms {figures['p99']:7.1f}ms {figures['errors']:7d} {share:>7}")
 
 
 if __name__ == "__main__":

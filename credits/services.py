@@ -7,6 +7,7 @@ release for the same job.
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 
 from .models import CreditAccount, LedgerEntry
 
@@ -66,13 +67,20 @@ def refuse_unless_covered(user, amount: int, *, what):
 
 
 def reserve_for_job(job, amount: int):
-    """Hold `amount` credits for a job about to be created, or raise InsufficientCredits.
-    Call inside the transaction that creates the job: a refusal leaves nothing behind."""
-    with transaction.atomic():
-        account = account_for(job.user, lock=True)
-        if account.balance < amount:
-            raise InsufficientCredits(account.balance, amount)
-        _move(account, job.user, LedgerEntry.Kind.RESERVE, amount, job=job)
+    """Hold `amount` credits for a job, or raise InsufficientCredits. Call inside the
+    transaction that creates the job, as its last step: the account's row stays locked
+    from here to the commit, so a user's submits take turns only for that long."""
+    # One conditional UPDATE takes the lock and checks the balance (re-read after any wait
+    # for the lock), instead of a read, a locking read and a write.
+    with transaction.atomic(savepoint=False):
+        held = CreditAccount.objects.filter(user=job.user, balance__gte=amount).update(balance=F("balance") - amount)
+        if not held and not CreditAccount.objects.filter(user=job.user).exists():
+            account_for(job.user)  # opened now, with any starting grant: ask again
+            held = CreditAccount.objects.filter(user=job.user, balance__gte=amount).update(balance=F("balance") - amount)
+        if held:
+            LedgerEntry.objects.create(user=job.user, kind=LedgerEntry.Kind.RESERVE, amount=amount, job=job)
+    if not held:  # raised outside the block: nothing was written, the caller's transaction stays usable
+        raise InsufficientCredits(account_for(job.user).balance, amount)
 
 
 def settle_job(job, *, charge: int | None, note: str = ""):

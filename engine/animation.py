@@ -1,10 +1,10 @@
 """Draws each frame: the portrait warped by the frame's motion.
 
 Every frame starts again from the untouched portrait, so nothing drifts or accumulates. With
-a face, two warps run on small regions only: first the mouth and eyes (the jaw drops and
-the lips part around a drawn mouth opening; the upper lids slide down over the eyes), then
-the head (roll, sway, breathing), weighted to fade out smoothly around it, so the
-background and the shoulders stay put. Without a face the whole picture drifts gently.
+a face, two warps run on small regions only: first the mouth and eyes (the jaw drops below
+the lips' seam, opening a dark gap under the upper lip; the upper lids slide down over the
+eyes), then the head (roll, sway, breathing), weighted to fade out smoothly around it, so
+the background and the shoulders stay put. Without a face the whole picture drifts gently.
 The warp fields are made once per clip, scaled by each frame's motion, and sampled with
 cv2.remap; nothing is allocated per frame beyond the regions' maps.
 """
@@ -17,14 +17,12 @@ import numpy as np
 from .face import FaceLayout
 from .motion import Motion
 
-# Jaw drop at full opening, as a fraction of the face's height.
-MAX_OPENING = 0.085
-UPPER_LIP_LIFT = 0.18  # of the jaw's drop
-LENS_WIDTH = 0.85  # of the mouth's measured width: the seam runs on where the lips are thin
-# Inside the opened mouth: the throat's dark, the upper teeth, the tongue.
+# Jaw drop at full opening, as a fraction of the face's height (brows to chin).
+MAX_OPENING = 0.08
+LENS_WIDTH = 1.0  # of the mouth's half width: the lips part less towards the corners
+# Inside the opened mouth: the throat's dark, lighter by the lips, the tongue.
 MOUTH_DARK = np.array([38, 12, 16], np.float32)
 MOUTH_EDGE = np.array([96, 36, 42], np.float32)
-TEETH = np.array([228, 222, 212], np.float32)
 TONGUE = np.array([150, 62, 70], np.float32)
 LASH = np.array([45, 30, 28], np.float32)
 # The head moves whole within its ellipse and fades to still by this many radii.
@@ -67,29 +65,38 @@ class FaceAnimation:
     # --- the mouth and jaw --------------------------------------------------------------------
 
     def _prepare_mouth(self) -> None:
-        face, reach = self.face, self.opening_pixels
-        jaw_half = 0.55 * face.width
-        neck = 0.35 * face.height
+        """The jaw's warp field: how far each pixel of the lower face comes from above, per
+        pixel of opening. Everything under the seam drops with the jaw, fully between the
+        mouth's corners (in a lens, so the lips stay joined at the corners) and fading out
+        over the cheeks beside it and down the chin, so that nothing below the jaw line
+        (neck, collar) moves; nothing above the seam moves, so the upper lip and the upper
+        teeth stay where the photo has them."""
+        face = self.face
+        seam_xs, seam_ys = face.seam_points
+        mouth_x, half = face.mouth_x, max(face.mouth_half_width, 0.1 * face.width)
+        jaw_half = max(0.55 * face.width, 1.5 * half)
+        jaw_xs, jaw_ys = face.jaw_points
         self.mouth = region = Region(
-            self.picture, face.mouth_x - jaw_half, face.lip_y - 0.12 * face.height - reach,
-            face.mouth_x + jaw_half, face.chin_y + neck,
+            self.picture, mouth_x - jaw_half, float(seam_ys.min()) - 2, mouth_x + jaw_half, float(jaw_ys.max()) + 2,
         )
-        # The lips part in a lens, widest in the middle and closed just inside the corners.
-        across = (region.xs[0] - face.mouth_x) / (LENS_WIDTH * face.mouth_half_width)
-        self.lens = np.clip(1 - across**2, 0.0, 1.0) ** 0.9
-        jaw_across = 1 - smoothstep(0.15 * face.width, jaw_half, np.abs(region.xs[0] - face.mouth_x))
-        ys = region.ys[:, :1]
-        below = smoothstep(face.lip_y, face.lip_y + 0.12 * face.height, ys)
-        neck_fade = 1 - smoothstep(face.chin_y, face.chin_y + neck, ys)
-        parted = (ys >= face.lip_y) * self.lens[None, :]
-        # Source offset per pixel of opening: everything under the seam comes from higher up
-        # (the jaw drops), the upper lip from a little lower (it lifts); the cheeks beside
-        # the mouth stretch smoothly instead of tearing.
-        drop = np.maximum(parted, jaw_across[None, :] * below) * neck_fade
-        lift = UPPER_LIP_LIFT * self.lens[None, :] * (ys < face.lip_y) * smoothstep(
-            face.lip_y - 0.1 * face.height, face.lip_y, ys
-        )
-        self.mouth_field = (lift - drop).astype(np.float32)
+        columns = region.xs[0]
+        self.seam_at = np.interp(columns, seam_xs, seam_ys).astype(np.float32)
+        self.lens = (np.clip(1 - ((columns - mouth_x) / (LENS_WIDTH * half)) ** 2, 0.0, 1.0) ** 1.2).astype(np.float32)
+        jaw_across = 1 - smoothstep(0.8 * half, jaw_half, np.abs(columns - mouth_x))
+        under = region.ys - self.seam_at[None, :]  # rows under the seam, per column
+        # Under the lips the skin follows the jaw within a short way; beside the mouth's
+        # corners over a longer one, or the corner's shadow is dragged down in streaks.
+        ramp = face.height * (0.12 + 0.13 * smoothstep(0.7 * half, 1.2 * half, np.abs(columns - mouth_x)))[None, :]
+        below = np.clip(under / ramp, 0.0, 1.0)
+        below = below * below * (3 - 2 * below)
+        # The lower lip drops whole; under it the skin stretches, to still at the jaw line.
+        jaw_at = np.interp(columns, jaw_xs, jaw_ys).astype(np.float32)[None, :]
+        stretch_from = self.seam_at[None, :] + 0.4 * (jaw_at - self.seam_at[None, :])
+        chin_fade = 1 - np.clip((region.ys - stretch_from) / np.maximum(jaw_at - stretch_from, 1.0), 0.0, 1.0)
+        chin_fade = chin_fade * chin_fade * (3 - 2 * chin_fade)
+        parted = (under >= 0) * self.lens[None, :]
+        self.mouth_field = (np.maximum(parted, jaw_across[None, :] * below) * chin_fade).astype(np.float32)
+        self.under_seam = under.astype(np.float32)
 
     def _draw_mouth(self, opening: float) -> None:
         """Drop the jaw and part the lips by opening (0 closed, 1 as wide as it goes)."""
@@ -98,43 +105,34 @@ class FaceAnimation:
         if drop < 0.05:
             self.working[region.slice] = self.picture[region.slice]
             return
-        map_y = cv2.scaleAdd(self.mouth_field, drop, region.ys)
+        map_y = cv2.scaleAdd(self.mouth_field, -drop, region.ys)
         warped = cv2.remap(self.picture, region.xs, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        self.working[region.slice] = warped
         self._draw_inside_of_mouth(warped, drop)
+        self.working[region.slice] = warped
 
     def _draw_inside_of_mouth(self, warped: np.ndarray, drop: float) -> None:
-        """Paint the opening between the parted lips: dark, with teeth at the top and a
-        tongue at the bottom, its edges soft."""
-        if drop < 0.75:
+        """Paint the gap the jaw opened under the seam (the pixels whose source would lie
+        above it): dark, lighter towards the lips, a tongue at the bottom of a wide opening.
+        Only the gap is painted, so teeth in the photo are never covered."""
+        if drop < 0.5:
             return
-        face, region = self.face, self.mouth
         columns = np.nonzero(self.lens > 0)[0]
         if columns.size == 0:
             return
         left, right = columns[0], columns[-1] + 1
-        lens = self.lens[left:right]
-        upper = face.lip_y - UPPER_LIP_LIFT * drop * lens  # the lips' inner edges per column
-        lower = face.lip_y + drop * lens
-        top, bottom = int(math.floor(upper.min())) - 1, int(math.ceil(lower.max())) + 2
-        top, bottom = max(top, region.top), min(bottom, region.bottom)
-        if bottom <= top:
-            return
-        ys = np.arange(top, bottom, dtype=np.float32)[:, None]
-        inside = np.clip(np.minimum(ys - upper[None, :], lower[None, :] - ys) + 0.5, 0.0, 1.0)
-        depth = (ys - upper[None, :]) / np.maximum(lower - upper, 1e-3)[None, :]
-        gap = lower - upper
-        teeth_depth = np.clip(0.06 * face.height / np.maximum(gap, 1e-3), 0.0, 0.4)[None, :]
-        across = np.abs(np.linspace(-1, 1, right - left, dtype=np.float32))[None, :]
+        rows = int(math.ceil(float((self.seam_at[left:right] - self.seam_at.min()).max()) + drop + 4))
+        rows = min(rows, warped.shape[0])
+        under = self.under_seam[:rows, left:right]
+        gap = np.maximum(drop * self.lens[left:right], 1e-3)[None, :]
+        # Soft along the lower lip's edge (the gap's height is fractional); the seam itself is
+        # the upper lip's edge and stays sharp.
+        inside = np.clip(gap - under + 0.5, 0.0, 1.0) * (under >= 0)
+        depth = np.clip(under / gap, 0.0, 1.0)
         colour = MOUTH_DARK + (MOUTH_EDGE - MOUTH_DARK) * (np.abs(depth - 0.5) * 2)[..., None] ** 3
-        teeth = (depth < teeth_depth) * (across < 0.62) * np.clip((0.62 - across) * 8, 0, 1)
-        colour = colour + (TEETH - colour) * (teeth * 0.92)[..., None]
-        tongue = smoothstep(0.7, 0.95, depth) * (across < 0.7) * np.clip(gap / (0.05 * face.height), 0, 1)[None, :]
+        tongue = smoothstep(0.65, 0.95, depth) * np.clip(gap / (0.05 * self.face.height), 0, 1)
         colour = colour + (TONGUE - colour) * (tongue * 0.6)[..., None]
-        target = warped[top - region.top : bottom - region.top, left:right].astype(np.float32)
-        blended = target + (colour - target) * inside[..., None]
-        warped[top - region.top : bottom - region.top, left:right] = blended.astype(np.uint8)
-        self.working[region.slice] = warped
+        target = warped[:rows, left:right].astype(np.float32)
+        warped[:rows, left:right] = (target + (colour - target) * inside[..., None]).astype(np.uint8)
 
     # --- the eyes ---------------------------------------------------------------------------
 

@@ -42,7 +42,8 @@ def initiate(request, details) -> dict:
         raise UploadRefused(400, "Body must be a JSON object with file_name and content_type")
     upload = ProxyUpload.objects.create(
         user=request.user,
-        file_name=str(details.get("file_name") or "upload.bin")[:255],
+        # Kept readable (a NUL or a path is no name; PostgreSQL refuses NUL in text at all).
+        file_name=media.readable_name(str(details.get("file_name") or "")) or "upload.bin",
         content_type=str(details.get("content_type") or "application/octet-stream")[:100],
     )
     signature = signing.dumps(str(upload.id), salt=SIGNATURE_SALT)
@@ -77,10 +78,10 @@ def receive(upload: ProxyUpload, content: bytes) -> ProxyUpload:
     except media.MediaError as exc:
         raise UploadRefused(422, exc.message) from None
     checked.kind = kind
+    checked.source_name = media.readable_name(upload.file_name)
     try:
-        # Stored as what the bytes were found to be (checked.file_name is "image.png" for a
-        # PNG), never under the name or type the client gave: a PNG named "gift.html" must not
-        # come back as a page.
+        # Typed as what the bytes were found to be, never as the client said: a PNG named
+        # "gift.html" is stored as gift.png (media.safe_file_name) and never comes back as a page.
         asset = assets.upload_asset(upload.user, checked)
     except fal.FalError as exc:
         raise UploadRefused(502, f"Uploading to fal storage failed: {exc.message}") from None

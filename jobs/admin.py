@@ -2,6 +2,7 @@
 go through the same services as everything else."""
 
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
@@ -80,7 +82,10 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = (
         "state", ModelFilter, "created_at", UserFilter, ("reviewed_at", admin.EmptyFieldListFilter), "delivered_longer_than_priced",
     )
-    search_fields = ("=id", "request_id", "user__username")
+    # Exact matches, each answered by an index (see get_search_results): a substring search
+    # (LIKE '%...%') reads every job, a third of a second at 100,000.
+    search_fields = ("=id", "=request_id", "=user__username")
+    search_help_text = "A job id, a fal request id or a username, in full."
     list_select_related = ("user",)
     # Otherwise each page load counts the whole table a second time, for "(N total)".
     show_full_result_count = False
@@ -111,6 +116,24 @@ class JobAdmin(admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return JobChangeList
+
+    def get_search_results(self, request, queryset, search_term):
+        """The jobs of the user the term names, else the job whose id or fal request id it
+        is. (Django's "=" lookups compare in any case, UPPER() on both sides, which no index
+        on the plain column answers; and a user's jobs read from their own index come out
+        newest first, where an OR with the other columns would gather them all to sort.)"""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        user_id = get_user_model().objects.filter(username=term).values_list("pk", flat=True).first()
+        if user_id is not None:
+            return queryset.filter(user_id=user_id), False
+        found = Q(request_id=term)
+        try:
+            found |= Q(pk=uuid.UUID(term))
+        except ValueError:
+            pass
+        return queryset.filter(found), False
 
     # The pipeline owns every field; staff act through the actions below.
     def get_readonly_fields(self, request, obj=None):

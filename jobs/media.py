@@ -9,10 +9,10 @@ import binascii
 import hashlib
 import io
 import mimetypes
-import os
 import re
 import tempfile
 import time
+import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 from fractions import Fraction
@@ -37,6 +37,10 @@ AUDIO_FORMATS = {
     "aac": ("audio/aac", "aac"),
     "mov,mp4,m4a,3gp,3g2,mj2": ("audio/mp4", "m4a"),
 }
+# A stored name's stem is cut here: long enough to recognise, short enough for any storage
+# key, URL and file system once a random prefix and the extension are added.
+STORED_STEM_CHARACTERS = 60
+READABLE_NAME_CHARACTERS = 200
 DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w-]+=[^;,]*)*)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
 
 
@@ -65,6 +69,12 @@ class ValidatedInput:
     width: int | None = None  # images only
     height: int | None = None
     kind: str = ""
+
+    @property
+    def stored_name(self) -> str:
+        """The name to store this input under (our storage, fal storage and so its URL): a
+        safe form of the person's name with the extension of what the content really is."""
+        return safe_file_name(self.source_name, self.file_name)
 
     @property
     def content(self) -> bytes | File:
@@ -101,6 +111,31 @@ def refuse_if_blocked(checked: "ValidatedInput") -> "ValidatedInput":
     if checked.sha256 and consent.is_blocked(checked.sha256):
         raise MediaError(consent.BLOCKED_MESSAGE)
     return checked
+def visible_text(raw: str) -> str:
+    """Text fit to show as a title: no control or format characters (a newline, an escape,
+    a right-to-left override), spaces collapsed, at most 200 characters; any script kept."""
+    visible = "".join(" " if unicodedata.category(char)[0] in "CZ" else char for char in raw or "")
+    return " ".join(visible.split())[:READABLE_NAME_CHARACTERS]
+
+
+def readable_name(raw: str) -> str:
+    """A file name as a person gave it, fit to show as a title: its last path segment (after
+    either slash), as visible_text."""
+    return visible_text(re.split(r"[/\\]", raw or "")[-1])
+
+
+def safe_file_name(raw: str, checked_name: str) -> str:
+    """A safe form of the person's file name for storage keys, URLs and the X-Fal-File-Name
+    header: ASCII letters, digits, `.`, `_` and `-` (accents dropped, anything else a dash),
+    no `..`, no leading dot, the stem cut to 60 characters. The extension is the one the
+    checked content has (`checked_name`, e.g. "image.png"), never the given one: a PNG named
+    gift.html is stored as gift.png. With nothing usable left, `checked_name` itself."""
+    stem_fallback, _, extension = checked_name.rpartition(".")
+    name = readable_name(raw)
+    stem = name.rpartition(".")[0] if "." in name.lstrip(".") else name
+    stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-_")[:STORED_STEM_CHARACTERS].strip("-_")
+    return f"{stem or stem_fallback}.{extension}" if extension else (stem or stem_fallback)
 
 
 def content_type_for_name(name: str) -> str:
@@ -234,7 +269,7 @@ def check_upload(upload: File, kind: str) -> ValidatedInput:
     one over its size limit (stored only up to it: limits.uploads) is refused by its size.
     """
     checked = check_image(upload) if kind == "image" else check_audio(upload)
-    checked.source_name = os.path.basename(upload.name or "")
+    checked.source_name = readable_name(upload.name or "")
     return checked
 
 
@@ -259,7 +294,7 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
             public_addresses(value, allowed_hosts=settings.ALLOWED_INPUT_HOSTS)
         except UnsafeURL as exc:
             raise MediaError(str(exc)) from None
-    return ValidatedInput(url=value, source_name=file_name_in_url(value))
+    return ValidatedInput(url=value, source_name=readable_name(file_name_in_url(value)))
 
 
 def download_audio(url: str) -> ValidatedInput:
@@ -279,7 +314,7 @@ def download_audio(url: str) -> ValidatedInput:
     except BaseException:
         spooled.close()
         raise
-    checked.source_name = file_name_in_url(url)
+    checked.source_name = readable_name(file_name_in_url(url))
     return checked
 
 

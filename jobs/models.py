@@ -28,6 +28,9 @@ UNFINISHED_STATES = frozenset({JobState.PENDING, JobState.IN_QUEUE, JobState.IN_
 # partial index by comparing the conditions, and a set's order changes from run to run.
 AT_FAL = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS], submit_started_at__isnull=False)
 WAITING_FOR_SLOT = Q(state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
+# Asked on every submit, under the user's row lock (MAX_ACTIVE_JOBS_PER_USER): read from an
+# index of only the unfinished jobs, not from all of a long history's.
+UNFINISHED = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS])
 
 # The only moves the pipeline may make. A finished job never moves again, so a late or
 # replayed webhook can't drag it backwards. Skipping ahead is allowed: a fast request can
@@ -68,7 +71,7 @@ class JobQuerySet(models.QuerySet):
     """
 
     def unfinished(self):
-        return self.exclude(state__in=TERMINAL_STATES)
+        return self.filter(UNFINISHED)
 
     def at_fal(self):
         """Jobs holding a slot at fal: a submission claimed (or a request made) and not finished."""
@@ -255,7 +258,10 @@ class Job(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["user", "-created_at"]),
+            # A user's jobs newest first, in the order of the v1 list's pages (created_at, id);
+            # a late gallery page skips its predecessors in this index alone, and a list
+            # filtered by state or model tells its rows apart here before reading them.
+            models.Index(fields=["user", "-created_at", "-id"], include=["state", "endpoint_id"], name="jobs_job_user_newest_idx"),
             # Admission's fair order asks when each waiting user last had a job started.
             models.Index(fields=["user", "submit_started_at"]),
             # The admin's job list filtered by state, newest first: without it a state's
@@ -269,6 +275,7 @@ class Job(models.Model):
             # index of only those jobs; the waiting jobs read oldest first from theirs.
             models.Index(fields=["user"], condition=AT_FAL, name="jobs_job_at_fal_idx"),
             models.Index(fields=["created_at", "id", "user"], condition=WAITING_FOR_SLOT, name="jobs_job_waiting_idx"),
+            models.Index(fields=["user"], condition=UNFINISHED, name="jobs_job_unfinished_idx"),
         ]
 
     def __str__(self):
@@ -281,6 +288,16 @@ class Job(models.Model):
     @property
     def display_title(self) -> str:
         return self.title or f"Talking avatar of {timezone.localtime(self.created_at):%-d %b %Y, %H:%M}"
+
+    @property
+    def fal_queue_detail(self) -> str:
+        """Where the job stands in fal's queue, in words that agree with `queue_position`:
+        both count from 0 as fal does, the number being how many requests start first."""
+        if self.state != JobState.IN_QUEUE or self.queue_position is None:
+            return ""
+        if self.queue_position == 0:
+            return "in fal's queue (position 0: next to start)"
+        return f"in fal's queue (position {self.queue_position}: {self.queue_position} ahead)"
 
     @property
     def model(self):
@@ -363,6 +380,9 @@ class Asset(models.Model):
     # Which fal storage holds it (mode and host, see jobs.fal.storage_origin): a URL from
     # one fal backend is never handed to another.
     origin = models.CharField(max_length=300, default="")
+    # The name the person gave the file (media.readable_name): a job made from this upload
+    # is titled with it, and its fal URL ends in a safe form of it (media.safe_file_name).
+    file_name = models.CharField(max_length=200, blank=True)
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     duration = models.FloatField(null=True, blank=True)

@@ -1,10 +1,12 @@
 """The one way the pipeline queues background work.
 
-Every piece of work is queued for a job id once the current transaction commits (so the
-worker finds the rows it needs), optionally after a delay. The task functions live in
-`jobs.tasks`, which import the services; the services queue through this module, so to
-keep the imports one-way the tasks register themselves here (`jobs.tasks` is imported
-when the app is ready) instead of this module importing them.
+Every piece of work is queued for a job id, optionally after a delay, as a task row written
+in the caller's transaction (the backend is django_tasks_db): the worker sees it exactly
+when it sees the rows the work needs, a rolled-back job leaves no task behind, and a submit
+costs one commit (task rows committed on their own after it cost a WAL flush each). The
+task functions live in `jobs.tasks`, which import the services; the services queue through
+this module, so to keep the imports one-way the tasks register themselves here
+(`jobs.tasks` is imported when the app is ready) instead of this module importing them.
 
 A job's own work goes on this process's queue (settings.JOB_TASKS_QUEUE), which only this
 process's workers run: a job is followed by the process that submitted it, the one whose
@@ -15,7 +17,6 @@ wait for a slot at fal is work for the long-running workers, so it goes on the s
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.tasks import DEFAULT_TASK_QUEUE_NAME
 from django.utils import timezone
 
@@ -52,12 +53,11 @@ def queue_deadline(job_id, delay=None):
 def queue_admission():
     """A slot at fal may have freed: start the waiting jobs whose turn it is
     (jobs.services.admission.admit_waiting_jobs)."""
-    task = _tasks["admit"].using(queue_name=SHARED_QUEUE)
-    transaction.on_commit(lambda: task.enqueue())
+    _tasks["admit"].using(queue_name=SHARED_QUEUE).enqueue()
 
 
 def _enqueue(kind, job_id, delay, queue_name=None):
     task = _tasks[kind].using(queue_name=queue_name or settings.JOB_TASKS_QUEUE)
     if delay is not None:
         task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
-    transaction.on_commit(lambda: task.enqueue(str(job_id)))
+    task.enqueue(str(job_id))

@@ -7,7 +7,7 @@ from consent import services as consent
 from consent.models import CONSENT_TEXT
 from limits.clients import client_address
 
-from . import media
+from . import media, signed_urls
 from .models import Asset, Job, JobState
 from .registry import DEFAULT_MODEL_NAME, MODEL_NAMES, find_model
 from .services import admission, inputs
@@ -76,7 +76,8 @@ class SubmitSerializer(serializers.Serializer):
                 else:
                     raise serializers.ValidationError(f"This field is required (a URL, a data: URI, or an {kind} file).")
             except serializers.ValidationError as exc:
-                errors[f"{kind}_url"] = exc.detail
+                # Named by the field the client sent: a multipart `audio` file's problem is `audio`'s.
+                errors[kind if upload else f"{kind}_url"] = exc.detail
         if errors:
             raise serializers.ValidationError(errors)
         attrs["checked"] = checked
@@ -124,10 +125,23 @@ class UploadSerializer(serializers.Serializer):
 class VideoOutputSerializer(serializers.Serializer):
     """A stored video in fal's output shape (what video_output answers)."""
 
-    url = serializers.URLField(help_text="The video in our storage (signed and expiring on S3).")
+    url = serializers.URLField(
+        help_text="The video in our storage: a signed URL any HTTP client can download without credentials until it expires (MEDIA_URL_EXPIRY_SECONDS)."
+    )
     content_type = serializers.CharField()
     file_name = serializers.CharField()
     file_size = serializers.IntegerField(allow_null=True)
+
+
+class FalRequestIdField(serializers.CharField):
+    """fal's request id, null until fal has answered the submit (stored as "" until then)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", "fal's request id; null until the worker has submitted the job and fal answered.")
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
 
 
 class JobListSerializer(serializers.ListSerializer):
@@ -144,6 +158,7 @@ class JobListSerializer(serializers.ListSerializer):
 
 class JobSerializer(serializers.ModelSerializer):
     job_id = serializers.UUIDField(source="id")
+    request_id = FalRequestIdField()
     status = serializers.ChoiceField(source="state", choices=JobState.choices)
     model = serializers.CharField(source="endpoint_id", help_text="fal's endpoint id of the model.")
     video = serializers.SerializerMethodField()
@@ -172,9 +187,7 @@ class JobSerializer(serializers.ModelSerializer):
         ahead = self.get_waiting_ahead(job)
         if ahead is not None:
             return f"waiting for a free slot ({ahead} ahead)"
-        if job.state == JobState.IN_QUEUE and job.queue_position is not None:
-            return f"in fal's queue (position {job.queue_position + 1})"
-        return job.get_state_display().lower()
+        return job.fal_queue_detail or job.get_state_display().lower()
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_logs(self, job):
@@ -189,6 +202,7 @@ class ResultSerializer(serializers.ModelSerializer):
     """A completed job's output, in fal's result shape, pointing at our own storage."""
 
     job_id = serializers.UUIDField(source="id")
+    request_id = FalRequestIdField()
     video = serializers.SerializerMethodField()
     duration = serializers.FloatField(source="video_duration", allow_null=True)
 
@@ -204,19 +218,19 @@ class ResultSerializer(serializers.ModelSerializer):
 class AssetSerializer(serializers.ModelSerializer):
     """An uploaded input, as the upload endpoint answers: the URL to pass as image_url/audio_url."""
 
-    url = serializers.CharField(source="fal_url")
+    url = serializers.CharField(source="fal_url", help_text="Ends in a safe form of the file's name.")
+    file_name = serializers.CharField(help_text="The file's name as uploaded: jobs made from it are titled with it.")
     file_size = serializers.IntegerField(source="size")
 
     class Meta:
         model = Asset
-        fields = ["url", "kind", "content_type", "file_size", "duration"]
+        fields = ["url", "file_name", "kind", "content_type", "file_size", "duration"]
 
 
 def video_output(job, request):
-    """The finished video in fal's output shape, pointing at our own storage."""
+    """The finished video in fal's output shape, at a signed URL of our own storage that
+    needs no credentials until it expires (jobs.signed_urls)."""
     if not job.video:
         return None
-    url = job.video.url
-    if request is not None and url.startswith("/"):
-        url = request.build_absolute_uri(url)
+    url = signed_urls.signed_url(job.video, request=request)
     return {"url": url, "content_type": job.video_content_type, "file_name": "output.mp4", "file_size": job.video_size}

@@ -3,7 +3,8 @@
 Access is decided on the file as it really is on disk: the requested path is refused if it
 has `.`/`..` or empty segments, resolved (symlinks followed) inside MEDIA_ROOT, and then
 the resolved name must be a file of a job the caller owns. Nothing is read from the raw
-path's folder names, which an attacker controls.
+path's folder names, which an attacker controls. A signed URL (jobs.signed_urls) stands in
+for the owner: it names one file until its expiry.
 """
 
 from pathlib import Path
@@ -11,17 +12,19 @@ from pathlib import Path
 from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
-from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from core.ranged_files import ranged_file_response
 
+from . import signed_urls
 from .models import Job
 
 class PrivateMediaView(APIView):
     """A file from MEDIA_ROOT for its owner (or staff), by session or API token; 404 for
-    everyone else, so the existence of other users' files is not revealed."""
+    everyone else, so the existence of other users' files is not revealed. A URL signed by
+    jobs.signed_urls is served to anyone until it expires; a tampered or expired one is 403."""
 
     permission_classes = [AllowAny]
     http_method_names = ["get", "head"]
@@ -35,7 +38,14 @@ class PrivateMediaView(APIView):
 
     def get(self, request, path):
         name = _stored_name(path)
-        if name is None or not _may_read(_caller(request), name):
+        if "signature" in request.GET:
+            try:
+                signed_urls.check(path, request.GET.get("expires", ""), request.GET["signature"])
+            except signed_urls.LinkRefused as exc:
+                raise PermissionDenied(str(exc)) from None
+            if name is None:
+                raise Http404("No such file.")
+        elif name is None or not _may_read(_caller(request), name):
             raise Http404("No such file.")
         return ranged_file_response(request, Path(settings.MEDIA_ROOT) / name)
 

@@ -2,12 +2,12 @@
 
 A payload is {"type", "timestamp", "data"}. A job's data is what the API shows of a job
 (jobs.serializers), minus what only the owner's own session needs: no fal key, no storage
-paths, no inputs; the video is the URL the API hands out for it.
+paths, no inputs; the video is a signed URL like the one the API hands out for it.
 """
 
-from django.conf import settings
 from django.utils import timezone
 
+from jobs import signed_urls
 from jobs.models import JobState
 
 from .models import EventType
@@ -51,7 +51,9 @@ def job_data(job) -> dict:
     }
     if job.state == JobState.COMPLETED and job.video:
         data["video"] = {
-            "url": absolute_url(job.video.url),
+            # Signed when the event is made: a delivery retried past MEDIA_URL_EXPIRY_SECONDS
+            # carries an expired URL, and the job's API answer has a fresh one.
+            "url": signed_urls.signed_url(job.video),
             "content_type": job.video_content_type,
             "file_name": "output.mp4",
             "file_size": job.video_size,
@@ -59,10 +61,3 @@ def job_data(job) -> dict:
         }
     return data
 
-
-def absolute_url(url: str) -> str:
-    """Local media URLs are paths on this site (served to the owner's token or session);
-    S3 hands out full signed URLs already."""
-    if url.startswith("/") and settings.PUBLIC_BASE_URL:
-        return settings.PUBLIC_BASE_URL + url
-    return url

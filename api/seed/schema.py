@@ -52,13 +52,13 @@ class MeSerializer(serializers.Serializer):
 JOB_ID = "5f0c6a4e-8a39-4c4f-9a53-0b9d8c1f2e7a"
 REQUEST_ID = "764cabcf-b745-4b3e-ae38-1200304cf45b"
 VIDEO = {
-    "url": f"https://studio.example.com/media/outputs/{JOB_ID}/output.mp4",
+    "url": f"https://studio.example.com/media/videos/3/{JOB_ID}/output.mp4?expires=1764068670&signature=oZJ3Yb0Gf2gWmC8Rk1xq0s5v4QJw2nH7dT9eUaLpKcE",
     "content_type": "video/mp4",
     "file_name": "output.mp4",
     "file_size": 1843200,
 }
 PENDING_JOB = {
-    "job_id": JOB_ID, "request_id": "", "model": "fal-ai/kling-video/v1/pro/ai-avatar", "status": "pending",
+    "job_id": JOB_ID, "request_id": None, "model": "fal-ai/kling-video/v1/pro/ai-avatar", "status": "pending",
     "status_detail": "pending", "waiting_ahead": None, "queue_position": None, "logs": [], "prompt": "Warm, friendly",
     "error": "", "error_type": "", "video": None, "created_at": "2026-11-25T10:00:00Z", "queued_at": None,
     "started_at": None, "finished_at": None,
@@ -95,7 +95,7 @@ SUBMITTED = OpenApiResponse(JobSerializer, description="The job exists and holds
 JOB_STATUS = OpenApiResponse(
     JobSerializer,
     examples=[
-        job_example("In fal's queue", PENDING_JOB | {"request_id": REQUEST_ID, "status": "in_queue", "status_detail": "in fal's queue (position 3)", "queue_position": 2}),
+        job_example("In fal's queue", PENDING_JOB | {"request_id": REQUEST_ID, "status": "in_queue", "status_detail": "in fal's queue (position 2: 2 ahead)", "queue_position": 2}),
         job_example("Completed", COMPLETED_JOB),
     ],
 )
@@ -124,7 +124,7 @@ UPLOADED = OpenApiResponse(
     examples=[
         job_example(
             "Audio",
-            {"url": "https://v3.fal.media/files/rabbit/speech.mp3", "kind": "audio", "content_type": "audio/mpeg", "file_size": 48213, "duration": 3.2},
+            {"url": "https://v3.fal.media/files/rabbit/9f86d081884c7d659a2f_speech.mp3", "file_name": "speech.mp3", "kind": "audio", "content_type": "audio/mpeg", "file_size": 48213, "duration": 3.2},
         )
     ],
 )

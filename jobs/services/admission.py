@@ -34,14 +34,18 @@ class TooManyActiveJobs(Exception):
         )
 
 
-def refuse_if_too_many_active(user):
-    """Raise TooManyActiveJobs when the user may not add another job. Call inside the
-    transaction that creates the job: it locks the user's row so two requests can't both
-    take the last place. (FOR NO KEY UPDATE, like every row lock here: rows inserted
+def refuse_if_too_many_active(user, *, counting=None):
+    """Raise TooManyActiveJobs when the user may not add another job (`counting`: the new
+    job, already saved in this transaction). Call inside the transaction that creates the
+    job, as late as possible: it locks the user's row until the commit so two requests can't
+    both take the last place. (FOR NO KEY UPDATE, like every row lock here: rows inserted
     meanwhile that point at the user, such as a ledger entry settling another job, must not
     wait for it, or the two transactions deadlock over the credit account.)"""
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).first()
-    if Job.objects.unfinished().filter(user=user).count() >= settings.MAX_ACTIVE_JOBS_PER_USER:
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
+    active = Job.objects.unfinished().filter(user=user)
+    if counting is not None:
+        active = active.exclude(pk=counting.pk)
+    if active.count() >= settings.MAX_ACTIVE_JOBS_PER_USER:
         raise TooManyActiveJobs(settings.MAX_ACTIVE_JOBS_PER_USER)
 
 

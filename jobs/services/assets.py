@@ -17,15 +17,17 @@ def upload_asset(user, checked) -> Asset:
     """The user's asset for a validated input file (see jobs.media), uploaded to fal storage
     unless a copy there will outlive a job's budget (keyed by jobs.fal.storage_origin)."""
     return stored_in_fal(
-        user, checked.content, content_type=checked.content_type, file_name=checked.file_name,
-        kind=checked.kind, duration=checked.duration,
+        user, checked.content, content_type=checked.content_type, file_name=checked.stored_name,
+        original_name=checked.source_name, kind=checked.kind, duration=checked.duration,
     )
 
 
-def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind, duration=None) -> Asset:
+def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind, duration=None, original_name="") -> Asset:
     """Upload `content` (bytes, or a file read in chunks) to fal storage once per user,
     content and storage; re-upload it when fal's copy would expire before a job using it
-    could finish."""
+    could finish. `file_name` is the safe name fal stores it under; `original_name` the name
+    the person knows it by (default: `file_name`). The same content uploaded again under
+    another name is the first upload, name and URL included."""
     digest = media.content_sha256(content)
     origin = fal.storage_origin()
     asset = Asset.objects.filter(user=user, sha256=digest, origin=origin).first()
@@ -37,13 +39,13 @@ def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind,
         asset, created = Asset.objects.get_or_create(
             user=user, sha256=digest, origin=origin,
             defaults={
-                "kind": kind, "content_type": content_type, "size": len(content) if isinstance(content, bytes) else content.size,
+                "kind": kind, "file_name": original_name or file_name, "content_type": content_type, "size": len(content) if isinstance(content, bytes) else content.size,
                 "duration": duration, "fal_url": url, "expires_at": expires_at,
             },
         )
         if not created and not _still_usable(asset):
-            asset.fal_url, asset.expires_at = url, expires_at
-            asset.save(update_fields=["fal_url", "expires_at"])
+            asset.fal_url, asset.expires_at, asset.file_name = url, expires_at, original_name or file_name
+            asset.save(update_fields=["fal_url", "expires_at", "file_name"])
     return asset
 
 

@@ -43,6 +43,8 @@ def _with_upload_facts(reference, asset, kind):
         raise media.MediaError(f"This upload is {asset.kind}, not {kind}.")
     if kind == "image" and consent.is_blocked(asset.sha256):
         raise media.MediaError(consent.BLOCKED_MESSAGE)
+    # Named as the person named the file, not by fal's stored name (`<random>_face.jpg`).
+    reference.source_name = asset.file_name or reference.source_name
     if kind == "audio":
         # Limits may have changed since the upload was measured.
         if asset.duration > settings.MAX_AUDIO_SECONDS:

@@ -39,7 +39,6 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     """
     with transaction.atomic():
         job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement)
-        queue_new_job(job)
     return job
 
 
@@ -64,13 +63,10 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
     fit); they wait their turn for fal in the fair order like any job, and count as active
     against the user's single submissions while they run.
     """
-    jobs = [
+    return [
         _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False, agreement=agreement)
         for image, audio in items
     ]
-    for job in jobs:
-        queue_new_job(job)
-    return jobs
 
 
 def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None):
@@ -78,21 +74,31 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
         raise ValueError("The audio must be measured before a job is created.")
-    if limit_active:
-        admission.refuse_if_too_many_active(user)
     title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]
     job = Job(user=user, endpoint_id=model.endpoint_id, title=title, prompt=prompt, audio_duration=audio.duration)
-    # Before any file is written: a refusal must leave nothing behind.
-    credits.reserve_for_job(job, model.estimate_credits(audio.duration))
-    for name, value in (("image", image), ("audio", audio)):
-        if value.url:
-            setattr(job, f"{name}_url", value.url)
-        else:
-            getattr(job, f"{name}_file").save(value.file_name, value.content_file(), save=False)
-    job.save()
-    if agreement is not None:
-        consent.record_consent(user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address)
-    record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+    written = []
+    try:
+        for name, value in (("image", image), ("audio", audio)):
+            if value.url:
+                setattr(job, f"{name}_url", value.url)
+            else:
+                getattr(job, f"{name}_file").save(value.stored_name, value.content_file(), save=False)
+                written.append(getattr(job, f"{name}_file"))
+        job.save()
+        if agreement is not None:
+            consent.record_consent(user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address)
+        record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+        queue_new_job(job)
+        # Last, so the user's row locks are held only from here to the commit: a user's
+        # concurrent submits write their files and rows side by side and take turns only
+        # for the count of active jobs and the hold.
+        if limit_active:
+            admission.refuse_if_too_many_active(user, counting=job)
+        credits.reserve_for_job(job, model.estimate_credits(audio.duration))
+    except (admission.TooManyActiveJobs, credits.InsufficientCredits):
+        for stored in written:  # the rows roll back; a refusal must leave no file behind either
+            stored.delete(save=False)
+        raise
     return job
 
 

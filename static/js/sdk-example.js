@@ -47,7 +47,7 @@
         logs: true,
         onQueueUpdate: (update) => {
           if (update.status === "IN_QUEUE") {
-            show(`In queue (position ${update.queue_position + 1})`);
+            show(`In queue (position ${update.queue_position}: ${update.queue_position ? `${update.queue_position} ahead` : "next to start"})`);
           } else if (update.status === "IN_PROGRESS") {
             show("In progress");
             update.logs.map((log) => log.message).forEach((message) => {

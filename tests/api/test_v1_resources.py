@@ -301,3 +301,25 @@ def test_the_archive_is_a_zip_whatever_accept_asks_for_and_its_errors_json(api_c
     assert len(zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()) == 2
     assert refused.status_code == 409 and refused["Content-Type"] == "application/json"
     assert refused.json()["code"] == "archive_not_ready"
+
+
+@pytest.mark.parametrize("query", ["", "status=pending", "status=completed,failed", "model=kling-avatar-pro", "created_after=2000-01-01T00:00:00Z"])
+def test_the_job_list_costs_the_same_queries_at_any_page_size_with_fal_full(api_client, user, other_user, settings, django_assert_num_queries, query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jobs.registry import MODELS
+
+    settings.MAX_JOBS_AT_FAL = 2
+    model = MODELS["kling-avatar-pro"]
+    for _ in range(2):
+        Job.objects.create(user=other_user, endpoint_id=model.endpoint_id, state=JobState.IN_PROGRESS, request_id="r", submit_started_at=timezone.now())
+    for n in range(30):  # waiting for a slot, or ended
+        state = JobState.PENDING if n % 3 else (JobState.COMPLETED, JobState.FAILED)[n % 2]
+        Job.objects.create(user=user, endpoint_id=model.endpoint_id, state=state, audio_duration=2.0)
+
+    api_client.get("/api/v1/me")  # the rate limit's counter made: both lists below only count
+    with CaptureQueriesContext(connection) as small:
+        assert len(api_client.get(f"/api/v1/jobs?page_size=2&{query}").json()["results"]) == 2
+    with django_assert_num_queries(len(small.captured_queries)):
+        assert len(api_client.get(f"/api/v1/jobs?page_size=100&{query}").json()["results"]) >= 5

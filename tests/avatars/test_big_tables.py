@@ -5,6 +5,8 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from avatars.views import GALLERY_PAGE_SIZE
@@ -137,3 +139,42 @@ def test_gallery_loads_only_the_columns_a_tile_shows(owner_client, user, django_
     assert response.status_code == 200 and len(re.findall(r'<h2 class="tile-title">', response.content.decode())) == GALLERY_PAGE_SIZE
     listing = job_listing(captured)
     assert len(listing) == 1 and not re.search(r'"(logs|fal_output|error)"', listing[0])
+
+
+def test_admin_search_by_request_id_or_job_id_is_an_exact_match_not_a_substring_scan(staff_client, user, other_user, django_assert_max_num_queries):
+    needle = make_job(user, JobState.FAILED, request_id="0b1d6a4e-3c5f-4e1a-9a77-5d2b3c4e5f60")
+    make_job(user, JobState.FAILED, request_id="0b1d6a4e-3c5f-4e1a-9a77-5d2b3c4e5f60-longer")
+    theirs = make_job(other_user, JobState.COMPLETED)
+
+    with django_assert_max_num_queries(12) as captured:
+        by_request = staff_client.get(CHANGELIST, {"q": needle.request_id})
+    by_id = staff_client.get(CHANGELIST, {"q": str(theirs.id)})
+    by_part = staff_client.get(CHANGELIST, {"q": needle.request_id[:8]})
+
+    assert listed_ids(by_request) == {str(needle.id)} and listed_ids(by_id) == {str(theirs.id)}
+    assert listed_ids(by_part) == set()  # a piece of an id finds nothing: it would need a scan
+    assert not [sql for sql in job_queries(captured) if " LIKE " in sql.upper() or "UPPER(" in sql.upper()]
+
+
+def test_admin_job_list_and_search_cost_the_same_queries_at_any_page_size(staff_client, user, monkeypatch, django_assert_num_queries):
+    from jobs.admin import JobAdmin
+
+    many_jobs(user, 30)
+    for query in ({}, {"q": user.username}, {"state__exact": "completed"}):
+        monkeypatch.setattr(JobAdmin, "list_per_page", 5)
+        with CaptureQueriesContext(connection) as small:
+            assert len(listed_ids(staff_client.get(CHANGELIST, query))) == 5
+        monkeypatch.setattr(JobAdmin, "list_per_page", 25)
+        with django_assert_num_queries(len(small.captured_queries)):
+            assert len(listed_ids(staff_client.get(CHANGELIST, query))) == 25
+
+
+def test_gallery_costs_the_same_queries_at_any_page_size_and_page(owner_client, user, monkeypatch, django_assert_num_queries):
+    many_jobs(user, 60)
+    monkeypatch.setattr("avatars.views.GALLERY_PAGE_SIZE", 4)
+    with CaptureQueriesContext(connection) as small:
+        owner_client.get(GALLERY)
+    monkeypatch.setattr("avatars.views.GALLERY_PAGE_SIZE", 20)
+    for page in (1, 2, 3):
+        with django_assert_num_queries(len(small.captured_queries)):
+            assert owner_client.get(GALLERY, {"page": page}).status_code == 200

@@ -34,7 +34,7 @@ def test_queued_job_shows_its_queue_position_and_polls_for_updates(owner_client,
     response = owner_client.get(job_url("avatars:job", job))
 
     assert response.status_code == 200
-    assert "Waiting in the model's queue — position 3." in text_of(response)
+    assert "Waiting in the model's queue — 2 ahead of you." in text_of(response)
     html = response.content.decode()
     assert f'data-status-url="{job_url("avatars:job-status", job)}"' in html and 'data-finished="false"' in html
     assert "/static/js/job.js" in html

@@ -162,6 +162,36 @@ def test_fifty_concurrent_submits_against_credit_for_ten_accept_exactly_ten(user
     assert LedgerEntry.objects.filter(kind="reserve").count() == 10
 
 
+def test_one_users_concurrent_v1_submits_stop_at_the_active_limit_and_hold_once_each(user, live_server, settings):
+    """Each submit takes the user's and the account's row locks only at its end: the requests
+    still take turns for the last place and the last credits (real concurrency on PostgreSQL,
+    where the live server's threads each hold a connection)."""
+    settings.MAX_ACTIVE_JOBS_PER_USER = 4
+    price = PRO.estimate_credits(2.0)
+    credits.adjust(user, 6 * price - credits.account_for(user).balance, by=None, note="more than the limit lets through")
+    token = Token.objects.create(user=user).key
+    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")}
+    answers = []
+    in_flight = threading.Semaphore(5)  # the test server's listen backlog (see above)
+
+    def submit_once():
+        with in_flight:
+            answers.append(httpx.post(f"{live_server.url}/api/v1/jobs", json=body, headers={"Authorization": f"Token {token}"}, timeout=120))
+
+    threads = [threading.Thread(target=submit_once) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    codes = sorted(response.status_code for response in answers)
+    assert codes.count(201) == 4 and codes.count(429) == 16, codes
+    assert all(response.json()["cost"]["credits_held"] == price for response in answers if response.status_code == 201)
+    assert balance_of(user) == 2 * price
+    assert LedgerEntry.objects.filter(kind="reserve").count() == Job.objects.count() == 4
+    assert_ledger_balances(user)
+
+
 def test_deleting_a_job_whose_video_is_being_stored_gives_the_credits_back(api_client, user, fal_engine):
     from jobs.services import fal_requests
 

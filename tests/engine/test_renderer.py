@@ -67,7 +67,7 @@ def speaking(tmp_path_factory):
 def test_the_fixture_face_is_found(speaking):
     messages = speaking[2].messages
 
-    assert any(message.startswith("Face found") and "eyes, mouth" in message for message in messages)
+    assert any(message.startswith("Face found") and "landmarks from dlib" in message for message in messages)
 
 
 def test_mouth_is_open_in_loud_stretches_and_closed_in_silent_ones(speaking):

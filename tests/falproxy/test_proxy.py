@@ -208,7 +208,7 @@ def test_whole_flow_status_logs_result_and_stream(fal_engine, task_worker, live_
     assert status.status_code == 200 and status.json()["status"] == "COMPLETED" and status.json()["logs"]
     job = Job.objects.get(pk=job_id)
     assert result.status_code == 200 and result["x-fal-request-id"] == job_id
-    assert result.json()["video"]["url"] == f"http://testserver{job.video.url}"
+    assert result.json()["video"]["url"].startswith(f"http://testserver{job.video.url}?expires=")  # signed: see docs/api.md
     assert result.json()["duration"] == pytest.approx(2.0, abs=0.1)
     assert call(alice, "PUT", f"{base}/cancel").json() == {"status": "ALREADY_COMPLETED"}
 

@@ -107,7 +107,7 @@ def test_api_refuses_an_uploaded_m4a_whose_header_hides_its_length(api_client):
     response = api_client.post(SUBMIT, inputs, format="multipart")
 
     assert response.status_code == 400
-    assert response.json()["errors"]["audio_url"] == [OVER_THE_LIMIT]
+    assert response.json()["errors"]["audio"] == [OVER_THE_LIMIT]
     assert Job.objects.count() == 0
 
 

@@ -1,6 +1,7 @@
 """`manage.py generate_avatar` runs the whole pipeline alone: no web server, no worker."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -37,6 +38,8 @@ def test_cli_turns_a_portrait_and_speech_into_a_playable_mp4(tmp_path):
     assert "100% Completed" in result.stdout
     assert "log: " in result.stdout
     assert f"Saved {out}" in result.stdout
+    # Nothing below WARNING comes between the bar's redraws.
+    assert not [line for line in result.stderr.splitlines() if " INFO " in line or " DEBUG " in line], result.stderr
     with av.open(str(out)) as container:
         assert {s.codec_context.name for s in container.streams} == {"h264", "aac"}
         assert abs(container.duration / av.time_base - 2.0) <= 0.1
@@ -64,3 +67,25 @@ def test_cli_explains_an_unreadable_image(tmp_path):
 
     assert result.returncode != 0
     assert "not a readable JPEG, PNG or WebP" in result.stderr
+
+
+def test_cli_verbose_shows_the_log_lines_the_bar_hides(tmp_path):
+    (tmp_path / "face.jpg").write_bytes(portrait_jpeg())
+    (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
+
+    result = run_cli(
+        tmp_path, "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav"),
+        "--out", str(tmp_path / "video.mp4"), "--verbose", processing_seconds="0",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert [line for line in result.stderr.splitlines() if " INFO " in line], result.stderr
+
+
+def test_the_readmes_example_prompt_picks_a_motion_style_in_the_local_engine():
+    from engine.motion import DEFAULT_STYLE, style_for_prompt
+
+    readme = (PROJECT_DIR / "README.md").read_text()
+    prompt = re.search(r'generate_avatar .*--prompt "([^"]+)"', readme).group(1)
+
+    assert style_for_prompt(prompt).name != DEFAULT_STYLE, prompt

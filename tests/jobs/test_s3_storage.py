@@ -1,8 +1,11 @@
 """Finished videos land in S3-compatible storage (a real S3 server started by the test)."""
 
+import time
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import av
+import httpx
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
@@ -66,3 +69,18 @@ def test_video_and_poster_are_stored_in_the_bucket_and_deleted_with_the_job(api_
 
     assert job.video.name not in stored_keys(client, bucket)
     assert job.poster.name not in stored_keys(client, bucket)
+
+
+def test_the_result_video_url_is_presigned_and_downloads_without_credentials(api_client, fal_engine, task_worker, s3_bucket, settings):
+    settings.MEDIA_URL_EXPIRY_SECONDS = 900
+    job = finished_job(submit(api_client)["job_id"])
+    assert job.state == JobState.COMPLETED, job.error
+
+    url = api_client.post("/api/generate/kling-avatar/result", {"job_id": str(job.id)}, format="json").json()["video"]["url"]
+    downloaded = httpx.get(url)
+
+    expires = int(parse_qs(urlsplit(url).query)["Expires"][0])
+    # The bucket enforces its own URLs' expiry (moto, the test's S3, does not for this form).
+    assert abs(expires - (time.time() + 900)) < 120
+    assert downloaded.status_code == 200 and downloaded.content[4:8] == b"ftyp"
+    assert len(downloaded.content) == job.video_size

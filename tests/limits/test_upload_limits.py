@@ -45,8 +45,8 @@ def test_a_15_mb_image_is_refused_by_the_api_for_its_size_and_nothing_is_charged
     response = api_client.post(SUBMIT, inputs, format="multipart")
 
     assert response.status_code == 400
-    assert response.json()["errors"]["image_url"] == ["The image is larger than 10 MB."]
-    assert response.json()["detail"] == "image_url: The image is larger than 10 MB."
+    assert response.json()["errors"]["image"] == ["The image is larger than 10 MB."]
+    assert response.json()["detail"] == "image: The image is larger than 10 MB."
     assert not Job.objects.exists() and not Asset.objects.exists()
     assert account_for(user).balance == settings.STARTING_CREDITS
 

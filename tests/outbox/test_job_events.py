@@ -4,6 +4,7 @@ that hangs delays neither the job nor the other consumers."""
 import time
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
 from jobs.models import JobState
@@ -46,6 +47,8 @@ def test_a_real_jobs_events_arrive_and_a_hanging_consumer_delays_nothing(api_cli
     assert video["url"].startswith(f"{live_server.url}/media/videos/") and video["content_type"] == "video/mp4"
     assert video["file_size"] == job.video_size and video["duration"] == pytest.approx(job.video_duration)
     assert api_client.get(urlsplit(video["url"]).path).status_code == 200  # the owner's token fetches it
+    downloaded = httpx.get(video["url"])  # and so does anyone with the signed URL, without credentials
+    assert downloaded.status_code == 200 and len(downloaded.content) == job.video_size
 
     # The hanging consumer has had its events since the start, and still holds them.
     assert hanging.received and not DeliveryAttempt.objects.filter(delivery__url=hanging.url).exists()

@@ -47,14 +47,25 @@ class Command(BaseCommand):
         parser.add_argument("--model", choices=MODEL_NAMES, default=DEFAULT_MODEL_NAME, help=MODEL_NAMES_HELP.replace("`", ""))
         parser.add_argument("--out", default=None, help="Where to write the MP4 (default: avatar-<job id>.mp4).")
         parser.add_argument("--user", default="cli", help="Username that owns the job (created if missing).")
+        parser.add_argument(
+            "--verbose", action="store_true", help="Also show log lines below WARNING (hidden by default: they would break the progress bar)."
+        )
 
     def handle(self, *args, **options):
-        # The in-process worker would announce every task; the progress bar says it better.
-        for name in ("django_tasks_db", "django.tasks"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        if not options["verbose"]:
+            # The worker, the engine and the pipeline log each step at INFO on stderr, between
+            # the bar's redraws; the bar and the model's log lines say it better. Warnings and
+            # errors still show.
+            logging.disable(logging.INFO)
+        try:
+            self._generate(options)
+        finally:
+            logging.disable(logging.NOTSET)
+
+    def _generate(self, options):
+        call_command("migrate", verbosity=0)  # first: checking a portrait reads the block list
         image = self._checked(options["image"], media.check_image)
         audio = self._checked(options["audio"], media.check_audio)
-        call_command("migrate", verbosity=0)
         user, _ = get_user_model().objects.get_or_create(username=options["user"])
         model = find_model(options["model"])
 
@@ -73,9 +84,7 @@ class Command(BaseCommand):
             stack.enter_context(override_settings(**overrides))
 
             try:
-                job = submission.create_job(
-                    user=user, model=model, image=image, audio=audio, prompt=options["prompt"], title=Path(options["audio"]).name
-                )
+                job = submission.create_job(user=user, model=model, image=image, audio=audio, prompt=options["prompt"])
             except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
@@ -99,9 +108,11 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {path}: {exc.strerror}.") from None
         try:
-            return check(data)
+            checked = check(data)
         except media.MediaError as exc:
             raise CommandError(f"{path}: {exc.message}") from None
+        checked.source_name = media.readable_name(path)  # the job's title, and its stored name
+        return checked
 
     def _drive(self, job):
         """Run due tasks in this process until the job finishes, or until Ctrl-C, drawing
@@ -146,9 +157,7 @@ class Command(BaseCommand):
             fraction = min(elapsed / (expected * 1.2 or 1), 0.99)
         filled = int(BAR_WIDTH * fraction)
         bar = "#" * filled + "-" * (BAR_WIDTH - filled)
-        detail = job.get_state_display()
-        if job.state == JobState.IN_QUEUE and job.queue_position is not None:
-            detail += f" (position {job.queue_position})"
+        detail = job.fal_queue_detail or job.get_state_display()
         line = f"[{bar}] {fraction:4.0%} {detail} · {elapsed:5.1f}s"
         if sys.stdout.isatty():
             self.stdout.write("\r\033[K" + line, ending="")
