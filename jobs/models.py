@@ -1,7 +1,8 @@
+import functools
 import uuid
 
 from django.conf import settings
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
@@ -130,12 +131,32 @@ class JobQuerySet(models.QuerySet):
         due = self.filter(next_poll_at__lte=now, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
         return due.exclude(request_id="").order_by("next_poll_at")
 
-    def claim_poll(self, job, *, next_due) -> bool:
-        """Only the caller that still sees the job's current due time may poll now. The claim
-        also books the following check, so a worker dying mid-poll loses nothing: the job is
-        simply due again at `next_due`."""
-        claimed = self.filter(pk=job.pk, next_poll_at=job.next_poll_at)
-        return claimed.update(next_poll_at=next_due, status_polls=F("status_polls") + 1) == 1
+    def claim_due_polls(self, now, *, fal_origin, limit, next_due) -> list:
+        """Take up to `limit` of the jobs sent to `fal_origin` whose status check is due,
+        oldest first, for the caller alone; returns them (with POLL_FIELDS loaded). The claim
+        books each job's following check at `next_due(job)`, so a worker dying mid-check
+        loses nothing: the job is simply due again then.
+
+        One transaction per batch, two statements written once (see _due_polls_sql): on
+        PostgreSQL the due rows are locked with SKIP LOCKED, so concurrent workers each take
+        other jobs instead of racing for the same ones; SQLite has no row locks, but its
+        IMMEDIATE transactions take the write lock at the start, so claims run one at a time."""
+        connection = connections[self.db]
+        with transaction.atomic(using=self.db):
+            skip_locked = connection.features.has_select_for_update_skip_locked
+            jobs = list(self.raw(_due_polls_sql(skip_locked), [now, *_TERMINAL_STATE_LIST, fal_origin, limit]))
+            if not jobs:
+                return jobs
+            id_field, due_field = Job._meta.pk, Job._meta.get_field("next_poll_at")
+            params, ids = [], []
+            for job in jobs:
+                job.next_poll_at = next_due(job)
+                job_id = id_field.get_db_prep_value(job.pk, connection)
+                params += [job_id, due_field.get_db_prep_value(job.next_poll_at, connection)]
+                ids.append(job_id)
+            with connection.cursor() as cursor:
+                cursor.execute(_book_polls_sql(len(jobs)), params + ids)
+        return jobs
 
     def mark_fal_finished(self, job_id, *, source) -> bool:
         """Only the first notice that fal ended an unfinished job's request passes; polling
@@ -154,6 +175,42 @@ class JobQuerySet(models.QuerySet):
     def release_ingest(self, job_id):
         """After a failed ingest attempt (or a dead worker) the next one may claim at once."""
         self.filter(pk=job_id).update(ingest_started_at=None)
+
+
+# What a status check reads of a job (jobs.services.tracking and the schedule it follows).
+POLL_FIELDS = (
+    "id", "endpoint_id", "request_id", "state", "logs", "queue_position", "next_poll_at", "created_at",
+    "submit_started_at", "queued_at", "started_at", "fal_finished_at", "audio_duration", "fal_origin", "watched_until",
+)
+_TERMINAL_STATE_LIST = sorted(TERMINAL_STATES)
+
+
+# The status-check claim runs several times a second in every worker, and building it with
+# the ORM cost more CPU than the check's own HTTP call (bench/worker_load.py): so its two
+# statements are written here once, by hand, and only their parameters change. They say
+# what due_for_poll says; tests/jobs/test_polling.py holds the two to the same jobs.
+@functools.cache
+def _due_polls_sql(skip_locked: bool) -> str:
+    meta = Job._meta
+    columns = ", ".join(meta.get_field(name).column for name in POLL_FIELDS)
+    states = ", ".join(["%s"] * len(_TERMINAL_STATE_LIST))
+    return (
+        f"SELECT {columns} FROM {meta.db_table} WHERE next_poll_at <= %s AND fal_finished_at IS NULL"
+        f" AND state NOT IN ({states}) AND request_id <> '' AND fal_origin IN ('', %s)"
+        f" ORDER BY next_poll_at LIMIT %s{' FOR UPDATE SKIP LOCKED' if skip_locked else ''}"
+    )
+
+
+@functools.cache
+def _book_polls_sql(count: int) -> str:
+    """One UPDATE booking the next check of `count` claimed jobs (one per batch size seen:
+    at most POLL_CONCURRENCY of them)."""
+    cases = " ".join(["WHEN %s THEN %s"] * count)
+    ids = ", ".join(["%s"] * count)
+    return (
+        f"UPDATE {Job._meta.db_table} SET next_poll_at = CASE id {cases} END, status_polls = status_polls + 1"
+        f" WHERE id IN ({ids})"
+    )
 
 
 class Job(models.Model):

@@ -20,8 +20,10 @@ JOB_TASKS_QUEUE = "default"
 WORKER_PROCESSES = env.int("WORKER_PROCESSES", default=1)
 WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5.0)
 WORKER_DEAD_AFTER_SECONDS = env.float("WORKER_DEAD_AFTER_SECONDS", default=30.0)
-# Status checks one worker makes at once (each mostly waits for fal's answer).
-POLL_CONCURRENCY = env.int("POLL_CONCURRENCY", default=8)
+# Status checks one worker claims in one batch and has in flight at once, on one event loop
+# (each mostly waits for fal's answer; see jobs.fal.StatusReader). More costs CPU per check:
+# httpx's connection pool looks at every open connection for each request.
+POLL_CONCURRENCY = env.int("POLL_CONCURRENCY", default=25)
 # Days a finished task row is kept (for a look in the admin), then the workers delete it.
 TASK_RESULT_RETENTION_DAYS = env.float("TASK_RESULT_RETENTION_DAYS", default=7)
 

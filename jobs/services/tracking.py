@@ -4,6 +4,7 @@ answers, and fal's verified webhooks."""
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,8 +19,6 @@ from .fal_requests import adopt_request_id, note_fal_finished, sent_to_this_fal
 logger = logging.getLogger(__name__)
 
 
-# Due checks one worker takes per round; the rest wait for its next round or another worker.
-POLL_BATCH = 20
 # Status checks in a row that fal answers 404 before the job is failed as lost at fal.
 LOST_AFTER_NOT_FOUND = 3
 
@@ -36,48 +35,63 @@ def poll_soon(job_id):
     Job.objects.schedule_poll(job_id, timezone.now())
 
 
-def poll_due_jobs(limit=POLL_BATCH, run=map) -> int:
-    """Check the status of the jobs whose check is due, each by one worker; returns how many
-    this worker checked. Run over and over by every worker (see jobs.worker), whose `run`
-    (a thread pool's map) makes several checks at once."""
+def poll_due_jobs(limit=None, reader=None) -> int:
+    """Check the status of up to `limit` (POLL_CONCURRENCY) jobs whose check is due, each by
+    one worker; returns how many this worker took. Run over and over by every worker (see
+    jobs.worker), whose `reader` (a fal.StatusReader) asks fal about all of them at once."""
     # Only jobs sent to the fal this worker talks to: another fal's request id is unknown here.
-    due = Job.objects.due_for_poll(timezone.now()).sent_to(fal.storage_origin()).only(
-        "id", "endpoint_id", "request_id", "state", "logs", "queue_position", "next_poll_at",
-        "created_at", "submit_started_at", "queued_at", "started_at", "fal_finished_at", "audio_duration", "fal_origin",
-        "watched_until",
+    jobs = Job.objects.claim_due_polls(
+        timezone.now(), fal_origin=fal.storage_origin(), limit=limit or settings.POLL_CONCURRENCY, next_due=_next_check_at
     )
-    return sum(run(poll_job, list(due[:limit])))
-
-
-def poll_job(job) -> bool:
-    """Ask fal for a due job's status, unless another worker got to it first. A check that
-    learns nothing new writes nothing but the claim, which already books the next check."""
-    with about_job(job.id, job.request_id):
-        return _poll(job)
-
-
-def _poll(job) -> bool:
-    if not sent_to_this_fal(job):
-        return False  # another process's fal holds the request; its own workers poll it
-    if not Job.objects.claim_poll(job, next_due=timezone.now() + timedelta(seconds=schedule.next_poll_delay(job))):
-        return False
-    if schedule.deadline_passed(job):
-        time_out_job(job.id)
-        return True
+    if not jobs:
+        return 0
+    own_reader = reader is None
+    reader = reader or fal.StatusReader()
     try:
-        status = fal.status(job.endpoint_id, job.request_id)
-    except fal.FalError as exc:
-        record_event(job, JobEvent.Kind.POLL, f"Status check failed: {exc.message}", status_code=exc.status_code)
-        if exc.status_code == 404 and _fal_lost_request(job):
-            fail_job(
-                job.id, "fal no longer knows this request (every recent status check answered 404); nothing is charged.",
-                error_type="request_lost",
-            )
-            return True
-        schedule_poll(job, delay=schedule.error_retry_delay())
-        return True
-    record_status(job, status)
-    return True
+        check_claimed(jobs, reader)
+    finally:
+        if own_reader:
+            reader.close()
+    return len(jobs)
+
+
+def _next_check_at(job):
+    return timezone.now() + timedelta(seconds=schedule.next_poll_delay(job))
+
+
+def check_claimed(jobs, reader) -> None:
+    """Ask fal about jobs this worker claimed, all at once, then record each answer. A check
+    that learns nothing new writes nothing: the claim already booked the next one."""
+    asking = []
+    for job in jobs:
+        if schedule.deadline_passed(job):
+            _each(job, time_out_job, job.id)
+        else:
+            asking.append(job)
+    answers = reader.statuses([(job.endpoint_id, job.request_id) for job in asking])
+    for job, answer in zip(asking, answers):
+        _each(job, _record_failed_check if isinstance(answer, fal.FalError) else record_status, job, answer)
+
+
+def _each(job, function, *args):
+    """One job's trouble (a lost database connection, say) costs the others in its batch
+    nothing: it is logged, and the job is checked again when its booked check is due."""
+    with about_job(job.id, job.request_id):
+        try:
+            function(*args)
+        except Exception:
+            logger.exception("Status check of job %s failed", job.id)
+
+
+def _record_failed_check(job, exc: fal.FalError):
+    record_event(job, JobEvent.Kind.POLL, f"Status check failed: {exc.message}", status_code=exc.status_code)
+    if exc.status_code == 404 and _fal_lost_request(job):
+        fail_job(
+            job.id, "fal no longer knows this request (every recent status check answered 404); nothing is charged.",
+            error_type="request_lost",
+        )
+        return
+    schedule_poll(job, delay=schedule.error_retry_delay())
 
 
 def _fal_lost_request(job) -> bool:
