@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +19,7 @@ from limits.counters import Rate, hit
 from jobs.models import Job
 from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
+from streaming.events import event_stream_response
 
 from . import downloads, live, selectors
 from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm
@@ -114,9 +115,7 @@ def job_events(request, job_id):
         return _never_stored(JsonResponse({"detail": str(exc), "code": streams.ERROR_CODE}, status=429))
     if stream is None:
         return _never_stored(HttpResponse(status=204))  # EventSource stops; the page polls instead
-    response = StreamingHttpResponse(stream, content_type="text/event-stream")
-    response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold events back in its buffer
-    return _never_stored(response)
+    return _never_stored(event_stream_response(request, stream))
 
 
 @login_required

@@ -8,6 +8,7 @@ and the status stream for that id are all served from the job row, to its owner 
 result points at our stored copy of the video.
 """
 
+import asyncio
 import json
 import time
 import uuid
@@ -18,6 +19,7 @@ from credits import services as credits
 from jobs.models import Job, JobState
 from jobs.serializers import SubmitSerializer, video_output
 from jobs.services import admission, lifecycle, submission
+from streaming.events import read
 
 from . import uploads
 from .targets import owner_alias
@@ -149,21 +151,25 @@ def cancel(job, user) -> tuple[int, dict]:
     return 400, {"status": "ALREADY_COMPLETED"}
 
 
-def status_events(job, *, with_logs: bool, budget_seconds: float):
+async def status_events(job, *, with_logs: bool, budget_seconds: float):
     """fal's status stream: a `data:` event per change, pings meanwhile, ending after COMPLETED
     (or after `budget_seconds`, the most a job may run, so no stream is held forever)."""
     last_sent, last_activity, deadline = None, time.monotonic(), time.monotonic() + budget_seconds
     while True:
-        job.refresh_from_db()
-        body = status_body(job, with_logs=with_logs)
-        encoded = json.dumps(body, separators=(",", ":"))
+        encoded, completed = await read(_encoded_status, job, with_logs)
         if encoded != last_sent:
             yield f"data: {encoded}\n\n"
             last_sent, last_activity = encoded, time.monotonic()
-        if body["status"] == "COMPLETED" or time.monotonic() > deadline:
+        if completed or time.monotonic() > deadline:
             return
         if time.monotonic() - last_activity > STREAM_PING_SECONDS:
             yield ": ping\n\n"
             last_activity = time.monotonic()
-        time.sleep(STREAM_CHECK_SECONDS)
+        await asyncio.sleep(STREAM_CHECK_SECONDS)
+
+
+def _encoded_status(job, with_logs) -> tuple[str, bool]:
+    job.refresh_from_db()
+    body = status_body(job, with_logs=with_logs)
+    return json.dumps(body, separators=(",", ":")), body["status"] == "COMPLETED"
 
