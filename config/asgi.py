@@ -9,6 +9,7 @@ under ASGI would run each sync view on a thread of its own per request, losing t
 persistent database connections a fixed pool keeps (docs/operations.md, "Serving").
 """
 
+import asyncio
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -25,10 +26,34 @@ streams_application = get_asgi_application()
 pages_application = WSGIMiddleware(wsgi_application, workers=settings.WEB_THREADS)
 
 
+# Stream requests being opened at once in a process. Until its first event a stream uses a
+# database connection on a thread of its own (authentication, its user's slot; then
+# streaming.events gives it back): 500 opened in one burst would ask PostgreSQL for 500.
+_OPENING = asyncio.Semaphore(settings.WEB_THREADS)
+
+
 async def application(scope, receive, send):
     if scope["type"] == "http" and is_stream_request(scope):
-        return await streams_application(scope, receive, send)
+        return await open_stream(scope, receive, send)
     return await pages_application(scope, receive, send)  # and the lifespan messages
+
+
+async def open_stream(scope, receive, send):
+    opening = True
+    await _OPENING.acquire()
+
+    async def send_until_opened(message):
+        nonlocal opening
+        await send(message)
+        if opening and message["type"] == "http.response.body":  # the first event, or a refusal
+            opening = False
+            _OPENING.release()
+
+    try:
+        await streams_application(scope, receive, send_until_opened)
+    finally:
+        if opening:
+            _OPENING.release()
 
 
 def is_stream_request(scope) -> bool:

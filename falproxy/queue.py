@@ -19,7 +19,7 @@ from credits import services as credits
 from jobs.models import Job, JobState
 from jobs.serializers import SubmitSerializer, video_output
 from jobs.services import admission, lifecycle, submission
-from streaming.events import read
+from streaming.events import read_shared
 
 from . import uploads
 from .targets import owner_alias
@@ -156,7 +156,9 @@ async def status_events(job, *, with_logs: bool, budget_seconds: float):
     (or after `budget_seconds`, the most a job may run, so no stream is held forever)."""
     last_sent, last_activity, deadline = None, time.monotonic(), time.monotonic() + budget_seconds
     while True:
-        encoded, completed = await read(_encoded_status, job, with_logs)
+        encoded, completed = await read_shared(("fal-status", job.pk, with_logs), STREAM_CHECK_SECONDS, _encoded_status, job.pk, with_logs)
+        if encoded is None:
+            return  # deleted meanwhile; asking again is answered 404
         if encoded != last_sent:
             yield f"data: {encoded}\n\n"
             last_sent, last_activity = encoded, time.monotonic()
@@ -168,8 +170,10 @@ async def status_events(job, *, with_logs: bool, budget_seconds: float):
         await asyncio.sleep(STREAM_CHECK_SECONDS)
 
 
-def _encoded_status(job, with_logs) -> tuple[str, bool]:
-    job.refresh_from_db()
+def _encoded_status(job_id, with_logs) -> tuple[str | None, bool]:
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        return None, True
     body = status_body(job, with_logs=with_logs)
     return json.dumps(body, separators=(",", ":")), body["status"] == "COMPLETED"
 

@@ -14,6 +14,7 @@ not: its expiry would be refreshed by the user's other streams, and a page that 
 all day would keep a dead process's count forever.
 """
 
+import random
 import time
 import uuid
 
@@ -43,8 +44,11 @@ def hold(user, events) -> "HeldStream":
     until it is closed. TooManyStreams when the user holds every slot already. Called from a
     view: synchronous, on the request's thread."""
     token = uuid.uuid4().hex
-    for number in range(settings.MAX_STREAMS_PER_USER):
-        key = _slot_key(user, number)
+    cap = settings.MAX_STREAMS_PER_USER
+    # From a random slot on: trying 0, 1, 2... would cost the nth stream n tries.
+    first = random.randrange(cap) if cap else 0
+    for offset in range(cap):
+        key = _slot_key(user, (first + offset) % cap)
         if cache.add(key, token, SLOT_SECONDS):
             return HeldStream(events, key, token)
     close_generator(events)

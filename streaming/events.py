@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from functools import partial
 
 from asgiref.current_thread_executor import CurrentThreadExecutor
-from asgiref.sync import sync_to_async
+from asgiref.sync import SyncToAsync, sync_to_async
 from django.db import close_old_connections, connections
 from django.http import StreamingHttpResponse
 
@@ -41,6 +41,30 @@ async def read(function, *args):
     if request_thread is not None:
         return await asyncio.get_running_loop().run_in_executor(request_thread, partial(function, *args))
     return await sync_to_async(_on_checked_connection, thread_sensitive=False, executor=_READS)(function, *args)
+
+
+async def read_shared(key, max_age: float, function, *args):
+    """read(function, *args), shared by this process's streams that ask with the same `key`
+    within `max_age` seconds of each other (many streams following one job make one read per
+    tick, not one each). Under WSGI each stream reads for itself, in its own thread."""
+    if _REQUEST_THREAD.get() is not None:
+        return await read(function, *args)
+    loop = asyncio.get_running_loop()
+    shared = _SHARED_READS.get(key)
+    if shared is None:
+        shared = _SHARED_READS[key] = asyncio.ensure_future(read(function, *args))
+        loop.call_later(max_age, _forget, key, shared)
+    # Shielded: a stream cancelled while waiting (its client left) must not cancel the others' read.
+    return await asyncio.shield(shared)
+
+
+# Under ASGI only, so touched only by the event loop's thread: {key: the read in flight or just made}.
+_SHARED_READS: dict = {}
+
+
+def _forget(key, shared):
+    if _SHARED_READS.get(key) is shared:
+        del _SHARED_READS[key]
 
 
 def _on_checked_connection(function, *args):
@@ -85,12 +109,24 @@ class _Released:
 
     async def __aiter__(self):
         await sync_to_async(connections.close_all)()  # thread-sensitive: the request's thread
+        _end_request_thread()
         async for event in self._stream:
             yield event
 
     def close(self):
         self._stream.close()
         connections.close_all()  # what close() opened on the request's thread (the slot's cache row)
+
+
+def _end_request_thread():
+    """Let the request's own thread end now rather than idle until the stream closes. Django
+    runs a request's sync middleware and view on a thread of that request's own (asgiref's
+    executor for the request's ThreadSensitiveContext), kept until the request ends; a later
+    thread-sensitive call of the request (Django closing the response) gets a new one."""
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    executor = SyncToAsync.context_to_thread_executor.pop(context, None) if context else None
+    if executor is not None:
+        executor.shutdown(wait=False)
 
 
 class _Stepped:
