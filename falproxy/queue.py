@@ -25,7 +25,7 @@ from . import uploads
 from .targets import owner_alias
 
 QUEUE_BASE = "https://queue.fal.run"
-STREAM_CHECK_SECONDS = 0.25
+STREAM_CHECK_SECONDS = 1.0  # as the job page's stream: a change is sent within a second
 STREAM_PING_SECONDS = 10.0
 
 
