@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F
-from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +20,7 @@ from jobs.models import Job
 from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
+from core.event_streams import event_stream_response
 
 from core.ranged_files import ranged_file_response
 
@@ -165,9 +166,7 @@ def job_events(request, job_id):
         return _never_stored(JsonResponse({"detail": str(exc), "code": streams.ERROR_CODE}, status=429))
     if stream is None:
         return _never_stored(HttpResponse(status=204))  # EventSource stops; the page polls instead
-    response = StreamingHttpResponse(stream, content_type="text/event-stream")
-    response["X-Accel-Buffering"] = "no"  # nginx would otherwise hold events back in its buffer
-    return _never_stored(response)
+    return _never_stored(event_stream_response(request, stream))
 
 
 @login_required

@@ -8,6 +8,7 @@ and the status stream for that id are all served from the job row, to its owner 
 result points at our stored copy of the video.
 """
 
+import asyncio
 import json
 import time
 import uuid
@@ -19,12 +20,13 @@ from jobs.models import Job, JobState
 from jobs.serializers import SubmitSerializer, agreement, video_output
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
+from core.event_streams import read_shared
 
 from . import uploads
 from .targets import owner_alias
 
 QUEUE_BASE = "https://queue.fal.run"
-STREAM_CHECK_SECONDS = 0.25
+STREAM_CHECK_SECONDS = 1.0  # as the job page's stream: a change is sent within a second
 STREAM_PING_SECONDS = 10.0
 
 
@@ -151,22 +153,30 @@ def cancel(job, user) -> tuple[int, dict]:
     return 400, {"status": "ALREADY_COMPLETED"}
 
 
-def status_events(job, *, with_logs: bool, budget_seconds: float):
+async def status_events(job, *, with_logs: bool, budget_seconds: float):
     """fal's status stream: a `data:` event per change, pings meanwhile, ending after COMPLETED
     (or after `budget_seconds`, the most a job may run, so no stream is held forever)."""
     last_sent, last_activity, deadline = None, time.monotonic(), time.monotonic() + budget_seconds
     while True:
-        job.refresh_from_db()
-        note_watched(job)  # someone follows it live: it is polled live (jobs.schedule)
-        body = status_body(job, with_logs=with_logs)
-        encoded = json.dumps(body, separators=(",", ":"))
+        encoded, completed = await read_shared(("fal-status", job.pk, with_logs), STREAM_CHECK_SECONDS, _encoded_status, job.pk, with_logs)
+        if encoded is None:
+            return  # deleted meanwhile; asking again is answered 404
         if encoded != last_sent:
             yield f"data: {encoded}\n\n"
             last_sent, last_activity = encoded, time.monotonic()
-        if body["status"] == "COMPLETED" or time.monotonic() > deadline:
+        if completed or time.monotonic() > deadline:
             return
         if time.monotonic() - last_activity > STREAM_PING_SECONDS:
             yield ": ping\n\n"
             last_activity = time.monotonic()
-        time.sleep(STREAM_CHECK_SECONDS)
+        await asyncio.sleep(STREAM_CHECK_SECONDS)
+
+
+def _encoded_status(job_id, with_logs) -> tuple[str | None, bool]:
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None:
+        return None, True
+    note_watched(job)  # someone follows it live: it is polled live (jobs.schedule)
+    body = status_body(job, with_logs=with_logs)
+    return json.dumps(body, separators=(",", ":")), body["status"] == "COMPLETED"
 

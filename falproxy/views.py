@@ -9,7 +9,7 @@ of the app uses, which reach fal (or the local engine) with the key only the ser
 import json
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from core import json_bodies
 from jobs.services.watching import note_watched
 from limits import streams
+from core.event_streams import event_stream_response
 
 from . import queue, targets, uploads
 from .targets import TargetRefused
@@ -95,11 +96,10 @@ class ProxyView(APIView):
         job = queue.owned_job(request.user, target.request_id)
         events = queue.status_events(job, with_logs=target.with_logs, budget_seconds=settings.JOB_BUDGET_SECONDS + 60)
         try:
-            events = streams.hold(request.user, events)
+            held = streams.hold(request.user, events)
         except streams.TooManyStreams as exc:
             return fal_json({"detail": str(exc)}, 429, request_id=str(job.id))
-        response = StreamingHttpResponse(events, content_type="text/event-stream")
-        response["Cache-Control"] = "no-cache"
+        response = event_stream_response(request, held)
         response["x-fal-request-id"] = str(job.id)
         return response
 

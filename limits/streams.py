@@ -14,11 +14,14 @@ not: its expiry would be refreshed by the user's other streams, and a page that 
 all day would keep a dead process's count forever.
 """
 
+import random
 import time
 import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+
+from core.event_streams import close_generator, read
 
 # Longer than the longest quiet spell of a stream (heartbeats every 10-15 s by default).
 SLOT_SECONDS = 60
@@ -37,42 +40,42 @@ def _slot_key(user, number):
 
 
 def hold(user, events) -> "HeldStream":
-    """`events` as a response body that holds one of the user's stream slots until the server
-    closes it. TooManyStreams (and `events` closed) when the user holds every slot already."""
+    """`events` (an async generator) as a stream that holds one of the user's stream slots
+    until it is closed. TooManyStreams when the user holds every slot already. Called from a
+    view: synchronous, on the request's thread."""
     token = uuid.uuid4().hex
-    for number in range(settings.MAX_STREAMS_PER_USER):
-        key = _slot_key(user, number)
+    cap = settings.MAX_STREAMS_PER_USER
+    # From a random slot on: trying 0, 1, 2... would cost the nth stream n tries.
+    first = random.randrange(cap) if cap else 0
+    for offset in range(cap):
+        key = _slot_key(user, (first + offset) % cap)
         if cache.add(key, token, SLOT_SECONDS):
             return HeldStream(events, key, token)
-    if hasattr(events, "close"):
-        events.close()
+    close_generator(events)
     raise TooManyStreams(settings.MAX_STREAMS_PER_USER)
 
 
 class HeldStream:
-    """An iterator over `events` that keeps its slot alive while it sends, and frees it on
-    close(): the server calls close() whether the stream ended or the client left, even before
-    the first event (a generator's own `finally` would not run then)."""
+    """The events, keeping their slot alive while they are sent, and freeing it on close():
+    the server calls close() whether the stream ended or the client left, even before the
+    first event or when the client's leaving cancelled the generator mid-wait (its own
+    `finally` would not be a dependable place for it)."""
 
     def __init__(self, events, key, token):
-        self._events = iter(events)
+        self._events = events
         self._key, self._token = key, token
-        self._refreshed = time.monotonic()
         self._open = True
 
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        event = next(self._events)
-        if time.monotonic() - self._refreshed >= REFRESH_SECONDS:
-            cache.touch(self._key, SLOT_SECONDS)
-            self._refreshed = time.monotonic()
-        return event
+    async def __aiter__(self):
+        refreshed = time.monotonic()
+        async for event in self._events:
+            if time.monotonic() - refreshed >= REFRESH_SECONDS:
+                await read(cache.touch, self._key, SLOT_SECONDS)
+                refreshed = time.monotonic()
+            yield event
 
     def close(self):
-        if hasattr(self._events, "close"):
-            self._events.close()
+        close_generator(self._events)
         if self._open:
             self._open = False
             # Only our own: a slot that expired under a stalled stream may be someone's now.

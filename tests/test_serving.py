@@ -75,7 +75,7 @@ def test_production_server_serves_pages_and_compressed_hashed_static_files(tmp_p
         web.terminate()
         web.wait(timeout=30)
 
-    assert page.status_code == 200 and page.headers["server"] == "gunicorn"
+    assert page.status_code == 200 and page.headers["server"] == "uvicorn"  # gunicorn's uvicorn workers
     assert "content-security-policy" in page.headers
     assert static.status_code == 200
     assert static.headers["content-encoding"] == "gzip" and "immutable" in static.headers["cache-control"]

@@ -108,14 +108,15 @@ MAX_ACTIVE_JOBS_PER_USER = env.int("MAX_ACTIVE_JOBS_PER_USER", default=5)
 MAX_JOBS_AT_FAL = env.int("MAX_JOBS_AT_FAL", default=20)
 
 # --- The job page's live updates (server-sent events) --------------------------------------
-# Each open stream holds a web thread, so a stream ends after this many seconds (the browser
-# reconnects by itself); within it the job is read every JOB_EVENTS_CHECK_SECONDS, and a
+# A stream ends after this many seconds (the browser reconnects by itself), so none is held
+# forever; within it the job is read every JOB_EVENTS_CHECK_SECONDS, and a
 # comment is sent every JOB_EVENTS_HEARTBEAT_SECONDS so proxies keep an idle stream open.
 JOB_EVENTS_STREAM_SECONDS = env.float("JOB_EVENTS_STREAM_SECONDS", default=45.0)
 JOB_EVENTS_CHECK_SECONDS = env.float("JOB_EVENTS_CHECK_SECONDS", default=1.0)
 JOB_EVENTS_HEARTBEAT_SECONDS = env.float("JOB_EVENTS_HEARTBEAT_SECONDS", default=15.0)
-# Streams one process serves at once; keep it below WEB_THREADS so pages and the API always
-# have threads left. Pages past it (every page, at 0) ask for the status every 2 s instead.
+# Streams one process serves at once where each holds a thread (runserver, a WSGI server; under
+# scripts/serve they hold none): keep it below WEB_THREADS so pages and the API always have
+# threads left. Pages past it (every page, at 0) ask for the status every 2 s instead.
 JOB_EVENTS_MAX_STREAMS = env.int("JOB_EVENTS_MAX_STREAMS", default=2)
 
 # --- Local engine ------------------------------------------------------------------------------

@@ -146,6 +146,8 @@ LOGIN_ATTEMPTS_PER_IP = env("LOGIN_ATTEMPTS_PER_IP", default="20/15minute")
 # Long-lived responses one user holds open at once across every process (the job page's
 # events, the proxy's status stream; limits/streams.py); more are answered 429.
 MAX_STREAMS_PER_USER = env.int("MAX_STREAMS_PER_USER", default=10)
+# Threads per web process for everything but streams (config/asgi.py); gunicorn's setting.
+WEB_THREADS = env.int("WEB_THREADS", default=4)
 # The reverse proxies in front (addresses or networks, "*" for any), the same variable
 # gunicorn reads: from these peers the client's address is taken from X-Forwarded-For
 # (limits/clients.py). Loopback by default: the same-host proxy the README describes.
