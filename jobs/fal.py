@@ -112,7 +112,8 @@ def _translated_errors(action: str):
         yield call
     except fal_client.client.FalClientHTTPError as exc:
         message = exc.message if isinstance(exc.message, str) else _detail_text(exc.message)
-        raise _refusal(call, action, exc.status_code, message, body=_json_or_none(exc.response), error_type=exc.error_type) from None
+        body = _json_or_none(exc.response)
+        raise _refusal(call, action, exc.status_code, message, body=body, error_type=exc.error_type or _error_type(body)) from None
     except httpx.HTTPStatusError as exc:
         # fal-client lets httpx's own error through when fal refuses an upload's storage token.
         body = _json_or_none(exc.response)
@@ -147,6 +148,19 @@ def _json_or_none(response):
         return response.json()
     except ValueError:  # not JSON (an HTML error page), or not UTF-8
         return None
+
+
+def _error_type(body) -> str:
+    """fal's kind of error: the body's `error_type`, or a 422's first detail `type` (a model's
+    own refusal, e.g. `face_detection_error`, `audio_duration_too_long`)."""
+    if not isinstance(body, dict):
+        return ""
+    if body.get("error_type"):
+        return str(body["error_type"])
+    detail = body.get("detail")
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        return str(detail[0].get("type") or "")
+    return ""
 
 
 def _detail_text(detail) -> str:
@@ -295,7 +309,7 @@ def result(endpoint_id: str, request_id: str) -> FalResult:
         call.outcome = f"http_{response.status_code}"
     body = _json_or_none(response)
     detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
-    error_type = (body.get("error_type") if isinstance(body, dict) else None) or response.headers.get("x-fal-error-type", "")
+    error_type = _error_type(body) or response.headers.get("x-fal-error-type", "")
     raise FalError(
         f"fal result failed ({response.status_code}): {_detail_text(detail)}", status_code=response.status_code,
         error_type=error_type, retryable=response.status_code in (408, 409, 429) or response.status_code >= 500, body=body,

@@ -21,7 +21,7 @@ def test_picture_without_a_face_fails_the_job_on_its_page_and_charges_nothing(ap
     client.force_login(user)
     page = client.get(f"/videos/{job_id}/").content.decode()
 
-    assert "Could not detect a face in the image" in job.error
+    assert "Could not detect a face in the image" in job.error and job.error_type == "face_detection_error"
     assert "Could not detect a face in the image" in page
     assert credits.account_for(user).balance == balance
     assert not job.video
