@@ -12,20 +12,13 @@ from batches.models import Batch
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs import media, signed_urls
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
-from jobs.serializers import (
-    FalRequestIdField,
-    InputReferenceField,
-    JobListSerializer,
-    SubmitSerializer,
-    VideoOutputSerializer,
-    consent_errors,
-    consent_field,
-    video_output,
-)
-from jobs.serializers import JobSerializer as SeedJobSerializer
+from jobs.inputs import InputReferenceField, SubmitSerializer, consent_errors, consent_field
+from jobs.outputs import VideoOutputSerializer, video_output
 from outbox import services as outbox
 
 from .models import ApiToken
+from .seed.serializers import FalRequestIdField, JobListSerializer
+from .seed.serializers import JobSerializer as SeedJobSerializer
 
 
 @extend_schema_field(OpenApiTypes.URI)

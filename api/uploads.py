@@ -1,7 +1,7 @@
 """Storing an uploaded input file: one logic behind the seed's upload-file and v1's files."""
 
 from jobs import fal
-from jobs.serializers import UploadSerializer
+from .seed.serializers import UploadSerializer
 from jobs.services import assets
 
 from .errors import FalStorageUnavailable

@@ -21,7 +21,7 @@ from credits import services as credits
 from credits.models import LedgerEntry
 from api.seed import schema as seed_doc
 from jobs.models import Asset, Job
-from jobs.serializers import agreement
+from jobs.inputs import agreement
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
 from api import error_docs as errors

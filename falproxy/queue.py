@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 
 from credits import services as credits
 from jobs.models import Job, JobState
-from jobs.serializers import SubmitSerializer, agreement, video_output
+from jobs.inputs import SubmitSerializer, agreement
+from jobs.outputs import video_output
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
 from core.event_streams import read_shared

@@ -1,7 +1,7 @@
 """What our events say: which job state is which event, and the JSON each one carries.
 
 A payload is {"type", "timestamp", "data"}. A job's data is what the API shows of a job
-(jobs.serializers), minus what only the owner's own session needs: no fal key, no storage
+(api.seed.serializers), minus what only the owner's own session needs: no fal key, no storage
 paths, no inputs; the video is a signed URL like the one the API hands out for it.
 """
 

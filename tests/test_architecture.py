@@ -57,16 +57,7 @@ ALLOWED_HTTP_REACHES = {
     ("api.views", "outbox.serializers"),
     ("api.api_schema", "outbox.serializers"),
 }
-# The serializers the API wing and the proxy share still live in jobs/: these go when the
-# seed's own move into api/ and the input check they share moves below the doors.
-KNOWN_HTTP_REACHES = {
-    ("api.seed.views", "jobs.serializers"),
-    ("api.views", "jobs.serializers"),
-    ("api.seed.schema", "jobs.serializers"),
-    ("api.uploads", "jobs.serializers"),
-    ("api.serializers", "jobs.serializers"),
-    ("falproxy.queue", "jobs.serializers"),
-}
+KNOWN_HTTP_REACHES: set[tuple[str, str]] = set()
 
 
 def app_modules():

@@ -13,7 +13,7 @@ from api.error_docs import ErrorSerializer, JobStateErrorSerializer, error_examp
 
 from ..serializers import AccountLimitsSerializer
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP
-from jobs.serializers import AssetSerializer, JobSerializer, ResultSerializer
+from .serializers import AssetSerializer, JobSerializer, ResultSerializer
 
 INPUT_HELP = "An http(s) URL of a public host, a data: URI (base64), or a URL the upload endpoint returned."
 MODEL_HELP = MODEL_NAMES_HELP

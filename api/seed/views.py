@@ -19,14 +19,9 @@ from jobs.models import Job, JobState
 from ..serializers import account_limits
 from ..errors import refusal, why_not_cancelled
 from ..uploads import store_upload
-from jobs.serializers import (
-    agreement,
-    AssetSerializer,
-    JobSerializer,
-    RequestLookupSerializer,
-    ResultSerializer,
-    SubmitSerializer,
-)
+from jobs.inputs import SubmitSerializer, agreement
+
+from .serializers import AssetSerializer, JobSerializer, RequestLookupSerializer, ResultSerializer
 
 
 def _owned_job(request, data):

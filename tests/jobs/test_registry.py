@@ -8,7 +8,7 @@ from api.serializers import JobCreateSerializer
 from avatars.forms import AvatarForm
 from engine.processing import AVATAR_ENDPOINTS
 from jobs.registry import MODEL_NAMES, MODELS, MODELS_BY_ENDPOINT, find_model
-from jobs.serializers import SubmitSerializer
+from jobs.inputs import SubmitSerializer
 
 
 def test_the_local_engine_serves_exactly_the_registry_endpoints():

@@ -1,95 +1,14 @@
+"""The seed API's answers: a job, its result, an upload, and which job a request names."""
+
 from django.conf import settings
 from django.db.models import Manager
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from consent import services as consent
-from consent.models import CONSENT_TEXT
-from limits.clients import client_address
-
-from . import media, signed_urls
-from .models import Asset, Job, JobState
-from .registry import DEFAULT_MODEL_NAME, MODEL_NAMES, find_model
-from .services import admission, inputs
-
-
-def consent_field():
-    return serializers.BooleanField(
-        required=False, default=False, help_text=f"`true` confirms: “{CONSENT_TEXT}” Required when the server asks for consent."
-    )
-
-
-def consent_errors(attrs) -> dict:
-    """{"consent": [why]} when the uploader must confirm they may use the face and did not."""
-    if consent.consent_required() and not attrs.get("consent"):
-        return {"consent": [consent.CONSENT_MISSING]}
-    return {}
-
-
-def agreement(request, attrs):
-    """The uploader's word (consent.services.Agreement), with the address it came from."""
-    return consent.Agreement(client_address(request)) if attrs.get("consent") else None
-
-
-def _checked(check, value, kind):
-    """Run a jobs.media check, reporting its MediaError as a validation error."""
-    try:
-        return check(value, kind)
-    except media.MediaError as exc:
-        raise serializers.ValidationError(exc.message) from None
-
-
-class InputReferenceField(serializers.CharField):
-    """A URL or data: URI, given as a JSON string: DRF's CharField would turn 123 into "123"."""
-
-    default_error_messages = {"invalid": "Must be a string: an http(s) URL, a data: URI, or the URL returned by the upload endpoint."}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class SubmitSerializer(serializers.Serializer):
-    """Inputs for one avatar job. Each input is a URL, a data: URI, or an uploaded file."""
-
-    image_url = InputReferenceField(required=False, allow_blank=False, trim_whitespace=True)
-    audio_url = InputReferenceField(required=False, allow_blank=False, trim_whitespace=True)
-    image = serializers.FileField(required=False)
-    audio = serializers.FileField(required=False)
-    prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME)
-    consent = consent_field()
-
-    def validate(self, attrs):
-        checked = {}
-        errors = consent_errors(attrs)
-        for kind in ("image", "audio"):
-            url, upload = attrs.get(f"{kind}_url"), attrs.get(kind)
-            try:
-                if url and upload:
-                    raise serializers.ValidationError(f"Give either {kind}_url or an {kind} file, not both.")
-                if upload:
-                    checked[kind] = _checked(media.check_upload, upload, kind)
-                elif url:
-                    checked[kind] = self.check_reference(url, kind)
-                else:
-                    raise serializers.ValidationError(f"This field is required (a URL, a data: URI, or an {kind} file).")
-            except serializers.ValidationError as exc:
-                # Named by the field the client sent: a multipart `audio` file's problem is `audio`'s.
-                errors[kind if upload else f"{kind}_url"] = exc.detail
-        if errors:
-            raise serializers.ValidationError(errors)
-        attrs["checked"] = checked
-        attrs["fal_model"] = find_model(attrs["model"])
-        return attrs
-
-    def check_reference(self, url, kind):
-        """Check one input given as a URL or data: URI (also used for a batch's inputs); audio
-        by URL is downloaded and measured (jobs.services.inputs)."""
-        request = self.context.get("request")
-        user = request.user if request is not None else None
-        return _checked(lambda value, kind: inputs.check_reference(user, value, kind), url, kind)
+from jobs import media
+from jobs.models import Asset, Job, JobState
+from jobs.outputs import VideoOutputSerializer, video_output
+from jobs.services import admission
 
 
 class RequestLookupSerializer(serializers.Serializer):
@@ -120,17 +39,6 @@ class UploadSerializer(serializers.Serializer):
             raise serializers.ValidationError(exc.message) from None
         checked.kind = kind
         return checked
-
-
-class VideoOutputSerializer(serializers.Serializer):
-    """A stored video in fal's output shape (what video_output answers)."""
-
-    url = serializers.URLField(
-        help_text="The video in our storage: a signed URL any HTTP client can download without credentials until it expires (MEDIA_URL_EXPIRY_SECONDS)."
-    )
-    content_type = serializers.CharField()
-    file_name = serializers.CharField()
-    file_size = serializers.IntegerField(allow_null=True)
 
 
 class FalRequestIdField(serializers.CharField):
@@ -225,12 +133,3 @@ class AssetSerializer(serializers.ModelSerializer):
     class Meta:
         model = Asset
         fields = ["url", "file_name", "kind", "content_type", "file_size", "duration"]
-
-
-def video_output(job, request):
-    """The finished video in fal's output shape, at a signed URL of our own storage that
-    needs no credentials until it expires (jobs.signed_urls)."""
-    if not job.video:
-        return None
-    url = signed_urls.signed_url(job.video, request=request)
-    return {"url": url, "content_type": job.video_content_type, "file_name": "output.mp4", "file_size": job.video_size}
