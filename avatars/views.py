@@ -112,26 +112,24 @@ def create(request):
 @login_required
 @require_safe
 def estimate(request):
-    """What a video of `seconds` made by `model` would cost, by the server's one rule
-    (credits.prices): the create and batch pages ask here instead of repeating it."""
+    """What videos as long as the given clips (`?seconds=4.04&seconds=12.5`, one per video)
+    would cost with each model, by the server's one rule (credits.prices), beside the
+    balance: the create and batch pages ask here instead of repeating the rule."""
     try:
-        model = MODELS[request.GET.get("model", "")]
-        seconds = float(request.GET.get("seconds", ""))
-    except (KeyError, ValueError):
-        return JsonResponse({"detail": "Give a model key and the audio's length in seconds.", "code": "invalid"}, status=400)
-    count = request.GET.get("count", "1")
-    if not (0 < seconds <= 24 * 3600) or not count.isdigit() or not 1 <= int(count) <= settings.MAX_BATCH_SIZE:
-        return JsonResponse({"detail": "The length must be a positive number of seconds and the count 1 to the batch size.", "code": "invalid"}, status=400)
-    count = int(count)
-    dollars = model.estimate_cost(seconds)
-    return JsonResponse(
-        {
-            "model": model.key, "seconds": seconds, "count": count,
-            "credits": model.estimate_credits(seconds) * count,
-            "dollars": f"{dollars * count:f}",
-            "balance": credits.account_for(request.user).balance,
+        lengths = [float(value) for value in request.GET.getlist("seconds")]
+    except ValueError:
+        lengths = []
+    if not 0 < len(lengths) <= settings.MAX_BATCH_SIZE or not all(0 < seconds <= 24 * 3600 for seconds in lengths):
+        detail = f"Give 1 to {settings.MAX_BATCH_SIZE} lengths in seconds (seconds=…), each a positive number."
+        return JsonResponse({"detail": detail, "code": "invalid"}, status=400)
+    models = {
+        key: {
+            "credits": sum(model.estimate_credits(seconds) for seconds in lengths),
+            "dollars": f"{sum(model.estimate_cost(seconds) for seconds in lengths):f}",
         }
-    )
+        for key, model in MODELS.items()
+    }
+    return JsonResponse({"seconds": lengths, "models": models, "balance": credits.account_for(request.user).balance})
 
 
 def _job_page(request, job, title_form=None):

@@ -5,9 +5,6 @@
   var shared = window.avatarStudioMedia;
   var form = document.getElementById("batch-form");
   if (!form || !shared) return;
-  var prices = JSON.parse(document.getElementById("model-prices").textContent);
-  var creditPrices = JSON.parse(document.getElementById("model-credit-prices").textContent);
-  var balance = JSON.parse(document.getElementById("credit-balance").textContent);
   var limits = JSON.parse(document.getElementById("media-limits").textContent);
   var showDollars = form.dataset.showDollars === "true";
   var imageInput = form.querySelector("input[name=image]");
@@ -135,30 +132,36 @@
     return checked ? checked.value : null;
   }
 
-  // The server holds each clip's credits, each rounded up (batches.services.create_batch).
+  // The server holds each clip's credits, each rounded up (batches.services.create_batch);
+  // it is asked for the whole batch's cost, and an answer to an older question is dropped.
+  var asked = 0;
+
   function showEstimate() {
     var key = selectedModel();
     var measured = clips.filter(function (clip) { return clip.seconds !== null; });
+    var ticket = ++asked;
     warning.hidden = true;
     if (!key || !measured.length) {
       estimateLine.textContent = "The estimated cost appears once you choose the clips (each clip's length × the model's price per second).";
       return;
     }
-    var credits = 0, cents = 0, seconds = 0;
-    measured.forEach(function (clip) {
-      var cost = shared.estimate(prices[key], creditPrices[key], clip.seconds);
-      credits += cost.credits;
-      cents += cost.cents;
-      seconds += clip.seconds;
+    var lengths = measured.map(function (clip) { return clip.seconds; });
+    shared.fetchEstimate(form.dataset.estimateUrl, lengths).then(function (answer) {
+      if (ticket !== asked || !answer || !answer.models[key]) return;
+      showCost(answer.models[key], answer.balance, lengths, clips.length - measured.length);
     });
-    var unread = clips.length - measured.length;
-    estimateLine.textContent = "Estimated cost: " + credits + " credits" + (showDollars ? " (" + shared.dollars(cents) + ")" : "") +
-      " for " + measured.length + (measured.length === 1 ? " clip" : " clips") + ", " + seconds.toFixed(1) + " s of video in all" +
+  }
+
+  function showCost(cost, balance, lengths, unread) {
+    var seconds = lengths.reduce(function (sum, length) { return sum + length; }, 0);
+    estimateLine.textContent = "Estimated cost: " + cost.credits + " credits" + (showDollars ? " ($" + cost.dollars + ")" : "") +
+      " for " + lengths.length + (lengths.length === 1 ? " clip" : " clips") + ", " + seconds.toFixed(1) + " s of video in all" +
       (unread ? " (and " + unread + " whose length the server will read)" : "") + "; your balance is " + balance + " credits.";
-    estimateLine.dataset.credits = credits;
-    if (credits > balance) {
+    estimateLine.dataset.credits = cost.credits;
+    if (cost.credits > balance) {
       warning.hidden = false;
-      warningText.textContent = "This batch would cost " + credits + " credits, " + (credits - balance) + " more than your balance. Choose fewer or shorter clips.";
+      warningText.textContent = "This batch would cost " + cost.credits + " credits, " + (cost.credits - balance) +
+        " more than your balance. Choose fewer or shorter clips.";
     }
   }
 

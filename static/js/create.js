@@ -4,7 +4,7 @@
   "use strict";
 
   var shared = window.avatarStudioMedia;
-  var estimate = shared.estimate, dollars = shared.dollars, accepts = shared.accepts;
+  var accepts = shared.accepts;
 
   var form = document.getElementById("create-form");
   if (!form) return;
@@ -55,37 +55,47 @@
       " per second of video.";
   }
 
-  // Another model whose cost for this audio the balance covers, or null.
-  function affordableModel(seconds) {
-    var found = null;
-    Object.keys(creditPrices).forEach(function (key) {
-      var cost = estimate(prices[key], creditPrices[key], seconds);
-      if (!found && key !== selectedModel() && cost && cost.credits <= balance) found = { key: key, credits: cost.credits };
-    });
-    return found;
+  // Each question to the server gets a ticket; an answer to an older one (the audio or the
+  // model changed meanwhile) is dropped, as is one to a question another message replaced.
+  var asked = 0;
+
+  function sayInstead(text) {
+    asked += 1;
+    estimateLine.textContent = text;
+    warning.hidden = true;
   }
 
   function showEstimate() {
     showPrice();
     var key = selectedModel();
-    var price = prices[key];
-    if (audioSeconds === null || !price) return;
-    var cost = estimate(price, creditPrices[key], audioSeconds);
-    if (!cost) return;
+    if (audioSeconds === null || !prices[key]) return;
+    var seconds = audioSeconds, ticket = ++asked;
+    shared.fetchEstimate(form.dataset.estimateUrl, [seconds]).then(function (answer) {
+      if (ticket !== asked || !answer || !answer.models[key]) return;
+      showCost(key, seconds, answer);
+    });
+  }
+
+  function showCost(key, seconds, answer) {
+    var cost = answer.models[key];
+    balance = answer.balance;
     var over = cost.credits > balance;
     estimateLine.textContent = showDollars
-      ? "Estimated cost: " + dollars(cost.cents) + " (" + audioSeconds.toFixed(1) + " s of video × $" + price +
+      ? "Estimated cost: $" + cost.dollars + " (" + seconds.toFixed(1) + " s of video × $" + prices[key] +
         " per second) = " + cost.credits + " credits; your balance is " + balance + " credits."
-      : "Estimated cost: " + cost.credits + " credits (" + audioSeconds.toFixed(1) + " s of video × " + creditPrices[key] +
+      : "Estimated cost: " + cost.credits + " credits (" + seconds.toFixed(1) + " s of video × " + creditPrices[key] +
         " credits per second); your balance is " + balance + " credits.";
     estimateLine.classList.toggle("over-balance", over);
-    estimateLine.dataset.cost = dollars(cost.cents).slice(1);
+    estimateLine.dataset.cost = cost.dollars;
     estimateLine.dataset.credits = cost.credits;
     warning.hidden = !over;
-    var cheaper = over ? affordableModel(audioSeconds) : null;
+    // Another model whose cost for this audio the balance covers.
+    var cheaper = Object.keys(answer.models).filter(function (other) {
+      return other !== key && answer.models[other].credits <= balance;
+    })[0];
     warningText.textContent = over
       ? "This video would cost " + cost.credits + " credits, " + (cost.credits - balance) + " more than your balance. " +
-        (cheaper ? "Choose shorter audio or " + modelLabel(cheaper.key) + " (" + cheaper.credits + " credits)." : "Choose shorter audio.")
+        (cheaper ? "Choose shorter audio or " + modelLabel(cheaper) + " (" + answer.models[cheaper].credits + " credits)." : "Choose shorter audio.")
       : "";
   }
 
@@ -194,8 +204,7 @@
       var name = audioInput.files[0].name, problem = lengthProblem(name, audioPlayer.duration);
       if (problem) {
         refuse(audioInput, audioPreview, problem);
-        estimateLine.textContent = "No estimate: the audio is outside a limit (see above).";
-        warning.hidden = true;
+        sayInstead("No estimate: the audio is outside a limit (see above).");
         return;
       }
       audioSeconds = audioPlayer.duration;
@@ -205,7 +214,7 @@
   });
   audioPlayer.addEventListener("error", function () {
     if (!audioInput.files.length) return;
-    estimateLine.textContent = "This browser cannot read the audio's length; the server will check the file and show the cost on the job page.";
+    sayInstead("This browser cannot read the audio's length; the server will check the file and show the cost on the job page.");
   });
 
   form.addEventListener("change", function (event) {

@@ -1,42 +1,17 @@
-// What the create and the batch forms share: the server's pricing rule, its media limits as
+// What the create and the batch forms share: asking the server for a cost, its media limits as
 // messages that name them, and drop zones that fill the real file inputs. The limits' numbers
 // are never here: each page is given them by the server (<script id="media-limits">).
 (function () {
   "use strict";
 
-  // The server's pricing rule, repeated exactly (jobs/registry.py): dollars are the price
-  // per second × the audio's seconds rounded half up to the cent; credits are credits per
-  // second × seconds rounded up to a whole credit. Both run on exact decimals (BigInt), as
-  // Python's Decimal does: float arithmetic would put 0.115 × 3 on either side of $0.345.
-  function exactDecimal(text) {
-    var match = /^(\d+)(?:\.(\d+))?$/.exec(String(text));
-    if (!match) return null;
-    var fraction = match[2] || "";
-    return { digits: BigInt(match[1] + fraction), scale: fraction.length };
-  }
-
-  function estimate(pricePerSecond, creditsPerSecond, seconds) {
-    // String(seconds) is the shortest text that reads back as the same number, as Python's
-    // str(float) is: the server's Decimal(str(seconds)) sees the same digits.
-    var price = exactDecimal(pricePerSecond), length = exactDecimal(seconds);
-    if (!price || !length) return null;
-    var product = price.digits * length.digits;
-    var scale = price.scale + length.scale;
-    var cents;
-    if (scale <= 2) {
-      cents = product * 10n ** BigInt(2 - scale);
-    } else {
-      var unit = 10n ** BigInt(scale - 2);
-      cents = (product * 2n + unit) / (unit * 2n); // half up: floor(x + 1/2), x ≥ 0
-    }
-    var lengthUnit = 10n ** BigInt(length.scale);
-    var credits = (length.digits * BigInt(creditsPerSecond) + lengthUnit - 1n) / lengthUnit;
-    return { cents: Number(cents), credits: Number(credits) };
-  }
-
-  function dollars(cents) {
-    var whole = Math.floor(cents / 100), rest = cents % 100;
-    return "$" + whole + "." + (rest < 10 ? "0" : "") + rest;
+  // What videos as long as `lengths` (seconds, one per video) cost with each model, asked of
+  // the server (GET /estimate/, credits.prices): its rounding is never repeated here. Resolves
+  // to {models: {key: {credits, dollars}}, balance}, or null when the answer does not come.
+  function fetchEstimate(url, lengths) {
+    var query = lengths.map(function (seconds) { return "seconds=" + encodeURIComponent(String(seconds)); }).join("&");
+    return fetch(url + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .catch(function () { return null; });
   }
 
   // The same words as the server's limits (jobs.media._human_size).
@@ -113,10 +88,8 @@
     });
   }
 
-  // The browser tests hold the cost rule against the server's for tricky lengths.
-  window.avatarStudioCost = { estimate: estimate, dollars: dollars };
   window.avatarStudioMedia = {
-    estimate: estimate, dollars: dollars, size: size, accepts: accepts, sizeProblem: sizeProblem,
+    fetchEstimate: fetchEstimate, size: size, accepts: accepts, sizeProblem: sizeProblem,
     lengthProblem: lengthProblem, sideProblem: sideProblem, wireDropZones: wireDropZones,
   };
 

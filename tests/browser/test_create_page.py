@@ -190,26 +190,21 @@ def test_a_cost_over_the_balance_is_warned_with_a_link_to_the_credits_page(live_
     expect(warning).to_be_hidden()
 
 
-TRICKY_SECONDS = [3.0, 1.875, 0.1, 0.3, 0.30000000000000004, 2.9999999, 5.56, 8.045, 1.0049999999999999, 12.345, 0.125, 60.0]
-
-
-@pytest.mark.parametrize("price", ["0.115", "0.056", "0.0565", "0.125", "0.1"])
-def test_page_and_server_agree_on_the_cost_for_tricky_lengths(live_server, page, signed_in, settings, price):
-    settings.KLING_PRO_PRICE_PER_SECOND = float(price)
+def test_the_page_shows_the_servers_estimate_and_repeats_no_pricing_rule(live_server, page, signed_in, settings):
+    settings.KLING_PRO_PRICE_PER_SECOND = 0.0565
     open_create(page, live_server)
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/estimate/" in request.url else None)
+
+    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.5)}])
+
     pro = MODELS["kling-avatar-pro"]
-    page_price = page.evaluate("JSON.parse(document.getElementById('model-prices').textContent)['kling-avatar-pro']")
-    assert Decimal(page_price) == Decimal(price)
-
-    answers = page.evaluate(
-        "([price, perSecond, lengths]) => lengths.map(seconds => {"
-        "  const cost = window.avatarStudioCost.estimate(price, perSecond, seconds);"
-        "  return [window.avatarStudioCost.dollars(cost.cents), cost.credits]; })",
-        [page_price, pro.credits_per_second, TRICKY_SECONDS],
-    )
-
-    expected = [[f"${pro.estimate_cost(seconds)}", pro.estimate_credits(seconds)] for seconds in TRICKY_SECONDS]
-    assert answers == expected
+    expect(page.locator("#cost-estimate")).to_have_attribute("data-credits", str(pro.estimate_credits(2.5)))
+    assert page.locator("#cost-estimate").get_attribute("data-cost") == f"{pro.estimate_cost(2.5)}"
+    assert asked and "seconds=2.5" in asked[-1]
+    scripts = "".join(page.evaluate("[...document.scripts].map(s => s.src)"))
+    assert "create.js" in scripts
+    assert "BigInt" not in (Path(settings.BASE_DIR) / "static" / "js" / "media-checks.js").read_text()
 
 
 def test_an_earlier_jobs_portrait_is_reused_and_can_be_swapped(live_server, page, signed_in, screenshot):
