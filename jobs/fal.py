@@ -6,6 +6,7 @@ errors raised from here carry fal's message, never our headers.
 """
 
 import asyncio
+import threading
 import functools
 import re
 import time
@@ -202,7 +203,7 @@ def status(endpoint_id: str, request_id: str) -> FalStatus:
 
 
 class StatusReader:
-    """Asks fal the status of many requests at once from one thread: each call mostly waits
+    """Asks fal the status of many requests at once: each call mostly waits
     for fal's answer, so a worker keeps a batch of them in flight on an event loop of its own
     instead of a thread per call. Not thread-safe; `close()` when done.
 
@@ -210,8 +211,15 @@ class StatusReader:
     after the calls is plain Django)."""
 
     def __init__(self):
+        # The loop runs in a thread of its own, so a caller whose thread already runs one (a
+        # test beside Playwright's, an ASGI server's) can still ask: it only waits for results.
         self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="fal-status-reader")
+        self.thread.start()
         self.clients = {}
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
 
     def statuses(self, requests) -> list:
         """fal's answer to each (endpoint_id, request_id): a FalStatus, or the FalError it raised."""
@@ -222,12 +230,14 @@ class StatusReader:
         async def all_at_once():
             return await asyncio.gather(*(self._status(client, *request) for request in requests))
 
-        return self.loop.run_until_complete(all_at_once())
+        return self._run(all_at_once())
 
     def close(self):
         for client in self.clients.values():
-            self.loop.run_until_complete(client.close())
+            self._run(client.close())
         self.clients = {}
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
         self.loop.close()
 
     def _client(self):
