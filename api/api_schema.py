@@ -13,17 +13,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from api import error_docs as errors
+from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from api.seed import schema as seed
 from jobs.models import JobState
 from jobs.registry import MODEL_NAMES, MODEL_NAMES_HELP
-from api import error_docs as errors
-from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
 
 from . import api_examples as ex
 from .idempotency import MAX_KEY_LENGTH
 from .serializers import (
-    ShareLinkSerializer,
     TITLE_HELP,
     AccountSerializer,
     BatchDetailSerializer,
@@ -31,6 +30,7 @@ from .serializers import (
     FileSerializer,
     JobSerializer,
     NewTokenSerializer,
+    ShareLinkSerializer,
     TokenSerializer,
 )
 

@@ -9,8 +9,8 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from batches.models import Batch
-from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs import media, signed_urls
+from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
 from jobs.serializers import (
     FalRequestIdField,

@@ -13,35 +13,31 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import error_docs as errors
+from api.seed import schema as seed_doc
 from batches import archive
-from core.json_bodies import JSONParser
 from batches import services as batches
 from batches.models import Batch
+from core.json_bodies import JSONParser
 from credits import services as credits
 from credits.models import LedgerEntry
-from api.seed import schema as seed_doc
 from jobs.models import Asset, Job
 from jobs.serializers import agreement
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
-from api import error_docs as errors
-from outbox import api as outbox_api
 from notifications import services as notifications
+from outbox import api as outbox_api
 from outbox import services as outbox
+from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 from sharing import services as sharing
 from sharing.models import ShareLink
-from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 
 from . import api_schema as doc
 from .errors import refusal, why_not_cancelled
-from .uploads import store_upload
 from .idempotency import idempotent
 from .models import ApiToken
 from .pagination import NewestFirst
 from .serializers import (
-    ShareLinkSerializer,
-    ShareRequestSerializer,
-    account_limits,
     AccountSerializer,
     BatchCreateSerializer,
     BatchDetailSerializer,
@@ -52,8 +48,12 @@ from .serializers import (
     JobSerializer,
     JobTitleSerializer,
     NewTokenSerializer,
+    ShareLinkSerializer,
+    ShareRequestSerializer,
     TokenSerializer,
+    account_limits,
 )
+from .uploads import store_upload
 
 
 def created(serializer_class, obj, request):

@@ -1,15 +1,14 @@
 """Forms for the browser app: the create form checks real media content with jobs.media."""
 
 from django import forms
+from django.conf import settings
 
 from consent import services as consent
 from consent.models import CONSENT_TEXT
-from limits.clients import client_address
-from django.conf import settings
-
 from jobs import media
 from jobs.registry import DEFAULT_MODEL_KEY, MODELS
 from jobs.services.submission import portrait_of
+from limits.clients import client_address
 
 from . import kept_inputs
 from .selectors import GALLERY_STATES

@@ -20,11 +20,11 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
+from core.event_streams import holds_a_thread, read
 from jobs.models import Job, JobState
 from jobs.previews import job_previews
 from jobs.services.watching import note_watched
 from limits import streams
-from core.event_streams import holds_a_thread, read
 
 from . import selectors
 from .progress import progress_for

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from batches.models import Batch
 from credits.models import LedgerEntry
-from jobs.models import Job, JobState, UNFINISHED_STATES
+from jobs.models import UNFINISHED_STATES, Job, JobState
 from jobs.registry import MODELS
 
 

@@ -13,16 +13,15 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from batches import services as batches
+from core.event_streams import event_stream_response
+from core.ranged_files import ranged_file_response
 from credits import services as credits
-from limits import streams
-from limits.counters import Rate, hit
 from jobs.models import Job
 from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
-from core.event_streams import event_stream_response
-
-from core.ranged_files import ranged_file_response
+from limits import streams
+from limits.counters import Rate, hit
 
 from . import downloads, example, live, selectors
 from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm, agreement, page_limits

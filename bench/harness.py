@@ -61,8 +61,8 @@ def setup_django(**environment):
 def start_app_server():
     """Serve the full app (API, webhooks, engine at /_fal) from a thread; returns its base URL."""
     from django.conf import settings
-    from django.core.servers.basehttp import ThreadedWSGIServer
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer
 
     from engine.server import QuietRequestHandler
 

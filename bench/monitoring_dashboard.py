@@ -78,11 +78,11 @@ def main():
         os.environ["BENCH_DATABASE_URL"] = DEFAULT_POSTGRES
     harness.setup_django(METRICS_FLUSH_SECONDS=0)
 
+    from big_tables import created_at_as_given
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
-    from big_tables import created_at_as_given
     from credits.models import LedgerEntry
 
     if args.drop_index:

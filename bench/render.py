@@ -156,7 +156,6 @@ def frames(directory: Path) -> None:
     """Render the fixtures at 512 and save a closed mouth, an open mouth and a blink."""
     import av
     import numpy as np
-    from PIL import Image
 
     from engine import render
     from engine.motion import plan_motion, style_for_prompt

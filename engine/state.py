@@ -19,7 +19,16 @@ from django.conf import settings
 from . import webhooks
 from .faults import Faults
 from .processing import Stopped, run_avatar_model
-from .records import COMPLETED, IN_PROGRESS, IN_QUEUE, ModelRequest, Outcome, failure_outcome, log_entry, new_request_id
+from .records import (
+    COMPLETED,
+    IN_PROGRESS,
+    IN_QUEUE,
+    ModelRequest,
+    Outcome,
+    failure_outcome,
+    log_entry,
+    new_request_id,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -15,12 +15,12 @@ import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 
+from core.event_streams import read_shared
 from credits import services as credits
 from jobs.models import Job, JobState
 from jobs.serializers import SubmitSerializer, agreement, video_output
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
-from core.event_streams import read_shared
 
 from . import uploads
 from .targets import owner_alias

@@ -23,10 +23,10 @@ from django.views.decorators.http import require_POST
 
 from consent import services as consent
 
-from .services import lifecycle, portraits
 from .models import Asset, Job
 from .previews import job_previews
 from .registry import MODELS
+from .services import lifecycle, portraits
 
 
 class ModelFilter(admin.SimpleListFilter):

@@ -14,8 +14,8 @@ import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
 import av

@@ -2,10 +2,9 @@ import threading
 import time
 
 import pytest
+
 from jobs.worker import in_process_worker
-
 from tests.factories import make_user
-
 
 # Fixtures through which a test reaches the database (the marker counts too).
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "django_db_setup", "live_server"}
@@ -75,7 +74,7 @@ def documentation_hosts_allowed(settings):
 @pytest.fixture(autouse=True)
 def generous_rate_limits(settings):
     """Most tests submit faster than a person would; tests of the limits set their own."""
-    settings.THROTTLE_RATES = {scope: "100000/minute" for scope in settings.THROTTLE_RATES}
+    settings.THROTTLE_RATES = dict.fromkeys(settings.THROTTLE_RATES, "100000/minute")
     settings.LOGIN_ATTEMPTS_PER_ACCOUNT = settings.LOGIN_ATTEMPTS_PER_IP = "100000/minute"
 
 

@@ -10,10 +10,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 from api.error_docs import ErrorSerializer, JobStateErrorSerializer, error_example
-
-from ..serializers import AccountLimitsSerializer
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP
 from jobs.serializers import AssetSerializer, JobSerializer, ResultSerializer
+
+from ..serializers import AccountLimitsSerializer
 
 INPUT_HELP = "An http(s) URL of a public host, a data: URI (base64), or a URL the upload endpoint returned."
 MODEL_HELP = MODEL_NAMES_HELP

@@ -8,25 +8,25 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import error_docs as errors
 from core.json_bodies import JSONParser
 from credits import services as credits
-from api import error_docs as errors
-
-from . import schema as doc
-from jobs.services import admission, lifecycle, submission
-from jobs.services.watching import note_watched
 from jobs.models import Job, JobState
-from ..serializers import account_limits
-from ..errors import refusal, why_not_cancelled
-from ..uploads import store_upload
 from jobs.serializers import (
-    agreement,
     AssetSerializer,
     JobSerializer,
     RequestLookupSerializer,
     ResultSerializer,
     SubmitSerializer,
+    agreement,
 )
+from jobs.services import admission, lifecycle, submission
+from jobs.services.watching import note_watched
+
+from ..errors import refusal, why_not_cancelled
+from ..serializers import account_limits
+from ..uploads import store_upload
+from . import schema as doc
 
 
 def _owned_job(request, data):

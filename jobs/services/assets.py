@@ -12,7 +12,6 @@ from jobs import fal, media
 from jobs.models import Asset
 
 
-
 def upload_asset(user, checked) -> Asset:
     """The user's asset for a validated input file (see jobs.media), uploaded to fal storage
     unless a copy there will outlive a job's budget (keyed by jobs.fal.storage_origin)."""

@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from consent import services as consent
 from credits import services as credits
 from jobs import fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
-from consent import services as consent
 from jobs.registry import FalModel, model_for_endpoint
 from jobs.state import fail_job, record_event
 
@@ -18,7 +18,6 @@ from .assets import stored_in_fal
 from .deadlines import time_out_job
 from .fal_requests import adopt_request_id
 from .tracking import schedule_poll
-
 
 # A definite HTTP refusal of a submit (fal answered, nothing was created) is retried this
 # many times before the job fails.

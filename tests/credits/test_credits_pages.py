@@ -89,7 +89,7 @@ def test_credits_page_lists_the_owners_entries_with_job_links_named_by_title(cli
     balance = credits.account_for(user).balance
     # What it was for, the amount, and the balance once it was written (a running balance).
     assert f"Held while the video is made · Launch video Credits -345 Balance {balance}" in text
-    assert f"Credits granted Welcome credits" in text and f"Balance {balance + 345}" in text
+    assert "Credits granted Welcome credits" in text and f"Balance {balance + 345}" in text
     assert f'<a href="/videos/{job.id}/">Launch video</a>' in response.content.decode()
     assert "Mallory's secret" not in text
 

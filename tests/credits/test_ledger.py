@@ -13,8 +13,8 @@ from django.db.models import Sum
 from rest_framework.authtoken.models import Token
 
 from credits import services as credits
-from engine.webhooks import signed_headers
 from credits.models import CreditAccount, LedgerEntry
+from engine.webhooks import signed_headers
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
 from jobs.services import lifecycle

@@ -7,8 +7,8 @@ import threading
 import httpx
 import pytest
 
-from tests.engine.fal_checks import KLING_PRO
 from tests.conftest import wait_for
+from tests.engine.fal_checks import KLING_PRO
 
 
 def run_and_fail(api, engine, inputs):

@@ -11,7 +11,6 @@ from rest_framework.authtoken.models import Token
 from api.models import ApiToken
 from credits import services as credits
 from jobs.models import Asset, Job, JobState
-from tests.conftest import wait_for
 from tests.factories import data_uri, make_user, portrait_png, speech_wav
 from tests.hostile_files import png_with_markup, webp_that_is_javascript
 

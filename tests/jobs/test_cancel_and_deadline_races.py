@@ -11,14 +11,14 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from jobs import fal
-from jobs.services import deadlines, fal_requests, lifecycle, submission
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
+from jobs.services import deadlines, fal_requests, lifecycle, submission
 from jobs.worker import in_process_worker
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
-from tests.jobs.test_pipeline import finished_job, submit, submitted_without_worker
+from tests.jobs.test_pipeline import finished_job, submitted_without_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

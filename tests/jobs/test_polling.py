@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from jobs import fal
 from jobs.models import Job, JobEvent, JobState
-from jobs.services import tracking
 from jobs.registry import MODELS
+from jobs.services import tracking
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
 from tests.jobs.test_pipeline import submitted_without_worker

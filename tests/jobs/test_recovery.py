@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from jobs import fal
-from jobs.services import submission
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
+from jobs.services import submission
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
 from tests.servers import PROJECT_DIR, database_url

@@ -5,13 +5,13 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import av
-import httpx
 import boto3
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from jobs.services import lifecycle
 from jobs.models import JobState
+from jobs.services import lifecycle
 from tests.jobs.test_pipeline import finished_job, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from jobs.state import transition
 from jobs.models import Job, JobEvent, JobState
+from jobs.state import transition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

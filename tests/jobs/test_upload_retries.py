@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
+from jobs import schedule
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import MODELS
-from jobs import schedule
 from jobs.services import submission
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav

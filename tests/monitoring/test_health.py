@@ -1,12 +1,11 @@
 """/healthz says the process answers; /readyz says whether each thing the app needs does,
 and answers 503 naming the ones that don't."""
 
-from datetime import timedelta
-
 import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 
 import httpx
 import pytest

@@ -10,7 +10,7 @@ import logging.config
 import pytest
 
 from api.models import ApiToken
-from jobs.models import Job, JobState
+from jobs.models import JobState
 from tests.conftest import wait_for
 from tests.factories import data_uri, portrait_png, speech_wav
 from tests.jobs.test_pipeline import finished_job

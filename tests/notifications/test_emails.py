@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.core import mail
 from django.db import transaction
 
 from jobs.models import Job, JobState

@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from django.conf import settings
+
 from credits import services as credits
 from credits.models import LedgerEntry
 from engine.webhooks import LOCAL_USER_ID, signed_headers, user_id_for_key

@@ -26,11 +26,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from jobs import media, schedule
 from credits import services as credits
-from jobs.services import admission, lifecycle, submission
+from jobs import media, schedule
 from jobs.models import Job, JobState
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
+from jobs.services import admission, lifecycle, submission
 from jobs.worker import in_process_worker
 from workers.services import discard_queue
 
