@@ -93,7 +93,7 @@ def main():
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )
             try:
-                wait_for(lambda: port_open(port), timeout=60, message="gunicorn")
+                wait_for(lambda port=port: port_open(port), timeout=60, message="gunicorn")
                 base = f"http://127.0.0.1:{port}"
                 hammer("GET", f"{base}/api/v1/me", seconds=1, clients=args.clients, headers=headers)  # warm up every process
                 figures[name]["me"].append(hammer("GET", f"{base}/api/v1/me", seconds=args.seconds, clients=args.clients, headers=headers))

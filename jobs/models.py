@@ -351,6 +351,9 @@ class FalCapacity(models.Model):
     class Meta:
         verbose_name_plural = "fal capacity"
 
+    def __str__(self):
+        return "fal capacity"
+
     @classmethod
     def lock(cls):
         """Take the lock; call inside transaction.atomic()."""

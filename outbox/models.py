@@ -74,6 +74,10 @@ class SigningSecret(models.Model):
     secret = models.CharField(max_length=100, default=new_secret, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    def __str__(self):
+        # Never the secret itself: this is what admin pages and logs show.
+        return f"signing secret of user {self.user_id}"
+
 
 class WebhookSubscription(models.Model):
     """A one-off URL given with one job (its job.* events) or one batch (batch.completed)."""
@@ -94,6 +98,9 @@ class WebhookSubscription(models.Model):
             models.UniqueConstraint(fields=["job", "url"], name="outbox_subscription_unique_job_url"),
             models.UniqueConstraint(fields=["batch_id", "url"], name="outbox_subscription_unique_batch_url"),
         ]
+
+    def __str__(self):
+        return self.url
 
 
 class Message(models.Model):

@@ -96,7 +96,7 @@ class Cluster:
         for _ in range(self.worker_count):
             self.start_worker()
         for port in self.web_ports:
-            wait_for(lambda: port_open(port), timeout=60, message=f"web server on {port}")
+            wait_for(lambda port=port: port_open(port), timeout=60, message=f"web server on {port}")
         return self
 
     def _spawn(self, name, command, **env):

@@ -53,7 +53,7 @@ def test_global_cap_holds_and_waiting_users_take_turns(fal_engine, settings, wor
 
     worker_thread.start()
     for job in jobs:
-        wait_for(lambda: Job.objects.get(pk=job.pk).is_finished, timeout=60, message="every job to finish")
+        wait_for(lambda job=job: Job.objects.get(pk=job.pk).is_finished, timeout=60, message="every job to finish")
 
     requests = fal_engine.stats()["requests"]
     assert all(Job.objects.get(pk=job.pk).state == JobState.COMPLETED for job in jobs)

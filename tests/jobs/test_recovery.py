@@ -115,7 +115,7 @@ def test_worker_killed_mid_job_leaks_no_slot_at_fal(user, fal_engine, settings):
     worker = start_worker(settings, **one_slot)
     try:
         for job in (first, second):
-            wait_for(lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).exists(), timeout=60, message="completion")
+            wait_for(lambda job=job: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).exists(), timeout=60, message="completion")
     finally:
         stop(worker)
 

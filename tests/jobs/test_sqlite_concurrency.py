@@ -50,6 +50,6 @@ def test_two_processes_writing_at_once_lose_no_update(tmp_path):
     writers = [manage(database_url, "shell", "-c", WRITER) for _ in range(2)]
     results = [writer.communicate(timeout=120) for writer in writers]
 
-    for writer, (out, err) in zip(writers, results):
+    for writer, (_out, err) in zip(writers, results):
         assert writer.returncode == 0, err
     assert max(int(out.strip()) for out, _ in results) == 300

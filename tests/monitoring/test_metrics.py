@@ -73,7 +73,7 @@ def test_worker_lag_is_the_age_of_the_oldest_ready_task(client, settings):
     assert 90 <= metrics.value("avatar_task_oldest_ready_age_seconds") < 120
     assert metrics.value("avatar_workers_alive") == 1
     assert 0 <= metrics.value("avatar_worker_heartbeat_age_seconds") < 30
-    assert {fresh.id, later.id} < set(str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True))
+    assert {fresh.id, later.id} < {str(pk) for pk in DBTaskResult.objects.values_list("pk", flat=True)}
 
 
 def test_refused_callbacks_are_counted_by_reason(client, settings):
@@ -142,7 +142,7 @@ def test_metrics_follow_a_job_through_queue_progress_and_ingest_by_poll(api_clie
     job_id = submit(api_client)["job_id"]
     model = Job.objects.get(pk=job_id).model.key
     for state in (JobState.IN_QUEUE, JobState.IN_PROGRESS):
-        wait_for(lambda: Job.objects.filter(pk=job_id, state=state).exists(), message=f"the job {state}")
+        wait_for(lambda state=state: Job.objects.filter(pk=job_id, state=state).exists(), message=f"the job {state}")
         seen = scrape(client, settings)
         # A state can pass between the two reads; the gauge never shows the job twice.
         assert sum(moved(seen, "avatar_jobs", state=s, model=model) for s in ("in_queue", "in_progress", "completed")) == 1
