@@ -55,7 +55,10 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 # Requests --------------------------------------------------------------------------------
 
-WEBHOOK_URL_HELP = "Also send this job's events here, signed with your account's signing secret (`GET /api/v1/webhook-endpoints/signing-secret`)."
+WEBHOOK_URL_HELP = (
+    "Also send this job's events here, signed with your account's "
+    "signing secret (`GET /api/v1/webhook-endpoints/signing-secret`)."
+)
 
 
 class JobUrlsSerializer(seed.SubmitUrlsSerializer):
@@ -175,7 +178,8 @@ ARCHIVE = OpenApiResponse(
     description=(
         "A zip of the videos of the items that made one, streamed as it is read from storage: stored "
         "uncompressed (MP4 is already), one member per video named by its item's place and its title, "
-        "`001-welcome.mp4` (a slug of the title: letters, digits and hyphens, the audio extension dropped); `Content-Disposition: attachment; filename=\"batch-<id>.zip\"`."
+        "`001-welcome.mp4` (a slug of the title: letters, digits and hyphens, the audio extension dropped); "
+        '`Content-Disposition: attachment; filename="batch-<id>.zip"`.'
     ),
     examples=[
         # A zip can't be written in a JSON document: the example is a file, made by
@@ -201,7 +205,8 @@ TOKEN_ANSWER = OpenApiResponse(TokenSerializer, examples=[example("A token", ex.
 TOKEN_PAGE = OpenApiResponse(TokenSerializer(many=True), examples=[example("A page", ex.TOKEN)])
 TOKEN_CREATED = OpenApiResponse(
     NewTokenSerializer,
-    description="The token, with its `secret`: this is the only answer that ever shows it (a replay with the same Idempotency-Key answers without it).",
+    description="The token, with its `secret`: this is the only answer that ever shows "
+        "it (a replay with the same Idempotency-Key answers without it).",
     examples=[
         example(
             "New token",
@@ -326,7 +331,8 @@ def creating(*, request, created, summary, description="", errors=None, examples
 JOB_FILTERS = [
     OpenApiParameter(
         "status", {"type": "array", "items": {"type": "string", "enum": JobState.values}}, explode=False,
-        description="Only jobs in these states, comma-separated (`failed,cancelled`; repeating the parameter works too).",
+        description="Only jobs in these states, comma-separated "
+            "(`failed,cancelled`; repeating the parameter works too).",
     ),
     OpenApiParameter("model", str, enum=MODEL_NAMES, description="Only jobs of this model. " + MODEL_NAMES_HELP.replace(" by default", " when given")),
     OpenApiParameter("batch", OpenApiTypes.UUID, description="Only the items of this batch."),

@@ -131,7 +131,8 @@ SUBMIT_REFUSED = OpenApiResponse(
         serializers=[RateLimitedErrorSerializer, TooManyActiveJobsErrorSerializer],
         resource_type_field_name=None,
     ),
-    description="Over the submit rate (`rate_limited`), or the user already has the most unfinished jobs allowed (`too_many_active_jobs`).",
+    description="Over the submit rate (`rate_limited`), or the user already has "
+        "the most unfinished jobs allowed (`too_many_active_jobs`).",
     examples=[
         error_example("Rate limited", "Too many requests; try again in 42 seconds.", "rate_limited", retry_after=42),
         error_example(

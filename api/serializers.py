@@ -291,7 +291,8 @@ class JobCreateSerializer(SubmitSerializer):
     webhook_url = WebhookUrlField(help_text="Also send this job's events here, signed with your account's signing secret.")
     notify = serializers.BooleanField(
         required=False, allow_null=True, default=None,
-        help_text="E-mail me when this job ends (made, failed or timed out); absent or null: as in my notification settings.",
+        help_text="E-mail me when this job ends (made, failed or timed "
+            "out); absent or null: as in my notification settings.",
     )
 
 

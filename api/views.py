@@ -127,7 +127,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
 
     @doc.creating(
         summary="Create a job",
-        description="Validates the inputs, holds the job's credits and answers at once; fal's `request_id` shows once the worker has submitted it.",
+        description="Validates the inputs, holds the job's credits and answers at "
+            "once; fal's `request_id` shows once the worker has submitted it.",
         request={
             "application/json": doc.JobUrlsSerializer,
             "multipart/form-data": doc.JobFilesSerializer,
@@ -370,7 +371,8 @@ class WebhookEndpointViewSet(outbox_api.WebhookEndpointViewSet):
 
     @doc.creating(
         summary="Register a webhook endpoint",
-        description="Every event of yours (or of the `events` listed) is sent here, signed with the endpoint's own secret.",
+        description="Every event of yours (or of the `events` listed) is "
+            "sent here, signed with the endpoint's own secret.",
         request=WebhookEndpointSerializer,
         created=doc.WEBHOOK_ENDPOINT_CREATED,
         location=False,

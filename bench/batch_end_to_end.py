@@ -82,10 +82,13 @@ def main():
         worker.wait(timeout=30)
 
     calls = Counter(ENGINE.stats()["calls"])
-    print(f"{args.items} items, engine {args.engine_seconds:g} s per video and 4 at a time, worker in its own process, {workdir}")
+    print(f"{args.items} items, engine {args.engine_seconds:g} s per "
+        f"video and 4 at a time, worker in its own process, {workdir}")
     print(f"  totals: {batch['totals']}")
-    print(f"  upload 1 portrait + {args.items} clips: {uploaded - began:.1f} s; create the batch: {(created - uploaded) * 1000:.0f} ms")
-    print(f"  created -> every item ended: {ended - created:.1f} s ({(ended - created) / args.items * 1000:.0f} ms per item)")
+    print(f"  upload 1 portrait + {args.items} clips: {uploaded - began:.1f} "
+        f"s; create the batch: {(created - uploaded) * 1000:.0f} ms")
+    print(f"  created -> every item ended: {ended - created:.1f} s "
+        f"({(ended - created) / args.items * 1000:.0f} ms per item)")
     print(f"  zip of {batch['totals']['completed']} videos: {size / 1e6:.1f} MB streamed in {downloaded - ended:.2f} s")
     print(f"  worker peak RSS: {worker_peak:.0f} MB")
     per_item = ", ".join(f"{kind} {count / args.items:.2f}" for kind, count in sorted(calls.items()))

@@ -245,7 +245,8 @@ def main():
 
     columns = [(label, size) for size in args.jobs for label, _ in trees]
     load = os.getloadavg()[0]
-    print(f"PostgreSQL, in process, median of {args.runs} GETs: ms / queries / ms of them in SQL / database pages touched;"
+    print(f"PostgreSQL, in process, median of {args.runs} GETs: ms "
+        "/ queries / ms of them in SQL / database pages touched;"
           f" load average {load:.1f} on {os.cpu_count()} cores")
     print(f"{'page':<38}" + "".join(f"{f'{label} {size:,}':>28}" for label, size in columns))
     for page in results[columns[0]]:

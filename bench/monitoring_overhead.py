@@ -92,17 +92,20 @@ def main():
             server.set_app(handlers[label])
             result = hammer("GET", f"{base_url}/api/me", seconds=args.seconds, clients=args.clients, headers=[token])
             figures[label].append(result)
-            print(f"{round_number:<8} {label:<14} {result['rate']:8.1f} {result['p50_ms']:7.1f}ms {result['p99_ms']:7.1f}ms" + (f" ({result['failed']} failed)" if result["failed"] else ""))
+            print(f"{round_number:<8} {label:<14} {result['rate']:8.1f} "
+                f"{result['p50_ms']:7.1f}ms {result['p99_ms']:7.1f}ms" + (f" ({result['failed']} failed)" if result["failed"] else ""))
     rate = {label: statistics.median(result["rate"] for result in results) for label, results in figures.items()}
     p50 = {label: statistics.median(result["p50_ms"] for result in results) for label, results in figures.items()}
     print()
     for label in CONFIGURATIONS:
-        print(f"median of {label:<14} {rate[label]:6.1f} req/s ({(rate[label] / rate['without'] - 1) * 100:+5.1f} %), p50 {p50[label]:.2f} ms")
+        print(f"median of {label:<14} {rate[label]:6.1f} req/s "
+            f"({(rate[label] / rate['without'] - 1) * 100:+5.1f} %), p50 {p50[label]:.2f} ms")
     with open(log_file) as written:
         print(f"access-log lines written: {sum(1 for _ in written):,}")
     configure(settings, "metrics + log", log_file)
     line_us, count_us = per_call_costs(settings, log_file)
-    print(f"one JSON log line (context, redaction, formatting, written): {line_us:.1f} µs; counting one request: {count_us:.2f} µs")
+    print("one JSON log line (context, redaction, formatting, written): "
+        f"{line_us:.1f} µs; counting one request: {count_us:.2f} µs")
 
 
 if __name__ == "__main__":

@@ -85,10 +85,12 @@ def main():
     spread = f"{min(runs):.2f}-{max(runs):.2f} s"
 
     print(
-        f"8-minute job replayed at 1/{args.scale:g} speed: engine processing {processing:.2f} s, measured run {expected:.2f} s "
+        f"8-minute job replayed at 1/{args.scale:g} speed: engine "
+            f"processing {processing:.2f} s, measured run {expected:.2f} s "
         f"(median, the expected run time planned for; {spread}), {args.jobs} jobs per mode\n"
     )
-    print(f"{'schedule':<22} {'mode':<22} {'status calls/job':>17} {'by webhook':>10} {'noticed after (as on 8 min)':>28} {'(real)':>17}")
+    print(f"{'schedule':<22} {'mode':<22} {'status calls/job':>17} "
+        f"{'by webhook':>10} {'noticed after (as on 8 min)':>28} {'(real)':>17}")
     for schedule, dense in (("plans (issue 22)", False), ("old (every job dense)", True)):
         settings.POLL_DENSELY = dense
         for label, watched, lost in MODES:
@@ -96,7 +98,8 @@ def main():
             calls, late = result["calls"], result["late"]
             scaled = f"{statistics.mean(late) * 480 / expected:>10.1f} s (max {max(late) * 480 / expected:>5.1f})" if lost else f"{'-':>23}"
             print(
-                f"{schedule:<22} {label:<22} {statistics.mean(calls):>8.1f} (max {max(calls):>3}) {result['by_webhook']:>6} of {len(calls)}"
+                f"{schedule:<22} {label:<22} {statistics.mean(calls):>8.1f} (max "
+                    f"{max(calls):>3}) {result['by_webhook']:>6} of {len(calls)}"
                 f" {scaled:>28} {statistics.mean(late) * 1000:>6.0f} ms (max {max(late) * 1000:>4.0f})"
             )
         if not dense:

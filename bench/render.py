@@ -131,7 +131,8 @@ def faces() -> None:
 
     rss_before, started = current_rss(), time.perf_counter()
     face_landmarks._models()
-    print(f"Model loaded in {time.perf_counter() - started:.2f} s, resident size +{(current_rss() - rss_before) / MB:.0f} MB")
+    print(f"Model loaded in {time.perf_counter() - started:.2f} s, "
+        f"resident size +{(current_rss() - rss_before) / MB:.0f} MB")
     print("\n| portrait | long side | picture | find_face (median of 5) | chosen face |")
     print("|---|---|---|---|---|")
     for path in sorted((PROJECT_DIR / "tests" / "fixtures" / "portraits").glob("*.jpg")):
@@ -143,7 +144,8 @@ def faces() -> None:
                 face = find_face(picture)
                 timings.append(time.perf_counter() - started)
             size = f"{picture.shape[1]}x{picture.shape[0]}"
-            print(f"| {path.name} | {long_side} | {size} | {statistics.median(timings) * 1000:.0f} ms | {face.width:.0f}x{face.height:.0f} at ({face.x:.0f}, {face.y:.0f}) |")
+            print(f"| {path.name} | {long_side} | {size} | {statistics.median(timings) * 1000:.0f} "
+                f"ms | {face.width:.0f}x{face.height:.0f} at ({face.x:.0f}, {face.y:.0f}) |")
 
 
 def current_rss() -> int:
@@ -179,7 +181,8 @@ def frames(directory: Path) -> None:
     for name, index in chosen.items():
         path = directory / f"{name}.jpg"
         pictures[index].save(path, quality=85, optimize=True)
-        print(f"{path}: frame {index} ({index / 25:.2f} s), mouth {motion.mouth[index]:.2f}, lids {motion.blink[index]:.2f}")
+        print(f"{path}: frame {index} ({index / 25:.2f} s), mouth "
+            f"{motion.mouth[index]:.2f}, lids {motion.blink[index]:.2f}")
 
 
 def main() -> None:

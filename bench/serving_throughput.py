@@ -104,13 +104,16 @@ def main():
                 web.wait(timeout=60)
 
     workers = os.environ.get("WEB_WORKERS") or "CPU cores + 1"
-    print(f"gunicorn, {workers} processes, 4 threads each; PostgreSQL, Redis cache; {args.clients} clients, {args.seconds:g} s per run, median of {args.rounds} rounds\n")
-    print(f"{'configuration':<38} {'me req/s':>9} {'p99':>8} {'submit req/s':>13} {'p99':>8} {'submit/me':>10} {'RSS MB':>7} {'failed':>7}")
+    print(f"gunicorn, {workers} processes, 4 threads each; PostgreSQL, Redis cache; "
+        f"{args.clients} clients, {args.seconds:g} s per run, median of {args.rounds} rounds\n")
+    print(f"{'configuration':<38} {'me req/s':>9} {'p99':>8} {'submit req/s':>13} "
+        f"{'p99':>8} {'submit/me':>10} {'RSS MB':>7} {'failed':>7}")
     for name, runs in figures.items():
         me, sub = (statistics.median(run["rate"] for run in runs[kind]) for kind in ("me", "submit"))
         me_p99, sub_p99 = (statistics.median(run["p99_ms"] for run in runs[kind]) for kind in ("me", "submit"))
         failed = sum(run["failed"] for kind in ("me", "submit") for run in runs[kind])
-        print(f"{name:<38} {me:9.0f} {me_p99:6.0f}ms {sub:13.1f} {sub_p99:6.0f}ms {sub / me:10.1%} {statistics.median(runs['memory']):7.0f} {failed:7d}")
+        print(f"{name:<38} {me:9.0f} {me_p99:6.0f}ms {sub:13.1f} {sub_p99:6.0f}ms "
+            f"{sub / me:10.1%} {statistics.median(runs['memory']):7.0f} {failed:7d}")
 
 
 if __name__ == "__main__":

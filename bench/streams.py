@@ -33,7 +33,8 @@ async def hold_streams(port, requests, ready_file):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         target = f"https://queue.fal.run/fal-ai/kling-video/requests/{job_id}/status/stream"
         writer.write(
-            f"GET /api/fal/proxy HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {token}\r\nx-fal-target-url: {target}\r\n\r\n".encode()
+            "GET /api/fal/proxy HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+                f"Token {token}\r\nx-fal-target-url: {target}\r\n\r\n".encode()
         )
         status = (await reader.readline()).split()[1]
         if status == b"200":
@@ -146,16 +147,21 @@ def main():
                 process.wait(timeout=60)
 
     workers = os.environ.get("WEB_WORKERS") or "CPU cores + 1"
-    print(f"gunicorn + uvicorn workers ({workers} processes), PostgreSQL, Redis cache; {args.streams} proxy status streams from {args.users} users;")
+    print(f"gunicorn + uvicorn workers ({workers} processes), PostgreSQL, Redis "
+        f"cache; {args.streams} proxy status streams from {args.users} users;")
     print(f"readers: {args.clients} clients per URL, {args.seconds:g} s\n")
-    print(f"streams open: {held['ok']} (refused {held['refused']}), all open in {opening_seconds:.1f} s, still held after the reads: {still_open}")
+    print(f"streams open: {held['ok']} (refused {held['refused']}), all open in "
+        f"{opening_seconds:.1f} s, still held after the reads: {still_open}")
     print(f"web processes' threads: {threads_before} without streams, {threads_with} with")
-    print(f"web processes' memory: {memory_before:.0f} MB without streams, {memory_with:.0f} MB with; {(memory_with - memory_before) * 1024 / max(held['ok'], 1):.0f} KB per open stream\n")
-    print(f"{'request':<12} {'p50 quiet':>10} {'p99 quiet':>10} {'p50 streams':>12} {'p99 streams':>12} {'p99 ratio':>10} {'req/s quiet':>12} {'req/s streams':>14} {'failed':>7}")
+    print(f"web processes' memory: {memory_before:.0f} MB without streams, {memory_with:.0f} MB with; "
+        f"{(memory_with - memory_before) * 1024 / max(held['ok'], 1):.0f} KB per open stream\n")
+    print(f"{'request':<12} {'p50 quiet':>10} {'p99 quiet':>10} {'p50 streams':>12} {'p99 streams':>12} "
+        f"{'p99 ratio':>10} {'req/s quiet':>12} {'req/s streams':>14} {'failed':>7}")
     for path in quiet:
         q, b = quiet[path], busy[path]
         print(
-            f"{path:<12} {q['p50_ms']:8.1f}ms {q['p99_ms']:8.1f}ms {b['p50_ms']:10.1f}ms {b['p99_ms']:10.1f}ms {b['p99_ms'] / q['p99_ms']:9.2f}x"
+            f"{path:<12} {q['p50_ms']:8.1f}ms {q['p99_ms']:8.1f}ms {b['p50_ms']:10.1f}ms "
+                f"{b['p99_ms']:10.1f}ms {b['p99_ms'] / q['p99_ms']:9.2f}x"
             f" {q['rate']:12.0f} {b['rate']:14.0f} {q['failed'] + b['failed']:7d}"
         )
 

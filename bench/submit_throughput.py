@@ -59,7 +59,8 @@ def run(label, method, url, *, args, headers, body=None):
     hammer(method, url, seconds=1, clients=args.clients, headers=headers, body=body)  # warm up
     figures = hammer(method, url, seconds=args.seconds, clients=args.clients, headers=headers, body=body)
     print(
-        f"{label:<44} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms {figures['p95_ms']:7.1f}ms {figures['p99_ms']:7.1f}ms"
+        f"{label:<44} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms "
+            f"{figures['p95_ms']:7.1f}ms {figures['p99_ms']:7.1f}ms"
         + (f"   ({figures['failed']} failed)" if figures["failed"] else "")
     )
     return figures
@@ -72,7 +73,8 @@ def main():
     args = parser.parse_args()
     database = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
     inline = inline_body()
-    print(f"gunicorn (config/gunicorn.py), PostgreSQL, Redis; {args.clients} concurrent clients (bench/load.py), {args.seconds:g} s per run; "
+    print(f"gunicorn (config/gunicorn.py), PostgreSQL, Redis; {args.clients} "
+        f"concurrent clients (bench/load.py), {args.seconds:g} s per run; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
     print(f"{'request':<44} {'req/s':>8} {'p50':>9} {'p95':>9} {'p99':>9}")
     with harness.production_server(database) as (base, made):

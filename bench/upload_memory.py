@@ -53,7 +53,10 @@ def multipart(files: dict[str, tuple[str, str, Path]], boundary="benchboundary")
     """A multipart body read from disk in 1 MB chunks, and its length."""
     parts = []
     for field, (name, content_type, path) in files.items():
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\nContent-Type: {content_type}\r\n\r\n'
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{name}"\r\nContent-Type: {content_type}\r\n\r\n'
+        )
         parts.append((head.encode(), path))
     tail = f"--{boundary}--\r\n".encode()
     length = sum(len(head) + path.stat().st_size + 2 for head, path in parts) + len(tail)

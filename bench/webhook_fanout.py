@@ -145,7 +145,8 @@ def run(args, receiver_url):
         costs["quiet"].append(record_events(harness.bench_user("nobody-listens"), args.events // rounds))
         costs["listening"].append(record_events(user, args.events // rounds + (args.events % rounds if n == 0 else 0)))
     bare, quiet, listening = (statistics.median(costs[kind]) * 1000 for kind in ("bare", "quiet", "listening"))
-    print(f"recording   a job transition (median of {rounds} rounds): {listening:.2f} ms with {args.endpoints} endpoints "
+    print(f"recording   a job transition (median of {rounds} rounds): "
+        f"{listening:.2f} ms with {args.endpoints} endpoints "
           f"listening, {quiet:.2f} ms for a user without webhooks, {bare:.2f} ms with the outbox disconnected")
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -172,7 +173,8 @@ def run(args, receiver_url):
     thread.join(timeout=30)
     failed = DeliveryAttempt.objects.filter(delivery__in=ours).exclude(status_code=204).count()
     retried = ours.filter(attempt_count__gt=1).count()
-    print(f"\nreceiver counted {received(receiver_url)} requests; attempts not answered 204: {failed}; deliveries retried: {retried}")
+    print(f"\nreceiver counted {received(receiver_url)} requests; attempts "
+        f"not answered 204: {failed}; deliveries retried: {retried}")
 
 
 if __name__ == "__main__":

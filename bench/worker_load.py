@@ -209,7 +209,8 @@ def run_case(tree, case, args):
 
 def database_counters(connection, name):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = %s", [name])
+        cursor.execute("SELECT xact_commit + xact_rollback, tup_inserted + tup_updated "
+            "+ tup_deleted FROM pg_stat_database WHERE datname = %s", [name])
         return cursor.fetchone()
 
 
@@ -225,9 +226,11 @@ def report(figures):
     cpu_total = sum(figures["cpu"])
     print(f"\n== {figures['case']}, workers from {figures['tree']}: {figures['jobs']} jobs in flight, "
           f"{len(counts)} workers, {seconds:.0f} s measured")
-    print(f"checks made: {checks / seconds:.1f}/s (per worker: {', '.join(f'{c['claimed'] / seconds:.1f}' for c in counts)}); "
+    per_worker = ", ".join(f"{c['claimed'] / seconds:.1f}" for c in counts)
+    print(f"checks made: {checks / seconds:.1f}/s (per worker: {per_worker}); "
           f"due: {figures['due_per_s']:.1f}/s")
-    print(f"lateness of a due check (sampled every 0.2 s, {figures['late_seen']} seen late): p50 {figures['late_p50']:.2f} s, "
+    print(f"lateness of a due check (sampled every 0.2 s, {figures['late_seen']} "
+        f"seen late): p50 {figures['late_p50']:.2f} s, "
           f"p99 {figures['late_p99']:.2f} s, max {figures['late_max']:.2f} s")
     print(f"worker CPU: {', '.join(f'{value / seconds * 100:.1f} %' for value in figures['cpu'])} of a core; "
           f"total {cpu_total / seconds * 100:.1f} %; per check {cpu_total / max(checks, 1) * 1000:.2f} ms "
@@ -235,7 +238,8 @@ def report(figures):
     kinds = ", ".join(f"{kind} {total[kind] / seconds:.0f}/s" for kind in sorted(total) if kind not in ("claimed", "claims lost"))
     print(f"queries: {queries / seconds:.0f}/s, {queries / max(checks, 1):.2f} per check ({kinds}); "
           f"claims lost to another worker: {total['claims lost'] / seconds:.1f}/s ({total['claims lost']} in all)")
-    print(f"database: {figures['transactions'] / seconds:.0f} transactions/s, {figures['rows'] / seconds:.0f} rows written/s")
+    print(f"database: {figures['transactions'] / seconds:.0f} "
+        f"transactions/s, {figures['rows'] / seconds:.0f} rows written/s")
 
 
 def main():

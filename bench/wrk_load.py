@@ -123,7 +123,8 @@ def main():
     results = {label: measure(tree, args) for label, tree in trees}
 
     workers = os.environ.get("WEB_WORKERS") or f"{os.cpu_count() + 1}"
-    print(f"gunicorn ({workers} processes x 4 threads), PostgreSQL, Redis cache, no task worker; wrk -t2, {args.seconds} s a run; "
+    print(f"gunicorn ({workers} processes x 4 threads), PostgreSQL, Redis "
+        f"cache, no task worker; wrk -t2, {args.seconds} s a run; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for label, tree in trees:
         print(f"\n{label}: {tree}")
@@ -131,7 +132,8 @@ def main():
         for run, figures in results[label].items():
             me = results[label].get(run.replace("POST /api/v1/jobs", "GET /api/v1/me"))
             share = f"{figures['rate'] / me['rate']:.2f}x" if run.startswith("POST /api/v1/jobs") else ""
-            print(f"{run:<58} {figures['rate']:8.0f} {figures['p50']:7.1f}ms {figures['p99']:7.1f}ms {figures['errors']:7d} {share:>7}")
+            print(f"{run:<58} {figures['rate']:8.0f} {figures['p50']:7.1f}ms "
+                f"{figures['p99']:7.1f}ms {figures['errors']:7d} {share:>7}")
 
 
 if __name__ == "__main__":

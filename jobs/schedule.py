@@ -21,7 +21,8 @@ check is planned by one of three plans (`poll_plan`):
   position and the log lines show live and a lost webhook is noticed within 10 s. A job that
   becomes watched has its next check brought forward to now.
 - **dense** — webhooks unhealthy, unproven or off: the schedule every job had before,
-  noticing completion within ~10 s for ~40 status calls on an 8-minute job: until 40 % of the expected run time a check every ~45 s, from there every 1/60 of it (8 s),
+  noticing completion within ~10 s for ~40 status calls on an 8-minute job: until 40 % of the
+  expected run time a check every ~45 s, from there every 1/60 of it (8 s),
   and once a job is well overdue (125 %) intervals growing back to the sparse ~45 s.
 
 POLL_DENSELY puts every job, watched or not, back on the dense schedule (as before).

@@ -28,7 +28,8 @@ def signed_url(stored, *, request=None) -> str:
     if not isinstance(storage, FileSystemStorage):
         return stored.url  # a public bucket: its URLs need no signature
     expires = int(timezone.now().timestamp()) + settings.MEDIA_URL_EXPIRY_SECONDS
-    url = f"{reverse('media', kwargs={'path': stored.name})}?expires={expires}&signature={_signature(stored.name, expires)}"
+    path = reverse("media", kwargs={"path": stored.name})
+    url = f"{path}?expires={expires}&signature={_signature(stored.name, expires)}"
     if request is not None:
         return request.build_absolute_uri(url)
     return settings.PUBLIC_BASE_URL + url

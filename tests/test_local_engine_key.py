@@ -11,7 +11,10 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 # Prints a digest of the key the process settled on (the key itself never leaves it).
-PRINT_KEY_DIGEST = "import hashlib; from django.conf import settings; print(hashlib.sha256(settings.LOCAL_ENGINE_KEY.encode()).hexdigest())"
+PRINT_KEY_DIGEST = (
+    "import hashlib; from django.conf import settings; "
+    "print(hashlib.sha256(settings.LOCAL_ENGINE_KEY.encode()).hexdigest())"
+)
 
 
 def starting(key_file, **env):

@@ -32,7 +32,8 @@ COMMANDS_RUN_ELSEWHERE = {
     "PORT=8080 ./scripts/start": DEVELOPMENT_START,
     "./scripts/test": ".ci/run",
     ".venv/bin/python manage.py check --deploy":
-        "tests/test_production_settings.py::test_production_block_of_env_example_passes_the_deploy_check",
+        "tests/test_production_settings.py::"
+        "test_production_block_of_env_example_passes_the_deploy_check",
     "scripts/serve": "tests/test_serving.py::"
         "test_the_production_server_offers_no_engine_controls_and_serves_stored_pages_only_as_downloads",
 }

@@ -45,7 +45,8 @@ class SubmitView(APIView):
     @extend_schema(
         operation_id="kling_avatar_submit",
         summary="Create a job",
-        description="Validates the inputs, holds the job's credits and answers at once; fal's `request_id` shows in status once the worker has submitted it.",
+        description="Validates the inputs, holds the job's credits and answers at once; "
+            "fal's `request_id` shows in status once the worker has submitted it.",
         tags=["generate"],
         request={
             "application/json": doc.SubmitUrlsSerializer,

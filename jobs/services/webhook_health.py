@@ -122,10 +122,16 @@ def measure_webhook_health(now=None) -> WebhookHealth:
         return WebhookHealth(UNPROVEN, "No verified webhook has noticed a completion yet: every job is polled densely.", **figures)
     minimum = settings.WEBHOOK_HEALTH_MIN_SHARE
     if len(sample) >= MIN_SAMPLE and webhooks / len(sample) < minimum:
-        reason = f"Webhooks noticed {webhooks} of the last {len(sample)} completions first (under {minimum:.0%}): every job is polled densely."
+        reason = (
+            f"Webhooks noticed {webhooks} of the last {len(sample)} completions "
+            f"first (under {minimum:.0%}): every job is polled densely."
+        )
         return WebhookHealth(UNHEALTHY, reason, **figures)
     silent_for = (now - last_webhook).total_seconds()
     if silent_for > settings.WEBHOOK_SILENCE_SECONDS and polls_since >= SILENT_POLL_NOTICES:
-        reason = f"No verified webhook for {silent_for:.0f} s while polls noticed {polls_since} completions: every job is polled densely."
+        reason = (
+            f"No verified webhook for {silent_for:.0f} s while polls noticed "
+            f"{polls_since} completions: every job is polled densely."
+        )
         return WebhookHealth(UNHEALTHY, reason, **figures)
     return WebhookHealth(HEALTHY, f"Webhooks noticed {webhooks} of the last {len(sample)} completions first.", **figures)

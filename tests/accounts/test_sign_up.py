@@ -162,7 +162,10 @@ def test_without_email_verification_the_credits_come_with_the_account_and_no_mai
 def test_remote_mode_verifies_email_and_starts_small_by_default(mode, expected):
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("FAL_", "STARTING_CREDITS", "SIGNUP_"))}
     environment.update({"FAL_MODE": mode, "FAL_KEY": "00000000-0000-0000-0000-000000000000:0123456789abcdef0123456789abcdef"} if mode == "remote" else {"FAL_MODE": mode})
-    code = "import django; django.setup(); from django.conf import settings; print(settings.STARTING_CREDITS, settings.SIGNUP_VERIFY_EMAIL)"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STARTING_CREDITS, settings.SIGNUP_VERIFY_EMAIL)"
+    )
 
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=PROJECT_DIR, env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings"},

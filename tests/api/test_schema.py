@@ -153,7 +153,8 @@ def test_every_example_matches_its_schema(schema):
                         json_schema(content["schema"], components), format_checker=jsonschema.FormatChecker()
                     )
                     for error in validator.iter_errors(example["value"]):
-                        problems.append(f"{method.upper()} {path} {where} {media_type} {name!r}: {error.message} at {list(error.absolute_path)}")
+                        problems.append(f"{method.upper()} {path} {where} {media_type} {name!r}: "
+                            f"{error.message} at {list(error.absolute_path)}")
     assert problems == []
 
 

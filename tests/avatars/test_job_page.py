@@ -330,7 +330,8 @@ def test_unsuccessful_jobs_offer_retry_and_another_with_the_same_portrait(owner_
 
     html = owner_client.get(job_url("avatars:job", job)).content.decode()
 
-    assert re.search(rf'<form method="post" action="{job_url("avatars:job-retry", job)}"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken"[^>]*>\s*<button[^>]*>Retry</button>', html)
+    assert re.search(rf'<form method="post" action="{job_url("avatars:job-retry", job)}"[^>]*>\s*<input '
+        r'type="hidden" name="csrfmiddlewaretoken"[^>]*>\s*<button[^>]*>Retry</button>', html)
     assert f'href="{reverse("avatars:create")}?portrait={job.id}">Make another with this portrait</a>' in html
 
 

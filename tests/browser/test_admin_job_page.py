@@ -27,7 +27,8 @@ document.addEventListener("securitypolicyviolation", event => {
 MEDIA_DURATION = """media => new Promise((resolve, reject) => {
     if (media.readyState >= 1) return resolve(media.duration);
     media.addEventListener("loadedmetadata", () => resolve(media.duration), { once: true });
-    media.addEventListener("error", () => reject(new Error("media error " + (media.error && media.error.code))), { once: true });
+    media.addEventListener("error", () => reject(new Error("media error " + (media.error && media.error.code))),
+                           { once: true });
 })"""
 
 # Where the newest log line sits inside its scrolling box: fully inside it, while the oldest

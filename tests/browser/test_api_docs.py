@@ -15,7 +15,8 @@ def test_docs_page_renders_every_operation_without_csp_violations(live_server, p
     # Listening from the first script on: any blocked script, style or request is recorded.
     page.add_init_script(
         "window.cspViolations = [];"
-        "document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+        "document.addEventListener('securitypolicyviolation', e => "
+            "window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
     )
     requests = []
     page.on("request", lambda request: requests.append(request.url))

@@ -85,7 +85,8 @@ def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, 
         """video => new Promise((resolve, reject) => {
             if (video.readyState >= 1) return resolve(video.duration);
             video.addEventListener("loadedmetadata", () => resolve(video.duration), { once: true });
-            video.addEventListener("error", () => reject(new Error("video error " + (video.error && video.error.code))), { once: true });
+            video.addEventListener("error",
+                () => reject(new Error("video error " + (video.error && video.error.code))), { once: true });
         })"""
     )
     assert duration > 0
@@ -102,7 +103,8 @@ def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, 
     expect(tile.locator(".badge")).to_have_text("Completed")
     # The tile's video waits unloaded behind its poster, which must be a real picture.
     poster_width = tile.locator("video").evaluate(
-        "video => { const img = new Image(); img.src = video.poster; return img.decode().then(() => img.naturalWidth); }"
+        "video => { const img = new Image(); img.src = video.poster; "
+            "return img.decode().then(() => img.naturalWidth); }"
     )
     assert poster_width > 0
     screenshot("06-gallery")

@@ -150,7 +150,8 @@ def endpoint_with_deliveries(user):
 
 
 def password_reset_link(user):
-    return f"/accounts/password/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/accounts/password/reset/{uid}/{default_token_generator.make_token(user)}/"
 
 
 def submit_empty_form(page):

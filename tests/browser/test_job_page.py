@@ -42,7 +42,8 @@ def test_job_page_is_pushed_the_finished_video_by_server_sent_events(fal_engine,
     expect(note).to_have_count(0)  # no longer true once the job has finished
     # The page's length reads as the player's does (whole seconds, part seconds dropped).
     played_seconds = page.locator("video.player").evaluate(
-        "video => new Promise(done => video.readyState >= 1 ? done(video.duration) : video.addEventListener('loadedmetadata', () => done(video.duration)))"
+        "video => new Promise(done => video.readyState >= 1 ? done(video.duration) "
+            ": video.addEventListener('loadedmetadata', () => done(video.duration)))"
     )
     expect(page.locator(".video-meta")).to_contain_text(f"0:{int(played_seconds):02d} long")
     inputs = page.get_by_role("region", name="Made from")
@@ -50,7 +51,8 @@ def test_job_page_is_pushed_the_finished_video_by_server_sent_events(fal_engine,
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=inputs.locator("img").element_handle())
     expect(inputs.locator("audio")).to_have_count(1)
     assert inputs.locator("audio").evaluate(
-        "audio => new Promise(done => audio.readyState >= 1 ? done(audio.duration) : audio.addEventListener('loadedmetadata', () => done(audio.duration)))"
+        "audio => new Promise(done => audio.readyState >= 1 ? done(audio.duration) "
+            ": audio.addEventListener('loadedmetadata', () => done(audio.duration)))"
     ) == pytest.approx(2.0, abs=0.05)
     expect(page.get_by_role("link", name="Make another with this portrait")).to_have_attribute("href", f"/create/?portrait={job.id}")
     expect(page.get_by_role("button", name="Retry")).to_have_count(0)

@@ -64,8 +64,9 @@ def test_keyboard_focus_is_drawn_as_a_ring_that_stands_out_from_the_page(live_se
     ring = page.evaluate(
         """() => {
             const style = getComputedStyle(document.activeElement);
-            return { text: document.activeElement.textContent, style: style.outlineStyle, width: parseFloat(style.outlineWidth),
-                     colour: style.outlineColor, page: getComputedStyle(document.querySelector(".site-header")).backgroundColor };
+            return { text: document.activeElement.textContent, style: style.outlineStyle,
+                     width: parseFloat(style.outlineWidth), colour: style.outlineColor,
+                     page: getComputedStyle(document.querySelector(".site-header")).backgroundColor };
         }"""
     )
 

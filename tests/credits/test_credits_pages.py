@@ -65,7 +65,10 @@ def test_create_form_shows_the_balance_before_submitting(client, user):
     response = client.get("/create/")
 
     assert f"Your balance: {credits.account_for(user).balance} credits" in text_of(response)
-    assert '<script id="model-credit-prices" type="application/json">{"kling-avatar-pro": 115, "kling-avatar-standard": 56}</script>' in response.content.decode()
+    assert (
+        '<script id="model-credit-prices" type="application/json">{"kling-avatar-pro": '
+        '115, "kling-avatar-standard": 56}</script>'
+    ) in response.content.decode()
 
 
 def test_me_shows_the_balance_and_the_limits(api_client, user, settings):
