@@ -20,6 +20,7 @@ class AdjustmentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean() returns cleaned_data
         if cleaned.get("adjustment") and not cleaned.get("reason"):
             self.add_error("reason", "Say why, for the ledger.")
         return cleaned

@@ -31,7 +31,7 @@ class LedgerEntry(models.Model):
         ADJUST = "adjust", "Adjustment"
 
     # How each kind moves the available balance (an adjustment's amount carries its sign).
-    BALANCE_EFFECT = {Kind.GRANT: 1, Kind.RESERVE: -1, Kind.CAPTURE: 0, Kind.RELEASE: 1, Kind.ADJUST: 1}
+    BALANCE_EFFECT: dict[str, int] = {Kind.GRANT: 1, Kind.RESERVE: -1, Kind.CAPTURE: 0, Kind.RELEASE: 1, Kind.ADJUST: 1}
     JOB_KINDS = (Kind.RESERVE, Kind.CAPTURE, Kind.RELEASE)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_entries")

@@ -1,5 +1,6 @@
 import functools
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.db import connections, models, transaction
@@ -144,7 +145,7 @@ class JobQuerySet(models.QuerySet):
         connection = connections[self.db]
         with transaction.atomic(using=self.db):
             skip_locked = connection.features.has_select_for_update_skip_locked
-            jobs = list(self.raw(_due_polls_sql(skip_locked), [now, *_TERMINAL_STATE_LIST, fal_origin, limit]))
+            jobs = cast("list[Job]", list(self.raw(_due_polls_sql(skip_locked), [now, *_TERMINAL_STATE_LIST, fal_origin, limit])))
             if not jobs:
                 return jobs
             id_field, due_field = Job._meta.pk, Job._meta.get_field("next_poll_at")
@@ -192,7 +193,8 @@ _TERMINAL_STATE_LIST = sorted(TERMINAL_STATES)
 @functools.cache
 def _due_polls_sql(skip_locked: bool) -> str:
     meta = Job._meta
-    columns = ", ".join(meta.get_field(name).column for name in POLL_FIELDS)
+    # Every name in POLL_FIELDS is a concrete column of Job, never a relation's reverse side.
+    columns = ", ".join(meta.get_field(name).column for name in POLL_FIELDS)  # type: ignore[union-attr, misc]
     states = ", ".join(["%s"] * len(_TERMINAL_STATE_LIST))
     return (
         f"SELECT {columns} FROM {meta.db_table} WHERE next_poll_at <= %s AND fal_finished_at IS NULL"

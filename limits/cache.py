@@ -23,7 +23,9 @@ class DatabaseCache(db.DatabaseCache):
         alias = router.db_for_write(self.cache_model_class)
         connection = connections[alias]
         quote = connection.ops.quote_name
-        table, cache_key, value, expires = (quote(name) for name in (self._table, "cache_key", "value", "expires"))
+        # _table is set by Django's DatabaseCache.__init__; django-stubs leave it out.
+        names = (self._table, "cache_key", "value", "expires")  # type: ignore[attr-defined]
+        table, cache_key, value, expires = (quote(name) for name in names)
         # Compared as Django's own has_key() compares (naive UTC, adapted by the backend).
         current = connection.ops.adapt_datetimefield_value(now().replace(microsecond=0, tzinfo=None))
         for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""

@@ -49,6 +49,7 @@ class RequestSizeLimitMiddleware:
 
     @staticmethod
     def refusal(request, status, title, detail, code):
+        response: HttpResponse
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": detail, "code": code}, status=status)
         else:

@@ -167,7 +167,7 @@ class Delivery(models.Model):
 
     @property
     def destination_url(self) -> str:
-        return self.endpoint.url if self.endpoint_id else self.url
+        return self.endpoint.url if self.endpoint is not None else self.url
 
 
 class DeliveryAttempt(models.Model):

@@ -94,7 +94,7 @@ def fair_order(limit=None) -> list:
     within a user. A user's turn comes by (jobs at fal now, when we last started one of
     theirs, how long their oldest job has waited), so after each start the user goes to the
     back of the line, and a restart (the order lives in the rows) changes nothing."""
-    by_user = defaultdict(deque)
+    by_user: defaultdict[int, deque] = defaultdict(deque)
     for job_id, user_id in Job.objects.waiting_for_slot().order_by("created_at", "id").values_list("id", "user_id"):
         by_user[user_id].append(job_id)
     if not by_user:
@@ -112,7 +112,7 @@ def fair_order(limit=None) -> list:
         for rank, user_id in enumerate(by_user)  # rank: by oldest waiting job
     ]
     heapq.heapify(turns)
-    order = []
+    order: list = []
     while turns and (limit is None or len(order) < limit):
         count, _, rank, user_id = heapq.heappop(turns)
         order.append(by_user[user_id].popleft())
