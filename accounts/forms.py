@@ -11,13 +11,17 @@ from .models import Invite
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(help_text="We send password-reset links here.")
-    invite_code = forms.CharField(label="Invite code", max_length=32, help_text="New accounts are by invitation: the code from yours.")
+    invite_code = forms.CharField(
+        label="Invite code", max_length=32, help_text="New accounts are by invitation: the code from yours."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # One plain sentence instead of Django's list of every validator's rule; a password
         # that breaks a rule is still told exactly which one.
-        self.fields["password1"].help_text = "At least 8 characters, not too common, not all digits, not like your username."
+        self.fields[
+            "password1"
+        ].help_text = "At least 8 characters, not too common, not all digits, not like your username."
         if settings.SIGNUP_VERIFY_EMAIL:
             self.fields["email"].help_text = "We send a link here: your starting credits arrive when you open it."
         if settings.SIGNUP_MODE != "invite":
@@ -32,7 +36,10 @@ class SignUpForm(UserCreationForm):
         # accounts, each with its starting credits.
         email = self.cleaned_data["email"]
         if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account already uses this address. Forgotten its password? Reset it from the log-in page.", code="email_taken")
+            raise forms.ValidationError(
+                "An account already uses this address. Forgotten its password? Reset it from the log-in page.",
+                code="email_taken",
+            )
         return email
 
     def clean_invite_code(self):
@@ -44,4 +51,9 @@ class SignUpForm(UserCreationForm):
     def account_arguments(self):
         """Keyword arguments for services.create_account (call after is_valid())."""
         data = self.cleaned_data
-        return {"username": data["username"], "email": data["email"], "password": data["password1"], "invite_code": data.get("invite_code", "")}
+        return {
+            "username": data["username"],
+            "email": data["email"],
+            "password": data["password1"],
+            "invite_code": data.get("invite_code", ""),
+        }

@@ -14,10 +14,17 @@ def new_invite_code():
 class Invite(models.Model):
     code = models.CharField(max_length=32, unique=True, default=new_invite_code, editable=False)
     note = models.CharField(max_length=200, blank=True, help_text="Who it is for (seen by staff only).")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     used_by = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="invite", editable=False
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invite",
+        editable=False,
     )
     used_at = models.DateTimeField(null=True, blank=True, editable=False)
 

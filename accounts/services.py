@@ -44,7 +44,9 @@ def create_account(*, username, email, password, invite_code="", site_url):
     with transaction.atomic():
         user = get_user_model().objects.create_user(username=username, email=email, password=password)
         if settings.SIGNUP_MODE == "invite":
-            claimed = Invite.objects.filter(code=invite_code, used_by=None).update(used_by=user, used_at=timezone.now())
+            claimed = Invite.objects.filter(code=invite_code, used_by=None).update(
+                used_by=user, used_at=timezone.now()
+            )
             if not claimed:
                 raise SignUpRefused("This invite code is not valid, or has been used.")
     if settings.SIGNUP_VERIFY_EMAIL:
@@ -54,9 +56,17 @@ def create_account(*, username, email, password, invite_code="", site_url):
 
 def send_verification_email(user, *, site_url):
     """Mail `user` the link that confirms their address (and grants the starting credits)."""
-    path = reverse("verify_email", kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": verification_tokens.make_token(user)})
+    path = reverse(
+        "verify_email",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": verification_tokens.make_token(user)},
+    )
     context = {"user": user, "link": site_url.rstrip("/") + path, "credits": settings.STARTING_CREDITS}
-    send_mail("Confirm your e-mail address for Avatar Studio", render_to_string("registration/verify_email_email.txt", context), None, [user.email])
+    send_mail(
+        "Confirm your e-mail address for Avatar Studio",
+        render_to_string("registration/verify_email_email.txt", context),
+        None,
+        [user.email],
+    )
 
 
 def verify_email(uidb64, token):

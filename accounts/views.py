@@ -22,7 +22,9 @@ def sign_up(request):
     form = SignUpForm(request.POST or None, initial={"invite_code": request.GET.get("invite", "")})
     if request.method == "POST" and form.is_valid():
         if wait := _too_many_sign_ups(request):
-            form.add_error(None, f"Too many accounts were made from your network address; try again in {wait_in_words(wait)}.")
+            form.add_error(
+                None, f"Too many accounts were made from your network address; try again in {wait_in_words(wait)}."
+            )
             response = render(request, "registration/signup.html", {"form": form}, status=429)
             response["Retry-After"] = str(wait)
             return response

@@ -13,17 +13,16 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from api import error_docs as errors
+from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from api.seed import schema as seed
 from jobs.models import JobState
 from jobs.registry import MODEL_NAMES, MODEL_NAMES_HELP
-from api import error_docs as errors
-from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
 
 from . import api_examples as ex
 from .idempotency import MAX_KEY_LENGTH
 from .serializers import (
-    ShareLinkSerializer,
     TITLE_HELP,
     AccountSerializer,
     BatchDetailSerializer,
@@ -31,6 +30,7 @@ from .serializers import (
     FileSerializer,
     JobSerializer,
     NewTokenSerializer,
+    ShareLinkSerializer,
     TokenSerializer,
 )
 
@@ -55,7 +55,10 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 # Requests --------------------------------------------------------------------------------
 
-WEBHOOK_URL_HELP = "Also send this job's events here, signed with your account's signing secret (`GET /api/v1/webhook-endpoints/signing-secret`)."
+WEBHOOK_URL_HELP = (
+    "Also send this job's events here, signed with your account's "
+    "signing secret (`GET /api/v1/webhook-endpoints/signing-secret`)."
+)
 
 
 class JobUrlsSerializer(seed.SubmitUrlsSerializer):
@@ -76,7 +79,9 @@ class JobFilesSerializer(seed.SubmitFilesSerializer):
 NO_BODY = {"application/json": {"type": "object", "description": "Nothing is read from the body: send none, or `{}`."}}
 
 IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER,
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
     description=(
         f"Make retrying safe: 1 to {MAX_KEY_LENGTH} printable characters, yours for `IDEMPOTENCY_KEY_HOURS` (24). "
         "A retry with the same key and body gets the first answer again (`Idempotent-Replayed: true`) "
@@ -86,10 +91,16 @@ IDEMPOTENCY_KEY = OpenApiParameter(
     ),
 )
 REPLAYED = OpenApiParameter(
-    "Idempotent-Replayed", str, OpenApiParameter.HEADER, response=[201], enum=["true"],
+    "Idempotent-Replayed",
+    str,
+    OpenApiParameter.HEADER,
+    response=[201],
+    enum=["true"],
     description="`true` when this is the first answer to an earlier request with the same Idempotency-Key, replayed.",
 )
-LOCATION = OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201], description="The new object's `url`.")
+LOCATION = OpenApiParameter(
+    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201], description="The new object's `url`."
+)
 
 
 def example(name, value, **kwargs):
@@ -99,29 +110,49 @@ def example(name, value, **kwargs):
 # Answers ---------------------------------------------------------------------------------
 # (A list's example is one object: drf-spectacular puts it on a page.)
 
-JOB = OpenApiResponse(JobSerializer, examples=[example("Waiting", ex.PENDING_JOB), example("Completed", ex.COMPLETED_JOB)])
+JOB = OpenApiResponse(
+    JobSerializer, examples=[example("Waiting", ex.PENDING_JOB), example("Completed", ex.COMPLETED_JOB)]
+)
 JOB_CREATED = OpenApiResponse(
     JobSerializer,
     description="The job exists and holds its credits; the worker submits it to fal within a moment.",
     examples=[example("Pending", ex.PENDING_JOB)],
 )
-JOB_PAGE = OpenApiResponse(JobSerializer(many=True), examples=[example("A completed job", ex.COMPLETED_JOB), example("A waiting job", ex.PENDING_JOB)])
-JOB_CANCELLED = OpenApiResponse(JobSerializer, description="Cancelled; its held credits are back in the balance.", examples=[example("Cancelled", ex.CANCELLED_JOB)])
-SHARE_LINK_MADE = OpenApiResponse(ShareLinkSerializer, description="The link is made.", examples=[example("Shared", ex.SHARE_LINK)])
+JOB_PAGE = OpenApiResponse(
+    JobSerializer(many=True),
+    examples=[example("A completed job", ex.COMPLETED_JOB), example("A waiting job", ex.PENDING_JOB)],
+)
+JOB_CANCELLED = OpenApiResponse(
+    JobSerializer,
+    description="Cancelled; its held credits are back in the balance.",
+    examples=[example("Cancelled", ex.CANCELLED_JOB)],
+)
+SHARE_LINK_MADE = OpenApiResponse(
+    ShareLinkSerializer, description="The link is made.", examples=[example("Shared", ex.SHARE_LINK)]
+)
 SHARE_LINK_KEPT = OpenApiResponse(
-    ShareLinkSerializer, description="The video was shared already: same link, with this expiry.", examples=[example("Kept", ex.SHARE_LINK)]
+    ShareLinkSerializer,
+    description="The video was shared already: same link, with this expiry.",
+    examples=[example("Kept", ex.SHARE_LINK)],
 )
 JOB_NOT_SHAREABLE = OpenApiResponse(
     JobStateErrorSerializer,
     description="Only a completed job's video can be shared.",
-    examples=[error_example("Not finished", "Only a finished video can be shared.", "not_shareable", status="in_progress")],
+    examples=[
+        error_example("Not finished", "Only a finished video can be shared.", "not_shareable", status="in_progress")
+    ],
 )
 JOB_NOT_CANCELLABLE = OpenApiResponse(
     JobStateErrorSerializer,
     description="The job has ended, or fal has already made its video and it is being stored.",
     examples=[
         error_example("Finished", "The job is already completed.", "not_cancellable", status="completed"),
-        error_example("Being stored", "fal has already made this video; it is being stored and can't be cancelled.", "not_cancellable", status="in_progress"),
+        error_example(
+            "Being stored",
+            "fal has already made this video; it is being stored and can't be cancelled.",
+            "not_cancellable",
+            status="in_progress",
+        ),
     ],
 )
 FILE_ANSWER = OpenApiResponse(FileSerializer, examples=[example("Audio", ex.FILE)])
@@ -134,9 +165,14 @@ FILE_PAGE = OpenApiResponse(FileSerializer(many=True), examples=[example("A page
 FAL_UNAVAILABLE = OpenApiResponse(
     ErrorSerializer,
     description="fal storage refused the file or didn't answer; nothing was kept. Try again.",
-    examples=[error_example("fal storage down", "Uploading to fal storage failed: Service Unavailable", "fal_unavailable")],
+    examples=[
+        error_example("fal storage down", "Uploading to fal storage failed: Service Unavailable", "fal_unavailable")
+    ],
 )
-BATCH_PAGE = OpenApiResponse(BatchSerializer(many=True), examples=[example("A running batch", ex.RUNNING_BATCH), example("A finished batch", ex.FINISHED_BATCH)])
+BATCH_PAGE = OpenApiResponse(
+    BatchSerializer(many=True),
+    examples=[example("A running batch", ex.RUNNING_BATCH), example("A finished batch", ex.FINISHED_BATCH)],
+)
 BATCH = OpenApiResponse(
     BatchDetailSerializer,
     examples=[
@@ -150,8 +186,10 @@ BATCH_CREATED = OpenApiResponse(
     examples=[
         example(
             "Pending",
-            ex.RUNNING_BATCH | {
-                "status": "pending", "totals": ex.TOTALS | {"queued": 3, "running": 0, "completed": 0, "credits_charged": 0},
+            ex.RUNNING_BATCH
+            | {
+                "status": "pending",
+                "totals": ex.TOTALS | {"queued": 3, "running": 0, "completed": 0, "credits_charged": 0},
                 "items": ex.batch_items("pending", "pending", "pending"),
             },
         )
@@ -163,9 +201,12 @@ BATCH_CANCELLED = OpenApiResponse(
     examples=[
         example(
             "Cancelled",
-            ex.FINISHED_BATCH | {
-                "status": "partially_completed", "totals": ex.TOTALS | {"queued": 0, "running": 0, "cancelled": 2, "credits_held": 4278},
-                "archive_url": f"{ex.API}/batches/{ex.BATCH_ID}/archive", "items": ex.batch_items("completed", "cancelled", "cancelled"),
+            ex.FINISHED_BATCH
+            | {
+                "status": "partially_completed",
+                "totals": ex.TOTALS | {"queued": 0, "running": 0, "cancelled": 2, "credits_held": 4278},
+                "archive_url": f"{ex.API}/batches/{ex.BATCH_ID}/archive",
+                "items": ex.batch_items("completed", "cancelled", "cancelled"),
             },
         )
     ],
@@ -175,7 +216,8 @@ ARCHIVE = OpenApiResponse(
     description=(
         "A zip of the videos of the items that made one, streamed as it is read from storage: stored "
         "uncompressed (MP4 is already), one member per video named by its item's place and its title, "
-        "`001-welcome.mp4` (a slug of the title: letters, digits and hyphens, the audio extension dropped); `Content-Disposition: attachment; filename=\"batch-<id>.zip\"`."
+        "`001-welcome.mp4` (a slug of the title: letters, digits and hyphens, the audio extension dropped); "
+        '`Content-Disposition: attachment; filename="batch-<id>.zip"`.'
     ),
     examples=[
         # A zip can't be written in a JSON document: the example is a file, made by
@@ -201,11 +243,17 @@ TOKEN_ANSWER = OpenApiResponse(TokenSerializer, examples=[example("A token", ex.
 TOKEN_PAGE = OpenApiResponse(TokenSerializer(many=True), examples=[example("A page", ex.TOKEN)])
 TOKEN_CREATED = OpenApiResponse(
     NewTokenSerializer,
-    description="The token, with its `secret`: this is the only answer that ever shows it (a replay with the same Idempotency-Key answers without it).",
+    description="The token, with its `secret`: this is the only answer that ever shows "
+    "it (a replay with the same Idempotency-Key answers without it).",
     examples=[
         example(
             "New token",
-            ex.TOKEN | {"last_used_at": None, "prefix": "avs_Qm3xTp", "secret": "avs_Qm3xTpW8vN2kLr5sYc9fHd1gJb7eXu4aZo6iMq0tRw3"},
+            ex.TOKEN
+            | {
+                "last_used_at": None,
+                "prefix": "avs_Qm3xTp",
+                "secret": "avs_Qm3xTpW8vN2kLr5sYc9fHd1gJb7eXu4aZo6iMq0tRw3",
+            },
         )
     ],
 )
@@ -215,24 +263,36 @@ ACCOUNT = OpenApiResponse(
         example(
             "Me",
             {
-                "id": 3, "username": "alice", "email": "alice@example.com", "balance": 18620,
+                "id": 3,
+                "username": "alice",
+                "email": "alice@example.com",
+                "balance": 18620,
                 "limits": {
-                    "max_active_jobs": 5, "max_batch_size": 100, "max_audio_seconds": 60.0,
-                    "max_image_bytes": 10485760, "max_audio_bytes": 20971520,
+                    "max_active_jobs": 5,
+                    "max_batch_size": 100,
+                    "max_audio_seconds": 60.0,
+                    "max_image_bytes": 10485760,
+                    "max_audio_bytes": 20971520,
                 },
             },
         )
     ],
 )
-WEBHOOK_ENDPOINT_ANSWER = OpenApiResponse(WebhookEndpointSerializer, examples=[example("An endpoint", ex.WEBHOOK_ENDPOINT)])
-WEBHOOK_ENDPOINT_PAGE = OpenApiResponse(WebhookEndpointSerializer(many=True), examples=[example("A page", ex.WEBHOOK_ENDPOINT)])
+WEBHOOK_ENDPOINT_ANSWER = OpenApiResponse(
+    WebhookEndpointSerializer, examples=[example("An endpoint", ex.WEBHOOK_ENDPOINT)]
+)
+WEBHOOK_ENDPOINT_PAGE = OpenApiResponse(
+    WebhookEndpointSerializer(many=True), examples=[example("A page", ex.WEBHOOK_ENDPOINT)]
+)
 WEBHOOK_ENDPOINT_CREATED = OpenApiResponse(
     WebhookEndpointCreatedSerializer,
     description=(
         "The endpoint, with the `secret` its deliveries are signed with: this is the only answer that shows it "
         "(a replay with the same Idempotency-Key answers without it)."
     ),
-    examples=[example("New endpoint", ex.WEBHOOK_ENDPOINT | {"secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD7Q4WlI6u6Gk="})],
+    examples=[
+        example("New endpoint", ex.WEBHOOK_ENDPOINT | {"secret": "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD7Q4WlI6u6Gk="})
+    ],
 )
 DELIVERY_PAGE = OpenApiResponse(DeliverySerializer(many=True), examples=[example("A page", ex.DELIVERY)])
 REDELIVERED = OpenApiResponse(
@@ -243,7 +303,11 @@ REDELIVERED = OpenApiResponse(
 ENDPOINT_DISABLED = OpenApiResponse(
     ErrorSerializer,
     description="The endpoint is disabled; enable it before redelivering to it.",
-    examples=[error_example("Disabled", "This endpoint is disabled; enable it before redelivering to it.", "endpoint_disabled")],
+    examples=[
+        error_example(
+            "Disabled", "This endpoint is disabled; enable it before redelivering to it.", "endpoint_disabled"
+        )
+    ],
 )
 NO_SUCH_MESSAGE = OpenApiResponse(
     ErrorSerializer,
@@ -256,10 +320,14 @@ NO_SUCH_MESSAGE = OpenApiResponse(
 
 
 class SigningSecretSerializer(serializers.Serializer):
-    secret = serializers.CharField(help_text="Signs deliveries to the `webhook_url`s given with jobs and batches (Standard Webhooks).")
+    secret = serializers.CharField(
+        help_text="Signs deliveries to the `webhook_url`s given with jobs and batches (Standard Webhooks)."
+    )
 
 
-SIGNING_SECRET_ANSWER = OpenApiResponse(SigningSecretSerializer, examples=[example("Secret", {"secret": ex.SIGNING_SECRET})])
+SIGNING_SECRET_ANSWER = OpenApiResponse(
+    SigningSecretSerializer, examples=[example("Secret", {"secret": ex.SIGNING_SECRET})]
+)
 
 
 def insufficient_credits(what, price, balance=1200):
@@ -268,8 +336,12 @@ def insufficient_credits(what, price, balance=1200):
         description="The balance can't cover it; nothing was created. `shortfall` is what is missing.",
         examples=[
             error_example(
-                "Insufficient credits", f"{what} costs {price} credits and your balance is {balance} credits.", "insufficient_credits",
-                balance=balance, price=price, shortfall=price - balance,
+                "Insufficient credits",
+                f"{what} costs {price} credits and your balance is {balance} credits.",
+                "insufficient_credits",
+                balance=balance,
+                price=price,
+                shortfall=price - balance,
             )
         ],
     )
@@ -282,7 +354,11 @@ BAD_INPUT_OR_KEY = OpenApiResponse(
     description="Bad input, named per field, or a malformed Idempotency-Key; nothing was created.",
     examples=[
         *errors.VALIDATION_ERROR.examples,
-        error_example("Malformed Idempotency-Key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.", "invalid_idempotency_key"),
+        error_example(
+            "Malformed Idempotency-Key",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
+            "invalid_idempotency_key",
+        ),
     ],
 )
 KEY_IN_PROGRESS = OpenApiResponse(
@@ -292,8 +368,16 @@ KEY_IN_PROGRESS = OpenApiResponse(
         "or was refused just now (send it again)."
     ),
     examples=[
-        error_example("Still running", "A request with this Idempotency-Key is still running; retry shortly.", "idempotency_key_in_progress"),
-        error_example("Refused meanwhile", "The first request with this Idempotency-Key was just refused; send it again.", "idempotency_key_in_progress"),
+        error_example(
+            "Still running",
+            "A request with this Idempotency-Key is still running; retry shortly.",
+            "idempotency_key_in_progress",
+        ),
+        error_example(
+            "Refused meanwhile",
+            "The first request with this Idempotency-Key was just refused; send it again.",
+            "idempotency_key_in_progress",
+        ),
     ],
 )
 KEY_REUSED = OpenApiResponse(
@@ -301,7 +385,8 @@ KEY_REUSED = OpenApiResponse(
     description="This Idempotency-Key was used with another request (method, path or body); nothing was created.",
     examples=[
         error_example(
-            "Key reused", "This Idempotency-Key was already used with a different request; use a new key for a new request.",
+            "Key reused",
+            "This Idempotency-Key was already used with a different request; use a new key for a new request.",
             "idempotency_key_reused",
         )
     ],
@@ -325,10 +410,18 @@ def creating(*, request, created, summary, description="", errors=None, examples
 
 JOB_FILTERS = [
     OpenApiParameter(
-        "status", {"type": "array", "items": {"type": "string", "enum": JobState.values}}, explode=False,
-        description="Only jobs in these states, comma-separated (`failed,cancelled`; repeating the parameter works too).",
+        "status",
+        {"type": "array", "items": {"type": "string", "enum": JobState.values}},
+        explode=False,
+        description="Only jobs in these states, comma-separated "
+        "(`failed,cancelled`; repeating the parameter works too).",
     ),
-    OpenApiParameter("model", str, enum=MODEL_NAMES, description="Only jobs of this model. " + MODEL_NAMES_HELP.replace(" by default", " when given")),
+    OpenApiParameter(
+        "model",
+        str,
+        enum=MODEL_NAMES,
+        description="Only jobs of this model. " + MODEL_NAMES_HELP.replace(" by default", " when given"),
+    ),
     OpenApiParameter("batch", OpenApiTypes.UUID, description="Only the items of this batch."),
     OpenApiParameter("created_after", OpenApiTypes.DATETIME, description="Only jobs created at or after this time."),
     OpenApiParameter("created_before", OpenApiTypes.DATETIME, description="Only jobs created before this time."),
@@ -338,8 +431,12 @@ JOB_REQUEST_EXAMPLES = [
     OpenApiExample(
         "Hosted files",
         value={
-            "image_url": "https://example.com/portrait.jpg", "audio_url": "https://example.com/speech.mp3", "prompt": "Warm, friendly",
-            "title": "welcome.mp3", "model": "pro", "webhook_url": "https://hooks.example.com/avatar-studio",
+            "image_url": "https://example.com/portrait.jpg",
+            "audio_url": "https://example.com/speech.mp3",
+            "prompt": "Warm, friendly",
+            "title": "welcome.mp3",
+            "model": "pro",
+            "webhook_url": "https://hooks.example.com/avatar-studio",
         },
         request_only=True,
         media_type="application/json",
@@ -350,7 +447,11 @@ BATCH_REQUEST_EXAMPLES = [
         "One portrait, many clips",
         value={
             "image_url": "https://example.com/portrait.jpg",
-            "audio_urls": ["https://example.com/intro.mp3", "https://example.com/offer.mp3", "https://example.com/goodbye.mp3"],
+            "audio_urls": [
+                "https://example.com/intro.mp3",
+                "https://example.com/offer.mp3",
+                "https://example.com/goodbye.mp3",
+            ],
             "model": "pro",
         },
         request_only=True,

@@ -7,5 +7,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its start-up script as a file of its own (?script), so the page
     # runs under our Content-Security-Policy (script-src 'self', no inline code).
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="openapi:schema", template_name="api/docs.html"), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="openapi:schema", template_name="api/docs.html"),
+        name="docs",
+    ),
 ]

@@ -50,7 +50,9 @@ class InsufficientCreditsErrorSerializer(ErrorSerializer):
 
     balance = serializers.IntegerField(help_text="Credits available now.")
     price = serializers.IntegerField(help_text="Credits the job (or every item of the batch) would hold.")
-    shortfall = serializers.IntegerField(required=False, help_text="Credits missing, `price - balance` (in /api/v1/ answers).")
+    shortfall = serializers.IntegerField(
+        required=False, help_text="Credits missing, `price - balance` (in /api/v1/ answers)."
+    )
 
 
 class TooManyActiveJobsErrorSerializer(ErrorSerializer):
@@ -73,8 +75,15 @@ VALIDATION_ERROR = OpenApiResponse(
     ValidationErrorSerializer,
     description="Bad input, named per field; nothing was created.",
     examples=[
-        error_example("Invalid input", "model: \"ultra\" is not a valid choice.", "invalid", errors={"model": ['"ultra" is not a valid choice.']}),
-        error_example("Unreadable body", "JSON parse error - Expecting value: line 1 column 1 (char 0)", "parse_error"),
+        error_example(
+            "Invalid input",
+            'model: "ultra" is not a valid choice.',
+            "invalid",
+            errors={"model": ['"ultra" is not a valid choice.']},
+        ),
+        error_example(
+            "Unreadable body", "JSON parse error - Expecting value: line 1 column 1 (char 0)", "parse_error"
+        ),
     ],
 )
 NOT_AUTHENTICATED = OpenApiResponse(
@@ -99,29 +108,51 @@ NOT_FOUND = OpenApiResponse(
 LENGTH_REQUIRED = OpenApiResponse(
     ErrorSerializer,
     description="A body sent in chunks (no Content-Length) is not read.",
-    examples=[error_example("Chunked body", "Send the request body with a Content-Length header; a body sent in chunks is not read.", "length_required")],
+    examples=[
+        error_example(
+            "Chunked body",
+            "Send the request body with a Content-Length header; a body sent in chunks is not read.",
+            "length_required",
+        )
+    ],
 )
 REQUEST_TOO_LARGE = OpenApiResponse(
     ErrorSerializer,
     description="The body is over the size limit; refused before it is read.",
-    examples=[error_example("Too large", "The request is larger than 45 MB. Images may be up to 10 MB and audio up to 20 MB.", "request_too_large")],
+    examples=[
+        error_example(
+            "Too large",
+            "The request is larger than 45 MB. Images may be up to 10 MB and audio up to 20 MB.",
+            "request_too_large",
+        )
+    ],
 )
 UNSUPPORTED_MEDIA_TYPE = OpenApiResponse(
     ErrorSerializer,
     description="The body's Content-Type is not one this operation reads.",
-    examples=[error_example("Wrong content type", 'Unsupported media type "text/plain" in request.', "unsupported_media_type")],
+    examples=[
+        error_example(
+            "Wrong content type", 'Unsupported media type "text/plain" in request.', "unsupported_media_type"
+        )
+    ],
 )
 RATE_LIMITED = OpenApiResponse(
     RateLimitedErrorSerializer,
     description="Too many requests of this kind; try again after `retry_after` seconds.",
-    examples=[error_example("Rate limited", "Too many requests; try again in 42 seconds.", "rate_limited", retry_after=42)],
+    examples=[
+        error_example("Rate limited", "Too many requests; try again in 42 seconds.", "rate_limited", retry_after=42)
+    ],
 )
 INSUFFICIENT_CREDITS = OpenApiResponse(
     InsufficientCreditsErrorSerializer,
     description="The balance can't cover the job; nothing was created.",
     examples=[
         error_example(
-            "Insufficient credits", "This job costs 6900 credits and your balance is 1200 credits.", "insufficient_credits", balance=1200, price=6900
+            "Insufficient credits",
+            "This job costs 6900 credits and your balance is 1200 credits.",
+            "insufficient_credits",
+            balance=1200,
+            price=6900,
         )
     ],
 )
@@ -131,11 +162,15 @@ SUBMIT_REFUSED = OpenApiResponse(
         serializers=[RateLimitedErrorSerializer, TooManyActiveJobsErrorSerializer],
         resource_type_field_name=None,
     ),
-    description="Over the submit rate (`rate_limited`), or the user already has the most unfinished jobs allowed (`too_many_active_jobs`).",
+    description="Over the submit rate (`rate_limited`), or the user already has "
+    "the most unfinished jobs allowed (`too_many_active_jobs`).",
     examples=[
         error_example("Rate limited", "Too many requests; try again in 42 seconds.", "rate_limited", retry_after=42),
         error_example(
-            "Too many active jobs", "You already have 5 unfinished jobs, the most you can run at once. Wait for one to finish, or cancel one.", "too_many_active_jobs", limit=5
+            "Too many active jobs",
+            "You already have 5 unfinished jobs, the most you can run at once. Wait for one to finish, or cancel one.",
+            "too_many_active_jobs",
+            limit=5,
         ),
     ],
 )

@@ -52,17 +52,25 @@ def exception_handler(exc, context):
         # it becomes an HTML 400 page.
         limit = f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024):.0f} MB"
         detail = f"The request body is larger than {limit}. Upload big files with the upload endpoint instead."
-        return Response({"detail": detail, "code": "request_too_large"}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+        return Response(
+            {"detail": detail, "code": "request_too_large"}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
     if isinstance(exc, Job.DoesNotExist):
         exc = exceptions.NotFound()  # deleted while the request worked on it (a cancel racing a delete)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = _field_errors(response.data if isinstance(response.data, dict) else {"non_field_errors": response.data})
+        errors = _field_errors(
+            response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        )
         response.data = {"detail": _first_message(errors), "code": "invalid", "errors": errors}
     elif isinstance(exc, exceptions.Throttled):
-        response.data = {"detail": f"Too many requests; try again in {exc.wait:.0f} seconds.", "code": "rate_limited", "retry_after": int(exc.wait)}
+        response.data = {
+            "detail": f"Too many requests; try again in {exc.wait:.0f} seconds.",
+            "code": "rate_limited",
+            "retry_after": int(exc.wait),
+        }
     else:
         detail = response.data.get("detail", response.data) if isinstance(response.data, dict) else response.data
         response.data = {"detail": _first_message(detail), "code": _code(detail, exc)}

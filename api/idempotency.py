@@ -41,13 +41,16 @@ def idempotent(request, create, *, secret_fields=()):
         return create()
     if not key.strip() or len(key) > MAX_KEY_LENGTH or _has_control_characters(key):
         return _error(
-            status.HTTP_400_BAD_REQUEST, "invalid_idempotency_key", f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters."
+            status.HTTP_400_BAD_REQUEST,
+            "invalid_idempotency_key",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters.",
         )
     fingerprint = _fingerprint(request)
     record = _claim(request.user, key, fingerprint)
     if record.fingerprint != fingerprint:
         return _error(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            "idempotency_key_reused",
             "This Idempotency-Key was already used with a different request; use a new key for a new request.",
         )
     if not record.claimed_now:
@@ -69,7 +72,9 @@ def idempotent(request, create, *, secret_fields=()):
 
 def _claim(user, key, fingerprint):
     now = timezone.now()
-    IdempotencyKey.objects.filter(user=user, created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)).delete()
+    IdempotencyKey.objects.filter(
+        user=user, created_at__lt=now - timedelta(hours=settings.IDEMPOTENCY_KEY_HOURS)
+    ).delete()
     try:
         with transaction.atomic():
             record = IdempotencyKey.objects.create(user=user, key=key, fingerprint=fingerprint, created_at=now)
@@ -94,12 +99,15 @@ def _replay(record):
         record = IdempotencyKey.objects.filter(pk=record.pk).first()
         if record is None:  # the first request was refused: nothing was made, nothing to replay
             return _error(
-                status.HTTP_409_CONFLICT, "idempotency_key_in_progress",
+                status.HTTP_409_CONFLICT,
+                "idempotency_key_in_progress",
                 "The first request with this Idempotency-Key was just refused; send it again.",
             )
     if record.status_code is None:
         response = _error(
-            status.HTTP_409_CONFLICT, "idempotency_key_in_progress", "A request with this Idempotency-Key is still running; retry shortly."
+            status.HTTP_409_CONFLICT,
+            "idempotency_key_in_progress",
+            "A request with this Idempotency-Key is still running; retry shortly.",
         )
         response["Retry-After"] = "1"
         return response

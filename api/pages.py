@@ -10,7 +10,9 @@ from .models import ApiToken
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="Token name", max_length=100, help_text="Where you will use it, e.g. “laptop” or “CI”.")
+    name = forms.CharField(
+        label="Token name", max_length=100, help_text="Where you will use it, e.g. “laptop” or “CI”."
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -31,7 +31,11 @@ class ApiSchema(AutoSchema):
         parameters = super().get_override_parameters()
         if getattr(self.view, "throttle_scope", None):
             retry_after = OpenApiParameter(
-                "Retry-After", int, OpenApiParameter.HEADER, response=[429], description="Seconds until a request is accepted again."
+                "Retry-After",
+                int,
+                OpenApiParameter.HEADER,
+                response=[429],
+                description="Seconds until a request is accepted again.",
             )
             parameters = [*parameters, retry_after]
         return parameters

@@ -9,11 +9,11 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from batches.models import Batch
-from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs import media, signed_urls
-from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
 from jobs.inputs import InputReferenceField, SubmitSerializer, consent_errors, consent_field
+from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.outputs import VideoOutputSerializer, video_output
+from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
 from outbox import services as outbox
 
 from .models import ApiToken
@@ -37,7 +37,9 @@ class DetailUrlField(serializers.Field):
 
 
 class JobModelSerializer(serializers.Serializer):
-    key = serializers.CharField(allow_null=True, help_text="The model's key (`kling-avatar-pro`); null for a model no longer offered.")
+    key = serializers.CharField(
+        allow_null=True, help_text="The model's key (`kling-avatar-pro`); null for a model no longer offered."
+    )
     label = serializers.CharField(help_text="The model's name for people.")
     endpoint_id = serializers.CharField(help_text="fal's endpoint id of the model.")
 
@@ -49,7 +51,9 @@ class JobLogSerializer(serializers.Serializer):
 
 class JobTimingsSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
-    submitted_at = serializers.DateTimeField(allow_null=True, help_text="When the worker started submitting it to fal.")
+    submitted_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the worker started submitting it to fal."
+    )
     queued_at = serializers.DateTimeField(allow_null=True, help_text="When fal accepted it.")
     started_at = serializers.DateTimeField(allow_null=True, help_text="When fal started making the video.")
     finished_at = serializers.DateTimeField(allow_null=True)
@@ -66,7 +70,9 @@ class JobCostSerializer(serializers.Serializer):
 
 class JobOutputSerializer(serializers.Serializer):
     video = VideoOutputSerializer(allow_null=True)
-    poster_url = serializers.URLField(allow_null=True, help_text="A still of the video (JPEG), signed and expiring like the video's URL.")
+    poster_url = serializers.URLField(
+        allow_null=True, help_text="A still of the video (JPEG), signed and expiring like the video's URL."
+    )
     duration = serializers.FloatField(allow_null=True, help_text="The video's length in seconds.")
 
 
@@ -110,8 +116,24 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "url", "title", "status", "status_detail", "waiting_ahead", "queue_position", "model", "prompt", "request_id",
-            "logs", "error", "error_type", "timings", "cost", "output", "batch", "created_at",
+            "id",
+            "url",
+            "title",
+            "status",
+            "status_detail",
+            "waiting_ahead",
+            "queue_position",
+            "model",
+            "prompt",
+            "request_id",
+            "logs",
+            "error",
+            "error_type",
+            "timings",
+            "cost",
+            "output",
+            "batch",
+            "created_at",
         ]
         list_serializer_class = JobListSerializer
 
@@ -134,9 +156,13 @@ class JobSerializer(serializers.ModelSerializer):
             return round((end - start).total_seconds(), 3) if start and end else None
 
         return {
-            "created_at": job.created_at, "submitted_at": job.submit_started_at, "queued_at": job.queued_at,
-            "started_at": job.started_at, "finished_at": job.finished_at,
-            "waited_seconds": seconds(job.created_at, job.started_at), "ran_seconds": seconds(job.started_at, job.finished_at),
+            "created_at": job.created_at,
+            "submitted_at": job.submit_started_at,
+            "queued_at": job.queued_at,
+            "started_at": job.started_at,
+            "finished_at": job.finished_at,
+            "waited_seconds": seconds(job.created_at, job.started_at),
+            "ran_seconds": seconds(job.started_at, job.finished_at),
             "total_seconds": seconds(job.created_at, job.finished_at),
         }
 
@@ -195,7 +221,9 @@ class JobFilterSerializer(serializers.Serializer):
 
 
 class AccountLimitsSerializer(serializers.Serializer):
-    max_active_jobs = serializers.IntegerField(help_text="Unfinished jobs you may have at once (a batch's running items count too).")
+    max_active_jobs = serializers.IntegerField(
+        help_text="Unfinished jobs you may have at once (a batch's running items count too)."
+    )
     max_batch_size = serializers.IntegerField(help_text="Items one batch may hold.")
     max_audio_seconds = serializers.FloatField(help_text="The longest speech an input may be.")
     max_image_bytes = serializers.IntegerField()
@@ -225,13 +253,28 @@ class AccountSerializer(serializers.Serializer):
 
 class FileSerializer(serializers.ModelSerializer):
     url = DetailUrlField("v1:file-detail")
-    file_url = serializers.CharField(source="fal_url", read_only=True, help_text="Ends in a safe form of the file's name.")
-    file_name = serializers.CharField(read_only=True, help_text="The file's name as uploaded: jobs made from it are titled with it.")
+    file_url = serializers.CharField(
+        source="fal_url", read_only=True, help_text="Ends in a safe form of the file's name."
+    )
+    file_name = serializers.CharField(
+        read_only=True, help_text="The file's name as uploaded: jobs made from it are titled with it."
+    )
     file_size = serializers.IntegerField(source="size", read_only=True)
 
     class Meta:
         model = Asset
-        fields = ["id", "url", "file_url", "file_name", "kind", "content_type", "file_size", "duration", "expires_at", "created_at"]
+        fields = [
+            "id",
+            "url",
+            "file_url",
+            "file_name",
+            "kind",
+            "content_type",
+            "file_size",
+            "duration",
+            "expires_at",
+            "created_at",
+        ]
 
 
 class TokenSerializer(serializers.ModelSerializer):
@@ -281,10 +324,15 @@ class JobCreateSerializer(SubmitSerializer):
     """The seed's submit inputs, plus the job's title and where to send its events."""
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="", help_text=TITLE_HELP)
-    webhook_url = WebhookUrlField(help_text="Also send this job's events here, signed with your account's signing secret.")
+    webhook_url = WebhookUrlField(
+        help_text="Also send this job's events here, signed with your account's signing secret."
+    )
     notify = serializers.BooleanField(
-        required=False, allow_null=True, default=None,
-        help_text="E-mail me when this job ends (made, failed or timed out); absent or null: as in my notification settings.",
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="E-mail me when this job ends (made, failed or timed "
+        "out); absent or null: as in my notification settings.",
     )
 
 
@@ -296,21 +344,36 @@ class BatchItemInputSerializer(serializers.Serializer):
 class BatchCreateSerializer(serializers.Serializer):
     """One portrait with many clips (`image_url` + `audio_urls`), or `items` of pairs."""
 
-    image_url = InputReferenceField(required=False, help_text="The portrait every clip is spoken by (with audio_urls).")
-    audio_urls = serializers.ListField(
-        child=InputReferenceField(), required=False, allow_empty=False, help_text="The clips, one job each, in this order."
+    image_url = InputReferenceField(
+        required=False, help_text="The portrait every clip is spoken by (with audio_urls)."
     )
-    items = BatchItemInputSerializer(many=True, required=False, allow_empty=False, help_text="Or pairs of inputs, one job each.")
-    prompt = serializers.CharField(required=False, allow_blank=True, max_length=2500, default="", help_text="For every item.")
-    model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_NAMES_HELP)
-    webhook_url = WebhookUrlField(help_text="Send batch.completed here too, signed with your account's signing secret.")
+    audio_urls = serializers.ListField(
+        child=InputReferenceField(),
+        required=False,
+        allow_empty=False,
+        help_text="The clips, one job each, in this order.",
+    )
+    items = BatchItemInputSerializer(
+        many=True, required=False, allow_empty=False, help_text="Or pairs of inputs, one job each."
+    )
+    prompt = serializers.CharField(
+        required=False, allow_blank=True, max_length=2500, default="", help_text="For every item."
+    )
+    model = serializers.ChoiceField(
+        choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_NAMES_HELP
+    )
+    webhook_url = WebhookUrlField(
+        help_text="Send batch.completed here too, signed with your account's signing secret."
+    )
     consent = consent_field()
 
     def validate(self, attrs):
         pairs = self._pairs(attrs)
         if len(pairs) > settings.MAX_BATCH_SIZE:
             field = "items" if attrs.get("items") else "audio_urls"
-            raise serializers.ValidationError({field: [f"A batch holds at most {settings.MAX_BATCH_SIZE} items; this one has {len(pairs)}."]})
+            raise serializers.ValidationError(
+                {field: [f"A batch holds at most {settings.MAX_BATCH_SIZE} items; this one has {len(pairs)}."]}
+            )
         # Checked once per distinct input: one portrait for a hundred clips is read once.
         checker = SubmitSerializer(context=self.context)
         checked, errors = {}, consent_errors(attrs)
@@ -336,7 +399,11 @@ class BatchCreateSerializer(serializers.Serializer):
             raise serializers.ValidationError({"items": ["Give items, or image_url with audio_urls, not both."]})
         if attrs.get("items"):
             return [(item["image_url"], item["audio_url"]) for item in attrs["items"]]
-        missing = {name: ["This field is required (or give items)."] for name in ("image_url", "audio_urls") if not attrs.get(name)}
+        missing = {
+            name: ["This field is required (or give items)."]
+            for name in ("image_url", "audio_urls")
+            if not attrs.get(name)
+        }
         if missing:
             raise serializers.ValidationError(missing)
         return [(attrs["image_url"], audio) for audio in attrs["audio_urls"]]
@@ -372,7 +439,11 @@ class BatchSerializer(serializers.ModelSerializer):
     def get_status(self, batch):
         return batch.status_from(self._totals(batch))
 
-    @extend_schema_field(serializers.URLField(allow_null=True, help_text="The zip of the videos, once the batch has finished with at least one."))
+    @extend_schema_field(
+        serializers.URLField(
+            allow_null=True, help_text="The zip of the videos, once the batch has finished with at least one."
+        )
+    )
     def get_archive_url(self, batch):
         if not batch.finished_at or not self._totals(batch)["completed"]:
             return None
@@ -390,8 +461,11 @@ class BatchDetailSerializer(BatchSerializer):
         request = self.context.get("request")
         return [
             {
-                "position": job.position, "job": job.pk, "status": job.state,
-                "url": reverse("v1:job-detail", kwargs={"pk": job.pk}, request=request), "error": job.error or None,
+                "position": job.position,
+                "job": job.pk,
+                "status": job.state,
+                "url": reverse("v1:job-detail", kwargs={"pk": job.pk}, request=request),
+                "error": job.error or None,
             }
             for job in batch.jobs.annotate(position=F("batch_item__position")).only("id", "state", "error")
         ]

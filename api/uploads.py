@@ -1,10 +1,10 @@
 """Storing an uploaded input file: one logic behind the seed's upload-file and v1's files."""
 
 from jobs import fal
-from .seed.serializers import UploadSerializer
 from jobs.services import assets
 
 from .errors import FalStorageUnavailable
+from .seed.serializers import UploadSerializer
 
 
 def store_upload(request):

@@ -13,35 +13,31 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import error_docs as errors
+from api.seed import schema as seed_doc
 from batches import archive
-from core.json_bodies import JSONParser
 from batches import services as batches
 from batches.models import Batch
+from core.json_bodies import JSONParser
 from credits import services as credits
 from credits.models import LedgerEntry
-from api.seed import schema as seed_doc
-from jobs.models import Asset, Job
 from jobs.inputs import agreement
+from jobs.models import Asset, Job
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
-from api import error_docs as errors
-from outbox import api as outbox_api
 from notifications import services as notifications
+from outbox import api as outbox_api
 from outbox import services as outbox
+from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 from sharing import services as sharing
 from sharing.models import ShareLink
-from outbox.serializers import RedeliverSerializer, WebhookEndpointSerializer
 
 from . import api_schema as doc
 from .errors import refusal, why_not_cancelled
-from .uploads import store_upload
 from .idempotency import idempotent
 from .models import ApiToken
 from .pagination import NewestFirst
 from .serializers import (
-    ShareLinkSerializer,
-    ShareRequestSerializer,
-    account_limits,
     AccountSerializer,
     BatchCreateSerializer,
     BatchDetailSerializer,
@@ -52,8 +48,12 @@ from .serializers import (
     JobSerializer,
     JobTitleSerializer,
     NewTokenSerializer,
+    ShareLinkSerializer,
+    ShareRequestSerializer,
     TokenSerializer,
+    account_limits,
 )
+from .uploads import store_upload
 
 
 def created(serializer_class, obj, request):
@@ -93,11 +93,19 @@ def with_costs(jobs):
 
 @extend_schema_view(
     list=extend_schema(summary="Your jobs, newest first", parameters=doc.JOB_FILTERS, responses={200: doc.JOB_PAGE}),
-    retrieve=extend_schema(summary="A job", description="Status, queue position, logs, timings, credits held and charged, and the video once made.", responses={200: doc.JOB}),
-    destroy=extend_schema(summary="Delete a job", description="Deletes the job and its files; an unfinished job is cancelled first."),
+    retrieve=extend_schema(
+        summary="A job",
+        description="Status, queue position, logs, timings, credits held and charged, and the video once made.",
+        responses={200: doc.JOB},
+    ),
+    destroy=extend_schema(
+        summary="Delete a job", description="Deletes the job and its files; an unfinished job is cancelled first."
+    ),
     partial_update=extend_schema(
-        summary="Rename a job", description="Changes the job's `title`, the only field that can be changed.",
-        request=JobTitleSerializer, responses={200: doc.JOB},
+        summary="Rename a job",
+        description="Changes the job's `title`, the only field that can be changed.",
+        request=JobTitleSerializer,
+        responses={200: doc.JOB},
     ),
 )
 class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
@@ -127,7 +135,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
 
     @doc.creating(
         summary="Create a job",
-        description="Validates the inputs, holds the job's credits and answers at once; fal's `request_id` shows once the worker has submitted it.",
+        description="Validates the inputs, holds the job's credits and answers at "
+        "once; fal's `request_id` shows once the worker has submitted it.",
         request={
             "application/json": doc.JobUrlsSerializer,
             "multipart/form-data": doc.JobFilesSerializer,
@@ -148,8 +157,13 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             # One transaction: the job's first event can't happen before its subscription.
             with transaction.atomic():
                 job = submission.create_job(
-                    user=request.user, model=data["fal_model"], image=data["checked"]["image"], audio=data["checked"]["audio"],
-                    prompt=data["prompt"], title=data["title"], agreement=agreement(request, data),
+                    user=request.user,
+                    model=data["fal_model"],
+                    image=data["checked"]["image"],
+                    audio=data["checked"]["audio"],
+                    prompt=data["prompt"],
+                    title=data["title"],
+                    agreement=agreement(request, data),
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])
@@ -190,7 +204,6 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
             return Response(body, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(self.get_queryset().get(pk=job.pk)).data)
 
-
     @extend_schema(
         methods=["POST"],
         summary="Share a finished video",
@@ -199,7 +212,13 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         request=ShareRequestSerializer,
         responses={200: doc.SHARE_LINK_KEPT, 201: doc.SHARE_LINK_MADE, 409: doc.JOB_NOT_SHAREABLE},
     )
-    @extend_schema(methods=["DELETE"], summary="Revoke the share link", description="The page and its video stop opening at once.", request=None, responses={204: None})
+    @extend_schema(
+        methods=["DELETE"],
+        summary="Revoke the share link",
+        description="The page and its video stop opening at once.",
+        request=None,
+        responses={204: None},
+    )
     @action(detail=True, methods=["post", "delete"])
     def share(self, request, pk=None):
         job = self.get_object()
@@ -212,8 +231,17 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         try:
             link = sharing.share(job, expires_at=wanted.validated_data["expires_at"])
         except sharing.NotShareable as exc:
-            return Response({"detail": str(exc), "code": exc.code, "status": job.state}, status=status.HTTP_409_CONFLICT)
-        body = ShareLinkSerializer({**sharing.share_urls(request, link), "expires_at": link.expires_at, "views": link.views, "created_at": link.created_at}).data
+            return Response(
+                {"detail": str(exc), "code": exc.code, "status": job.state}, status=status.HTTP_409_CONFLICT
+            )
+        body = ShareLinkSerializer(
+            {
+                **sharing.share_urls(request, link),
+                "expires_at": link.expires_at,
+                "views": link.views,
+                "created_at": link.created_at,
+            }
+        ).data
         return Response(body, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
@@ -227,7 +255,9 @@ class ZipOrJsonError(DefaultContentNegotiation):
 
 @extend_schema_view(
     list=extend_schema(summary="Your batches, newest first", responses={200: doc.BATCH_PAGE}),
-    retrieve=extend_schema(summary="A batch", description="Its status and totals, and every item.", responses={200: doc.BATCH}),
+    retrieve=extend_schema(
+        summary="A batch", description="Its status and totals, and every item.", responses={200: doc.BATCH}
+    ),
 )
 class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet):
     """Many jobs in one request, with totals, one end and a zip of the videos."""
@@ -259,14 +289,20 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         data = serializer.validated_data
         try:
             batch = batches.create_batch(
-                user=request.user, model=data["fal_model"], items=data["checked_items"], prompt=data["prompt"],
-                webhook_url=data.get("webhook_url", ""), agreement=agreement(request, data),
+                user=request.user,
+                model=data["fal_model"],
+                items=data["checked_items"],
+                prompt=data["prompt"],
+                webhook_url=data.get("webhook_url", ""),
+                agreement=agreement(request, data),
             )
         except credits.InsufficientCredits as exc:
             return refusal(exc, with_shortfall=True)
         return created(BatchDetailSerializer, batch, request)
 
-    @extend_schema(summary="Cancel a batch's unfinished items", request=doc.NO_BODY, responses={200: doc.BATCH_CANCELLED})
+    @extend_schema(
+        summary="Cancel a batch's unfinished items", request=doc.NO_BODY, responses={200: doc.BATCH_CANCELLED}
+    )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         batch = self.get_object()
@@ -282,7 +318,9 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
         """The finished batch's videos as one zip, streamed."""
         batch = self.get_object()
         if not batch.finished_at or not archive.completed_videos(batch).exists():
-            detail = "The batch has not finished yet." if not batch.finished_at else "No item of this batch made a video."
+            detail = (
+                "The batch has not finished yet." if not batch.finished_at else "No item of this batch made a video."
+            )
             return Response({"detail": detail, "code": "archive_not_ready"}, status=status.HTTP_409_CONFLICT)
         response = StreamingHttpResponse(archive.stream_videos(batch), content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="batch-{batch.pk}.zip"'
@@ -292,7 +330,9 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
 @extend_schema_view(
     list=extend_schema(summary="Your uploaded files, newest first", responses={200: doc.FILE_PAGE}),
     retrieve=extend_schema(summary="An uploaded file", responses={200: doc.FILE_ANSWER}),
-    destroy=extend_schema(summary="Forget an uploaded file", description="Jobs already made from it keep their inputs."),
+    destroy=extend_schema(
+        summary="Forget an uploaded file", description="Jobs already made from it keep their inputs."
+    ),
 )
 class FileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, OwnedViewSet):
     """Inputs uploaded to fal storage; pass a file's `file_url` as a job's image_url/audio_url.
@@ -350,9 +390,13 @@ class TokenViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
     list=extend_schema(summary="Your webhook endpoints", responses={200: doc.WEBHOOK_ENDPOINT_PAGE}),
     retrieve=extend_schema(summary="A webhook endpoint", responses={200: doc.WEBHOOK_ENDPOINT_ANSWER}),
     update=extend_schema(summary="Change a webhook endpoint", responses={200: doc.WEBHOOK_ENDPOINT_ANSWER}),
-    partial_update=extend_schema(summary="Change some of a webhook endpoint", responses={200: doc.WEBHOOK_ENDPOINT_ANSWER}),
+    partial_update=extend_schema(
+        summary="Change some of a webhook endpoint", responses={200: doc.WEBHOOK_ENDPOINT_ANSWER}
+    ),
     destroy=extend_schema(summary="Delete a webhook endpoint"),
-    deliveries=extend_schema(summary="Deliveries to a webhook endpoint, newest first", responses={200: doc.DELIVERY_PAGE}),
+    deliveries=extend_schema(
+        summary="Deliveries to a webhook endpoint, newest first", responses={200: doc.DELIVERY_PAGE}
+    ),
     redeliver=extend_schema(
         summary="Send a message to a webhook endpoint again",
         request=RedeliverSerializer,
@@ -370,7 +414,8 @@ class WebhookEndpointViewSet(outbox_api.WebhookEndpointViewSet):
 
     @doc.creating(
         summary="Register a webhook endpoint",
-        description="Every event of yours (or of the `events` listed) is sent here, signed with the endpoint's own secret.",
+        description="Every event of yours (or of the `events` listed) is "
+        "sent here, signed with the endpoint's own secret.",
         request=WebhookEndpointSerializer,
         created=doc.WEBHOOK_ENDPOINT_CREATED,
         location=False,

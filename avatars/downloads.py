@@ -28,4 +28,6 @@ def attachment_header(title: str) -> str:
 
 def video_download(request, job):
     """The job's stored video as an attachment; the caller has checked it is theirs and done."""
-    return stored_file_response(request, job.video, job.video_content_type or "video/mp4", attachment_header(job.display_title))
+    return stored_file_response(
+        request, job.video, job.video_content_type or "video/mp4", attachment_header(job.display_title)
+    )

@@ -1,15 +1,14 @@
 """Forms for the browser app: the create form checks real media content with jobs.media."""
 
 from django import forms
+from django.conf import settings
 
 from consent import services as consent
 from consent.models import CONSENT_TEXT
-from limits.clients import client_address
-from django.conf import settings
-
 from jobs import media
 from jobs.registry import DEFAULT_MODEL_KEY, MODELS
 from jobs.services.submission import portrait_of
+from limits.clients import client_address
 
 from . import kept_inputs
 from .selectors import GALLERY_STATES
@@ -28,7 +27,10 @@ def _checked(upload, kind):
 def model_choices():
     # Dollars only when fal.ai is used: the local engine costs nothing, its credits are play money.
     if settings.FAL_MODE == "local":
-        return [(key, f"{model.label} ({model.credits_per_second} credits per second of video)") for key, model in MODELS.items()]
+        return [
+            (key, f"{model.label} ({model.credits_per_second} credits per second of video)")
+            for key, model in MODELS.items()
+        ]
     return [
         (key, f"{model.label} ({model.credits_per_second} credits, ${model.price_per_second}, per second of video)")
         for key, model in MODELS.items()
@@ -39,8 +41,12 @@ def page_limits() -> dict:
     """The media limits the page's script checks before anything is uploaded: the very
     numbers jobs.media enforces, handed to the page (never copied into the script)."""
     return {
-        "maxImageBytes": settings.MAX_IMAGE_BYTES, "minImageSide": settings.MIN_IMAGE_SIDE, "maxImageSide": settings.MAX_IMAGE_SIDE,
-        "maxAudioBytes": settings.MAX_AUDIO_BYTES, "minAudioSeconds": settings.MIN_AUDIO_SECONDS, "maxAudioSeconds": settings.MAX_AUDIO_SECONDS,
+        "maxImageBytes": settings.MAX_IMAGE_BYTES,
+        "minImageSide": settings.MIN_IMAGE_SIDE,
+        "maxImageSide": settings.MAX_IMAGE_SIDE,
+        "maxAudioBytes": settings.MAX_AUDIO_BYTES,
+        "minAudioSeconds": settings.MIN_AUDIO_SECONDS,
+        "maxAudioSeconds": settings.MAX_AUDIO_SECONDS,
     }
 
 
@@ -51,7 +57,8 @@ def require_consent(form):
     field.required = consent.consent_required()
     field.error_messages["required"] = "Tick this box to confirm you may use this face."
     field.help_text = (
-        "Required: we keep your confirmation with the portrait." if field.required
+        "Required: we keep your confirmation with the portrait."
+        if field.required
         else "We keep your confirmation with the portrait."
     )
 
@@ -129,7 +136,9 @@ class AvatarForm(forms.Form):
         try:
             return portrait_of(self.portrait_job)
         except media.MediaError as exc:
-            raise forms.ValidationError(f"The earlier video's portrait can no longer be used: {exc.message}", code="invalid_media") from None
+            raise forms.ValidationError(
+                f"The earlier video's portrait can no longer be used: {exc.message}", code="invalid_media"
+            ) from None
 
     def clean_audio(self):
         upload = self._upload_or_kept("audio")
@@ -149,7 +158,12 @@ class AvatarForm(forms.Form):
             if not token:
                 continue  # the earlier job's portrait: the page shows it already
             facts = f"{checked.width}×{checked.height} px" if name == "image" else f"{checked.duration:.1f} s"
-            self.kept[name] = {"token": token, "name": checked.source_name, "facts": facts, "seconds": checked.duration}
+            self.kept[name] = {
+                "token": token,
+                "name": checked.source_name,
+                "facts": facts,
+                "seconds": checked.duration,
+            }
 
     def forget_kept_files(self):
         """Once a job has its own copies, the kept files are no longer needed."""
@@ -180,16 +194,20 @@ class GalleryFilterForm(forms.Form):
     """
 
     q = forms.CharField(
-        label="Search titles", required=False, max_length=200,
+        label="Search titles",
+        required=False,
+        max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words in the title"}),
         error_messages={"max_length": "Search for at most %(limit_value)d characters; showing every title."},
     )
     model = forms.ChoiceField(
-        label="Model", required=False,
+        label="Model",
+        required=False,
         error_messages={"invalid_choice": "There is no model called “%(value)s”; showing every model."},
     )
     status = forms.ChoiceField(
-        label="Status", required=False,
+        label="Status",
+        required=False,
         choices=[("", "Any status"), *((key, label) for key, (label, _) in GALLERY_STATES.items())],
         error_messages={"invalid_choice": "There is no status called “%(value)s”; showing every status."},
     )
@@ -252,7 +270,9 @@ class BatchForm(forms.Form):
     def clean_audio(self):
         uploads = self.cleaned_data["audio"]
         if len(uploads) > settings.MAX_BATCH_SIZE:
-            raise forms.ValidationError(f"A batch holds at most {settings.MAX_BATCH_SIZE} clips; you chose {len(uploads)}.")
+            raise forms.ValidationError(
+                f"A batch holds at most {settings.MAX_BATCH_SIZE} clips; you chose {len(uploads)}."
+            )
         checked, problems = [], []
         for upload in uploads:
             try:

@@ -20,11 +20,11 @@ from django.conf import settings
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
+from core.event_streams import holds_a_thread, read
 from jobs.models import Job, JobState
 from jobs.previews import job_previews
 from jobs.services.watching import note_watched
 from limits import streams
-from core.event_streams import holds_a_thread, read
 
 from . import selectors
 from .progress import progress_for
@@ -91,7 +91,9 @@ def job_event_stream(job, request):
     # would make every render differ and send an event a second. Asked for here, before the
     # response starts, so the CSRF cookie is still set on it.
     csrf_token = get_token(request)
-    held = streams.hold(request.user, _events(job.pk, request, csrf_token, time.monotonic() + settings.JOB_EVENTS_STREAM_SECONDS))
+    held = streams.hold(
+        request.user, _events(job.pk, request, csrf_token, time.monotonic() + settings.JOB_EVENTS_STREAM_SECONDS)
+    )
     if not holds_a_thread(request):
         return held
     if not OPEN_STREAMS.take():

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from jobs.models import JobState
-from jobs.services import admission
 from jobs.schedule import expected_run_seconds, run_started_at, submitted_at
+from jobs.services import admission
 
 QUEUED_PERCENT = 5
 RUN_PERCENT = 90  # the share of the bar the run itself fills

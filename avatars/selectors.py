@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from batches.models import Batch
 from credits.models import LedgerEntry
-from jobs.models import Job, JobState, UNFINISHED_STATES
+from jobs.models import UNFINISHED_STATES, Job, JobState
 from jobs.registry import MODELS
 
 
@@ -21,14 +21,18 @@ def user_batches(user):
     """The user's batches, newest first, each with its items counted by stage (the keys of
     Batch.totals() that Batch.status_from reads) and its first item's title, in one query."""
     item_state = "items__job__state"
-    return Batch.objects.filter(user=user).order_by("-created_at").annotate(
-        total=Count("items"),
-        queued=Count("items", filter=Q(**{f"{item_state}__in": [JobState.PENDING, JobState.IN_QUEUE]})),
-        running=Count("items", filter=Q(**{item_state: JobState.IN_PROGRESS})),
-        completed=Count("items", filter=Q(**{item_state: JobState.COMPLETED})),
-        failed=Count("items", filter=Q(**{f"{item_state}__in": [JobState.FAILED, JobState.TIMED_OUT]})),
-        cancelled=Count("items", filter=Q(**{item_state: JobState.CANCELLED})),
-        first_title=Min("items__job__title", filter=Q(items__position=0)),
+    return (
+        Batch.objects.filter(user=user)
+        .order_by("-created_at")
+        .annotate(
+            total=Count("items"),
+            queued=Count("items", filter=Q(**{f"{item_state}__in": [JobState.PENDING, JobState.IN_QUEUE]})),
+            running=Count("items", filter=Q(**{item_state: JobState.IN_PROGRESS})),
+            completed=Count("items", filter=Q(**{item_state: JobState.COMPLETED})),
+            failed=Count("items", filter=Q(**{f"{item_state}__in": [JobState.FAILED, JobState.TIMED_OUT]})),
+            cancelled=Count("items", filter=Q(**{item_state: JobState.CANCELLED})),
+            first_title=Min("items__job__title", filter=Q(items__position=0)),
+        )
     )
 
 
@@ -117,4 +121,8 @@ def job_credits(job) -> JobCredits | None:
     amounts = dict(LedgerEntry.objects.filter(job=job, kind__in=LedgerEntry.JOB_KINDS).values_list("kind", "amount"))
     if LedgerEntry.Kind.RESERVE not in amounts:
         return None
-    return JobCredits(amounts[LedgerEntry.Kind.RESERVE], amounts.get(LedgerEntry.Kind.CAPTURE, 0), amounts.get(LedgerEntry.Kind.RELEASE, 0))
+    return JobCredits(
+        amounts[LedgerEntry.Kind.RESERVE],
+        amounts.get(LedgerEntry.Kind.CAPTURE, 0),
+        amounts.get(LedgerEntry.Kind.RELEASE, 0),
+    )

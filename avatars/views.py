@@ -13,16 +13,15 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from batches import services as batches
+from core.event_streams import event_stream_response
+from core.ranged_files import ranged_file_response
 from credits import services as credits
-from limits import streams
-from limits.counters import Rate, hit
 from jobs.models import Job
 from jobs.registry import MODELS
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
-from core.event_streams import event_stream_response
-
-from core.ranged_files import ranged_file_response
+from limits import streams
+from limits.counters import Rate, hit
 
 from . import downloads, example, live, selectors
 from .forms import AvatarForm, BatchForm, GalleryFilterForm, JobTitleForm, agreement, page_limits
@@ -36,7 +35,11 @@ DELETED_MEANWHILE = "That video was deleted meanwhile."
 def home(request):
     if request.user.is_authenticated:
         return redirect("avatars:gallery")
-    context = {"max_audio_seconds": settings.MAX_AUDIO_SECONDS, "example_exists": example.example_exists(), "example_prompt": example.EXAMPLE_PROMPT}
+    context = {
+        "max_audio_seconds": settings.MAX_AUDIO_SECONDS,
+        "example_exists": example.example_exists(),
+        "example_prompt": example.EXAMPLE_PROMPT,
+    }
     return render(request, "avatars/home.html", context)
 
 
@@ -85,7 +88,10 @@ def create(request):
     asked_portrait = request.POST.get("portrait") or request.GET.get("portrait")
     portrait_job = selectors.portrait_job(request.user, asked_portrait) if asked_portrait else None
     if asked_portrait and portrait_job is None:
-        messages.warning(request, "That earlier portrait is not available (the video was deleted or is not yours); choose a portrait below.")
+        messages.warning(
+            request,
+            "That earlier portrait is not available (the video was deleted or is not yours); choose a portrait below.",
+        )
     form = AvatarForm(request.POST or None, request.FILES or None, portrait_job=portrait_job, user=request.user)
     status = 200
     if request.method == "POST" and _refused_for_speed(request, form):
@@ -98,13 +104,18 @@ def create(request):
         else:
             form.forget_kept_files()
             # Tagged so the job page can take it away once the job has finished (job.js).
-            messages.success(request, "Job created. This page follows it live; no need to reload.", extra_tags="job-created")
+            messages.success(
+                request, "Job created. This page follows it live; no need to reload.", extra_tags="job-created"
+            )
             return redirect("avatars:job", job_id=job.id)
     if request.method == "POST":
         form.kept_valid_files()  # what was valid is shown as chosen, not asked for again
     context = {
-        "form": form, "balance": credits.account_for(request.user).balance, **_pricing_and_limits(),
-        "chosen_model": form.chosen_model(), "portrait_job": portrait_job,
+        "form": form,
+        "balance": credits.account_for(request.user).balance,
+        **_pricing_and_limits(),
+        "chosen_model": form.chosen_model(),
+        "portrait_job": portrait_job,
     }
     return render(request, "avatars/create.html", context, status=status)
 
@@ -134,7 +145,9 @@ def estimate(request):
 
 def _job_page(request, job, title_form=None):
     context = {
-        "job": job, "panel": live.job_panel(job, request), "batch": selectors.batch_of(job),
+        "job": job,
+        "panel": live.job_panel(job, request),
+        "batch": selectors.batch_of(job),
         "title_form": title_form or JobTitleForm(initial={"title": job.display_title}),
     }
     return render(request, "avatars/job_detail.html", context)
@@ -234,10 +247,14 @@ def gallery(request):
     # otherwise render a link for every page.
     page_links = page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
     context = {
-        "page": page, "page_links": page_links, "filters": filters, "filtering": bool(active),
+        "page": page,
+        "page_links": page_links,
+        "filters": filters,
+        "filtering": bool(active),
         # Page links keep the valid filters (and drop the ones the form refused).
         "base_query": urlencode(active) + "&" if active else "",
-        "create_url": reverse("avatars:create"), "retryable_states": list(lifecycle.RETRYABLE_STATES),
+        "create_url": reverse("avatars:create"),
+        "retryable_states": list(lifecycle.RETRYABLE_STATES),
     }
     return render(request, "avatars/gallery.html", context)
 
@@ -257,7 +274,9 @@ def batch_create(request):
         status = 429
     elif request.method == "POST" and form.is_valid():
         try:
-            batch = batches.create_batch(user=request.user, agreement=agreement(form, request), **form.batch_arguments())
+            batch = batches.create_batch(
+                user=request.user, agreement=agreement(form, request), **form.batch_arguments()
+            )
         except credits.InsufficientCredits as exc:
             form.add_error(None, f"{exc} You are {exc.shortfall} credits short.")
         else:
@@ -270,9 +289,19 @@ def batch_create(request):
 
 # The words the job badges use (jobs.models.JobState), so a batch and its items agree.
 BATCH_STATUS_LABELS = {
-    "pending": "Pending", "running": "In progress", "completed": "Completed", "partially_completed": "Partly completed", "failed": "Failed",
+    "pending": "Pending",
+    "running": "In progress",
+    "completed": "Completed",
+    "partially_completed": "Partly completed",
+    "failed": "Failed",
 }
-BATCH_STATUS_TONES = {"pending": "waiting", "running": "working", "completed": "good", "partially_completed": "bad", "failed": "bad"}
+BATCH_STATUS_TONES = {
+    "pending": "waiting",
+    "running": "working",
+    "completed": "good",
+    "partially_completed": "bad",
+    "failed": "bad",
+}
 BATCH_PAGE_SIZE = 20
 
 
@@ -281,8 +310,17 @@ def batch_list(request):
     page = Paginator(selectors.user_batches(request.user), BATCH_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = []
     for batch in page.object_list:
-        status = batch.status_from({stage: getattr(batch, stage) for stage in ("total", "running", "completed", "failed", "cancelled")})
-        rows.append({"batch": batch, "status": status, "label": BATCH_STATUS_LABELS[status], "tone": BATCH_STATUS_TONES[status]})
+        status = batch.status_from(
+            {stage: getattr(batch, stage) for stage in ("total", "running", "completed", "failed", "cancelled")}
+        )
+        rows.append(
+            {
+                "batch": batch,
+                "status": status,
+                "label": BATCH_STATUS_LABELS[status],
+                "tone": BATCH_STATUS_TONES[status],
+            }
+        )
     return render(request, "avatars/batch_list.html", {"page": page, "rows": rows})
 
 
@@ -291,8 +329,12 @@ def _batch_context(batch):
     totals = batch.totals()
     status = batch.status_from(totals)
     return {
-        "batch": batch, "items": items, "totals": totals, "status": status,
-        "status_label": BATCH_STATUS_LABELS[status], "status_tone": BATCH_STATUS_TONES[status],
+        "batch": batch,
+        "items": items,
+        "totals": totals,
+        "status": status,
+        "status_label": BATCH_STATUS_LABELS[status],
+        "status_tone": BATCH_STATUS_TONES[status],
     }
 
 
@@ -306,4 +348,6 @@ def batch_detail(request, batch_id):
 def batch_status(request, batch_id):
     """The live part of the batch page, for the page's polling script."""
     batch = selectors.owned_batch(request.user, batch_id)
-    return _live_fragment("avatars/_batch_items.html", _batch_context(batch), request, finished=batch.finished_at is not None)
+    return _live_fragment(
+        "avatars/_batch_items.html", _batch_context(batch), request, finished=batch.finished_at is not None
+    )

@@ -58,7 +58,9 @@ def stream_videos(batch):
     pipe = _Pipe()
     with zipfile.ZipFile(pipe, "w", compression=zipfile.ZIP_STORED) as archive:
         for job in completed_videos(batch).iterator():
-            info = zipfile.ZipInfo(member_name(job.position, job.display_title), date_time=job.finished_at.timetuple()[:6])
+            info = zipfile.ZipInfo(
+                member_name(job.position, job.display_title), date_time=job.finished_at.timetuple()[:6]
+            )
             with job.video.open("rb") as source, archive.open(info, "w", force_zip64=True) as member:
                 while chunk := source.read(CHUNK):
                     member.write(chunk)

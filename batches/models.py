@@ -55,7 +55,11 @@ class Batch(models.Model):
         "pending" while no item has started, the word its jobs use (an API value: it was
         "queued" before; see docs/batches.md)."""
         if not self.finished_at:
-            return "running" if totals["running"] or totals["completed"] + totals["failed"] + totals["cancelled"] else "pending"
+            return (
+                "running"
+                if totals["running"] or totals["completed"] + totals["failed"] + totals["cancelled"]
+                else "pending"
+            )
         if totals["completed"] == totals["total"]:
             return "completed"
         return "partially_completed" if totals["completed"] else "failed"
@@ -64,8 +68,11 @@ class Batch(models.Model):
         """The batch's public JSON, without URLs (the API adds those)."""
         totals = self.totals()
         return {
-            "id": str(self.id), "status": self.status_from(totals), "endpoint_id": self.endpoint_id,
-            "totals": totals, "created_at": self.created_at.isoformat(),
+            "id": str(self.id),
+            "status": self.status_from(totals),
+            "endpoint_id": self.endpoint_id,
+            "totals": totals,
+            "created_at": self.created_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
 

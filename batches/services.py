@@ -22,7 +22,9 @@ def create_batch(*, user, model, items, prompt="", webhook_url="", agreement=Non
         credits.refuse_unless_covered(user, total, what=f"This batch of {len(items)}")
         batch = Batch.objects.create(user=user, endpoint_id=model.endpoint_id, prompt=prompt, webhook_url=webhook_url)
         jobs = submission.create_jobs_together(user=user, model=model, items=items, prompt=prompt, agreement=agreement)
-        BatchItem.objects.bulk_create(BatchItem(batch=batch, job=job, position=index) for index, job in enumerate(jobs))
+        BatchItem.objects.bulk_create(
+            BatchItem(batch=batch, job=job, position=index) for index, job in enumerate(jobs)
+        )
     return batch
 
 

@@ -1,4 +1,5 @@
 """What a batch tells the floors above it (outgoing webhooks) without knowing them."""
+
 from django.dispatch import Signal
 
 # Sent inside the transaction that marks a batch finished (every item terminal), once

@@ -30,15 +30,21 @@ def main():
     args = parser.parse_args()
     database = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
 
-    print(f"gunicorn, PostgreSQL, Redis; {args.clients} concurrent clients, {args.seconds:g} s per run; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(
+        f"gunicorn, PostgreSQL, Redis; {args.clients} concurrent clients, {args.seconds:g} s per run; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
+    )
     print(f"{'POST /api/v1/jobs (uploaded files)':<40} {'req/s':>8} {'p50':>9} {'p95':>9}")
     for label, config in (("with ledger + admission control", "config/gunicorn.py"), ("without them", WITHOUT)):
         with harness.production_server(database, config=config) as (base, made):
             token = f"Authorization: Token {made['tokens'][0]}"
             body = harness.submit_body(base, made["tokens"][0]).encode()
-            hammer("POST", base + "/api/v1/jobs", seconds=1, clients=args.clients, headers=[token], body=body)  # warm up
-            figures = hammer("POST", base + "/api/v1/jobs", seconds=args.seconds, clients=args.clients, headers=[token], body=body)
+            hammer(
+                "POST", base + "/api/v1/jobs", seconds=1, clients=args.clients, headers=[token], body=body
+            )  # warm up
+            figures = hammer(
+                "POST", base + "/api/v1/jobs", seconds=args.seconds, clients=args.clients, headers=[token], body=body
+            )
         print(
             f"{label:<40} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms {figures['p95_ms']:7.1f}ms"
             + (f"   ({figures['failed']} failed)" if figures["failed"] else "")

@@ -39,8 +39,12 @@ def setup(tree):
     harness.fresh_postgres(POSTGRES)
     workdir = Path(tempfile.mkdtemp(prefix="avatar-bench-"))
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=POSTGRES, MEDIA_ROOT=str(workdir / "media"),
-        ENGINE_STORAGE_DIR=str(workdir / "engine"), LOG_LEVEL="WARNING", THROTTLE_READ="1000000000/minute",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=POSTGRES,
+        MEDIA_ROOT=str(workdir / "media"),
+        ENGINE_STORAGE_DIR=str(workdir / "engine"),
+        LOG_LEVEL="WARNING",
+        THROTTLE_READ="1000000000/minute",
     )
     os.environ.pop("FAL_KEY", None)
     os.chdir(tree)
@@ -73,15 +77,41 @@ def fill(job_count):
 
     def job(n, user, **fields):
         created = now - step * (job_count - n)
-        return Job(user=user, endpoint_id=endpoint, prompt=f"Bench video {n}", audio_duration=8.0, created_at=created, **fields)
+        return Job(
+            user=user,
+            endpoint_id=endpoint,
+            prompt=f"Bench video {n}",
+            audio_duration=8.0,
+            created_at=created,
+            **fields,
+        )
 
     for n in range(finished):
         created = now - step * (job_count - n)
-        rows.append(job(n, users[n % USERS], state=JobState.COMPLETED, request_id=f"req-{n}", submit_attempts=1,
-                        submit_started_at=created, queued_at=created, started_at=created, finished_at=created + timedelta(minutes=8)))
+        rows.append(
+            job(
+                n,
+                users[n % USERS],
+                state=JobState.COMPLETED,
+                request_id=f"req-{n}",
+                submit_attempts=1,
+                submit_started_at=created,
+                queued_at=created,
+                started_at=created,
+                finished_at=created + timedelta(minutes=8),
+            )
+        )
     for n in range(finished, finished + at_fal):
-        rows.append(job(n, users[1 + n % (USERS - 1)], state=JobState.IN_PROGRESS, request_id=f"req-{n}", submit_attempts=1,
-                        submit_started_at=now - timedelta(minutes=2)))
+        rows.append(
+            job(
+                n,
+                users[1 + n % (USERS - 1)],
+                state=JobState.IN_PROGRESS,
+                request_id=f"req-{n}",
+                submit_attempts=1,
+                submit_started_at=now - timedelta(minutes=2),
+            )
+        )
     for n in range(finished + at_fal, job_count):
         waiting_index = n - finished - at_fal
         user = users[0] if waiting_index >= WAITING - LISTING_USER_WAITING else users[1 + n % (USERS - 1)]
@@ -119,9 +149,11 @@ def measure(tree, job_count, runs):
 
     sql, params = Job.objects.at_fal().order_by().query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN SELECT count(*) {sql[sql.index('FROM'):]}", params)
+        cursor.execute(f"EXPLAIN SELECT count(*) {sql[sql.index('FROM') :]}", params)
         plan = " ".join(row[0] for row in cursor.fetchall())
-    access = "partial index" if "jobs_job_at_fal_idx" in plan else ("seq scan" if "Seq Scan" in plan else "other index")
+    access = (
+        "partial index" if "jobs_job_at_fal_idx" in plan else ("seq scan" if "Seq Scan" in plan else "other index")
+    )
 
     client = APIClient()
     client.force_authenticate(users[0])
@@ -174,13 +206,20 @@ def main():
             # A child per measurement: each imports its own tree's code into a fresh Django.
             child = subprocess.run(
                 [sys.executable, __file__, "--measure", str(tree), "--jobs", str(size), "--runs", str(args.runs)],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             results[label, size] = json.loads(child.stdout.strip().splitlines()[-1])
-            print(f"{label} ({tree}) at {size:,} jobs: filled in {results[label, size]['filled_s']:.0f} s", file=sys.stderr)
+            print(
+                f"{label} ({tree}) at {size:,} jobs: filled in {results[label, size]['filled_s']:.0f} s",
+                file=sys.stderr,
+            )
 
     columns = [(label, size) for size in args.jobs for label, _ in trees]
-    print(f"{'PostgreSQL, slots full, medians':<38}" + "".join(f"{f'{label} {size:,}':>18}" for label, size in columns))
+    print(
+        f"{'PostgreSQL, slots full, medians':<38}" + "".join(f"{f'{label} {size:,}':>18}" for label, size in columns)
+    )
     for title, key, shape in ROWS:
         print(f"{title:<38}" + "".join(f"{shape.format(results[column][key]):>18}" for column in columns))
 

@@ -33,9 +33,14 @@ def main():
     args = parser.parse_args()
 
     settings_for_run = {
-        "ENGINE_PROCESSING_SECONDS": args.engine_seconds, "ENGINE_CONCURRENCY": 4, "JOB_BUDGET_SECONDS": 3600,
-        "MAX_BATCH_SIZE": max(args.items, 100), "STARTING_CREDITS": 10**12,
-        "THROTTLE_UPLOAD": "1000000/minute", "THROTTLE_READ": "1000000/minute", "THROTTLE_SUBMIT": "1000000/minute",
+        "ENGINE_PROCESSING_SECONDS": args.engine_seconds,
+        "ENGINE_CONCURRENCY": 4,
+        "JOB_BUDGET_SECONDS": 3600,
+        "MAX_BATCH_SIZE": max(args.items, 100),
+        "STARTING_CREDITS": 10**12,
+        "THROTTLE_UPLOAD": "1000000/minute",
+        "THROTTLE_READ": "1000000/minute",
+        "THROTTLE_SUBMIT": "1000000/minute",
     }
     workdir = harness.setup_django(**settings_for_run)
     import httpx
@@ -46,12 +51,18 @@ def main():
 
     _, base_url = harness.start_app_server()
     environment = {
-        **os.environ, "FAL_ENGINE_URL": f"{base_url}/_fal", "PUBLIC_BASE_URL": base_url, "LOG_LEVEL": "WARNING",
+        **os.environ,
+        "FAL_ENGINE_URL": f"{base_url}/_fal",
+        "PUBLIC_BASE_URL": base_url,
+        "LOG_LEVEL": "WARNING",
         **{name: str(value) for name, value in settings_for_run.items()},
     }
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--no-resume", "--interval", "0.05", "--worker-id", "batch-bench"],
-        cwd=harness.PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=harness.PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _, secret = ApiToken.issue(harness.bench_user(), "bench")
@@ -82,11 +93,22 @@ def main():
         worker.wait(timeout=30)
 
     calls = Counter(ENGINE.stats()["calls"])
-    print(f"{args.items} items, engine {args.engine_seconds:g} s per video and 4 at a time, worker in its own process, {workdir}")
+    print(
+        f"{args.items} items, engine {args.engine_seconds:g} s per "
+        f"video and 4 at a time, worker in its own process, {workdir}"
+    )
     print(f"  totals: {batch['totals']}")
-    print(f"  upload 1 portrait + {args.items} clips: {uploaded - began:.1f} s; create the batch: {(created - uploaded) * 1000:.0f} ms")
-    print(f"  created -> every item ended: {ended - created:.1f} s ({(ended - created) / args.items * 1000:.0f} ms per item)")
-    print(f"  zip of {batch['totals']['completed']} videos: {size / 1e6:.1f} MB streamed in {downloaded - ended:.2f} s")
+    print(
+        f"  upload 1 portrait + {args.items} clips: {uploaded - began:.1f} "
+        f"s; create the batch: {(created - uploaded) * 1000:.0f} ms"
+    )
+    print(
+        f"  created -> every item ended: {ended - created:.1f} s "
+        f"({(ended - created) / args.items * 1000:.0f} ms per item)"
+    )
+    print(
+        f"  zip of {batch['totals']['completed']} videos: {size / 1e6:.1f} MB streamed in {downloaded - ended:.2f} s"
+    )
     print(f"  worker peak RSS: {worker_peak:.0f} MB")
     per_item = ", ".join(f"{kind} {count / args.items:.2f}" for kind, count in sorted(calls.items()))
     print(f"  fal calls per item: {sum(calls.values()) / args.items:.2f} ({per_item})")

@@ -47,8 +47,12 @@ def setup(tree):
     harness.fresh_postgres(database)
     workdir = Path(tempfile.mkdtemp(prefix="avatar-bench-"))
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=database, MEDIA_ROOT=str(workdir / "media"),
-        ENGINE_STORAGE_DIR=str(workdir / "engine"), LOG_LEVEL="WARNING", THROTTLE_READ="1000000000/minute",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=database,
+        MEDIA_ROOT=str(workdir / "media"),
+        ENGINE_STORAGE_DIR=str(workdir / "engine"),
+        LOG_LEVEL="WARNING",
+        THROTTLE_READ="1000000000/minute",
         METRICS_FLUSH_SECONDS="0",
     )
     os.environ.pop("FAL_KEY", None)
@@ -87,21 +91,35 @@ def fill(job_count):
             created = now - step * n
             user = users[0] if n < WAITING and n % 2 == 0 else users[n % USERS]
             job = Job(
-                id=uuid.uuid4(), user=user, endpoint_id=endpoints[n % len(endpoints)], audio_duration=8.0,
-                prompt=f"Bench video {n}: a friendly hello from the big table", title=f"Hello {n}",
-                image_url="https://example.com/face.png", audio_url="https://example.com/speech.wav", created_at=created,
+                id=uuid.uuid4(),
+                user=user,
+                endpoint_id=endpoints[n % len(endpoints)],
+                audio_duration=8.0,
+                prompt=f"Bench video {n}: a friendly hello from the big table",
+                title=f"Hello {n}",
+                image_url="https://example.com/face.png",
+                audio_url="https://example.com/speech.wav",
+                created_at=created,
             )
             if n >= WAITING:
                 job.request_id, job.submit_attempts, job.submit_started_at = str(uuid.UUID(int=n)), 1, created
                 job.queued_at = job.started_at = created
                 # Real jobs carry fal's logs; the list pages never show them.
-                job.logs = [{"message": f"step {i} of the avatar pipeline", "level": "INFO", "timestamp": created.isoformat()} for i in range(8)]
+                job.logs = [
+                    {"message": f"step {i} of the avatar pipeline", "level": "INFO", "timestamp": created.isoformat()}
+                    for i in range(8)
+                ]
             if n >= WAITING + at_fal:
                 job.state = ENDINGS[n // USERS % len(ENDINGS)]
                 job.finished_at = job.fal_finished_at = created + timedelta(minutes=8)
                 if job.state == "completed":
                     folder = f"videos/{user.pk}/{n:08d}"
-                    job.video, job.poster, job.video_duration, job.video_size = f"{folder}/video.mp4", f"{folder}/poster.jpg", 8.04, 1234567
+                    job.video, job.poster, job.video_duration, job.video_size = (
+                        f"{folder}/video.mp4",
+                        f"{folder}/poster.jpg",
+                        8.04,
+                        1234567,
+                    )
             elif n >= WAITING:
                 job.state = "in_progress"
             jobs.append(job)
@@ -156,7 +174,10 @@ def timed(client, url, runs):
         client.get(url)
         samples.append((time.perf_counter() - started) * 1000)
     return {
-        "ms": statistics.median(samples), "queries": len(sql_ms), "sql_ms": sum(sql_ms), "buffers": buffers_touched(statements),
+        "ms": statistics.median(samples),
+        "queries": len(sql_ms),
+        "sql_ms": sum(sql_ms),
+        "buffers": buffers_touched(statements),
         "html": response.content.decode(errors="replace"),
     }
 
@@ -189,7 +210,9 @@ def measure(tree, job_count, runs):
     gallery = reverse("avatars:gallery")
     last = -(-Job.objects.filter(user=users[0]).count() // GALLERY_PAGE_SIZE)
     finished = Job.objects.filter(user=users[0], state="failed").order_by("created_at").first()
-    day = Job.objects.filter(user=users[0]).order_by("-created_at").values_list("created_at", flat=True)[job_count // 20]
+    day = (
+        Job.objects.filter(user=users[0]).order_by("-created_at").values_list("created_at", flat=True)[job_count // 20]
+    )
     model = next(iter(MODELS))
     pages = {
         "admin list": (staff, changelist),
@@ -205,7 +228,10 @@ def measure(tree, job_count, runs):
         "v1 jobs, status=failed": (api, "/api/v1/jobs?page_size=100&status=failed"),
         "v1 jobs, status=cancelled,timed_out": (api, "/api/v1/jobs?page_size=100&status=cancelled,timed_out"),
         f"v1 jobs, model={model}": (api, f"/api/v1/jobs?page_size=100&model={model}"),
-        "v1 jobs, created before a day": (api, f"/api/v1/jobs?page_size=100&created_before={day.isoformat().replace('+00:00', 'Z')}"),
+        "v1 jobs, created before a day": (
+            api,
+            f"/api/v1/jobs?page_size=100&created_before={day.isoformat().replace('+00:00', 'Z')}",
+        ),
         "dashboard, 7 days": (staff, "/admin/monitoring/?window=7d"),
     }
     results = {"filled_s": filled_s}
@@ -236,21 +262,35 @@ def main():
             # A child per measurement: each imports its own tree's code into a fresh Django.
             child = subprocess.run(
                 [sys.executable, __file__, "--measure", str(tree), "--jobs", str(size), "--runs", str(args.runs)],
-                capture_output=True, text=True, check=False,
+                capture_output=True,
+                text=True,
+                check=False,
             )
             if child.returncode:
                 sys.exit(f"{label} at {size:,} jobs failed:\n{child.stderr[-3000:]}")
             results[label, size] = json.loads(child.stdout.strip().splitlines()[-1])
-            print(f"{label} ({tree}) at {size:,} jobs: filled in {results[label, size].pop('filled_s'):.0f} s", file=sys.stderr)
+            print(
+                f"{label} ({tree}) at {size:,} jobs: filled in {results[label, size].pop('filled_s'):.0f} s",
+                file=sys.stderr,
+            )
 
     columns = [(label, size) for size in args.jobs for label, _ in trees]
     load = os.getloadavg()[0]
-    print(f"PostgreSQL, in process, median of {args.runs} GETs: ms / queries / ms of them in SQL / database pages touched;"
-          f" load average {load:.1f} on {os.cpu_count()} cores")
+    print(
+        f"PostgreSQL, in process, median of {args.runs} GETs: ms "
+        "/ queries / ms of them in SQL / database pages touched;"
+        f" load average {load:.1f} on {os.cpu_count()} cores"
+    )
     print(f"{'page':<38}" + "".join(f"{f'{label} {size:,}':>28}" for label, size in columns))
     for page in results[columns[0]]:
         cells = [results[column][page] for column in columns]
-        print(f"{page:<38}" + "".join(f"{f'{cell['ms']:.0f} / {cell['queries']} / {cell['sql_ms']:.0f} / {cell['buffers']}':>28}" for cell in cells))
+        print(
+            f"{page:<38}"
+            + "".join(
+                f"{f'{cell["ms"]:.0f} / {cell["queries"]} / {cell["sql_ms"]:.0f} / {cell["buffers"]}':>28}"
+                for cell in cells
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,12 @@ def main():
         cluster.stop()
     print(json.dumps(report, indent=2, default=str))
     healthy = (
-        report["lost"] == 0 and report["duplicate_fal_submissions"] == 0 and not report["wrong_amounts"]
-        and report["slots_held"] == 0 and report["killed_in_submit"] and report["killed_in_ingest"]
+        report["lost"] == 0
+        and report["duplicate_fal_submissions"] == 0
+        and not report["wrong_amounts"]
+        and report["slots_held"] == 0
+        and report["killed_in_submit"]
+        and report["killed_in_ingest"]
     )
     print("OK: nothing lost or sent twice, every job charged its price, slots free" if healthy else "FAILED")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from config.gunicorn import *  # the production server's own settings
+from config.gunicorn import *  # noqa: F403  the production server's own settings, whole, after the path is set
 
 
 def post_worker_init(worker):

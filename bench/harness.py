@@ -15,8 +15,12 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # Settings that lift the per-user limits, so a benchmark measures throughput, not refusals.
 NO_USER_LIMITS = {
-    "MAX_ACTIVE_JOBS_PER_USER": 10**9, "MAX_JOBS_AT_FAL": 10**9, "STARTING_CREDITS": 10**15,
-    "THROTTLE_SUBMIT": "1000000000/minute", "THROTTLE_UPLOAD": "1000000000/minute", "THROTTLE_READ": "1000000000/minute",
+    "MAX_ACTIVE_JOBS_PER_USER": 10**9,
+    "MAX_JOBS_AT_FAL": 10**9,
+    "STARTING_CREDITS": 10**15,
+    "THROTTLE_SUBMIT": "1000000000/minute",
+    "THROTTLE_UPLOAD": "1000000000/minute",
+    "THROTTLE_READ": "1000000000/minute",
     "ALLOWED_INPUT_HOSTS": "example.com",  # the hosted-URL runs name inputs there
 }
 
@@ -29,7 +33,9 @@ def fresh_postgres(url):
 
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
-    with psycopg.connect(host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres", autocommit=True) as admin:
+    with psycopg.connect(
+        host=parts.hostname, port=parts.port or 5432, user=parts.username, dbname="postgres", autocommit=True
+    ) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
 
@@ -61,8 +67,8 @@ def setup_django(**environment):
 def start_app_server():
     """Serve the full app (API, webhooks, engine at /_fal) from a thread; returns its base URL."""
     from django.conf import settings
-    from django.core.servers.basehttp import ThreadedWSGIServer
     from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer
 
     from engine.server import QuietRequestHandler
 
@@ -101,8 +107,13 @@ def bench_user(username="bench"):
 
 # Limits a load test would hit (that is their point), lifted on the production server.
 SERVER_LIMITS_OFF = {
-    "THROTTLE_SUBMIT": "1000000000/minute", "THROTTLE_UPLOAD": "1000000000/minute", "THROTTLE_READ": "1000000000/minute",
-    "MAX_ACTIVE_JOBS_PER_USER": "1000000000", "STARTING_CREDITS": "1000000000000", "WEB_ACCESS_LOG": "false", "LOG_LEVEL": "WARNING",
+    "THROTTLE_SUBMIT": "1000000000/minute",
+    "THROTTLE_UPLOAD": "1000000000/minute",
+    "THROTTLE_READ": "1000000000/minute",
+    "MAX_ACTIVE_JOBS_PER_USER": "1000000000",
+    "STARTING_CREDITS": "1000000000000",
+    "WEB_ACCESS_LOG": "false",
+    "LOG_LEVEL": "WARNING",
 }
 # Run in the served tree (its code, its models): users with tokens, and one job at fal for
 # status and webhook runs. Prints JSON.
@@ -151,25 +162,43 @@ def production_server(database, *, tree=PROJECT_DIR, users=1, config="config/gun
     workdir = Path(tempfile.mkdtemp(prefix="avatar-serve-"))
     web_port, engine_port = free_port(), free_port()
     env = {
-        **os.environ, **SERVER_LIMITS_OFF, "DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": database,
-        "MEDIA_ROOT": str(workdir / "media"), "ENGINE_STORAGE_DIR": str(workdir / "engine"),
-        "BIND": f"127.0.0.1:{web_port}", "CACHE_URL": "rediscache://127.0.0.1:6379/4",
-        "FAL_ENGINE_URL": f"http://127.0.0.1:{engine_port}/_fal", "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
-        "PYTHONPATH": str(tree), **{key: str(value) for key, value in environment.items()},
+        **os.environ,
+        **SERVER_LIMITS_OFF,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_URL": database,
+        "MEDIA_ROOT": str(workdir / "media"),
+        "ENGINE_STORAGE_DIR": str(workdir / "engine"),
+        "BIND": f"127.0.0.1:{web_port}",
+        "CACHE_URL": "rediscache://127.0.0.1:6379/4",
+        "FAL_ENGINE_URL": f"http://127.0.0.1:{engine_port}/_fal",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{web_port}",
+        "PYTHONPATH": str(tree),
+        **{key: str(value) for key, value in environment.items()},
     }
     env.pop("FAL_KEY", None)
 
     def manage(*command):
-        return subprocess.run([sys.executable, "manage.py", *command], cwd=tree, env=env, check=True, capture_output=True, text=True)
+        return subprocess.run(
+            [sys.executable, "manage.py", *command], cwd=tree, env=env, check=True, capture_output=True, text=True
+        )
 
     manage("migrate", "--no-input")
     made = json.loads(manage("shell", "-c", SERVER_SETUP.replace("USERS", str(users))).stdout.strip().splitlines()[-1])
     made["sign"] = lambda: json.loads(manage("shell", "-c", SIGNED_DELIVERY).stdout.strip().splitlines()[-1])
     engine = subprocess.Popen(
-        [sys.executable, "manage.py", "run_fal_engine", "--port", str(engine_port)], cwd=tree, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "manage.py", "run_fal_engine", "--port", str(engine_port)],
+        cwd=tree,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config)], cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(config)],
+        cwd=tree,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (port_open(web_port) and port_open(engine_port)):
@@ -197,7 +226,12 @@ def submit_body(base_url, token) -> str:
     from tests.factories import portrait_png, speech_wav
 
     urls = [
-        httpx.post(f"{base_url}/api/v1/files", files={"file": (name, content)}, headers={"Authorization": f"Token {token}"}, timeout=60).json()["file_url"]
+        httpx.post(
+            f"{base_url}/api/v1/files",
+            files={"file": (name, content)},
+            headers={"Authorization": f"Token {token}"},
+            timeout=60,
+        ).json()["file_url"]
         for name, content in (("face.png", portrait_png()), ("speech.wav", speech_wav(seconds=2)))
     ]
     return json.dumps({"image_url": urls[0], "audio_url": urls[1]})

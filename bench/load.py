@@ -47,13 +47,17 @@ def main():
         thread.join()
     elapsed = time.monotonic() - started
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0] * 99
-    print(json.dumps({
-        "rate": len(latencies) / elapsed,
-        "failed": len(failures),
-        "p50_ms": quantiles[49] * 1000,
-        "p95_ms": quantiles[94] * 1000,
-        "p99_ms": quantiles[98] * 1000,
-    }))
+    print(
+        json.dumps(
+            {
+                "rate": len(latencies) / elapsed,
+                "failed": len(failures),
+                "p50_ms": quantiles[49] * 1000,
+                "p95_ms": quantiles[94] * 1000,
+                "p99_ms": quantiles[98] * 1000,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

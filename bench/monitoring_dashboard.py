@@ -38,13 +38,23 @@ def fill(start, stop, users):
 
     endpoints = [model.endpoint_id for model in MODELS.values()]
     now = timezone.now()
-    template = Job(image_url="https://example.com/face.png", audio_url="https://example.com/speech.wav", audio_duration=8.0, submit_attempts=1)
+    template = Job(
+        image_url="https://example.com/face.png",
+        audio_url="https://example.com/speech.wav",
+        audio_duration=8.0,
+        submit_attempts=1,
+    )
     jobs, entries = [], []
     for n in range(start, stop):
         finished = now - HISTORY * ((n - start) / (stop - start))
         state = STATES[n % len(STATES)]
         job = copy.copy(template)
-        job.id, job.user, job.endpoint_id, job.state = uuid.uuid4(), users[n % len(users)], endpoints[n % len(endpoints)], state
+        job.id, job.user, job.endpoint_id, job.state = (
+            uuid.uuid4(),
+            users[n % len(users)],
+            endpoints[n % len(endpoints)],
+            state,
+        )
         job.created_at = finished - timedelta(seconds=500 + n % 97)
         job.submit_started_at = job.queued_at = job.created_at + timedelta(seconds=n % 13)
         job.started_at = job.queued_at + timedelta(seconds=20 + n % 41)
@@ -78,16 +88,20 @@ def main():
         os.environ["BENCH_DATABASE_URL"] = DEFAULT_POSTGRES
     harness.setup_django(METRICS_FLUSH_SECONDS=0)
 
+    from big_tables import created_at_as_given
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
-    from big_tables import created_at_as_given
     from credits.models import LedgerEntry
 
     if args.drop_index:
         with connection.cursor() as cursor:
-            for index in ("jobs_job_finished_state_idx", "jobs_job_state_endpoint_idx", "credits_ledger_kind_amount_idx"):
+            for index in (
+                "jobs_job_finished_state_idx",
+                "jobs_job_state_endpoint_idx",
+                "credits_ledger_kind_amount_idx",
+            ):
                 cursor.execute(f"DROP INDEX {index}")
     User = get_user_model()
     users = [User.objects.create_user(f"bench-{n}") for n in range(args.users)]
@@ -108,8 +122,12 @@ def main():
             cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         print(f"\n{size:,} jobs (written in {time.perf_counter() - started:.1f} s)")
         print(f"{'page':<22} {'median':>9} {'best':>9} {'queries (ms executing)':>24}")
-        for label, url in [("dashboard, 1 h", "/admin/monitoring/?window=1h"), ("dashboard, 24 h", "/admin/monitoring/?window=24h"),
-                           ("dashboard, 7 d", "/admin/monitoring/?window=7d"), ("/metrics", "/metrics")]:
+        for label, url in [
+            ("dashboard, 1 h", "/admin/monitoring/?window=1h"),
+            ("dashboard, 24 h", "/admin/monitoring/?window=24h"),
+            ("dashboard, 7 d", "/admin/monitoring/?window=7d"),
+            ("/metrics", "/metrics"),
+        ]:
             median, best, queries, sql_ms, _ = timed(staff, url, args.runs)
             print(f"{label:<22} {median:7.1f}ms {best:7.1f}ms {queries:12d} ({sql_ms:6.1f} ms)")
 

@@ -24,7 +24,10 @@ import time
 import harness
 from submit_throughput import hammer
 
-MONITORING_MIDDLEWARE = ("monitoring.middleware.HealthProbeMiddleware", "monitoring.middleware.RequestMetricsMiddleware")
+MONITORING_MIDDLEWARE = (
+    "monitoring.middleware.HealthProbeMiddleware",
+    "monitoring.middleware.RequestMetricsMiddleware",
+)
 
 
 CONFIGURATIONS = ("without", "metrics", "metrics + log")
@@ -36,7 +39,12 @@ def configure(settings, label, log_file):
     monitored, logged = label != "without", label == "metrics + log"
     config = copy.deepcopy(settings.LOGGING)
     if logged:
-        config["handlers"]["console"] = {**config["handlers"]["console"], "class": "logging.FileHandler", "filename": log_file, "formatter": "json"}
+        config["handlers"]["console"] = {
+            **config["handlers"]["console"],
+            "class": "logging.FileHandler",
+            "filename": log_file,
+            "formatter": "json",
+        }
         config["handlers"]["console"].pop("stream", None)
     config["root"]["level"] = "INFO" if logged else "WARNING"
     logging.config.dictConfig(config)
@@ -56,7 +64,11 @@ def per_call_costs(settings, log_file):
     logger = logging.getLogger("monitoring.requests")
     started, lines = time.perf_counter(), 20_000
     for n in range(lines):
-        logger.info("GET /api/me 200 %.1f ms", 2.5, extra={"method": "GET", "path": f"/api/me?page={n}", "status": 200, "duration_ms": 2.5, "view": "api:me"})
+        logger.info(
+            "GET /api/me 200 %.1f ms",
+            2.5,
+            extra={"method": "GET", "path": f"/api/me?page={n}", "status": 200, "duration_ms": 2.5, "view": "api:me"},
+        )
     line_us = (time.perf_counter() - started) / lines * 1e6
     started, counts = time.perf_counter(), 200_000
     for _ in range(counts):
@@ -84,7 +96,9 @@ def main():
     log_file = tempfile.NamedTemporaryFile(suffix=".log", delete=False).name
     handlers = {label: configure(settings, label, log_file) for label in CONFIGURATIONS}
     figures = {label: [] for label in CONFIGURATIONS}
-    print(f"GET /api/me, {args.clients} concurrent clients, {args.seconds:g} s per run, database: {connection.vendor}\n")
+    print(
+        f"GET /api/me, {args.clients} concurrent clients, {args.seconds:g} s per run, database: {connection.vendor}\n"
+    )
     print(f"{'round':<8} {'configuration':<14} {'req/s':>8} {'p50':>9} {'p99':>9}")
     for round_number in range(1, args.rounds + 1):
         for label in CONFIGURATIONS:
@@ -92,17 +106,27 @@ def main():
             server.set_app(handlers[label])
             result = hammer("GET", f"{base_url}/api/me", seconds=args.seconds, clients=args.clients, headers=[token])
             figures[label].append(result)
-            print(f"{round_number:<8} {label:<14} {result['rate']:8.1f} {result['p50_ms']:7.1f}ms {result['p99_ms']:7.1f}ms" + (f" ({result['failed']} failed)" if result["failed"] else ""))
+            print(
+                f"{round_number:<8} {label:<14} {result['rate']:8.1f} "
+                f"{result['p50_ms']:7.1f}ms {result['p99_ms']:7.1f}ms"
+                + (f" ({result['failed']} failed)" if result["failed"] else "")
+            )
     rate = {label: statistics.median(result["rate"] for result in results) for label, results in figures.items()}
     p50 = {label: statistics.median(result["p50_ms"] for result in results) for label, results in figures.items()}
     print()
     for label in CONFIGURATIONS:
-        print(f"median of {label:<14} {rate[label]:6.1f} req/s ({(rate[label] / rate['without'] - 1) * 100:+5.1f} %), p50 {p50[label]:.2f} ms")
+        print(
+            f"median of {label:<14} {rate[label]:6.1f} req/s "
+            f"({(rate[label] / rate['without'] - 1) * 100:+5.1f} %), p50 {p50[label]:.2f} ms"
+        )
     with open(log_file) as written:
         print(f"access-log lines written: {sum(1 for _ in written):,}")
     configure(settings, "metrics + log", log_file)
     line_us, count_us = per_call_costs(settings, log_file)
-    print(f"one JSON log line (context, redaction, formatting, written): {line_us:.1f} µs; counting one request: {count_us:.2f} µs")
+    print(
+        "one JSON log line (context, redaction, formatting, written): "
+        f"{line_us:.1f} µs; counting one request: {count_us:.2f} µs"
+    )
 
 
 if __name__ == "__main__":

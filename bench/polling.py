@@ -47,7 +47,10 @@ def main():
     processing = 480 / args.scale
     # The smallest render keeps the engine's real (unscaled) render time, and its spread, small.
     harness.setup_django(
-        ENGINE_PROCESSING_SECONDS=processing, ENGINE_CONCURRENCY=args.jobs, ENGINE_RENDER_LONG_SIDE=64, WEBHOOK_HEALTH_MIN_SHARE=0.2
+        ENGINE_PROCESSING_SECONDS=processing,
+        ENGINE_CONCURRENCY=args.jobs,
+        ENGINE_RENDER_LONG_SIDE=64,
+        WEBHOOK_HEALTH_MIN_SHARE=0.2,
     )
     harness.start_app_server()
     harness.start_worker()
@@ -69,7 +72,10 @@ def main():
         ENGINE.reset()
         if lost:
             ENGINE.faults.drop_next_webhooks(count)
-        jobs = [submission.create_job(user=user, model=MODELS["kling-avatar-pro"], image=image, audio=audio) for _ in range(count)]
+        jobs = [
+            submission.create_job(user=user, model=MODELS["kling-avatar-pro"], image=image, audio=audio)
+            for _ in range(count)
+        ]
         return finished(jobs, ENGINE, watched=watched, note_watched=note_watched, timeout=processing * 4 + 30)
 
     # Prove the webhooks (polled densely until then) and measure the engine's real run.
@@ -85,18 +91,27 @@ def main():
     spread = f"{min(runs):.2f}-{max(runs):.2f} s"
 
     print(
-        f"8-minute job replayed at 1/{args.scale:g} speed: engine processing {processing:.2f} s, measured run {expected:.2f} s "
+        f"8-minute job replayed at 1/{args.scale:g} speed: engine "
+        f"processing {processing:.2f} s, measured run {expected:.2f} s "
         f"(median, the expected run time planned for; {spread}), {args.jobs} jobs per mode\n"
     )
-    print(f"{'schedule':<22} {'mode':<22} {'status calls/job':>17} {'by webhook':>10} {'noticed after (as on 8 min)':>28} {'(real)':>17}")
+    print(
+        f"{'schedule':<22} {'mode':<22} {'status calls/job':>17} "
+        f"{'by webhook':>10} {'noticed after (as on 8 min)':>28} {'(real)':>17}"
+    )
     for schedule, dense in (("plans (issue 22)", False), ("old (every job dense)", True)):
         settings.POLL_DENSELY = dense
         for label, watched, lost in MODES:
             result = run(args.jobs, watched=watched, lost=lost)
             calls, late = result["calls"], result["late"]
-            scaled = f"{statistics.mean(late) * 480 / expected:>10.1f} s (max {max(late) * 480 / expected:>5.1f})" if lost else f"{'-':>23}"
+            scaled = (
+                f"{statistics.mean(late) * 480 / expected:>10.1f} s (max {max(late) * 480 / expected:>5.1f})"
+                if lost
+                else f"{'-':>23}"
+            )
             print(
-                f"{schedule:<22} {label:<22} {statistics.mean(calls):>8.1f} (max {max(calls):>3}) {result['by_webhook']:>6} of {len(calls)}"
+                f"{schedule:<22} {label:<22} {statistics.mean(calls):>8.1f} (max "
+                f"{max(calls):>3}) {result['by_webhook']:>6} of {len(calls)}"
                 f" {scaled:>28} {statistics.mean(late) * 1000:>6.0f} ms (max {max(late) * 1000:>4.0f})"
             )
         if not dense:

@@ -47,7 +47,11 @@ def looped_speech(path: Path, seconds: float) -> Path:
 
     with av.open(str(SPEECH)) as source:
         resampler = av.AudioResampler(format="s16", layout="mono", rate=22050)
-        pieces = [frame.to_ndarray().reshape(-1) for decoded in source.decode(audio=0) for frame in resampler.resample(decoded)]
+        pieces = [
+            frame.to_ndarray().reshape(-1)
+            for decoded in source.decode(audio=0)
+            for frame in resampler.resample(decoded)
+        ]
     sentence = np.concatenate(pieces)
     samples = np.resize(sentence, int(seconds * 22050))
     with wave.open(str(path), "wb") as output:
@@ -80,15 +84,20 @@ def render_in_this_process(image: str, audio: str, long_side: int, output: str) 
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {
-        "audio_seconds": seconds, "render_seconds": elapsed, "cpu_seconds": cpu,
-        "peak_rss": peak_rss(), "rss_before": rss_before,
+        "audio_seconds": seconds,
+        "render_seconds": elapsed,
+        "cpu_seconds": cpu,
+        "peak_rss": peak_rss(),
+        "rss_before": rss_before,
     }
 
 
 def render_in_a_child(image: Path, audio: Path, long_side: int, output: Path) -> dict:
     answer = subprocess.run(
         [sys.executable, __file__, "--child", str(image), str(audio), str(long_side), str(output)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(answer.stdout.strip().splitlines()[-1])
 
@@ -131,7 +140,10 @@ def faces() -> None:
 
     rss_before, started = current_rss(), time.perf_counter()
     face_landmarks._models()
-    print(f"Model loaded in {time.perf_counter() - started:.2f} s, resident size +{(current_rss() - rss_before) / MB:.0f} MB")
+    print(
+        f"Model loaded in {time.perf_counter() - started:.2f} s, "
+        f"resident size +{(current_rss() - rss_before) / MB:.0f} MB"
+    )
     print("\n| portrait | long side | picture | find_face (median of 5) | chosen face |")
     print("|---|---|---|---|---|")
     for path in sorted((PROJECT_DIR / "tests" / "fixtures" / "portraits").glob("*.jpg")):
@@ -143,7 +155,10 @@ def faces() -> None:
                 face = find_face(picture)
                 timings.append(time.perf_counter() - started)
             size = f"{picture.shape[1]}x{picture.shape[0]}"
-            print(f"| {path.name} | {long_side} | {size} | {statistics.median(timings) * 1000:.0f} ms | {face.width:.0f}x{face.height:.0f} at ({face.x:.0f}, {face.y:.0f}) |")
+            print(
+                f"| {path.name} | {long_side} | {size} | {statistics.median(timings) * 1000:.0f} "
+                f"ms | {face.width:.0f}x{face.height:.0f} at ({face.x:.0f}, {face.y:.0f}) |"
+            )
 
 
 def current_rss() -> int:
@@ -156,7 +171,6 @@ def frames(directory: Path) -> None:
     """Render the fixtures at 512 and save a closed mouth, an open mouth and a blink."""
     import av
     import numpy as np
-    from PIL import Image
 
     from engine import render
     from engine.motion import plan_motion, style_for_prompt
@@ -176,11 +190,18 @@ def frames(directory: Path) -> None:
             "blink": int(np.argmax(motion.blink)),
         }
         with av.open(str(output)) as container:
-            pictures = {index: frame.to_image() for index, frame in enumerate(container.decode(video=0)) if index in chosen.values()}
+            pictures = {
+                index: frame.to_image()
+                for index, frame in enumerate(container.decode(video=0))
+                if index in chosen.values()
+            }
     for name, index in chosen.items():
         path = directory / f"{name}.jpg"
         pictures[index].save(path, quality=85, optimize=True)
-        print(f"{path}: frame {index} ({index / 25:.2f} s), mouth {motion.mouth[index]:.2f}, lids {motion.blink[index]:.2f}")
+        print(
+            f"{path}: frame {index} ({index / 25:.2f} s), mouth "
+            f"{motion.mouth[index]:.2f}, lids {motion.blink[index]:.2f}"
+        )
 
 
 def main() -> None:

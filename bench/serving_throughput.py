@@ -38,7 +38,16 @@ CONFIGURATIONS = {
 def hammer(method, url, *, seconds, clients, headers, body=None):
     """bench/load.py in its own process against url; returns its JSON figures."""
     with tempfile.NamedTemporaryFile("wb", suffix=".body") as body_file:
-        command = [sys.executable, str(Path(__file__).with_name("load.py")), method, url, "--seconds", str(seconds), "--clients", str(clients)]
+        command = [
+            sys.executable,
+            str(Path(__file__).with_name("load.py")),
+            method,
+            url,
+            "--seconds",
+            str(seconds),
+            "--clients",
+            str(clients),
+        ]
         for name, value in headers.items():
             command += ["--header", f"{name}: {value}"]
         if body is not None:
@@ -82,35 +91,67 @@ def main():
     user = harness.bench_user()
     headers = {"Authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
     # The audio comes along (a hosted one would be fetched to measure it); the image is hosted.
-    submit = json.dumps({"image_url": "https://example.com/face.png", "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}).encode()
+    submit = json.dumps(
+        {"image_url": "https://example.com/face.png", "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}
+    ).encode()
     figures = {name: {"me": [], "submit": [], "memory": []} for name in CONFIGURATIONS}
     for _ in range(args.rounds):
         for name, overrides in CONFIGURATIONS.items():
             port = free_port()
-            environment = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_ACCESS_LOG": "false", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
+            environment = {
+                **os.environ,
+                "BIND": f"127.0.0.1:{port}",
+                "WEB_ACCESS_LOG": "false",
+                "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+            }
             web = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", *overrides], cwd=harness.PROJECT_DIR, env=environment,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", *overrides],
+                cwd=harness.PROJECT_DIR,
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
             try:
-                wait_for(lambda: port_open(port), timeout=60, message="gunicorn")
+                wait_for(lambda port=port: port_open(port), timeout=60, message="gunicorn")
                 base = f"http://127.0.0.1:{port}"
-                hammer("GET", f"{base}/api/v1/me", seconds=1, clients=args.clients, headers=headers)  # warm up every process
-                figures[name]["me"].append(hammer("GET", f"{base}/api/v1/me", seconds=args.seconds, clients=args.clients, headers=headers))
-                figures[name]["submit"].append(hammer("POST", f"{base}/api/v1/jobs", seconds=args.seconds, clients=args.clients, headers=headers, body=submit))
+                hammer(
+                    "GET", f"{base}/api/v1/me", seconds=1, clients=args.clients, headers=headers
+                )  # warm up every process
+                figures[name]["me"].append(
+                    hammer("GET", f"{base}/api/v1/me", seconds=args.seconds, clients=args.clients, headers=headers)
+                )
+                figures[name]["submit"].append(
+                    hammer(
+                        "POST",
+                        f"{base}/api/v1/jobs",
+                        seconds=args.seconds,
+                        clients=args.clients,
+                        headers=headers,
+                        body=submit,
+                    )
+                )
                 figures[name]["memory"].append(memory_mb(web.pid))
             finally:
                 web.terminate()
                 web.wait(timeout=60)
 
     workers = os.environ.get("WEB_WORKERS") or "CPU cores + 1"
-    print(f"gunicorn, {workers} processes, 4 threads each; PostgreSQL, Redis cache; {args.clients} clients, {args.seconds:g} s per run, median of {args.rounds} rounds\n")
-    print(f"{'configuration':<38} {'me req/s':>9} {'p99':>8} {'submit req/s':>13} {'p99':>8} {'submit/me':>10} {'RSS MB':>7} {'failed':>7}")
+    print(
+        f"gunicorn, {workers} processes, 4 threads each; PostgreSQL, Redis cache; "
+        f"{args.clients} clients, {args.seconds:g} s per run, median of {args.rounds} rounds\n"
+    )
+    print(
+        f"{'configuration':<38} {'me req/s':>9} {'p99':>8} {'submit req/s':>13} "
+        f"{'p99':>8} {'submit/me':>10} {'RSS MB':>7} {'failed':>7}"
+    )
     for name, runs in figures.items():
         me, sub = (statistics.median(run["rate"] for run in runs[kind]) for kind in ("me", "submit"))
         me_p99, sub_p99 = (statistics.median(run["p99_ms"] for run in runs[kind]) for kind in ("me", "submit"))
         failed = sum(run["failed"] for kind in ("me", "submit") for run in runs[kind])
-        print(f"{name:<38} {me:9.0f} {me_p99:6.0f}ms {sub:13.1f} {sub_p99:6.0f}ms {sub / me:10.1%} {statistics.median(runs['memory']):7.0f} {failed:7d}")
+        print(
+            f"{name:<38} {me:9.0f} {me_p99:6.0f}ms {sub:13.1f} {sub_p99:6.0f}ms "
+            f"{sub / me:10.1%} {statistics.median(runs['memory']):7.0f} {failed:7d}"
+        )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ async def hold_streams(port, requests, ready_file):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         target = f"https://queue.fal.run/fal-ai/kling-video/requests/{job_id}/status/stream"
         writer.write(
-            f"GET /api/fal/proxy HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Token {token}\r\nx-fal-target-url: {target}\r\n\r\n".encode()
+            "GET /api/fal/proxy HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
+            f"Token {token}\r\nx-fal-target-url: {target}\r\n\r\n".encode()
         )
         status = (await reader.readline()).split()[1]
         if status == b"200":
@@ -51,7 +52,9 @@ async def hold_streams(port, requests, ready_file):
             await failed[0]
             raise RuntimeError(f"a stream ended before its first event ({len(opened)} open)")
         await asyncio.sleep(0.1)
-    Path(ready_file).write_text(json.dumps({"ok": opened.count(b"200"), "refused": len(opened) - opened.count(b"200")}))
+    Path(ready_file).write_text(
+        json.dumps({"ok": opened.count(b"200"), "refused": len(opened) - opened.count(b"200")})
+    )
     await asyncio.gather(*tasks)
 
 
@@ -59,9 +62,23 @@ def reads(base, token, seconds, clients):
     """/healthz and /api/v1/me, each hammered by its own bench/load.py process at once."""
     load = str(Path(__file__).with_name("load.py"))
     processes = {
-        "/healthz": subprocess.Popen([sys.executable, load, "GET", f"{base}/healthz", "--seconds", str(seconds), "--clients", str(clients)], stdout=subprocess.PIPE),
+        "/healthz": subprocess.Popen(
+            [sys.executable, load, "GET", f"{base}/healthz", "--seconds", str(seconds), "--clients", str(clients)],
+            stdout=subprocess.PIPE,
+        ),
         "/api/v1/me": subprocess.Popen(
-            [sys.executable, load, "GET", f"{base}/api/v1/me", "--seconds", str(seconds), "--clients", str(clients), "--header", f"Authorization: Token {token}"],
+            [
+                sys.executable,
+                load,
+                "GET",
+                f"{base}/api/v1/me",
+                "--seconds",
+                str(seconds),
+                "--clients",
+                str(clients),
+                "--header",
+                f"Authorization: Token {token}",
+            ],
             stdout=subprocess.PIPE,
         ),
     }
@@ -117,8 +134,19 @@ def main():
     requests = [(tokens[n % args.users], jobs[n % args.users]) for n in range(args.streams)]
 
     port = free_port()
-    environment = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_ACCESS_LOG": "false", "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}"}
-    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"], cwd=harness.PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    environment = {
+        **os.environ,
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_ACCESS_LOG": "false",
+        "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"],
+        cwd=harness.PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     holder = None
     workdir = Path(os.environ["MEDIA_ROOT"]).parent
     try:
@@ -131,7 +159,9 @@ def main():
         (workdir / "requests.json").write_text(json.dumps(requests))
         ready = workdir / "ready.json"
         started = time.monotonic()
-        holder = subprocess.Popen([sys.executable, __file__, "--hold", str(port), str(workdir / "requests.json"), str(ready)])
+        holder = subprocess.Popen(
+            [sys.executable, __file__, "--hold", str(port), str(workdir / "requests.json"), str(ready)]
+        )
         wait_for(ready.exists, timeout=300, message="the streams to open")
         opening_seconds = time.monotonic() - started
         held = json.loads(ready.read_text())
@@ -146,16 +176,29 @@ def main():
                 process.wait(timeout=60)
 
     workers = os.environ.get("WEB_WORKERS") or "CPU cores + 1"
-    print(f"gunicorn + uvicorn workers ({workers} processes), PostgreSQL, Redis cache; {args.streams} proxy status streams from {args.users} users;")
+    print(
+        f"gunicorn + uvicorn workers ({workers} processes), PostgreSQL, Redis "
+        f"cache; {args.streams} proxy status streams from {args.users} users;"
+    )
     print(f"readers: {args.clients} clients per URL, {args.seconds:g} s\n")
-    print(f"streams open: {held['ok']} (refused {held['refused']}), all open in {opening_seconds:.1f} s, still held after the reads: {still_open}")
+    print(
+        f"streams open: {held['ok']} (refused {held['refused']}), all open in "
+        f"{opening_seconds:.1f} s, still held after the reads: {still_open}"
+    )
     print(f"web processes' threads: {threads_before} without streams, {threads_with} with")
-    print(f"web processes' memory: {memory_before:.0f} MB without streams, {memory_with:.0f} MB with; {(memory_with - memory_before) * 1024 / max(held['ok'], 1):.0f} KB per open stream\n")
-    print(f"{'request':<12} {'p50 quiet':>10} {'p99 quiet':>10} {'p50 streams':>12} {'p99 streams':>12} {'p99 ratio':>10} {'req/s quiet':>12} {'req/s streams':>14} {'failed':>7}")
+    print(
+        f"web processes' memory: {memory_before:.0f} MB without streams, {memory_with:.0f} MB with; "
+        f"{(memory_with - memory_before) * 1024 / max(held['ok'], 1):.0f} KB per open stream\n"
+    )
+    print(
+        f"{'request':<12} {'p50 quiet':>10} {'p99 quiet':>10} {'p50 streams':>12} {'p99 streams':>12} "
+        f"{'p99 ratio':>10} {'req/s quiet':>12} {'req/s streams':>14} {'failed':>7}"
+    )
     for path in quiet:
         q, b = quiet[path], busy[path]
         print(
-            f"{path:<12} {q['p50_ms']:8.1f}ms {q['p99_ms']:8.1f}ms {b['p50_ms']:10.1f}ms {b['p99_ms']:10.1f}ms {b['p99_ms'] / q['p99_ms']:9.2f}x"
+            f"{path:<12} {q['p50_ms']:8.1f}ms {q['p99_ms']:8.1f}ms {b['p50_ms']:10.1f}ms "
+            f"{b['p99_ms']:10.1f}ms {b['p99_ms'] / q['p99_ms']:9.2f}x"
             f" {q['rate']:12.0f} {b['rate']:14.0f} {q['failed'] + b['failed']:7d}"
         )
 

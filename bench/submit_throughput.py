@@ -31,7 +31,16 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avs_admission_submit"
 def hammer(method, url, *, seconds, clients, headers=(), body=None):
     """Run bench/load.py in its own process against url; returns its JSON figures."""
     with tempfile.NamedTemporaryFile("wb", suffix=".body") as body_file:
-        command = [sys.executable, str(Path(__file__).with_name("load.py")), method, url, "--seconds", str(seconds), "--clients", str(clients)]
+        command = [
+            sys.executable,
+            str(Path(__file__).with_name("load.py")),
+            method,
+            url,
+            "--seconds",
+            str(seconds),
+            "--clients",
+            str(clients),
+        ]
         for header in headers:
             command += ["--header", header]
         if body is not None:
@@ -52,14 +61,17 @@ def inline_body():
     sys.path.insert(0, str(harness.PROJECT_DIR))
     from tests.factories import data_uri, portrait_png, speech_wav
 
-    return json.dumps({"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}).encode()
+    return json.dumps(
+        {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}
+    ).encode()
 
 
 def run(label, method, url, *, args, headers, body=None):
     hammer(method, url, seconds=1, clients=args.clients, headers=headers, body=body)  # warm up
     figures = hammer(method, url, seconds=args.seconds, clients=args.clients, headers=headers, body=body)
     print(
-        f"{label:<44} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms {figures['p95_ms']:7.1f}ms {figures['p99_ms']:7.1f}ms"
+        f"{label:<44} {figures['rate']:8.1f} {figures['p50_ms']:7.1f}ms "
+        f"{figures['p95_ms']:7.1f}ms {figures['p99_ms']:7.1f}ms"
         + (f"   ({figures['failed']} failed)" if figures["failed"] else "")
     )
     return figures
@@ -72,22 +84,60 @@ def main():
     args = parser.parse_args()
     database = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
     inline = inline_body()
-    print(f"gunicorn (config/gunicorn.py), PostgreSQL, Redis; {args.clients} concurrent clients (bench/load.py), {args.seconds:g} s per run; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n")
+    print(
+        f"gunicorn (config/gunicorn.py), PostgreSQL, Redis; {args.clients} "
+        f"concurrent clients (bench/load.py), {args.seconds:g} s per run; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores\n"
+    )
     print(f"{'request':<44} {'req/s':>8} {'p50':>9} {'p95':>9} {'p99':>9}")
     with harness.production_server(database) as (base, made):
         token = f"Authorization: Token {made['tokens'][0]}"
         uploaded = harness.submit_body(base, made["tokens"][0]).encode()
         me = run("GET /api/v1/me (trivial DRF view)", "GET", base + "/api/v1/me", args=args, headers=[token])
-        submit = run("POST /api/v1/jobs, uploaded files", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=uploaded)
-        run("POST /api/v1/jobs, data: URIs (~70 KB)", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=inline)
-        run("POST seed submit, data: URIs", "POST", base + "/api/generate/kling-avatar/submit", args=args, headers=[token], body=inline)
+        submit = run(
+            "POST /api/v1/jobs, uploaded files",
+            "POST",
+            base + "/api/v1/jobs",
+            args=args,
+            headers=[token],
+            body=uploaded,
+        )
+        run(
+            "POST /api/v1/jobs, data: URIs (~70 KB)",
+            "POST",
+            base + "/api/v1/jobs",
+            args=args,
+            headers=[token],
+            body=inline,
+        )
+        run(
+            "POST seed submit, data: URIs",
+            "POST",
+            base + "/api/generate/kling-avatar/submit",
+            args=args,
+            headers=[token],
+            body=inline,
+        )
         webhook = made["sign"]()
         signed = [f"{name}: {value}" for name, value in webhook["signed"].items()]
-        run("POST fal webhook (signed, replayed)", "POST", f"{base}/webhooks/fal/{made['job']}/", args=args, headers=signed, body=webhook["delivery"].encode())
+        run(
+            "POST fal webhook (signed, replayed)",
+            "POST",
+            f"{base}/webhooks/fal/{made['job']}/",
+            args=args,
+            headers=signed,
+            body=webhook["delivery"].encode(),
+        )
     with harness.production_server(database, FAL_ENGINE_URL=f"http://127.0.0.1:{closed_port()}/_fal") as (base, made):
         token = f"Authorization: Token {made['tokens'][0]}"
-        run("POST /api/v1/jobs, data: URIs, fal unreachable", "POST", base + "/api/v1/jobs", args=args, headers=[token], body=inline)
+        run(
+            "POST /api/v1/jobs, data: URIs, fal unreachable",
+            "POST",
+            base + "/api/v1/jobs",
+            args=args,
+            headers=[token],
+            body=inline,
+        )
     print(f"\nsubmit (uploaded files) / GET /api/v1/me: {submit['rate'] / me['rate']:.2f}x")
 
 

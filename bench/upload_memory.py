@@ -53,7 +53,10 @@ def multipart(files: dict[str, tuple[str, str, Path]], boundary="benchboundary")
     """A multipart body read from disk in 1 MB chunks, and its length."""
     parts = []
     for field, (name, content_type, path) in files.items():
-        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\nContent-Type: {content_type}\r\n\r\n'
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
+            f'filename="{name}"\r\nContent-Type: {content_type}\r\n\r\n'
+        )
         parts.append((head.encode(), path))
     tail = f"--{boundary}--\r\n".encode()
     length = sum(len(head) + path.stat().st_size + 2 for head, path in parts) + len(tail)
@@ -87,7 +90,9 @@ def run_case(case: str, audio: Path, image: Path):
         content_type, length, body = multipart(files)
         connection = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
         connection.request(
-            "POST", CASES[case], body=body,
+            "POST",
+            CASES[case],
+            body=body,
             headers={"Authorization": f"Token {token}", "Content-Type": content_type, "Content-Length": str(length)},
         )
         response = connection.getresponse()
@@ -142,14 +147,14 @@ def main():
     for case in CASES:
         run = subprocess.run(
             [sys.executable, __file__, "--case", case, "--audio", str(audio), "--image", str(image)],
-            capture_output=True, text=True, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
         )
         if run.returncode:
             raise SystemExit(f"{case} failed:\n{run.stdout}{run.stderr}")
         figures = json.loads(run.stdout.strip().splitlines()[-1])
-        print(
-            f"{case:<18} {figures['python_peak'] / MB:>9.1f} MB {figures['rss_growth'] / MB:>11.1f} MB"
-        )
+        print(f"{case:<18} {figures['python_peak'] / MB:>9.1f} MB {figures['rss_growth'] / MB:>11.1f} MB")
 
 
 if __name__ == "__main__":

@@ -78,7 +78,9 @@ def record_events(user, count) -> float:
     from jobs.state import transition
 
     model = MODELS["kling-avatar-pro"]
-    jobs = Job.objects.bulk_create([Job(user=user, endpoint_id=model.endpoint_id, audio_duration=4.0) for _ in range(count)])
+    jobs = Job.objects.bulk_create(
+        [Job(user=user, endpoint_id=model.endpoint_id, audio_duration=4.0) for _ in range(count)]
+    )
     started = time.perf_counter()
     for job in jobs:
         transition(job.id, JobState.IN_QUEUE, message="Queued at fal (bench).")
@@ -112,7 +114,9 @@ def main():
         receiver_url = f"http://127.0.0.1:{receiver.stdout.readline().strip()}"
         if os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres"):
             harness.fresh_postgres(os.environ["BENCH_DATABASE_URL"])
-        harness.setup_django(WEBHOOK_ALLOWED_HOSTS="127.0.0.1", WEBHOOK_DELIVERY_CONCURRENCY=args.senders, **harness.NO_USER_LIMITS)
+        harness.setup_django(
+            WEBHOOK_ALLOWED_HOSTS="127.0.0.1", WEBHOOK_DELIVERY_CONCURRENCY=args.senders, **harness.NO_USER_LIMITS
+        )
         run(args, receiver_url)
     finally:
         receiver.terminate()
@@ -130,8 +134,10 @@ def run(args, receiver_url):
     endpoints = [services.create_endpoint(user, url=f"{receiver_url}/hooks/{n}") for n in range(args.endpoints)]
     ours = Delivery.objects.filter(endpoint__in=endpoints, created_at__gte=since)
     deliveries = args.events * args.endpoints
-    print(f"{args.events} events x {args.endpoints} endpoints = {deliveries} deliveries per run, "
-          f"{args.senders} sender threads, 1 worker, database: {connection.vendor}\n")
+    print(
+        f"{args.events} events x {args.endpoints} endpoints = {deliveries} deliveries per run, "
+        f"{args.senders} sender threads, 1 worker, database: {connection.vendor}\n"
+    )
 
     # The three kinds of transition in turns (a database's speed drifts as it grows).
     from jobs.signals import job_state_changed
@@ -145,16 +151,21 @@ def run(args, receiver_url):
         costs["quiet"].append(record_events(harness.bench_user("nobody-listens"), args.events // rounds))
         costs["listening"].append(record_events(user, args.events // rounds + (args.events % rounds if n == 0 else 0)))
     bare, quiet, listening = (statistics.median(costs[kind]) * 1000 for kind in ("bare", "quiet", "listening"))
-    print(f"recording   a job transition (median of {rounds} rounds): {listening:.2f} ms with {args.endpoints} endpoints "
-          f"listening, {quiet:.2f} ms for a user without webhooks, {bare:.2f} ms with the outbox disconnected")
+    print(
+        f"recording   a job transition (median of {rounds} rounds): "
+        f"{listening:.2f} ms with {args.endpoints} endpoints "
+        f"listening, {quiet:.2f} ms for a user without webhooks, {bare:.2f} ms with the outbox disconnected"
+    )
 
     started, cpu = time.perf_counter(), time.process_time()
     worker, thread = harness.start_worker(interval=0.5)  # run_worker's default
     seconds = wait_until_delivered(ours, deliveries, started)
     cpu = time.process_time() - cpu
-    print(f"backlog     {deliveries} deliveries in {seconds:.2f} s: {args.events / seconds:.0f} events/s, "
-          f"{deliveries / seconds:.0f} deliveries/s; worker CPU {cpu / deliveries * 1000:.1f} ms a delivery "
-          f"({cpu / seconds * 100:.0f} % of a core)")
+    print(
+        f"backlog     {deliveries} deliveries in {seconds:.2f} s: {args.events / seconds:.0f} events/s, "
+        f"{deliveries / seconds:.0f} deliveries/s; worker CPU {cpu / deliveries * 1000:.1f} ms a delivery "
+        f"({cpu / seconds * 100:.0f} % of a core)"
+    )
 
     live_from, started = timezone.now(), time.perf_counter()
     record_events(user, args.events)
@@ -162,17 +173,24 @@ def run(args, receiver_url):
     live = DeliveryAttempt.objects.filter(delivery__in=ours, delivery__created_at__gte=live_from)
     lag = sorted(
         (attempted - created).total_seconds() * 1000 + latency
-        for attempted, created, latency in live.values_list("attempted_at", "delivery__message__created_at", "latency_ms")
+        for attempted, created, latency in live.values_list(
+            "attempted_at", "delivery__message__created_at", "latency_ms"
+        )
     )
-    print(f"live        {deliveries} deliveries in {seconds:.2f} s: {args.events / seconds:.0f} events/s, "
-          f"{deliveries / seconds:.0f} deliveries/s; event to answer p50 {statistics.median(lag):.0f} ms, "
-          f"p95 {lag[int(len(lag) * 0.95)]:.0f} ms")
+    print(
+        f"live        {deliveries} deliveries in {seconds:.2f} s: {args.events / seconds:.0f} events/s, "
+        f"{deliveries / seconds:.0f} deliveries/s; event to answer p50 {statistics.median(lag):.0f} ms, "
+        f"p95 {lag[int(len(lag) * 0.95)]:.0f} ms"
+    )
 
     worker.running = False
     thread.join(timeout=30)
     failed = DeliveryAttempt.objects.filter(delivery__in=ours).exclude(status_code=204).count()
     retried = ours.filter(attempt_count__gt=1).count()
-    print(f"\nreceiver counted {received(receiver_url)} requests; attempts not answered 204: {failed}; deliveries retried: {retried}")
+    print(
+        f"\nreceiver counted {received(receiver_url)} requests; attempts "
+        f"not answered 204: {failed}; deliveries retried: {retried}"
+    )
 
 
 if __name__ == "__main__":

@@ -78,7 +78,9 @@ def counted_worker(tree, worker_id, counts_path):
                 counts["claims lost"] += rows == 0
         return result
 
-    connection_created.connect(lambda sender, connection, **kwargs: connection.execute_wrappers.append(count), weak=False)
+    connection_created.connect(
+        lambda sender, connection, **kwargs: connection.execute_wrappers.append(count), weak=False
+    )
 
     def keep_writing():
         while True:
@@ -127,13 +129,21 @@ def run_case(tree, case, args):
 
     engine_port = free_port()
     environment = {
-        **os.environ, "ENGINE_PROCESSING_SECONDS": "3600", "ENGINE_CONCURRENCY": "1", "LOG_LEVEL": "WARNING",
-        "FAL_ENGINE_URL": f"http://127.0.0.1:{engine_port}/_fal", "PUBLIC_BASE_URL": "", "JOB_EXPECTED_SECONDS": str(EXPECTED_SECONDS),
+        **os.environ,
+        "ENGINE_PROCESSING_SECONDS": "3600",
+        "ENGINE_CONCURRENCY": "1",
+        "LOG_LEVEL": "WARNING",
+        "FAL_ENGINE_URL": f"http://127.0.0.1:{engine_port}/_fal",
+        "PUBLIC_BASE_URL": "",
+        "JOB_EXPECTED_SECONDS": str(EXPECTED_SECONDS),
         "JOB_BUDGET_SECONDS": "3600",
     }
     engine = subprocess.Popen(
-        [sys.executable, "manage.py", "run_fal_engine", "--port", str(engine_port)], cwd=PROJECT_DIR, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "manage.py", "run_fal_engine", "--port", str(engine_port)],
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     workers = []
     try:
@@ -141,7 +151,8 @@ def run_case(tree, case, args):
         settings.FAL_ENGINE_URL = environment["FAL_ENGINE_URL"]
         model = MODELS["kling-avatar-pro"]
         arguments = model.build_input(
-            image_url=fal.upload(portrait_png(), "image/png", "face.png"), audio_url=fal.upload(speech_wav(), "audio/wav", "voice.wav"),
+            image_url=fal.upload(portrait_png(), "image/png", "face.png"),
+            audio_url=fal.upload(speech_wav(), "audio/wav", "voice.wav"),
         )
         user = get_user_model().objects.create_user("load")
         # The first request runs for an hour; the rest wait behind it, their position
@@ -153,18 +164,38 @@ def run_case(tree, case, args):
         first_due = timezone.now() + timedelta(seconds=5)  # the workers' start-up
         Job.objects.bulk_create(
             Job(
-                user=user, endpoint_id=model.endpoint_id, state=JobState.IN_QUEUE, request_id=request_id, audio_duration=5,
-                submit_started_at=started, queued_at=started, queue_position=max(index - 1, 0), submit_attempts=1,
-                fal_origin=fal.storage_origin(), next_poll_at=first_due + timedelta(seconds=interval * index / args.jobs),
+                user=user,
+                endpoint_id=model.endpoint_id,
+                state=JobState.IN_QUEUE,
+                request_id=request_id,
+                audio_duration=5,
+                submit_started_at=started,
+                queued_at=started,
+                queue_position=max(index - 1, 0),
+                submit_attempts=1,
+                fal_origin=fal.storage_origin(),
+                next_poll_at=first_due + timedelta(seconds=interval * index / args.jobs),
             )
             for index, request_id in enumerate(request_ids)
         )
         counts_paths = [workdir / f"counts-{index}.json" for index in range(args.workers)]
         for index, counts_path in enumerate(counts_paths):
-            workers.append(subprocess.Popen(
-                [sys.executable, str(PROJECT_DIR / "bench" / "worker_load.py"), "--counted-worker", str(tree), f"load-{index}", str(counts_path)],
-                cwd=tree, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            ))
+            workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        str(PROJECT_DIR / "bench" / "worker_load.py"),
+                        "--counted-worker",
+                        str(tree),
+                        f"load-{index}",
+                        str(counts_path),
+                    ],
+                    cwd=tree,
+                    env=environment,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
         # Each job's first check learns its queue position and log lines (and writes them);
         # measure the steady state after that.
         time.sleep(args.warm_up)
@@ -200,16 +231,30 @@ def run_case(tree, case, args):
     late = sorted(lateness.values())
     transactions, rows = (after - before for before, after in zip(database_before, database_after))
     return {
-        "tree": str(tree), "case": case, "seconds": elapsed, "jobs": args.jobs, "due_per_s": args.jobs / interval,
-        "cpu": cpu, "engine_cpu": engine_cpu, "counts": [dict(each) for each in counts],
-        "late_p50": statistics.median(late) if late else 0.0, "late_p99": late[int(0.99 * (len(late) - 1))] if late else 0.0,
-        "late_max": late[-1] if late else 0.0, "late_seen": len(late), "transactions": transactions, "rows": rows,
+        "tree": str(tree),
+        "case": case,
+        "seconds": elapsed,
+        "jobs": args.jobs,
+        "due_per_s": args.jobs / interval,
+        "cpu": cpu,
+        "engine_cpu": engine_cpu,
+        "counts": [dict(each) for each in counts],
+        "late_p50": statistics.median(late) if late else 0.0,
+        "late_p99": late[int(0.99 * (len(late) - 1))] if late else 0.0,
+        "late_max": late[-1] if late else 0.0,
+        "late_seen": len(late),
+        "transactions": transactions,
+        "rows": rows,
     }
 
 
 def database_counters(connection, name):
     with connection.cursor() as cursor:
-        cursor.execute("SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = %s", [name])
+        cursor.execute(
+            "SELECT xact_commit + xact_rollback, tup_inserted + tup_updated "
+            "+ tup_deleted FROM pg_stat_database WHERE datname = %s",
+            [name],
+        )
         return cursor.fetchone()
 
 
@@ -221,21 +266,37 @@ def report(figures):
     counts = [Counter(each) for each in figures["counts"]]
     total = sum(counts, Counter())
     checks = total["claimed"]
-    queries = sum(value for kind, value in total.items() if kind not in ("claimed", "claims lost", "BEGIN", "COMMIT", "ROLLBACK"))
+    queries = sum(
+        value for kind, value in total.items() if kind not in ("claimed", "claims lost", "BEGIN", "COMMIT", "ROLLBACK")
+    )
     cpu_total = sum(figures["cpu"])
-    print(f"\n== {figures['case']}, workers from {figures['tree']}: {figures['jobs']} jobs in flight, "
-          f"{len(counts)} workers, {seconds:.0f} s measured")
-    print(f"checks made: {checks / seconds:.1f}/s (per worker: {', '.join(f'{c['claimed'] / seconds:.1f}' for c in counts)}); "
-          f"due: {figures['due_per_s']:.1f}/s")
-    print(f"lateness of a due check (sampled every 0.2 s, {figures['late_seen']} seen late): p50 {figures['late_p50']:.2f} s, "
-          f"p99 {figures['late_p99']:.2f} s, max {figures['late_max']:.2f} s")
-    print(f"worker CPU: {', '.join(f'{value / seconds * 100:.1f} %' for value in figures['cpu'])} of a core; "
-          f"total {cpu_total / seconds * 100:.1f} %; per check {cpu_total / max(checks, 1) * 1000:.2f} ms "
-          f"(the engine answering them: {figures['engine_cpu'] / seconds * 100:.1f} %)")
-    kinds = ", ".join(f"{kind} {total[kind] / seconds:.0f}/s" for kind in sorted(total) if kind not in ("claimed", "claims lost"))
-    print(f"queries: {queries / seconds:.0f}/s, {queries / max(checks, 1):.2f} per check ({kinds}); "
-          f"claims lost to another worker: {total['claims lost'] / seconds:.1f}/s ({total['claims lost']} in all)")
-    print(f"database: {figures['transactions'] / seconds:.0f} transactions/s, {figures['rows'] / seconds:.0f} rows written/s")
+    print(
+        f"\n== {figures['case']}, workers from {figures['tree']}: {figures['jobs']} jobs in flight, "
+        f"{len(counts)} workers, {seconds:.0f} s measured"
+    )
+    per_worker = ", ".join(f"{c['claimed'] / seconds:.1f}" for c in counts)
+    print(f"checks made: {checks / seconds:.1f}/s (per worker: {per_worker}); due: {figures['due_per_s']:.1f}/s")
+    print(
+        f"lateness of a due check (sampled every 0.2 s, {figures['late_seen']} "
+        f"seen late): p50 {figures['late_p50']:.2f} s, "
+        f"p99 {figures['late_p99']:.2f} s, max {figures['late_max']:.2f} s"
+    )
+    print(
+        f"worker CPU: {', '.join(f'{value / seconds * 100:.1f} %' for value in figures['cpu'])} of a core; "
+        f"total {cpu_total / seconds * 100:.1f} %; per check {cpu_total / max(checks, 1) * 1000:.2f} ms "
+        f"(the engine answering them: {figures['engine_cpu'] / seconds * 100:.1f} %)"
+    )
+    kinds = ", ".join(
+        f"{kind} {total[kind] / seconds:.0f}/s" for kind in sorted(total) if kind not in ("claimed", "claims lost")
+    )
+    print(
+        f"queries: {queries / seconds:.0f}/s, {queries / max(checks, 1):.2f} per check ({kinds}); "
+        f"claims lost to another worker: {total['claims lost'] / seconds:.1f}/s ({total['claims lost']} in all)"
+    )
+    print(
+        f"database: {figures['transactions'] / seconds:.0f} "
+        f"transactions/s, {figures['rows'] / seconds:.0f} rows written/s"
+    )
 
 
 def main():
@@ -248,7 +309,12 @@ def main():
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--warm-up", type=float, default=30)
     parser.add_argument("--cases", nargs="+", choices=sorted(CASES), default=["dense", "sparse"])
-    parser.add_argument("--tree", action="append", type=Path, help="a checkout whose workers to measure (repeatable; default: this one)")
+    parser.add_argument(
+        "--tree",
+        action="append",
+        type=Path,
+        help="a checkout whose workers to measure (repeatable; default: this one)",
+    )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE)
     parser.add_argument("--one", nargs=2, metavar=("TREE", "CASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -259,8 +325,21 @@ def main():
     for tree in args.tree or [PROJECT_DIR]:
         for case in args.cases:
             command = [
-                sys.executable, __file__, "--one", str(tree), case, "--jobs", str(args.jobs), "--workers", str(args.workers),
-                "--seconds", str(args.seconds), "--warm-up", str(args.warm_up), "--database-url", args.database_url,
+                sys.executable,
+                __file__,
+                "--one",
+                str(tree),
+                case,
+                "--jobs",
+                str(args.jobs),
+                "--workers",
+                str(args.workers),
+                "--seconds",
+                str(args.seconds),
+                "--warm-up",
+                str(args.warm_up),
+                "--database-url",
+                args.database_url,
             ]
             output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             report(json.loads(output.strip().splitlines()[-1]))

@@ -62,8 +62,21 @@ def wrk(url, requests, *, seconds, connections):
         script.write(REQUESTS_SCRIPT.format(requests=lua([list(r) for r in requests])))
         script.flush()
         output = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency", "-s", script.name, url],
-            capture_output=True, text=True, check=True,
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
 
     def latency(label):
@@ -74,7 +87,8 @@ def wrk(url, requests, *, seconds, connections):
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
         "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": latency("50"), "p99": latency("99"),
+        "p50": latency("50"),
+        "p99": latency("99"),
         "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0),
     }
 
@@ -88,25 +102,52 @@ def measure(tree, args):
         submits, me = [], []
         for token in made["tokens"]:
             auth = {"Authorization": f"Token {token}"}
-            submits.append(("POST", "/api/v1/jobs", {**auth, "Content-Type": "application/json"}, harness.submit_body(base, token)))
+            submits.append(
+                (
+                    "POST",
+                    "/api/v1/jobs",
+                    {**auth, "Content-Type": "application/json"},
+                    harness.submit_body(base, token),
+                )
+            )
             me.append(("GET", "/api/v1/me", auth, None))
-        assert httpx.post(base + submits[0][1], content=submits[0][3], headers=submits[0][2], timeout=60).status_code == 201
+        assert (
+            httpx.post(base + submits[0][1], content=submits[0][3], headers=submits[0][2], timeout=60).status_code
+            == 201
+        )
 
         results = {}
         for connections in args.connections:
             for who, count in (("one user", 1), ("many users", connections)):
                 for what, requests in (("GET /api/v1/me", me), ("POST /api/v1/jobs", submits)):
                     wrk(base + "/", requests[:count], seconds=2, connections=connections)  # warm up
-                    results[f"{what}, {connections} conn, {who}"] = wrk(base + "/", requests[:count], seconds=args.seconds, connections=connections)
+                    results[f"{what}, {connections} conn, {who}"] = wrk(
+                        base + "/", requests[:count], seconds=args.seconds, connections=connections
+                    )
         token = {"Authorization": f"Token {made['tokens'][0]}", "Content-Type": "application/json"}
         webhook = made["sign"]()
         once = [
-            ("POST /webhooks/fal/<job>/ (signed, replayed)", [("POST", f"/webhooks/fal/{made['job']}/", {**webhook["signed"], "Content-Type": "application/json"}, webhook["delivery"])]),
-            ("POST seed status (token, by job id)", [("POST", "/api/generate/kling-avatar/status", token, json.dumps({"job_id": made["job"]}))]),
+            (
+                "POST /webhooks/fal/<job>/ (signed, replayed)",
+                [
+                    (
+                        "POST",
+                        f"/webhooks/fal/{made['job']}/",
+                        {**webhook["signed"], "Content-Type": "application/json"},
+                        webhook["delivery"],
+                    )
+                ],
+            ),
+            (
+                "POST seed status (token, by job id)",
+                [("POST", "/api/generate/kling-avatar/status", token, json.dumps({"job_id": made["job"]}))],
+            ),
         ]
         connections = args.connections[0]
         for label, requests in once:
-            results[f"{label}, {connections} conn"] = wrk(base + "/", requests, seconds=args.seconds, connections=connections)
+            results[f"{label}, {connections} conn"] = wrk(
+                base + "/", requests, seconds=args.seconds, connections=connections
+            )
         return results
 
 
@@ -114,7 +155,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, nargs="+", default=[16, 64])
-    parser.add_argument("--before", type=Path, help="another checkout (main) to measure first, on its own fresh database")
+    parser.add_argument(
+        "--before", type=Path, help="another checkout (main) to measure first, on its own fresh database"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install wrk")
@@ -123,15 +166,21 @@ def main():
     results = {label: measure(tree, args) for label, tree in trees}
 
     workers = os.environ.get("WEB_WORKERS") or f"{os.cpu_count() + 1}"
-    print(f"gunicorn ({workers} processes x 4 threads), PostgreSQL, Redis cache, no task worker; wrk -t2, {args.seconds} s a run; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    print(
+        f"gunicorn ({workers} processes x 4 threads), PostgreSQL, Redis "
+        f"cache, no task worker; wrk -t2, {args.seconds} s a run; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
     for label, tree in trees:
         print(f"\n{label}: {tree}")
         print(f"{'run':<58} {'req/s':>8} {'p50':>9} {'p99':>9} {'errors':>7} {'vs /me':>7}")
         for run, figures in results[label].items():
             me = results[label].get(run.replace("POST /api/v1/jobs", "GET /api/v1/me"))
             share = f"{figures['rate'] / me['rate']:.2f}x" if run.startswith("POST /api/v1/jobs") else ""
-            print(f"{run:<58} {figures['rate']:8.0f} {figures['p50']:7.1f}ms {figures['p99']:7.1f}ms {figures['errors']:7d} {share:>7}")
+            print(
+                f"{run:<58} {figures['rate']:8.0f} {figures['p50']:7.1f}ms "
+                f"{figures['p99']:7.1f}ms {figures['errors']:7d} {share:>7}"
+            )
 
 
 if __name__ == "__main__":

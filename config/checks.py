@@ -29,22 +29,30 @@ def check_production_settings(app_configs=None, **kwargs):
         or any(word in key for word in PLACEHOLDER_WORDS)
     )
     if placeholder or len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < MIN_SECRET_KEY_UNIQUE_CHARACTERS:
-        problems.append(checks.Error(
-            "SECRET_KEY is the development default or too weak for remote mode.",
-            hint=f"Set SECRET_KEY to a random value of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. "
-            "python -c 'import secrets; print(secrets.token_urlsafe(50))'.",
-            id="project.E001",
-        ))
+        problems.append(
+            checks.Error(
+                "SECRET_KEY is the development default or too weak for remote mode.",
+                hint=f"Set SECRET_KEY to a random value of at least {MIN_SECRET_KEY_LENGTH} characters, e.g. "
+                "python -c 'import secrets; print(secrets.token_urlsafe(50))'.",
+                id="project.E001",
+            )
+        )
     if settings.DEBUG:
-        problems.append(checks.Error(
-            "DEBUG is on in remote mode; error pages would show settings and code to anyone.",
-            hint="Set DEBUG=false.", id="project.E002",
-        ))
+        problems.append(
+            checks.Error(
+                "DEBUG is on in remote mode; error pages would show settings and code to anyone.",
+                hint="Set DEBUG=false.",
+                id="project.E002",
+            )
+        )
     if "*" in settings.ALLOWED_HOSTS:
-        problems.append(checks.Error(
-            "ALLOWED_HOSTS contains '*' in remote mode.",
-            hint="List the host names this app is served at.", id="project.E003",
-        ))
+        problems.append(
+            checks.Error(
+                "ALLOWED_HOSTS contains '*' in remote mode.",
+                hint="List the host names this app is served at.",
+                id="project.E003",
+            )
+        )
     return problems
 
 
@@ -52,10 +60,13 @@ def check_production_settings(app_configs=None, **kwargs):
 def check_mail_delivery(app_configs=None, **kwargs):
     backend = settings.MAILERS.get("default", {}).get("BACKEND", "")
     if any(f".{name}." in backend for name in DEVELOPMENT_MAIL_BACKENDS):
-        return [checks.Warning(
-            "E-mail (password resets) is not delivered: a development mail backend is configured.",
-            hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.", id="project.W001",
-        )]
+        return [
+            checks.Warning(
+                "E-mail (password resets) is not delivered: a development mail backend is configured.",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:password@smtp.example.com:587.",
+                id="project.W001",
+            )
+        ]
     return []
 
 

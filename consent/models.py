@@ -31,7 +31,9 @@ class PortraitConsent(models.Model):
 class BlockedPortrait(models.Model):
     image_sha256 = models.CharField(max_length=64, unique=True)
     reason = models.CharField(max_length=300, blank=True)
-    blocked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     blocked_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self):

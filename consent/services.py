@@ -27,7 +27,9 @@ def anything_blocked() -> bool:
 
 
 def block(image_sha256: str, *, by=None, reason: str = "") -> BlockedPortrait:
-    blocked, _ = BlockedPortrait.objects.get_or_create(image_sha256=image_sha256, defaults={"blocked_by": by, "reason": reason})
+    blocked, _ = BlockedPortrait.objects.get_or_create(
+        image_sha256=image_sha256, defaults={"blocked_by": by, "reason": reason}
+    )
     return blocked
 
 

@@ -6,6 +6,7 @@ a few levels (a batch's items' fields), so anything past MAX_DEPTH is refused as
 """
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import parsers
@@ -36,6 +37,7 @@ def refuse_if_too_deep(data: Any) -> None:
     pending = [(data, 1)]
     while pending:
         value, depth = pending.pop()
+        children: Iterable[Any]
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):

@@ -25,12 +25,16 @@ class UnsafeURL(ValueError):
 def is_public_address(address: str) -> bool:
     ip = ipaddress.ip_address(address)
     if ip.version == 6:
-        embedded = ip.ipv4_mapped or ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64 else None)
+        embedded = (
+            ip.ipv4_mapped or ip.sixtofour or (ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF) if ip in NAT64 else None)
+        )
         if embedded is not None:
             return is_public_address(str(embedded))
         if ip.teredo:
             return False
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_private)
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_private
+    )
 
 
 def public_addresses(url: str, *, allowed_hosts=()) -> list[str]:
@@ -49,7 +53,7 @@ def public_addresses(url: str, *, allowed_hosts=()) -> list[str]:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError, ValueError):
         raise UnsafeURL("The URL's host could not be found.") from None
-    addresses = sorted({info[4][0] for info in found})
+    addresses = sorted({str(info[4][0]) for info in found})
     if not addresses or not all(is_public_address(address.split("%")[0]) for address in addresses):
         raise UnsafeURL("The URL points at a private or reserved network address, which can't be fetched.")
     return addresses
@@ -77,16 +81,27 @@ def open_public(url: str, *, allowed_hosts=(), timeout: httpx.Timeout, max_redir
     raise UnsafeURL("The URL redirects too many times.")
 
 
+@contextmanager
 def _pinned_stream(url: str, allowed_hosts, timeout):
     parts = urllib.parse.urlsplit(url)
     addresses = public_addresses(url, allowed_hosts=allowed_hosts)
     if not addresses:  # an allowed development host: fetched as named
-        return httpx.stream("GET", url, timeout=timeout, follow_redirects=False)
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=False) as response:
+            yield response
+        return
     address = addresses[0]
     pinned = parts._replace(netloc=f"[{address}]" if ":" in address else address)
     if parts.port:
         pinned = pinned._replace(netloc=f"{pinned.netloc}:{parts.port}")
-    return httpx.stream(
-        "GET", urllib.parse.urlunsplit(pinned), timeout=timeout, follow_redirects=False,
-        headers={"Host": parts.netloc.rpartition("@")[2]}, extensions={"sni_hostname": parts.hostname},
-    )
+    # A client's stream(), not httpx.stream(): only the former takes the request extensions
+    # that carry the TLS server name (httpx.stream() raised TypeError on them).
+    with (
+        httpx.Client(timeout=timeout, follow_redirects=False) as client,
+        client.stream(
+            "GET",
+            urllib.parse.urlunsplit(pinned),
+            headers={"Host": parts.netloc.rpartition("@")[2]},
+            extensions={"sni_hostname": parts.hostname},
+        ) as response,
+    ):
+        yield response

@@ -11,6 +11,7 @@ import re
 from pathlib import Path
 
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 from . import stored_media
 
@@ -29,7 +30,7 @@ def ranged_file_response(request, path: Path, *, disposition: str | None = None)
     size = path.stat().st_size
     content_type, disposition = stored_media.presentation(path, disposition)
     byte_range = requested_range(request.headers.get("Range", ""), size)
-    if byte_range == "unsatisfiable":
+    if isinstance(byte_range, str):  # "unsatisfiable", the only string
         response = HttpResponse(status=416, content_type=content_type)
         response["Content-Range"] = f"bytes */{size}"
     elif byte_range is None:
@@ -70,6 +71,7 @@ def _position(digits: str) -> int:
 
 def _body(request, path, first, last, *, status, content_type):
     length = last - first + 1
+    response: HttpResponseBase
     if request.method == "HEAD":
         response = HttpResponse(status=status, content_type=content_type)
     elif status == 200:

@@ -20,6 +20,7 @@ class AdjustmentForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        assert cleaned is not None  # ModelForm.clean() returns cleaned_data
         if cleaned.get("adjustment") and not cleaned.get("reason"):
             self.add_error("reason", "Say why, for the ledger.")
         return cleaned
@@ -44,7 +45,9 @@ class CreditAccountAdmin(admin.ModelAdmin):
         try:
             services.adjust(obj.user, amount, by=request.user, note=form.cleaned_data["reason"])
         except services.InsufficientCredits as exc:
-            self.message_user(request, f"Not adjusted: the balance would go below zero ({exc.balance} credits).", messages.ERROR)
+            self.message_user(
+                request, f"Not adjusted: the balance would go below zero ({exc.balance} credits).", messages.ERROR
+            )
 
     @admin.display(description="History")
     def history(self, obj):

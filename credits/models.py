@@ -16,7 +16,9 @@ class CreditAccount(models.Model):
     balance = models.BigIntegerField(default=0)  # available: not held for any job
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=models.Q(balance__gte=0), name="credit_balance_never_negative")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(balance__gte=0), name="credit_balance_never_negative")
+        ]
 
     def __str__(self):
         return f"{self.user} ({self.balance} credits)"
@@ -31,11 +33,19 @@ class LedgerEntry(models.Model):
         ADJUST = "adjust", "Adjustment"
 
     # How each kind moves the available balance (an adjustment's amount carries its sign).
-    BALANCE_EFFECT = {Kind.GRANT: 1, Kind.RESERVE: -1, Kind.CAPTURE: 0, Kind.RELEASE: 1, Kind.ADJUST: 1}
+    BALANCE_EFFECT: dict[str, int] = {
+        Kind.GRANT: 1,
+        Kind.RESERVE: -1,
+        Kind.CAPTURE: 0,
+        Kind.RELEASE: 1,
+        Kind.ADJUST: 1,
+    }
     JOB_KINDS = (Kind.RESERVE, Kind.CAPTURE, Kind.RELEASE)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ledger_entries")
-    job = models.ForeignKey("jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_entries")
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.SET_NULL, related_name="ledger_entries"
+    )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     amount = models.BigIntegerField()
     note = models.CharField(max_length=300, blank=True)
@@ -55,7 +65,9 @@ class LedgerEntry(models.Model):
         constraints = [
             # Reserve, capture and release happen at most once per job, whatever races.
             models.UniqueConstraint(
-                fields=["job", "kind"], condition=models.Q(kind__in=["reserve", "capture", "release"]), name="one_job_entry_per_kind"
+                fields=["job", "kind"],
+                condition=models.Q(kind__in=["reserve", "capture", "release"]),
+                name="one_job_entry_per_kind",
             ),
         ]
 

@@ -76,7 +76,9 @@ def reserve_for_job(job, amount: int):
         held = CreditAccount.objects.filter(user=job.user, balance__gte=amount).update(balance=F("balance") - amount)
         if not held and not CreditAccount.objects.filter(user=job.user).exists():
             account_for(job.user)  # opened now, with any starting grant: ask again
-            held = CreditAccount.objects.filter(user=job.user, balance__gte=amount).update(balance=F("balance") - amount)
+            held = CreditAccount.objects.filter(user=job.user, balance__gte=amount).update(
+                balance=F("balance") - amount
+            )
         if held:
             LedgerEntry.objects.create(user=job.user, kind=LedgerEntry.Kind.RESERVE, amount=amount, job=job)
     if not held:  # raised outside the block: nothing was written, the caller's transaction stays usable

@@ -77,7 +77,11 @@ class FaceAnimation:
         jaw_half = max(0.55 * face.width, 1.5 * half)
         jaw_xs, jaw_ys = face.jaw_points
         self.mouth = region = Region(
-            self.picture, mouth_x - jaw_half, float(seam_ys.min()) - 2, mouth_x + jaw_half, float(jaw_ys.max()) + 2,
+            self.picture,
+            mouth_x - jaw_half,
+            float(seam_ys.min()) - 2,
+            mouth_x + jaw_half,
+            float(jaw_ys.max()) + 2,
         )
         columns = region.xs[0]
         self.seam_at = np.interp(columns, seam_xs, seam_ys).astype(np.float32)
@@ -140,8 +144,11 @@ class FaceAnimation:
         # The eye's box is an estimate, so the lids reach a little past it both ways.
         above = eye.y - eye.half_height * 1.9  # the top of the lid's skin
         region = Region(
-            self.picture, eye.x - eye.half_width * 1.6, above - 1,
-            eye.x + eye.half_width * 1.6, eye.y + eye.half_height * 1.25 + 2,
+            self.picture,
+            eye.x - eye.half_width * 1.6,
+            above - 1,
+            eye.x + eye.half_width * 1.6,
+            eye.y + eye.half_height * 1.25 + 2,
         )
         across = np.abs(region.xs[0] - eye.x) / eye.half_width
         return {
@@ -151,7 +158,9 @@ class FaceAnimation:
             "lower_lid": eye.y + eye.half_height * 1.25,
             # How far down the lid comes, across the eye: an arc, lowest in the middle, that
             # still covers the almond's corners, then fades out beyond them.
-            "window": ((1 - 0.35 * np.minimum(across, 1) ** 2) * (1 - smoothstep(1.0, 1.6, across))).astype(np.float32),
+            "window": ((1 - 0.35 * np.minimum(across, 1) ** 2) * (1 - smoothstep(1.0, 1.6, across))).astype(
+                np.float32
+            ),
             "lash": np.arange(max(1, round(eye.half_height * 0.18))),  # rows of lashes above the edge
         }
 
@@ -184,8 +193,11 @@ class FaceAnimation:
         cx, cy = face.centre_x, face.y + 0.45 * face.height
         radius_x, radius_y = 0.8 * face.width, 1.0 * face.height
         self.head = region = Region(
-            self.picture, cx - radius_x * HEAD_FADE, cy - radius_y * HEAD_FADE,
-            cx + radius_x * HEAD_FADE, cy + radius_y * HEAD_FADE,
+            self.picture,
+            cx - radius_x * HEAD_FADE,
+            cy - radius_y * HEAD_FADE,
+            cx + radius_x * HEAD_FADE,
+            cy + radius_y * HEAD_FADE,
         )
         # The head's offsets are smooth, so they are worked out on a coarse grid and
         # enlarged: the same result for a sixteenth of the arithmetic.
@@ -250,7 +262,11 @@ class WholePictureAnimation:
         matrix[0, 2] += motion.shift_x[index] * width * 0.5
         matrix[1, 2] += motion.shift_y[index] * height * 0.5
         cv2.warpAffine(
-            self.picture, matrix, (width, height), dst=self.output, flags=cv2.INTER_LINEAR,
+            self.picture,
+            matrix,
+            (width, height),
+            dst=self.output,
+            flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REFLECT_101,
         )
         return self.output

@@ -54,10 +54,15 @@ def find_largest_face(picture: np.ndarray) -> FaceLayout | None:
     parts = ["eyes" if eyes else "eyes estimated", "mouth" if smile is not None else "mouth estimated"]
     chin_y = float(max(lip_y + 0.22 * h / scale, (y + h * 1.02) / scale))
     return FaceLayout(
-        x=x / scale, y=y / scale, width=w / scale, height=h / scale, eyes=layout_eyes,
+        x=x / scale,
+        y=y / scale,
+        width=w / scale,
+        height=h / scale,
+        eyes=layout_eyes,
         seam=straight_seam(float(mouth_x), float(lip_y), float(half_width)),
         upper_lip_top=float(lip_y - 0.06 * h / scale),
-        chin_y=chin_y, jaw=rounded_jaw((x + w / 2) / scale, 0.5 * w / scale, float(lip_y - 0.1 * h / scale), chin_y),
+        chin_y=chin_y,
+        jaw=rounded_jaw((x + w / 2) / scale, 0.5 * w / scale, float(lip_y - 0.1 * h / scale), chin_y),
         found_by=f"Haar cascades (the landmark model is not installed): {', '.join(parts)}",
     )
 
@@ -71,7 +76,11 @@ def _find_eyes(gray: np.ndarray, x: int, y: int, w: int, h: int) -> list | None:
     """Both eyes' boxes (left, right) in the face's upper part, or None unless one is found on each side."""
     top, bottom = y + int(0.15 * h), y + int(0.6 * h)
     found = _cascade("haarcascade_eye.xml").detectMultiScale(
-        gray[top:bottom, x : x + w], scaleFactor=1.1, minNeighbors=3, minSize=(w // 8, w // 8), maxSize=(w // 2, w // 2)
+        gray[top:bottom, x : x + w],
+        scaleFactor=1.1,
+        minNeighbors=3,
+        minSize=(w // 8, w // 8),
+        maxSize=(w // 2, w // 2),
     )
     sides = ([], [])
     for ex, ey, ew, eh in _boxes(found):

@@ -70,9 +70,14 @@ def layout_from_landmarks(picture: np.ndarray, points: np.ndarray) -> FaceLayout
     top, chin_y = points[BROWS, 1].min(), points[CHIN, 1]
     eyes = sorted((_eye(points[list(indices)]) for indices in EYES), key=lambda eye: eye.x)
     return FaceLayout(
-        x=float(left), y=float(top), width=float(right - left), height=float(chin_y - top),
-        eyes=tuple(eyes), seam=_seam(picture, points),
-        upper_lip_top=float(points[list(UPPER_LIP_TOP), 1].min()), chin_y=float(chin_y),
+        x=float(left),
+        y=float(top),
+        width=float(right - left),
+        height=float(chin_y - top),
+        eyes=tuple(eyes),
+        seam=_seam(picture, points),
+        upper_lip_top=float(points[list(UPPER_LIP_TOP), 1].min()),
+        chin_y=float(chin_y),
         jaw=tuple((float(x), float(y)) for x, y in points[LOWER_JAW]),
         found_by=FOUND_BY,
     )
@@ -82,8 +87,10 @@ def _eye(points: np.ndarray) -> Eye:
     corner_a, corner_b = points[0], points[3]
     upper, lower = points[1:3, 1].mean(), points[4:6, 1].mean()
     return Eye(
-        x=float((corner_a[0] + corner_b[0]) / 2), y=float((upper + lower) / 2),
-        half_width=float(abs(corner_b[0] - corner_a[0]) / 2), half_height=float(max(1.5, (lower - upper) / 2)),
+        x=float((corner_a[0] + corner_b[0]) / 2),
+        y=float((upper + lower) / 2),
+        half_width=float(abs(corner_b[0] - corner_a[0]) / 2),
+        half_height=float(max(1.5, (lower - upper) / 2)),
     )
 
 
@@ -93,7 +100,13 @@ def _seam(picture: np.ndarray, points: np.ndarray) -> tuple[tuple[float, float],
     upper, lower = points[list(INNER_UPPER)], points[list(INNER_LOWER)]
     split = _teeth_split(picture, upper, lower)
     inner = upper + (lower - upper) * split
-    seam = [points[OUTER_CORNERS[0]], points[INNER_CORNERS[0]], *inner, points[INNER_CORNERS[1]], points[OUTER_CORNERS[1]]]
+    seam = [
+        points[OUTER_CORNERS[0]],
+        points[INNER_CORNERS[0]],
+        *inner,
+        points[INNER_CORNERS[1]],
+        points[OUTER_CORNERS[1]],
+    ]
     return tuple((float(x), float(y)) for x, y in seam)
 
 

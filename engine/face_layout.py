@@ -66,5 +66,6 @@ def rounded_jaw(centre_x: float, half_width: float, side_y: float, chin_y: float
     """A jaw line estimated as half an ellipse, for a detector that finds no jaw."""
     angles = np.linspace(0, np.pi, 9)
     return tuple(
-        (float(centre_x - half_width * np.cos(angle)), float(side_y + (chin_y - side_y) * np.sin(angle))) for angle in angles
+        (float(centre_x - half_width * np.cos(angle)), float(side_y + (chin_y - side_y) * np.sin(angle)))
+        for angle in angles
     )

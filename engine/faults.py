@@ -222,7 +222,11 @@ class Faults:
         """Wait here if a hold is pending for this call (the route then answers as usual)."""
         with self._lock:
             hold = next(
-                (hold for hold in self._call_holds if hold.kind in (kind, ANY_ROUTE) and hold.remaining > 0 and hold.path_contains in path),
+                (
+                    hold
+                    for hold in self._call_holds
+                    if hold.kind in (kind, ANY_ROUTE) and hold.remaining > 0 and hold.path_contains in path
+                ),
                 None,
             )
             if hold is None:

@@ -138,7 +138,7 @@ def download_input(url: str, field: str, destination: Path, *, own_files: str = 
     if scheme == "data":
         destination.write_bytes(decode_data_uri(url, field))
     elif own_files and url.startswith(own_files):
-        stored = storage.stored_file(url[len(own_files):])
+        stored = storage.stored_file(url[len(own_files) :])
         if stored is None:
             raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
         shutil.copyfile(stored, destination)
@@ -170,7 +170,9 @@ def download_http(url: str, field: str, destination: Path) -> None:
     public addresses (core.public_urls.open_public). Failures say only that the download
     failed: nothing about what answered, or how."""
     try:
-        with open_public(url, allowed_hosts=settings.ALLOWED_INPUT_HOSTS, timeout=DOWNLOAD_TIMEOUT, max_redirects=MAX_REDIRECTS) as response:
+        with open_public(
+            url, allowed_hosts=settings.ALLOWED_INPUT_HOSTS, timeout=DOWNLOAD_TIMEOUT, max_redirects=MAX_REDIRECTS
+        ) as response:
             if response.status_code != 200:
                 raise ModelFailure(input_error([field], DOWNLOAD_FAILED, "file_download_error", url))
             _save(response, destination, field, url)
@@ -210,10 +212,16 @@ def check_audio_length(seconds: float, url: str) -> None:
     """Refuse audio outside Kling's 2-60 s as fal does: a 422 naming audio_url, with the
     limit and the length it measured in `ctx`."""
     if seconds > MAX_AUDIO_SECONDS:
-        message, error_type = f"Audio duration must be at most {MAX_AUDIO_SECONDS:g} seconds", "audio_duration_too_long"
+        message, error_type = (
+            f"Audio duration must be at most {MAX_AUDIO_SECONDS:g} seconds",
+            "audio_duration_too_long",
+        )
         context = {"max_duration": MAX_AUDIO_SECONDS, "provided_duration": round(seconds, 3)}
     elif seconds < MIN_AUDIO_SECONDS:
-        message, error_type = f"Audio duration must be at least {MIN_AUDIO_SECONDS:g} seconds", "audio_duration_too_short"
+        message, error_type = (
+            f"Audio duration must be at least {MIN_AUDIO_SECONDS:g} seconds",
+            "audio_duration_too_short",
+        )
         context = {"min_duration": MIN_AUDIO_SECONDS, "provided_duration": round(seconds, 3)}
     else:
         return
@@ -246,7 +254,9 @@ class RenderPacing:
 
 def render_output(inputs: RunInputs, prompt: str, output_path: Path, pacing: RenderPacing) -> float:
     try:
-        return render_avatar_video(inputs.image_path, inputs.audio_path, output_path, prompt=prompt, progress=pacing, require_face=True)
+        return render_avatar_video(
+            inputs.image_path, inputs.audio_path, output_path, prompt=prompt, progress=pacing, require_face=True
+        )
     except NoFaceFound as exc:
         raise ModelFailure(input_error(["image_url"], str(exc), "face_detection_error", None)) from exc
     except UnreadableImage as exc:

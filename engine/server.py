@@ -41,7 +41,9 @@ class EngineServer(ThreadedWSGIServer):
         return connection, address
 
 
-def start_engine_server(host: str = "127.0.0.1", port: int = 0, *, controls: bool = False) -> tuple[ThreadedWSGIServer, str]:
+def start_engine_server(
+    host: str = "127.0.0.1", port: int = 0, *, controls: bool = False
+) -> tuple[ThreadedWSGIServer, str]:
     """Serve the engine from a daemon thread; returns the server and its base URL (…/_fal).
 
     Port 0 picks a free port; `controls` adds the test controls. Stop it with

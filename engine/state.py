@@ -19,7 +19,16 @@ from django.conf import settings
 from . import webhooks
 from .faults import Faults
 from .processing import Stopped, run_avatar_model
-from .records import COMPLETED, IN_PROGRESS, IN_QUEUE, ModelRequest, Outcome, failure_outcome, log_entry, new_request_id
+from .records import (
+    COMPLETED,
+    IN_PROGRESS,
+    IN_QUEUE,
+    ModelRequest,
+    Outcome,
+    failure_outcome,
+    log_entry,
+    new_request_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +125,11 @@ class Engine:
         if settings.ENGINE_JOURNAL:
             with open(settings.ENGINE_JOURNAL, "a") as journal:
                 failure = request.injected_failure
-                line = {"request_id": request.request_id, "webhook_url": request.webhook_url, "injected_failure": failure and failure.status_code}
+                line = {
+                    "request_id": request.request_id,
+                    "webhook_url": request.webhook_url,
+                    "injected_failure": failure and failure.status_code,
+                }
                 journal.write(json.dumps(line) + "\n")
 
     def get(self, request_id: str) -> ModelRequest | None:
@@ -146,8 +159,13 @@ class Engine:
         """fal's answer to a submit: the request as it joined the queue, even if a runner has
         taken it up since (clients read the position from it; fal's is always IN_QUEUE)."""
         return {
-            "status": IN_QUEUE, "request_id": request.request_id, "gateway_request_id": request.request_id,
-            **request.urls(base_url), "logs": None, "metrics": {}, "queue_position": request.position_at_submit,
+            "status": IN_QUEUE,
+            "request_id": request.request_id,
+            "gateway_request_id": request.request_id,
+            **request.urls(base_url),
+            "logs": None,
+            "metrics": {},
+            "queue_position": request.position_at_submit,
         }
 
     def cancel(self, request: ModelRequest) -> bool:

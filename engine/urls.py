@@ -30,7 +30,9 @@ urlpatterns = [
     re_path(r"^rest/storage/auth/token/?$", storage_views.cdn_token, name="cdn-token"),
     re_path(r"^rest/storage/upload/initiate/?$", storage_views.initiate_upload, name="initiate-upload"),
     re_path(
-        r"^rest/storage/upload/initiate-multipart/?$", storage_views.initiate_multipart_upload, name="initiate-multipart"
+        r"^rest/storage/upload/initiate-multipart/?$",
+        storage_views.initiate_multipart_upload,
+        name="initiate-multipart",
     ),
     re_path(r"^rest/\.well-known/jwks\.json$", storage_views.jwks, name="jwks"),
     # CDN

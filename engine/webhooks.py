@@ -122,7 +122,9 @@ def retry_delays(plan: WebhookPlan) -> list[float]:
     return delays
 
 
-def deliver_once(url, request_id, body, plan: WebhookPlan, record_attempt, still_wanted, user_id=LOCAL_USER_ID) -> bool:
+def deliver_once(
+    url, request_id, body, plan: WebhookPlan, record_attempt, still_wanted, user_id=LOCAL_USER_ID
+) -> bool:
     """Post until a 2xx answer or the attempts run out; redirects count as failures, as on fal."""
     delays = retry_delays(plan)
     with httpx.Client(timeout=DELIVERY_TIMEOUT_SECONDS, follow_redirects=False) as client:

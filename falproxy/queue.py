@@ -15,13 +15,13 @@ import uuid
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 
+from core.event_streams import read_shared
 from credits import services as credits
-from jobs.models import Job, JobState
 from jobs.inputs import SubmitSerializer, agreement
+from jobs.models import Job, JobState
 from jobs.outputs import video_output
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
-from core.event_streams import read_shared
 
 from . import uploads
 from .targets import owner_alias
@@ -56,7 +56,11 @@ def submit(request, model, arguments) -> Job:
     checked = serializer.validated_data["checked"]
     try:
         return submission.create_job(
-            user=request.user, model=model, image=checked["image"], audio=checked["audio"], prompt=serializer.validated_data["prompt"],
+            user=request.user,
+            model=model,
+            image=checked["image"],
+            audio=checked["audio"],
+            prompt=serializer.validated_data["prompt"],
             agreement=agreement(request, serializer.validated_data),
         )
     except admission.TooManyActiveJobs as exc:
@@ -126,7 +130,12 @@ def status_body(job, *, with_logs: bool) -> dict:
 
 def fal_log(entry) -> dict:
     entry = entry if isinstance(entry, dict) else {"message": str(entry)}
-    return {"message": entry.get("message", ""), "timestamp": entry.get("timestamp", ""), "level": entry.get("level", "INFO"), "labels": entry.get("labels") or {}}
+    return {
+        "message": entry.get("message", ""),
+        "timestamp": entry.get("timestamp", ""),
+        "level": entry.get("level", "INFO"),
+        "labels": entry.get("labels") or {},
+    }
 
 
 def status_code_for(body) -> int:
@@ -140,8 +149,15 @@ def result(job, request) -> tuple[int, dict]:
     if job.state == JobState.COMPLETED:
         return 200, {"video": video_output(job, request), "duration": job.video_duration}
     if job.state == JobState.FAILED:
-        return 422, {"detail": [{"loc": ["body"], "msg": job.error or "The model failed.", "type": job.error_type or "model_error"}]}
-    return 400, {"detail": job.error or f"Request {job.get_state_display().lower()}", "error_type": job.error_type or job.state}
+        return 422, {
+            "detail": [
+                {"loc": ["body"], "msg": job.error or "The model failed.", "type": job.error_type or "model_error"}
+            ]
+        }
+    return 400, {
+        "detail": job.error or f"Request {job.get_state_display().lower()}",
+        "error_type": job.error_type or job.state,
+    }
 
 
 def cancel(job, user) -> tuple[int, dict]:
@@ -159,7 +175,9 @@ async def status_events(job, *, with_logs: bool, budget_seconds: float):
     (or after `budget_seconds`, the most a job may run, so no stream is held forever)."""
     last_sent, last_activity, deadline = None, time.monotonic(), time.monotonic() + budget_seconds
     while True:
-        encoded, completed = await read_shared(("fal-status", job.pk, with_logs), STREAM_CHECK_SECONDS, _encoded_status, job.pk, with_logs)
+        encoded, completed = await read_shared(
+            ("fal-status", job.pk, with_logs), STREAM_CHECK_SECONDS, _encoded_status, job.pk, with_logs
+        )
         if encoded is None:
             return  # deleted meanwhile; asking again is answered 404
         if encoded != last_sent:
@@ -180,4 +198,3 @@ def _encoded_status(job_id, with_logs) -> tuple[str | None, bool]:
     note_watched(job)  # someone follows it live: it is polled live (jobs.schedule)
     body = status_body(job, with_logs=with_logs)
     return json.dumps(body, separators=(",", ":")), body["status"] == "COMPLETED"
-

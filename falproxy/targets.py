@@ -15,13 +15,29 @@ from jobs.registry import MODELS_BY_ENDPOINT, FalModel
 FAL_HOST = re.compile(r"(^|\.)fal\.(run|ai|dev)$")
 QUEUE_HOST = "queue.fal.run"
 REST_HOST = "rest.fal.ai"
-REQUEST_PATH = re.compile(r"^/(?P<app>.+?)/requests/(?P<request_id>[^/]+)(?P<action>/status/stream|/status|/cancel)?/?$")
+REQUEST_PATH = re.compile(
+    r"^/(?P<app>.+?)/requests/(?P<request_id>[^/]+)(?P<action>/status/stream|/status|/cancel)?/?$"
+)
 
 # The call each target is, with the one method it takes and the rate-limit scope it counts in.
 SUBMIT, STATUS, STREAM, RESULT, CANCEL, INITIATE, INITIATE_MULTIPART = (
-    "submit", "status", "stream", "result", "cancel", "initiate", "initiate-multipart",
+    "submit",
+    "status",
+    "stream",
+    "result",
+    "cancel",
+    "initiate",
+    "initiate-multipart",
 )
-METHODS = {SUBMIT: "POST", STATUS: "GET", STREAM: "GET", RESULT: "GET", CANCEL: "PUT", INITIATE: "POST", INITIATE_MULTIPART: "POST"}
+METHODS = {
+    SUBMIT: "POST",
+    STATUS: "GET",
+    STREAM: "GET",
+    RESULT: "GET",
+    CANCEL: "PUT",
+    INITIATE: "POST",
+    INITIATE_MULTIPART: "POST",
+}
 THROTTLE_SCOPES = {SUBMIT: "submit", INITIATE: "upload", INITIATE_MULTIPART: "upload"}
 ACTIONS = {None: RESULT, "/status": STATUS, "/status/stream": STREAM, "/cancel": CANCEL}
 
@@ -63,12 +79,18 @@ def parse_target(url: str | None) -> Target:
         match = REQUEST_PATH.match(path)
         if match and _is_registry_app(match["app"]):
             logs = parse_qs(parts.query).get("logs", [""])[0].lower() in ("1", "true")
-            return Target(ACTIONS[match["action"].rstrip("/") if match["action"] else None], request_id=match["request_id"], with_logs=logs)
+            return Target(
+                ACTIONS[match["action"].rstrip("/") if match["action"] else None],
+                request_id=match["request_id"],
+                with_logs=logs,
+            )
     if parts.hostname == REST_HOST and path.rstrip("/") == "/storage/upload/initiate":
         return Target(INITIATE)
     if parts.hostname == REST_HOST and path.rstrip("/") == "/storage/upload/initiate-multipart":
         return Target(INITIATE_MULTIPART)
-    raise TargetRefused(400, "Invalid request: this proxy serves only the Avatar Studio models' queue and file uploads")
+    raise TargetRefused(
+        400, "Invalid request: this proxy serves only the Avatar Studio models' queue and file uploads"
+    )
 
 
 def _is_registry_app(app: str) -> bool:

@@ -48,12 +48,17 @@ def initiate(request, details) -> dict:
     )
     signature = signing.dumps(str(upload.id), salt=SIGNATURE_SALT)
     upload_url = request.build_absolute_uri(reverse("falproxy:upload", args=[upload.id])) + f"?signature={signature}"
-    return {"upload_url": upload_url, "file_url": request.build_absolute_uri(reverse("falproxy:file", args=[upload.id]))}
+    return {
+        "upload_url": upload_url,
+        "file_url": request.build_absolute_uri(reverse("falproxy:file", args=[upload.id])),
+    }
 
 
 def refuse_multipart() -> None:
     # The JS client goes multipart only past 90 MB, far over what an input may be.
-    raise UploadRefused(413, f"The file is larger than {max_upload_bytes() // (1024 * 1024)} MB, the most an input may be.")
+    raise UploadRefused(
+        413, f"The file is larger than {max_upload_bytes() // (1024 * 1024)} MB, the most an input may be."
+    )
 
 
 def signed_upload(upload_id, signature: str) -> ProxyUpload:
@@ -105,7 +110,7 @@ def resolve_input_url(request, value):
     if parts.netloc != request.get_host() or not parts.path.startswith(prefix):
         return value
     try:
-        upload = owned_upload(request.user, parts.path[len(prefix):].strip("/"))
+        upload = owned_upload(request.user, parts.path[len(prefix) :].strip("/"))
     except ValidationError:  # not a UUID: not one of ours
         upload = None
     if upload is None:

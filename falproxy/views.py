@@ -15,9 +15,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from core import json_bodies
+from core.event_streams import event_stream_response
 from jobs.services.watching import note_watched
 from limits import streams
-from core.event_streams import event_stream_response
 
 from . import queue, targets, uploads
 from .targets import TargetRefused

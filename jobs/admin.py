@@ -23,10 +23,10 @@ from django.views.decorators.http import require_POST
 
 from consent import services as consent
 
-from .services import lifecycle, portraits
 from .models import Asset, Job
 from .previews import job_previews
 from .registry import MODELS
+from .services import lifecycle, portraits
 
 
 class ModelFilter(admin.SimpleListFilter):
@@ -52,7 +52,11 @@ class UserFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         picked = self.value()
-        user = get_user_model().objects.filter(pk=picked).first() if picked and picked.isascii() and picked.isdigit() else None
+        user = (
+            get_user_model().objects.filter(pk=picked).first()
+            if picked and picked.isascii() and picked.isdigit()
+            else None
+        )
         return [(str(user.pk), user.get_username())] if user else []
 
     def queryset(self, request, queryset):
@@ -63,8 +67,19 @@ class JobChangeList(ChangeList):
     # The columns the list shows (and what the actions read): fal's logs and output alone
     # can be kilobytes a row, and the list never shows them.
     columns = (
-        "id", "title", "state", "user", "user__username", "endpoint_id", "video_duration", "audio_duration",
-        "delivered_longer_than_priced", "created_at", "finished_at", "request_id", "reviewed_at",
+        "id",
+        "title",
+        "state",
+        "user",
+        "user__username",
+        "endpoint_id",
+        "video_duration",
+        "audio_duration",
+        "delivered_longer_than_priced",
+        "created_at",
+        "finished_at",
+        "request_id",
+        "reviewed_at",
     )
 
     def get_queryset(self, request, exclude_parameters=None):
@@ -74,14 +89,28 @@ class JobChangeList(ChangeList):
 @admin.register(Job)
 class JobAdmin(admin.ModelAdmin):
     list_display = (
-        "short_id", "title_column", "state", "user_link", "model_label", "duration", "created_at", "finished_at", "request_id", "reviewed",
+        "short_id",
+        "title_column",
+        "state",
+        "user_link",
+        "model_label",
+        "duration",
+        "created_at",
+        "finished_at",
+        "request_id",
+        "reviewed",
     )
     list_display_links = ("short_id",)
     # Every filter here is a fixed list of links: none of them queries the whole table to
     # build itself (a date_hierarchy's SELECT DISTINCT or a list of all users would, on
     # every page load).
     list_filter = (
-        "state", ModelFilter, "created_at", UserFilter, ("reviewed_at", admin.EmptyFieldListFilter), "delivered_longer_than_priced",
+        "state",
+        ModelFilter,
+        "created_at",
+        UserFilter,
+        ("reviewed_at", admin.EmptyFieldListFilter),
+        "delivered_longer_than_priced",
     )
     # Exact matches, each answered by an index (see get_search_results): a substring search
     # (LIKE '%...%') reads every job, a third of a second at 100,000.
@@ -100,15 +129,36 @@ class JobAdmin(admin.ModelAdmin):
     change_form_template = "admin/jobs/job/change_form.html"
     fieldsets = (
         ("Job", {"fields": ("id", "user", "endpoint_id", "title", "state", "error", "error_type", "reviewed_at")}),
-        ("Video", {"fields": ("video", "poster", "video_duration", "delivered_longer_than_priced", "video_size", "video_content_type")}),
+        (
+            "Video",
+            {
+                "fields": (
+                    "video",
+                    "poster",
+                    "video_duration",
+                    "delivered_longer_than_priced",
+                    "video_size",
+                    "video_content_type",
+                )
+            },
+        ),
         ("Inputs", {"fields": ("prompt", "image_url", "audio_url", "image_file", "audio_file", "audio_duration")}),
         ("Consent", {"fields": ("portrait_consent", "portrait_blocked")}),
         (
             "fal request",
             {
                 "fields": (
-                    "fal_origin", "request_id", "submit_attempts", "submit_started_at", "queue_position", "fal_finished_at",
-                    "fal_output_json", "ingest_started_at", "next_poll_at", "status_polls", "cancel_requested_at",
+                    "fal_origin",
+                    "request_id",
+                    "submit_attempts",
+                    "submit_started_at",
+                    "queue_position",
+                    "fal_finished_at",
+                    "fal_output_json",
+                    "ingest_started_at",
+                    "next_poll_at",
+                    "status_polls",
+                    "cancel_requested_at",
                 )
             },
         ),
@@ -147,7 +197,12 @@ class JobAdmin(admin.ModelAdmin):
         # Django's own renders a form widget through the template engine for every row, a
         # fifth of the list's time; this is the same markup, written out.
         label = format_html(_("Select this object for an action - {}"), str(job))
-        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">', ACTION_CHECKBOX_NAME, job.pk, label)
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            job.pk,
+            label,
+        )
 
     @admin.display(description="ID", ordering="id")
     def short_id(self, job):
@@ -163,7 +218,12 @@ class JobAdmin(admin.ModelAdmin):
     @admin.display(description="User", ordering="user")
     def user_link(self, job):
         # Filtering by a user starts here, from one of their jobs.
-        return format_html('<a href="?{}={}" title="Only this user\'s jobs">{}</a>', UserFilter.parameter_name, job.user_id, job.user.get_username())
+        return format_html(
+            '<a href="?{}={}" title="Only this user\'s jobs">{}</a>',
+            UserFilter.parameter_name,
+            job.user_id,
+            job.user.get_username(),
+        )
 
     @admin.display(description="Model", ordering="endpoint_id")
     def model_label(self, job):
@@ -205,9 +265,13 @@ class JobAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Job {job.id} was not retried: {exc}", messages.ERROR)
             else:
                 retried += 1
-        self.message_user(request, f"Started {retried} new attempt(s).", messages.SUCCESS if retried else messages.WARNING)
+        self.message_user(
+            request, f"Started {retried} new attempt(s).", messages.SUCCESS if retried else messages.WARNING
+        )
         if skipped:
-            self.message_user(request, f"Skipped {skipped} job(s) that are completed or still running.", messages.WARNING)
+            self.message_user(
+                request, f"Skipped {skipped} job(s) that are completed or still running.", messages.WARNING
+            )
 
     @admin.action(description="Cancel selected unfinished jobs")
     def cancel_jobs(self, request, queryset):
@@ -218,7 +282,9 @@ class JobAdmin(admin.ModelAdmin):
             except Job.DoesNotExist:
                 continue  # deleted meanwhile
             cancelled += moved
-        self.message_user(request, f"Cancelled {cancelled} job(s).", messages.SUCCESS if cancelled else messages.WARNING)
+        self.message_user(
+            request, f"Cancelled {cancelled} job(s).", messages.SUCCESS if cancelled else messages.WARNING
+        )
         if skipped := queryset.count() - cancelled:
             self.message_user(request, f"{skipped} job(s) had already finished.", messages.WARNING)
 
@@ -241,7 +307,11 @@ class JobAdmin(admin.ModelAdmin):
         blocked = sum(portraits.block_portrait_of(job, by=request.user) for job in queryset)
         self.message_user(request, f"Blocked {blocked} portrait(s).", messages.SUCCESS)
         if unknown := len(queryset) - blocked:
-            self.message_user(request, f"{unknown} job(s) had a hosted portrait we never fetched: nothing to block.", messages.WARNING)
+            self.message_user(
+                request,
+                f"{unknown} job(s) had a hosted portrait we never fetched: nothing to block.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Mark selected jobs reviewed")
     def mark_jobs_reviewed(self, request, queryset):
@@ -296,7 +366,11 @@ class JobAdmin(admin.ModelAdmin):
     def cancel_button(self, request, job_id):
         job = self._button_target(request, job_id)
         _, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
-        self.message_user(request, "Cancelled." if cancelled else "Not cancelled: the job has finished or its video is being stored.", messages.SUCCESS if cancelled else messages.WARNING)
+        self.message_user(
+            request,
+            "Cancelled." if cancelled else "Not cancelled: the job has finished or its video is being stored.",
+            messages.SUCCESS if cancelled else messages.WARNING,
+        )
         return self._back_to(job)
 
     def review_button(self, request, job_id):
@@ -345,7 +419,10 @@ def log_lines(logs) -> list[LogLine]:
         except ValueError:
             time, valid_stamp = stamp, ""
         else:
-            time, valid_stamp = (timezone.localtime(moment) if timezone.is_aware(moment) else moment).strftime("%H:%M:%S.%f")[:-3], stamp
+            time, valid_stamp = (
+                (timezone.localtime(moment) if timezone.is_aware(moment) else moment).strftime("%H:%M:%S.%f")[:-3],
+                stamp,
+            )
         lines.append(LogLine(time, valid_stamp, str(entry.get("level") or ""), str(entry.get("message") or "")))
     return lines
 

@@ -6,5 +6,7 @@ class JobsConfig(AppConfig):
     verbose_name = "Avatar jobs"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the fal configuration checks)
-        from . import tasks  # noqa: F401  (registers the tasks with jobs.queue)
+        from . import (
+            checks,  # noqa: F401  (registers the fal configuration checks)
+            tasks,  # noqa: F401  (registers the tasks with jobs.queue)
+        )

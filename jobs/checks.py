@@ -13,7 +13,13 @@ def check_fal_configuration(app_configs=None, **kwargs):
         return []
     problems = []
     if problem := fal.key_problem(settings.FAL_KEY):
-        problems.append(checks.Error(problem, hint="Set FAL_KEY to a key from fal.ai's dashboard, or unset it to use the local engine.", id="jobs.E001"))
+        problems.append(
+            checks.Error(
+                problem,
+                hint="Set FAL_KEY to a key from fal.ai's dashboard, or unset it to use the local engine.",
+                id="jobs.E001",
+            )
+        )
     if not settings.PUBLIC_BASE_URL:
         problems.append(
             checks.Warning(

@@ -6,9 +6,9 @@ errors raised from here carry fal's message, never our headers.
 """
 
 import asyncio
-import threading
 import functools
 import re
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,7 +102,9 @@ class _Call:
         self.started = time.monotonic()
 
     def finished(self):
-        fal_call_finished.send(_Call, operation=self.operation, outcome=self.outcome, seconds=time.monotonic() - self.started)
+        fal_call_finished.send(
+            _Call, operation=self.operation, outcome=self.outcome, seconds=time.monotonic() - self.started
+        )
 
 
 @contextmanager
@@ -114,7 +116,9 @@ def _translated_errors(action: str):
     except fal_client.client.FalClientHTTPError as exc:
         message = exc.message if isinstance(exc.message, str) else _detail_text(exc.message)
         body = _json_or_none(exc.response)
-        raise _refusal(call, action, exc.status_code, message, body=body, error_type=exc.error_type or _error_type(body)) from None
+        raise _refusal(
+            call, action, exc.status_code, message, body=body, error_type=exc.error_type or _error_type(body)
+        ) from None
     except httpx.HTTPStatusError as exc:
         # fal-client lets httpx's own error through when fal refuses an upload's storage token.
         body = _json_or_none(exc.response)
@@ -123,7 +127,9 @@ def _translated_errors(action: str):
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         # No connection was made (to fal's domain or its backup): not a byte was sent.
         call.outcome = "unreachable"
-        raise FalError(f"fal {action} failed: could not connect ({type(exc).__name__})", retryable=True, nothing_sent=True) from None
+        raise FalError(
+            f"fal {action} failed: could not connect ({type(exc).__name__})", retryable=True, nothing_sent=True
+        ) from None
     except httpx.HTTPError as exc:
         call.outcome = "transport_error"
         raise FalError(f"fal {action} failed: {type(exc).__name__}", retryable=True) from None
@@ -139,8 +145,11 @@ def _refusal(call, action, status, message, *, body, error_type=""):
     conflicts, rate limits, fal's own failures)."""
     call.outcome = f"http_{status}"
     return FalError(
-        f"fal {action} failed ({status}): {message}", status_code=status, error_type=error_type or "",
-        retryable=status in (408, 409, 429) or status >= 500, body=body,
+        f"fal {action} failed ({status}): {message}",
+        status_code=status,
+        error_type=error_type or "",
+        retryable=status in (408, 409, 429) or status >= 500,
+        body=body,
     )
 
 
@@ -268,7 +277,8 @@ class _AsyncStatusClient:
     def __init__(self, key):
         self.http = httpx.AsyncClient(
             headers={"Authorization": f"Key {key}", "User-Agent": fal_client.client.USER_AGENT},
-            timeout=60.0, limits=httpx.Limits(max_keepalive_connections=max(settings.POLL_CONCURRENCY, 20)),
+            timeout=60.0,
+            limits=httpx.Limits(max_keepalive_connections=max(settings.POLL_CONCURRENCY, 20)),
         )
 
     async def status(self, endpoint_id, request_id):
@@ -321,8 +331,11 @@ def result(endpoint_id: str, request_id: str) -> FalResult:
     detail = body.get("detail", response.text) if isinstance(body, dict) else response.text
     error_type = _error_type(body) or response.headers.get("x-fal-error-type", "")
     raise FalError(
-        f"fal result failed ({response.status_code}): {_detail_text(detail)}", status_code=response.status_code,
-        error_type=error_type, retryable=response.status_code in (408, 409, 429) or response.status_code >= 500, body=body,
+        f"fal result failed ({response.status_code}): {_detail_text(detail)}",
+        status_code=response.status_code,
+        error_type=error_type,
+        retryable=response.status_code in (408, 409, 429) or response.status_code >= 500,
+        body=body,
     )
 
 

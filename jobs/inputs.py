@@ -16,7 +16,9 @@ from .services import inputs
 
 def consent_field():
     return serializers.BooleanField(
-        required=False, default=False, help_text=f"`true` confirms: “{CONSENT_TEXT}” Required when the server asks for consent."
+        required=False,
+        default=False,
+        help_text=f"`true` confirms: “{CONSENT_TEXT}” Required when the server asks for consent.",
     )
 
 
@@ -43,7 +45,9 @@ def _checked(check, value, kind):
 class InputReferenceField(serializers.CharField):
     """A URL or data: URI, given as a JSON string: DRF's CharField would turn 123 into "123"."""
 
-    default_error_messages = {"invalid": "Must be a string: an http(s) URL, a data: URI, or the URL returned by the upload endpoint."}
+    default_error_messages = {
+        "invalid": "Must be a string: an http(s) URL, a data: URI, or the URL returned by the upload endpoint."
+    }
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -75,7 +79,9 @@ class SubmitSerializer(serializers.Serializer):
                 elif url:
                     checked[kind] = self.check_reference(url, kind)
                 else:
-                    raise serializers.ValidationError(f"This field is required (a URL, a data: URI, or an {kind} file).")
+                    raise serializers.ValidationError(
+                        f"This field is required (a URL, a data: URI, or an {kind} file)."
+                    )
             except serializers.ValidationError as exc:
                 # Named by the field the client sent: a multipart `audio` file's problem is `audio`'s.
                 errors[kind if upload else f"{kind}_url"] = exc.detail

@@ -14,8 +14,8 @@ import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
 import av
@@ -41,7 +41,9 @@ AUDIO_FORMATS = {
 # key, URL and file system once a random prefix and the extension are added.
 STORED_STEM_CHARACTERS = 60
 READABLE_NAME_CHARACTERS = 200
-DATA_URI = re.compile(r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w-]+=[^;,]*)*)(?P<b64>;base64)?,(?P<data>.*)$", re.S)
+DATA_URI = re.compile(
+    r"^data:(?P<type>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w-]+=[^;,]*)*)(?P<b64>;base64)?,(?P<data>.*)$", re.S
+)
 
 
 class MediaError(ValueError):
@@ -111,6 +113,8 @@ def refuse_if_blocked(checked: "ValidatedInput") -> "ValidatedInput":
     if checked.sha256 and consent.is_blocked(checked.sha256):
         raise MediaError(consent.BLOCKED_MESSAGE)
     return checked
+
+
 def visible_text(raw: str) -> str:
     """Text fit to show as a title: no control or format characters (a newline, an escape,
     a right-to-left override), spaces collapsed, at most 200 characters; any script kept."""
@@ -176,7 +180,9 @@ def check_image(source: bytes | File) -> ValidatedInput:
         with Image.open(_from_start(source)) as image:
             image_format, (width, height) = image.format, image.size
     except Image.DecompressionBombError:
-        raise MediaError(f"The image is far too large; each side must be at most {settings.MAX_IMAGE_SIDE} pixels.") from None
+        raise MediaError(
+            f"The image is far too large; each side must be at most {settings.MAX_IMAGE_SIDE} pixels."
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError):
         raise MediaError("The image is not a readable JPEG, PNG or WebP picture.") from None
     if image_format not in IMAGE_FORMATS:
@@ -215,7 +221,9 @@ def check_audio(source: bytes | File) -> ValidatedInput:
     if duration < low:
         raise MediaError(f"The audio is too short; it must last at least {low:g} seconds.")
     content_type, extension = AUDIO_FORMATS[format_name]
-    return _validated(source, content_type=content_type, file_name=f"audio.{extension}", duration=round(float(duration), 3))
+    return _validated(
+        source, content_type=content_type, file_name=f"audio.{extension}", duration=round(float(duration), 3)
+    )
 
 
 def _decoded_seconds(container, stop_after: float) -> Fraction:
@@ -342,7 +350,9 @@ def _download(url: str, into, *, what="audio", limit=None) -> None:
     # at a time would otherwise hold the request for ever).
     deadline = time.monotonic() + seconds
     try:
-        with open_public(url, allowed_hosts=allowed_hosts, timeout=httpx.Timeout(seconds), max_redirects=redirects) as response:
+        with open_public(
+            url, allowed_hosts=allowed_hosts, timeout=httpx.Timeout(seconds), max_redirects=redirects
+        ) as response:
             if response.status_code != 200:
                 raise MediaError(f"The {what} could not be downloaded from this URL (HTTP {response.status_code}).")
             declared = response.headers.get("content-length", "")

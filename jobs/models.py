@@ -1,5 +1,6 @@
 import functools
 import uuid
+from typing import cast
 
 from django.conf import settings
 from django.db import connections, models, transaction
@@ -144,7 +145,10 @@ class JobQuerySet(models.QuerySet):
         connection = connections[self.db]
         with transaction.atomic(using=self.db):
             skip_locked = connection.features.has_select_for_update_skip_locked
-            jobs = list(self.raw(_due_polls_sql(skip_locked), [now, *_TERMINAL_STATE_LIST, fal_origin, limit]))
+            jobs = cast(
+                "list[Job]",
+                list(self.raw(_due_polls_sql(skip_locked), [now, *_TERMINAL_STATE_LIST, fal_origin, limit])),
+            )
             if not jobs:
                 return jobs
             id_field, due_field = Job._meta.pk, Job._meta.get_field("next_poll_at")
@@ -179,8 +183,21 @@ class JobQuerySet(models.QuerySet):
 
 # What a status check reads of a job (jobs.services.tracking and the schedule it follows).
 POLL_FIELDS = (
-    "id", "endpoint_id", "request_id", "state", "logs", "queue_position", "next_poll_at", "created_at",
-    "submit_started_at", "queued_at", "started_at", "fal_finished_at", "audio_duration", "fal_origin", "watched_until",
+    "id",
+    "endpoint_id",
+    "request_id",
+    "state",
+    "logs",
+    "queue_position",
+    "next_poll_at",
+    "created_at",
+    "submit_started_at",
+    "queued_at",
+    "started_at",
+    "fal_finished_at",
+    "audio_duration",
+    "fal_origin",
+    "watched_until",
 )
 _TERMINAL_STATE_LIST = sorted(TERMINAL_STATES)
 
@@ -192,7 +209,8 @@ _TERMINAL_STATE_LIST = sorted(TERMINAL_STATES)
 @functools.cache
 def _due_polls_sql(skip_locked: bool) -> str:
     meta = Job._meta
-    columns = ", ".join(meta.get_field(name).column for name in POLL_FIELDS)
+    # Every name in POLL_FIELDS is a concrete column of Job, never a relation's reverse side.
+    columns = ", ".join(meta.get_field(name).column for name in POLL_FIELDS)  # type: ignore[union-attr, misc]
     states = ", ".join(["%s"] * len(_TERMINAL_STATE_LIST))
     return (
         f"SELECT {columns} FROM {meta.db_table} WHERE next_poll_at <= %s AND fal_finished_at IS NULL"
@@ -284,7 +302,11 @@ class Job(models.Model):
             # A user's jobs newest first, in the order of the v1 list's pages (created_at, id);
             # a late gallery page skips its predecessors in this index alone, and a list
             # filtered by state or model tells its rows apart here before reading them.
-            models.Index(fields=["user", "-created_at", "-id"], include=["state", "endpoint_id"], name="jobs_job_user_newest_idx"),
+            models.Index(
+                fields=["user", "-created_at", "-id"],
+                include=["state", "endpoint_id"],
+                name="jobs_job_user_newest_idx",
+            ),
             # Admission's fair order asks when each waiting user last had a job started.
             models.Index(fields=["user", "submit_started_at"]),
             # The admin's job list filtered by state, newest first: without it a state's
@@ -350,6 +372,9 @@ class FalCapacity(models.Model):
 
     class Meta:
         verbose_name_plural = "fal capacity"
+
+    def __str__(self):
+        return "fal capacity"
 
     @classmethod
     def lock(cls):
@@ -418,7 +443,9 @@ class Asset(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "sha256", "origin"], name="unique_asset_per_user_and_origin")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "sha256", "origin"], name="unique_asset_per_user_and_origin")
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.sha256[:12]}"

@@ -9,7 +9,10 @@ class VideoOutputSerializer(serializers.Serializer):
     """A stored video in fal's output shape (what video_output answers)."""
 
     url = serializers.URLField(
-        help_text="The video in our storage: a signed URL any HTTP client can download without credentials until it expires (MEDIA_URL_EXPIRY_SECONDS)."
+        help_text=(
+            "The video in our storage: a signed URL any HTTP client can download without credentials "
+            "until it expires (MEDIA_URL_EXPIRY_SECONDS)."
+        )
     )
     content_type = serializers.CharField()
     file_name = serializers.CharField()

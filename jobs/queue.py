@@ -22,7 +22,7 @@ from django.utils import timezone
 
 SHARED_QUEUE = DEFAULT_TASK_QUEUE_NAME
 
-_tasks = {}
+_tasks: dict = {}
 
 
 def register_tasks(*, submit, finish, deadline, admit):

@@ -74,14 +74,16 @@ MODELS = {
             key="kling-avatar-pro",
             endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar",
             label="Kling AI Avatar Pro",
-            price_setting="KLING_PRO_PRICE_PER_SECOND", credits_setting="KLING_PRO_CREDITS_PER_SECOND",
+            price_setting="KLING_PRO_PRICE_PER_SECOND",
+            credits_setting="KLING_PRO_CREDITS_PER_SECOND",
             expected_seconds=8 * 60,
         ),
         FalModel(
             key="kling-avatar-standard",
             endpoint_id="fal-ai/kling-video/v1/standard/ai-avatar",
             label="Kling AI Avatar Standard",
-            price_setting="KLING_STANDARD_PRICE_PER_SECOND", credits_setting="KLING_STANDARD_CREDITS_PER_SECOND",
+            price_setting="KLING_STANDARD_PRICE_PER_SECOND",
+            credits_setting="KLING_STANDARD_CREDITS_PER_SECOND",
             expected_seconds=5 * 60,
         ),
     )

@@ -21,7 +21,8 @@ check is planned by one of three plans (`poll_plan`):
   position and the log lines show live and a lost webhook is noticed within 10 s. A job that
   becomes watched has its next check brought forward to now.
 - **dense** — webhooks unhealthy, unproven or off: the schedule every job had before,
-  noticing completion within ~10 s for ~40 status calls on an 8-minute job: until 40 % of the expected run time a check every ~45 s, from there every 1/60 of it (8 s),
+  noticing completion within ~10 s for ~40 status calls on an 8-minute job: until 40 % of the
+  expected run time a check every ~45 s, from there every 1/60 of it (8 s),
   and once a job is well overdue (125 %) intervals growing back to the sparse ~45 s.
 
 POLL_DENSELY puts every job, watched or not, back on the dense schedule (as before).
@@ -119,7 +120,7 @@ def start_timeout(job) -> float:
 
 
 def poll_plan(job, now=None) -> str:
-    """"live", "dense" or "sparse" (see the module docstring)."""
+    """ "live", "dense" or "sparse" (see the module docstring)."""
     if settings.POLL_DENSELY:
         return "dense"  # the one schedule of before, for every job
     if is_watched(job, now):
@@ -136,7 +137,9 @@ def is_watched(job, now=None) -> bool:
 def next_poll_delay(job) -> float:
     """Seconds until the job's next status check, by its plan."""
     now = timezone.now()
-    delay = {"live": live_poll_delay, "dense": dense_poll_delay, "sparse": sparse_poll_delay}[poll_plan(job, now)](job, now)
+    delay = {"live": live_poll_delay, "dense": dense_poll_delay, "sparse": sparse_poll_delay}[poll_plan(job, now)](
+        job, now
+    )
     return max(delay, MIN_INTERVAL)
 
 

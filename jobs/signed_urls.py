@@ -28,7 +28,8 @@ def signed_url(stored, *, request=None) -> str:
     if not isinstance(storage, FileSystemStorage):
         return stored.url  # a public bucket: its URLs need no signature
     expires = int(timezone.now().timestamp()) + settings.MEDIA_URL_EXPIRY_SECONDS
-    url = f"{reverse('media', kwargs={'path': stored.name})}?expires={expires}&signature={_signature(stored.name, expires)}"
+    path = reverse("media", kwargs={"path": stored.name})
+    url = f"{path}?expires={expires}&signature={_signature(stored.name, expires)}"
     if request is not None:
         return request.build_absolute_uri(url)
     return settings.PUBLIC_BASE_URL + url
@@ -41,7 +42,9 @@ class LinkRefused(Exception):
 def check(name: str, expires: str, signature: str) -> None:
     """Pass if `signature` signs `name` until `expires` and that moment has not come; else
     raise LinkRefused with the reason."""
-    if not (expires.isdigit() and len(expires) <= EXPIRY_DIGITS) or not constant_time_compare(signature, _signature(name, int(expires))):
+    if not (expires.isdigit() and len(expires) <= EXPIRY_DIGITS) or not constant_time_compare(
+        signature, _signature(name, int(expires))
+    ):
         raise LinkRefused("This link's signature is not valid.")
     if int(expires) < timezone.now().timestamp():
         raise LinkRefused("This link has expired; ask the API for the job again for a fresh one.")

@@ -17,7 +17,10 @@ event_log = logging.getLogger("jobs.events")
 
 def record_event(job, kind, message="", *, from_state="", to_state="", **data):
     event_log.info(
-        "%s%s: %s", kind, f" {from_state} -> {to_state}" if to_state else "", message,
+        "%s%s: %s",
+        kind,
+        f" {from_state} -> {to_state}" if to_state else "",
+        message,
         extra={"job_id": str(job.pk), "fal_request_id": job.request_id, "event": kind},
     )
     try:
@@ -56,7 +59,9 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
     job.save()
     if to_state in TERMINAL_STATES:
         credits.settle_job(job, **charge_for(job))  # in this transaction: a job finishes, and settles, once
-    record_event(job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {}))
+    record_event(
+        job, JobEvent.Kind.TRANSITION, message, from_state=from_state, to_state=to_state, **(event_data or {})
+    )
     job_state_changed.send(sender=Job, job=job, from_state=from_state, to_state=to_state)
     return job, True
 

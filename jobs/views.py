@@ -21,6 +21,7 @@ from core.ranged_files import ranged_file_response
 from . import signed_urls
 from .models import Job
 
+
 class PrivateMediaView(APIView):
     """A file from MEDIA_ROOT for its owner (or staff), by session or API token; 404 for
     everyone else, so the existence of other users' files is not revealed. A URL signed by

@@ -36,7 +36,10 @@ def in_process_worker(*, worker_id: str, batch: bool = False, interval: float = 
     status checks. `batch` does what is due, then returns; otherwise call `.run()` (in a
     thread, or as the process's loop) and set `.running = False` to stop it."""
     return Worker(
-        worker_id=worker_id, queue_names=[settings.JOB_TASKS_QUEUE], interval=interval, batch=batch,
+        worker_id=worker_id,
+        queue_names=[settings.JOB_TASKS_QUEUE],
+        interval=interval,
+        batch=batch,
         # Stranded jobs are rare and already late: a look a minute is plenty.
         chores=[Poller(settings.POLL_CONCURRENCY), Every(60, time_out_stranded_jobs)],
     )

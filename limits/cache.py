@@ -23,12 +23,16 @@ class DatabaseCache(db.DatabaseCache):
         alias = router.db_for_write(self.cache_model_class)
         connection = connections[alias]
         quote = connection.ops.quote_name
-        table, cache_key, value, expires = (quote(name) for name in (self._table, "cache_key", "value", "expires"))
+        # _table is set by Django's DatabaseCache.__init__; django-stubs leave it out.
+        names = (self._table, "cache_key", "value", "expires")  # type: ignore[attr-defined]
+        table, cache_key, value, expires = (quote(name) for name in names)
         # Compared as Django's own has_key() compares (naive UTC, adapted by the backend).
         current = connection.ops.adapt_datetimefield_value(now().replace(microsecond=0, tzinfo=None))
         for_update = " FOR UPDATE" if connection.features.has_select_for_update else ""
         with transaction.atomic(using=alias), connection.cursor() as cursor:
-            cursor.execute(f"SELECT {value} FROM {table} WHERE {cache_key} = %s AND {expires} > %s{for_update}", [key, current])
+            cursor.execute(
+                f"SELECT {value} FROM {table} WHERE {cache_key} = %s AND {expires} > %s{for_update}", [key, current]
+            )
             row = cursor.fetchone()
             if row is None:
                 raise ValueError(f"Key '{key}' not found")

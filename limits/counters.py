@@ -25,7 +25,7 @@ class Rate:
         """'10/minute', '5/15minute' (5 per 15 minutes), '300/hour'."""
         count, _, period = text.partition("/")
         digits = "".join(ch for ch in period if ch.isdigit())
-        unit = period[len(digits):].rstrip("s")
+        unit = period[len(digits) :].rstrip("s")
         return cls(int(count), int(digits or 1) * PERIODS[unit])
 
 

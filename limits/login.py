@@ -53,7 +53,11 @@ class LimitedAuthenticationForm(AuthenticationForm):
     def _refuse(self, what, key, wait):
         logger.warning("Sign-in refused: too many attempts for this %s (%s).", what, key)
         self.retry_after = wait
-        subject = "failed sign-in attempts for this account" if what == "account" else "sign-in attempts from your network address"
+        subject = (
+            "failed sign-in attempts for this account"
+            if what == "account"
+            else "sign-in attempts from your network address"
+        )
         raise ValidationError(f"Too many {subject}; try again in {wait_in_words(wait)}.", code="locked_out")
 
 

@@ -3,7 +3,8 @@ byte of the body is read (Django would otherwise spool a 200 MB upload to disk f
 
 A body sent with a Transfer-Encoding (chunked, without a Content-Length) is refused too:
 Django reads bodies by Content-Length alone and would read it as empty, so the form would
-answer "this field is required" for files that were sent. limits.uploads stops storing a file once it passes its own limit.
+answer "this field is required" for files that were sent. limits.uploads stops storing a file once it passes its
+own limit.
 """
 
 from django.conf import settings
@@ -35,7 +36,8 @@ class RequestSizeLimitMiddleware:
     def too_large(cls, request, limit):
         megabytes = f"{limit / (1024 * 1024):.0f} MB"
         detail = (
-            f"The request is larger than {megabytes}. Images may be up to {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB "
+            f"The request is larger than {megabytes}. Images may be "
+            f"up to {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB "
             f"and audio up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB."
         )
         return cls.refusal(request, 413, "Too large", detail, "request_too_large")
@@ -47,10 +49,13 @@ class RequestSizeLimitMiddleware:
 
     @staticmethod
     def refusal(request, status, title, detail, code):
+        response: HttpResponse
         if request.path.startswith("/api/"):
             response = JsonResponse({"detail": detail, "code": code}, status=status)
         else:
-            response = HttpResponse(f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>", status=status)
+            response = HttpResponse(
+                f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{detail}</p>", status=status
+            )
         # Answered before the rest of the stack (which would add it) runs.
         response["Content-Length"] = str(len(response.content))
         return response

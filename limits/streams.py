@@ -32,7 +32,9 @@ ERROR_CODE = "too_many_streams"
 
 class TooManyStreams(Exception):
     def __init__(self, cap):
-        super().__init__(f"You have {cap} live streams open, the most one account may; close one, or ask for the status instead.")
+        super().__init__(
+            f"You have {cap} live streams open, the most one account may; close one, or ask for the status instead."
+        )
 
 
 def _slot_key(user, number):

@@ -18,13 +18,21 @@ class Seconds(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         return super().as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))::double precision", arg_joiner=" - ", **extra_context
+            compiler,
+            connection,
+            template="EXTRACT(EPOCH FROM (%(expressions)s))::double precision",
+            arg_joiner=" - ",
+            **extra_context,
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
         # Django keeps SQLite datetimes as ISO text in UTC; julianday() reads it to the millisecond.
         return super().as_sql(
-            compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)", arg_joiner=") - julianday(", **extra_context
+            compiler,
+            connection,
+            template="((julianday(%(expressions)s)) * 86400.0)",
+            arg_joiner=") - julianday(",
+            **extra_context,
         )
 
 
@@ -41,11 +49,19 @@ class Percentile(Aggregate):
 
     def as_sql(self, compiler, connection, **extra_context):
         return super().as_sql(
-            compiler, connection, template="percentile_cont(%(fraction)r) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s", **extra_context
+            compiler,
+            connection,
+            template="percentile_cont(%(fraction)r) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s",
+            **extra_context,
         )
 
     def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, template="avatar_percentile(%(expressions)s, %(fraction)r)%(filter)s", **extra_context)
+        return super().as_sql(
+            compiler,
+            connection,
+            template="avatar_percentile(%(expressions)s, %(fraction)r)%(filter)s",
+            **extra_context,
+        )
 
 
 def percentile_cont(ordered: list[float], fraction: float) -> float | None:

@@ -73,10 +73,16 @@ def stacked_bars(labels, series) -> Chart:
             if not value:
                 continue
             height = plot_height * value / top_value
-            chart.bars.append({
-                "x": round(chart.plot_left + slot * n + slot * 0.1, 1), "y": round(chart.baseline - stacked - height, 1),
-                "width": round(slot * 0.8, 1), "height": round(height, 1), "css": css, "title": f"{label}: {_number(value)} {name.lower()}",
-            })
+            chart.bars.append(
+                {
+                    "x": round(chart.plot_left + slot * n + slot * 0.1, 1),
+                    "y": round(chart.baseline - stacked - height, 1),
+                    "width": round(slot * 0.8, 1),
+                    "height": round(height, 1),
+                    "css": css,
+                    "title": f"{label}: {_number(value)} {name.lower()}",
+                }
+            )
             stacked += height
     chart.empty = not any(totals)
     return chart
@@ -85,12 +91,19 @@ def stacked_bars(labels, series) -> Chart:
 def lines(labels, series, *, unit="") -> Chart:
     """A line per series over the labels; gaps (None) break nothing, they are skipped."""
     chart = Chart(legend=[(css, name) for name, css, _ in series])
-    top_value = nice_ceiling(max((value for _, _, values in series for value in values if value is not None), default=0))
+    top_value = nice_ceiling(
+        max((value for _, _, values in series for value in values if value is not None), default=0)
+    )
     slot, plot_height = _axes(chart, labels, top_value)
     for name, css, values in series:
         dots = [
-            (round(chart.plot_left + slot * (n + 0.5), 1), round(chart.baseline - plot_height * value / top_value, 1), f"{labels[n]}: {name} {value:.1f} {unit}")
-            for n, value in enumerate(values) if value is not None
+            (
+                round(chart.plot_left + slot * (n + 0.5), 1),
+                round(chart.baseline - plot_height * value / top_value, 1),
+                f"{labels[n]}: {name} {value:.1f} {unit}",
+            )
+            for n, value in enumerate(values)
+            if value is not None
         ]
         chart.lines.append({"css": css, "points": " ".join(f"{x},{y}" for x, y, _ in dots), "dots": dots})
         chart.empty = chart.empty and not dots
@@ -119,7 +132,16 @@ def step_bars(steps) -> Chart:
             seconds = step[column]
             if seconds:
                 width = span * seconds / top_value
-                chart.bars.append({"x": round(x, 1), "y": y, "width": round(width, 1), "height": 24, "css": css[n], "title": f"{name} {step[0].lower()}: {seconds:.1f} s"})
+                chart.bars.append(
+                    {
+                        "x": round(x, 1),
+                        "y": y,
+                        "width": round(width, 1),
+                        "height": 24,
+                        "css": css[n],
+                        "title": f"{name} {step[0].lower()}: {seconds:.1f} s",
+                    }
+                )
                 x += width
     chart.empty = not any(totals)
     return chart

@@ -107,8 +107,12 @@ def credits_in(spans):
 
 
 def failure_reasons(start, end):
-    failed = Job.objects.filter(_in("finished_at", start, end), state__in=FAILURE_STATES).order_by().values("error_type")
-    return list(failed.annotate(jobs=Count("pk"), last=Max("finished_at")).order_by("-jobs", "-last")[:TOP_FAILURE_REASONS])
+    failed = (
+        Job.objects.filter(_in("finished_at", start, end), state__in=FAILURE_STATES).order_by().values("error_type")
+    )
+    return list(
+        failed.annotate(jobs=Count("pk"), last=Max("finished_at")).order_by("-jobs", "-last")[:TOP_FAILURE_REASONS]
+    )
 
 
 def recent_failures(start, end):
@@ -119,7 +123,9 @@ def recent_failures(start, end):
 
 def in_flight():
     # The states named (not "all but the finished ones"), so the state index finds them.
-    return dict(Job.objects.filter(state__in=UNFINISHED_STATES).order_by().values_list("state").annotate(jobs=Count("pk")))
+    return dict(
+        Job.objects.filter(state__in=UNFINISHED_STATES).order_by().values_list("state").annotate(jobs=Count("pk"))
+    )
 
 
 def board(window: Window, now=None) -> dict:
@@ -144,10 +150,16 @@ def board(window: Window, now=None) -> dict:
         "finished": finished,
         "success_rate": ended[JobState.COMPLETED] / finished if finished else None,
         "in_flight": in_flight(),
-        "outcome_rows": [(labels[n], spans[n][0], [outcomes[state][n] for state, _, _ in OUTCOMES]) for n in range(len(spans))],
-        "outcome_chart": charts.stacked_bars(labels, [(label, css, outcomes[state]) for state, label, css in OUTCOMES]),
+        "outcome_rows": [
+            (labels[n], spans[n][0], [outcomes[state][n] for state, _, _ in OUTCOMES]) for n in range(len(spans))
+        ],
+        "outcome_chart": charts.stacked_bars(
+            labels, [(label, css, outcomes[state]) for state, label, css in OUTCOMES]
+        ),
         "steps": [(label, timings[f"{key}_p50"], timings[f"{key}_p95"]) for key, label, _, _ in STEPS],
-        "steps_chart": charts.step_bars([(label, timings[f"{key}_p50"], timings[f"{key}_p95"]) for key, label, _, _ in STEPS[:-1]]),
+        "steps_chart": charts.step_bars(
+            [(label, timings[f"{key}_p50"], timings[f"{key}_p95"]) for key, label, _, _ in STEPS[:-1]]
+        ),
         "completed": timings["completed"],
         "wait_rows": list(zip(labels, wait_p50, wait_p95)),
         "wait_chart": charts.lines(labels, [("p50", "p50", wait_p50), ("p95", "p95", wait_p95)], unit="s"),

@@ -83,7 +83,9 @@ def read_families():
         heartbeat.add_metric([], workers["newest_age"])
     yield heartbeat
 
-    deliveries = GaugeMetricFamily(catalog.OUTGOING_DELIVERIES.name, catalog.OUTGOING_DELIVERIES.help, labels=catalog.OUTGOING_DELIVERIES.labels)
+    deliveries = GaugeMetricFamily(
+        catalog.OUTGOING_DELIVERIES.name, catalog.OUTGOING_DELIVERIES.help, labels=catalog.OUTGOING_DELIVERIES.labels
+    )
     for outcome, count in sorted(selectors.outgoing_webhook_deliveries().items()):
         deliveries.add_metric([outcome], count)
     yield deliveries

@@ -78,7 +78,9 @@ def check_fal():
     which costs nothing to read."""
     response = httpx.get(jwks_url(), timeout=settings.READYZ_FAL_TIMEOUT_SECONDS)
     if response.status_code != 200:
-        raise NotReady(f"{'the local engine' if settings.FAL_MODE == 'local' else 'fal'} answered {response.status_code}")
+        raise NotReady(
+            f"{'the local engine' if settings.FAL_MODE == 'local' else 'fal'} answered {response.status_code}"
+        )
     return "local engine" if settings.FAL_MODE == "local" else "fal.ai"
 
 

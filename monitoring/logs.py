@@ -26,7 +26,10 @@ RULES = [
     # fal keys are "<key id (a UUID)>:<secret (hex)>"; a bare UUID (a job or request id) is left alone.
     ("fal_key", r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}:[0-9a-fA-F]{16,}\b"),
     # The credential of an Authorization header, whatever its scheme.
-    ("authorization", r"(?i:(?P<authorization_name>\bauthorization\b[\"']?\s*[:=]\s*[\"']?(?:bearer|token|key|basic)\s+))[^\s\"',;]+"),
+    (
+        "authorization",
+        r"(?i:(?P<authorization_name>\bauthorization\b[\"']?\s*[:=]\s*[\"']?(?:bearer|token|key|basic)\s+))[^\s\"',;]+",
+    ),
     ("api_token", r"\bavs_[A-Za-z0-9_-]{6,}"),  # our named API tokens (api.models)
     ("webhook_secret", r"\bwhsec_[A-Za-z0-9+/=_-]{6,}"),
     # user:password@ in any URL (database, cache, e-mail URLs).
@@ -34,7 +37,10 @@ RULES = [
     # A URL whose query string signs it (S3, CloudFront, GCS, Azure SAS, ...): the whole query goes.
     ("signed_url", r"(?P<signed_url_base>\bhttps?://[^\s\"'<>?]+)\?(?P<signed_url_query>[^\s\"'<>]+)"),
     # key=value, key: value and "key": "value" for names that hold secrets.
-    ("secret_field", r"(?i:(?P<secret_field_name>(?:password|passwd|pwd|secret|secret_key|api_key|apikey|access_token|token|signature|sig)[\"']?\s*[=:]\s*[\"']?))(?!\[redacted)[^\s\"'&,;)}]+"),
+    (
+        "secret_field",
+        r"(?i:(?P<secret_field_name>(?:password|passwd|pwd|secret|secret_key|api_key|apikey|access_token|token|signature|sig)[\"']?\s*[=:]\s*[\"']?))(?!\[redacted)[^\s\"'&,;)}]+",
+    ),
     ("drf_token", r"(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])"),  # DRF authtoken keys
 ]
 SECRETS = re.compile("|".join(f"(?P<{name}>{pattern})" for name, pattern in RULES))
@@ -68,11 +74,18 @@ def _configured_secrets():
     """Our own settings' secrets as one expression (None without any), removed wherever they
     appear, whatever their shape. Cached; cleared when a setting changes (tests)."""
     candidates = [settings.FAL_KEY, settings.SECRET_KEY, getattr(settings, "METRICS_TOKEN", "")]
-    candidates += [settings.LOCAL_ENGINE_KEY, settings.LOCAL_ENGINE_KEY.rpartition(":")[2]]  # whole, and its secret alone
+    candidates += [
+        settings.LOCAL_ENGINE_KEY,
+        settings.LOCAL_ENGINE_KEY.rpartition(":")[2],
+    ]  # whole, and its secret alone
     candidates += [database.get("PASSWORD", "") for database in settings.DATABASES.values()]
     candidates += [storage.get("OPTIONS", {}).get("secret_key") or "" for storage in settings.STORAGES.values()]
-    candidates += [mailer.get("OPTIONS", {}).get("password") or "" for mailer in getattr(settings, "MAILERS", {}).values()]
-    secrets = sorted({secret for secret in candidates if secret and len(secret) >= MIN_CONFIGURED_SECRET}, key=len, reverse=True)
+    candidates += [
+        mailer.get("OPTIONS", {}).get("password") or "" for mailer in getattr(settings, "MAILERS", {}).values()
+    ]
+    secrets = sorted(
+        {secret for secret in candidates if secret and len(secret) >= MIN_CONFIGURED_SECRET}, key=len, reverse=True
+    )
     return re.compile("|".join(map(re.escape, secrets))) if secrets else None
 
 
@@ -88,7 +101,11 @@ def redact(text: str) -> str:
 
 
 # What every LogRecord has; anything else on a record came from `extra=` (or a filter).
-STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message",
+    "asctime",
+    "taskName",
+}
 CONTEXT_ATTRIBUTES = ("request_id", "job_id", "fal_request_id")
 
 
@@ -133,7 +150,9 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record):
         line = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "time": datetime.fromtimestamp(record.created, UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),

@@ -46,8 +46,17 @@ class RequestMetricsMiddleware:
         recorder.observe(catalog.HTTP_SECONDS, seconds)
         if settings.LOG_REQUESTS:
             access_log.info(
-                "%s %s %s %.1f ms", request.method, request.get_full_path(), response.status_code, seconds * 1000,
-                extra={"method": request.method, "path": request.get_full_path(), "status": response.status_code,
-                       "duration_ms": round(seconds * 1000, 2), "view": view},
+                "%s %s %s %.1f ms",
+                request.method,
+                request.get_full_path(),
+                response.status_code,
+                seconds * 1000,
+                extra={
+                    "method": request.method,
+                    "path": request.get_full_path(),
+                    "status": response.status_code,
+                    "duration_ms": round(seconds * 1000, 2),
+                    "view": view,
+                },
             )
         return response

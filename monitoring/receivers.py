@@ -3,7 +3,7 @@
 
 from django.db import transaction
 
-from jobs.models import JobState, TERMINAL_STATES
+from jobs.models import TERMINAL_STATES, JobState
 
 from . import catalog, recorder
 

@@ -41,7 +41,9 @@ def task_queue(now=None) -> dict:
     """How many tasks are ready for a worker and since when the oldest has waited."""
     now = now or timezone.now()
     never = get_date_max()
-    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(Q(run_after=never) | Q(run_after__lte=now))
+    ready = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+        Q(run_after=never) | Q(run_after__lte=now)
+    )
     # A task is ready from its enqueueing, or from its run_after when it was delayed.
     summary = ready.aggregate(
         ready=Count("pk"),
@@ -56,7 +58,9 @@ def workers(now=None) -> dict:
     """Workers alive now, and how old the newest heartbeat is (None: no worker has reported)."""
     now = now or timezone.now()
     alive_since = now - timedelta(seconds=settings.WORKER_DEAD_AFTER_SECONDS)
-    summary = WorkerHeartbeat.objects.aggregate(alive=Count("pk", filter=Q(last_beat_at__gte=alive_since)), newest=Max("last_beat_at"))
+    summary = WorkerHeartbeat.objects.aggregate(
+        alive=Count("pk", filter=Q(last_beat_at__gte=alive_since)), newest=Max("last_beat_at")
+    )
     newest = summary["newest"]
     return {"alive": summary["alive"], "newest_age": max(0.0, (now - newest).total_seconds()) if newest else None}
 

@@ -23,7 +23,10 @@ def readyz(request):
     whether fal's webhooks are healthy (see health.webhooks)."""
     results = health.readiness()
     ready = all(result.ok for result in results.values())
-    body = {"status": "ready" if ready else "not ready", "checks": {name: result.as_json() for name, result in results.items()}}
+    body = {
+        "status": "ready" if ready else "not ready",
+        "checks": {name: result.as_json() for name, result in results.items()},
+    }
     body["webhooks"] = health.webhooks()
     return JsonResponse(body, status=200 if ready else 503)
 
@@ -44,7 +47,9 @@ def metrics(request):
     allowed = may_read_metrics(request)
     if not allowed:
         status = 401 if allowed is None else 403
-        response = HttpResponse("Staff sign-in or the metrics token is required.\n", status=status, content_type="text/plain")
+        response = HttpResponse(
+            "Staff sign-in or the metrics token is required.\n", status=status, content_type="text/plain"
+        )
         if status == 401:
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
         return response

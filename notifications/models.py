@@ -16,7 +16,9 @@ from django.utils import timezone
 class Preference(models.Model):
     """A user's default; absent means no e-mails (opt-in)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="notification_preference")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="notification_preference"
+    )
     email_when_done = models.BooleanField(default=False, help_text="E-mail me when a job or a batch finishes.")
 
     def __str__(self):
@@ -26,7 +28,9 @@ class Preference(models.Model):
 class JobChoice(models.Model):
     """One job's own answer (`notify` on the API), over the user's default."""
 
-    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, primary_key=True, related_name="notification_choice")
+    job = models.OneToOneField(
+        "jobs.Job", on_delete=models.CASCADE, primary_key=True, related_name="notification_choice"
+    )
     notify = models.BooleanField()
 
     def __str__(self):
@@ -41,7 +45,11 @@ class NotificationQuerySet(models.QuerySet):
         """Only the worker whose conditional UPDATE moves the due time on sends it; the claim
         lapses at `until` if that worker dies, and the e-mail is due again."""
         now = timezone.now()
-        claimed = self.due(now).filter(pk=notification_id).update(next_attempt_at=until, attempt_count=models.F("attempt_count") + 1)
+        claimed = (
+            self.due(now)
+            .filter(pk=notification_id)
+            .update(next_attempt_at=until, attempt_count=models.F("attempt_count") + 1)
+        )
         return claimed == 1
 
 
@@ -53,8 +61,12 @@ class Notification(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=10, choices=Kind.choices)
-    job = models.OneToOneField("jobs.Job", on_delete=models.CASCADE, null=True, blank=True, related_name="notification")
-    batch = models.OneToOneField("batches.Batch", on_delete=models.CASCADE, null=True, blank=True, related_name="notification")
+    job = models.OneToOneField(
+        "jobs.Job", on_delete=models.CASCADE, null=True, blank=True, related_name="notification"
+    )
+    batch = models.OneToOneField(
+        "batches.Batch", on_delete=models.CASCADE, null=True, blank=True, related_name="notification"
+    )
     subject = models.CharField(max_length=250)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -66,10 +78,15 @@ class Notification(models.Model):
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="notifications_due_idx")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=models.Q(sent_at__isnull=True), name="notifications_due_idx"
+            )
+        ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(kind="job", job__isnull=False, batch__isnull=True) | models.Q(kind="batch", job__isnull=True, batch__isnull=False),
+                condition=models.Q(kind="job", job__isnull=False, batch__isnull=True)
+                | models.Q(kind="batch", job__isnull=True, batch__isnull=False),
                 name="notifications_one_subject",
             )
         ]

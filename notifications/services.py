@@ -55,7 +55,14 @@ def record_job_finished(job) -> Notification | None:
         return None
     link = site_url(reverse("avatars:job", kwargs={"job_id": job.id}))
     context = {"job": job, "news": news, "link": link}
-    return _owe(job.user, Notification.Kind.JOB, {"job": job}, f"Your video “{job.display_title}” {news}", "notifications/job_email.txt", context)
+    return _owe(
+        job.user,
+        Notification.Kind.JOB,
+        {"job": job},
+        f"Your video “{job.display_title}” {news}",
+        "notifications/job_email.txt",
+        context,
+    )
 
 
 def record_batch_finished(batch) -> Notification | None:
@@ -65,7 +72,9 @@ def record_batch_finished(batch) -> Notification | None:
     link = site_url(reverse("avatars:batch", kwargs={"batch_id": batch.id}))
     subject = f"Your batch of {totals['total']} videos finished: {totals['completed']} made"
     context = {"batch": batch, "totals": totals, "link": link}
-    return _owe(batch.user, Notification.Kind.BATCH, {"batch": batch}, subject, "notifications/batch_email.txt", context)
+    return _owe(
+        batch.user, Notification.Kind.BATCH, {"batch": batch}, subject, "notifications/batch_email.txt", context
+    )
 
 
 def _owe(user, kind, subject_of, subject, template, context):
@@ -97,15 +106,24 @@ def send_due(limit: int = 20) -> int:
 def send(notification) -> bool:
     """One try at a claimed e-mail: sent, or booked for a later try (given up after MAX_ATTEMPTS)."""
     message = EmailMessage(
-        notification.subject, notification.body, to=[notification.user.email], headers={"Message-ID": notification.message_id}
+        notification.subject,
+        notification.body,
+        to=[notification.user.email],
+        headers={"Message-ID": notification.message_id},
     )
     try:
         message.send()
     except Exception as exc:  # any mail backend's failure: try again later
         failed = notification.attempt_count >= MAX_ATTEMPTS
-        retry_at = None if failed else timezone.now() + timedelta(seconds=30 * 2 ** notification.attempt_count)
+        retry_at = None if failed else timezone.now() + timedelta(seconds=30 * 2**notification.attempt_count)
         Notification.objects.filter(pk=notification.pk).update(next_attempt_at=retry_at, last_error=str(exc)[:300])
-        logger.warning("E-mail %s to user %s failed (try %s): %s", notification.pk, notification.user_id, notification.attempt_count, exc)
+        logger.warning(
+            "E-mail %s to user %s failed (try %s): %s",
+            notification.pk,
+            notification.user_id,
+            notification.attempt_count,
+            exc,
+        )
         return False
     Notification.objects.filter(pk=notification.pk).update(sent_at=timezone.now(), next_attempt_at=None, last_error="")
     return True

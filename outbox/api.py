@@ -49,7 +49,10 @@ class WebhookEndpointViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         endpoint = services.update_endpoint(
-            endpoint, url=data.get("url"), events=data.get("events"), description=data.get("description"),
+            endpoint,
+            url=data.get("url"),
+            events=data.get("events"),
+            description=data.get("description"),
             enabled=data.get("is_active"),
         )
         return Response(self.get_serializer(endpoint).data)

@@ -66,8 +66,12 @@ def attempt_delivery(delivery: Delivery) -> DeliveryAttempt | None:
     sent_at = timezone.now()
     answer = transport.post(url, body.encode(), signed_headers(secret, message.id, sent_at, body))
     attempt = DeliveryAttempt(
-        delivery=delivery, attempted_at=sent_at, status_code=answer.status, error=answer.error[:300],
-        latency_ms=answer.latency_ms, response_snippet=answer.snippet,
+        delivery=delivery,
+        attempted_at=sent_at,
+        status_code=answer.status,
+        error=answer.error[:300],
+        latency_ms=answer.latency_ms,
+        response_snippet=answer.snippet,
     )
     try:
         with transaction.atomic():  # the attempt and what it decides, in one commit
@@ -82,7 +86,9 @@ def _settle(delivery, attempt) -> None:
     now = timezone.now()
     endpoint = delivery.endpoint
     # Only while our claim stands: a delivery ended meanwhile (its endpoint disabled) stays so.
-    ours = Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PENDING, next_attempt_at=delivery.next_attempt_at)
+    ours = Delivery.objects.filter(
+        pk=delivery.pk, state=Delivery.State.PENDING, next_attempt_at=delivery.next_attempt_at
+    )
     if attempt.succeeded:
         ours.update(state=Delivery.State.SUCCEEDED, next_attempt_at=None)
         if endpoint is not None and endpoint.failing_since is not None:
@@ -98,7 +104,9 @@ def _settle(delivery, attempt) -> None:
     if delivery.attempt_count < len(schedule):
         ours.update(next_attempt_at=now + timedelta(seconds=schedule[delivery.attempt_count]))
     else:
-        ours.update(state=Delivery.State.FAILED, next_attempt_at=None, note=f"Gave up after {delivery.attempt_count} attempts.")
+        ours.update(
+            state=Delivery.State.FAILED, next_attempt_at=None, note=f"Gave up after {delivery.attempt_count} attempts."
+        )
     if endpoint is not None:
         _note_endpoint_failure(endpoint, now)
 
@@ -109,7 +117,11 @@ def _note_endpoint_failure(endpoint, now) -> None:
     if WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now):
         return  # the first failure since the last success
     days = settings.WEBHOOK_DISABLE_AFTER_DAYS
-    failing = WebhookEndpoint.objects.filter(pk=endpoint.pk, is_active=True, failing_since__lte=now - timedelta(days=days))
+    failing = WebhookEndpoint.objects.filter(
+        pk=endpoint.pk, is_active=True, failing_since__lte=now - timedelta(days=days)
+    )
     since = failing.values_list("failing_since", flat=True).first()
     if since is not None:
-        services.disable_endpoint(endpoint, f"Every delivery to it failed for {days:g} days (since {since:%Y-%m-%d %H:%M} UTC).", notify=True)
+        services.disable_endpoint(
+            endpoint, f"Every delivery to it failed for {days:g} days (since {since:%Y-%m-%d %H:%M} UTC).", notify=True
+        )

@@ -60,4 +60,3 @@ def job_data(job) -> dict:
             "duration": job.video_duration,
         }
     return data
-

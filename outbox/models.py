@@ -70,9 +70,15 @@ class SigningSecret(models.Model):
     """A user's secret for the one-off `webhook_url`s given with a job or a batch (made on
     first use; endpoints have their own)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="webhook_signing_secret")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="webhook_signing_secret"
+    )
     secret = models.CharField(max_length=100, default=new_secret, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        # Never the secret itself: this is what admin pages and logs show.
+        return f"signing secret of user {self.user_id}"
 
 
 class WebhookSubscription(models.Model):
@@ -80,7 +86,9 @@ class WebhookSubscription(models.Model):
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_subscriptions")
     url = models.URLField(max_length=2000)
-    job = models.ForeignKey("jobs.Job", on_delete=models.CASCADE, null=True, blank=True, related_name="webhook_subscriptions")
+    job = models.ForeignKey(
+        "jobs.Job", on_delete=models.CASCADE, null=True, blank=True, related_name="webhook_subscriptions"
+    )
     # The batches app sits beside this one, not below it: an id, not a foreign key.
     batch_id = models.UUIDField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -88,12 +96,16 @@ class WebhookSubscription(models.Model):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(job__isnull=False, batch_id__isnull=True) | models.Q(job__isnull=True, batch_id__isnull=False),
+                condition=models.Q(job__isnull=False, batch_id__isnull=True)
+                | models.Q(job__isnull=True, batch_id__isnull=False),
                 name="outbox_subscription_job_xor_batch",
             ),
             models.UniqueConstraint(fields=["job", "url"], name="outbox_subscription_unique_job_url"),
             models.UniqueConstraint(fields=["batch_id", "url"], name="outbox_subscription_unique_batch_url"),
         ]
+
+    def __str__(self):
+        return self.url
 
 
 class Message(models.Model):
@@ -137,7 +149,9 @@ class Delivery(models.Model):
         FAILED = "failed"
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries")
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
     # Where it goes: a one-off URL, or the endpoint's URL when the message was made (an
     # endpoint's deliveries follow its current URL).
     url = models.URLField(max_length=2000)
@@ -160,7 +174,7 @@ class Delivery(models.Model):
 
     @property
     def destination_url(self) -> str:
-        return self.endpoint.url if self.endpoint_id else self.url
+        return self.endpoint.url if self.endpoint is not None else self.url
 
 
 class DeliveryAttempt(models.Model):

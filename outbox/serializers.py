@@ -8,7 +8,9 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
     """An endpoint as the API shows it: never its secret (see WebhookEndpointCreatedSerializer)."""
 
     events = serializers.ListField(
-        child=serializers.ChoiceField(choices=EventType.choices), required=False, allow_empty=True,
+        child=serializers.ChoiceField(choices=EventType.choices),
+        required=False,
+        allow_empty=True,
         help_text="Event types to receive; empty or left out: all of them.",
     )
     enabled = serializers.BooleanField(source="is_active", required=False)
@@ -46,7 +48,19 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Delivery
-        fields = ["id", "message_id", "event_type", "url", "state", "attempt_count", "next_attempt_at", "note", "created_at", "payload", "attempts"]
+        fields = [
+            "id",
+            "message_id",
+            "event_type",
+            "url",
+            "state",
+            "attempt_count",
+            "next_attempt_at",
+            "note",
+            "created_at",
+            "payload",
+            "attempts",
+        ]
 
 
 class RedeliverSerializer(serializers.Serializer):

@@ -97,7 +97,9 @@ def delete_endpoint(endpoint) -> None:
 
 
 def enable_endpoint(endpoint) -> None:
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=True, disabled_at=None, disabled_reason="", failing_since=None)
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+        is_active=True, disabled_at=None, disabled_reason="", failing_since=None
+    )
 
 
 def disable_endpoint(endpoint, reason: str, *, notify: bool) -> bool:

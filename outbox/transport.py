@@ -52,17 +52,27 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     try:
         addresses = _checked_addresses(url)
         _attempt.addresses = {_origin(url): addresses}
-        timeouts = {"connect": settings.WEBHOOK_CONNECT_TIMEOUT, "read": settings.WEBHOOK_TIMEOUT,
-                    "write": settings.WEBHOOK_TIMEOUT, "pool": settings.WEBHOOK_TIMEOUT}
+        timeouts = {
+            "connect": settings.WEBHOOK_CONNECT_TIMEOUT,
+            "read": settings.WEBHOOK_TIMEOUT,
+            "write": settings.WEBHOOK_TIMEOUT,
+            "pool": settings.WEBHOOK_TIMEOUT,
+        }
         with connection_pool().stream(
-            "POST", url, headers=[("User-Agent", USER_AGENT), *headers.items()], content=body, extensions={"timeout": timeouts}
+            "POST",
+            url,
+            headers=[("User-Agent", USER_AGENT), *headers.items()],
+            content=body,
+            extensions={"timeout": timeouts},
         ) as response:
             status, snippet = response.status, _read_snippet(response)
         return Answer(status=status, latency_ms=_ms_since(started), snippet=snippet)
     except UnsafeURL as exc:
         return Answer(status=None, latency_ms=_ms_since(started), error=f"Refused: {exc}")
     except httpcore.TimeoutException:
-        return Answer(status=None, latency_ms=_ms_since(started), error="Timed out: no complete answer within the time allowed.")
+        return Answer(
+            status=None, latency_ms=_ms_since(started), error="Timed out: no complete answer within the time allowed."
+        )
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, OSError, ValueError) as exc:
         # (ValueError: a URL httpcore cannot send, such as a host name that is not ASCII)
         return Answer(status=None, latency_ms=_ms_since(started), error=_describe(exc))
@@ -76,7 +86,11 @@ def connection_pool() -> httpcore.ConnectionPool:
     with _pool_lock:
         if _pool is None:
             _pool = httpcore.ConnectionPool(
-                network_backend=PublicOnlyBackend(), max_connections=None, max_keepalive_connections=64, keepalive_expiry=5.0, retries=0
+                network_backend=PublicOnlyBackend(),
+                max_connections=None,
+                max_keepalive_connections=64,
+                keepalive_expiry=5.0,
+                retries=0,
             )
         return _pool
 
@@ -109,8 +123,11 @@ class PublicOnlyBackend(httpcore.NetworkBackend):
             raise httpcore.ConnectError("Connection to an unchecked host refused.")
         address = checked[0] if checked else host  # [] is an allowed host, connected to as named
         stream = self._inner.connect_tcp(
-            address, port, timeout=_time_left(timeout, httpcore.ConnectTimeout),
-            local_address=local_address, socket_options=socket_options,
+            address,
+            port,
+            timeout=_time_left(timeout, httpcore.ConnectTimeout),
+            local_address=local_address,
+            socket_options=socket_options,
         )
         return DeadlineStream(stream)
 
@@ -135,7 +152,9 @@ class DeadlineStream(httpcore.NetworkStream):
         self._inner.close()
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
-        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout)))
+        return DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _time_left(timeout, httpcore.ConnectTimeout))
+        )
 
     def get_extra_info(self, info):
         return self._inner.get_extra_info(info)

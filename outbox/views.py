@@ -37,7 +37,9 @@ def endpoint_new(request):
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        endpoint = services.create_endpoint(request.user, url=data["url"], events=data["events"], description=data["description"])
+        endpoint = services.create_endpoint(
+            request.user, url=data["url"], events=data["events"], description=data["description"]
+        )
         # Shown on this answer only: the secret is never displayed again.
         return render(request, "outbox/endpoint_created.html", {"endpoint": endpoint}, status=201)
     return render(request, "outbox/endpoint_form.html", {"form": form})
@@ -89,7 +91,9 @@ def redeliver(request, delivery_id):
     except services.EndpointDisabled as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{delivery.message.type} ({delivery.message_id}) will be sent again within a few seconds.")
+        messages.success(
+            request, f"{delivery.message.type} ({delivery.message_id}) will be sent again within a few seconds."
+        )
     if delivery.endpoint_id:
         return redirect("outbox:endpoint", endpoint_id=delivery.endpoint_id)
     return redirect("outbox:list")

@@ -52,7 +52,8 @@ class DeliveryChore:
     def __call__(self) -> int:
         if not self.threads:
             self.threads = [
-                threading.Thread(target=self._send, daemon=True, name=f"webhook-sender-{n}") for n in range(self.senders)
+                threading.Thread(target=self._send, daemon=True, name=f"webhook-sender-{n}")
+                for n in range(self.senders)
             ]
             for thread in self.threads:
                 thread.start()

@@ -13,8 +13,8 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_POST, require_safe
 
-from jobs.models import Job
 from core.stored_files import stored_file_response
+from jobs.models import Job
 
 from . import services
 

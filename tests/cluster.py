@@ -33,7 +33,11 @@ from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
 from tests.servers import PROJECT_DIR, free_port, port_open
 
-S3_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "chaos-access", "AWS_SECRET_ACCESS_KEY": "chaos-secret", "AWS_S3_REGION_NAME": "us-east-1"}
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "chaos-access",
+    "AWS_SECRET_ACCESS_KEY": "chaos-secret",
+    "AWS_S3_REGION_NAME": "us-east-1",
+}
 
 
 class Cluster:
@@ -82,32 +86,47 @@ class Cluster:
         host, port = self.s3.get_host_and_port()
         bucket = f"chaos-{uuid.uuid4().hex[:12]}"
         boto3.client(
-            "s3", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
-            aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            "s3",
+            endpoint_url=f"http://{host}:{port}",
+            region_name="us-east-1",
+            aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         ).create_bucket(Bucket=bucket)
         self.env.update(AWS_STORAGE_BUCKET_NAME=bucket, AWS_S3_ENDPOINT_URL=f"http://{host}:{port}")
         self.bucket = boto3.resource(
-            "s3", endpoint_url=f"http://{host}:{port}", region_name="us-east-1",
-            aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"], aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            "s3",
+            endpoint_url=f"http://{host}:{port}",
+            region_name="us-east-1",
+            aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         ).Bucket(bucket)
         self.start_engine()
         for index, port in enumerate(self.web_ports):
-            self._spawn(f"web{index}", [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"], BIND=f"127.0.0.1:{port}")
+            self._spawn(
+                f"web{index}", [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"], BIND=f"127.0.0.1:{port}"
+            )
         for _ in range(self.worker_count):
             self.start_worker()
         for port in self.web_ports:
-            wait_for(lambda: port_open(port), timeout=60, message=f"web server on {port}")
+            wait_for(lambda port=port: port_open(port), timeout=60, message=f"web server on {port}")
         return self
 
     def _spawn(self, name, command, **env):
         log = open(self.workdir / f"{name}.log", "ab")
         self.processes[name] = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            command,
+            cwd=PROJECT_DIR,
+            env={**self.env, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         log.close()
 
     def start_engine(self):
-        self._spawn("engine", [sys.executable, "manage.py", "run_fal_engine", "--port", str(self.engine_port), "--controls"])
+        self._spawn(
+            "engine", [sys.executable, "manage.py", "run_fal_engine", "--port", str(self.engine_port), "--controls"]
+        )
         wait_for(lambda: port_open(self.engine_port), timeout=30, message="the engine to listen")
 
     def restart_engine(self):
@@ -121,7 +140,19 @@ class Cluster:
     def start_worker(self):
         self.generation += 1
         name = f"worker-{self.generation}"
-        self._spawn(name, [sys.executable, "manage.py", "run_worker", "--no-resume", "--interval", "0.2", "--worker-id", f"chaos-{name}"])
+        self._spawn(
+            name,
+            [
+                sys.executable,
+                "manage.py",
+                "run_worker",
+                "--no-resume",
+                "--interval",
+                "0.2",
+                "--worker-id",
+                f"chaos-{name}",
+            ],
+        )
         with self.workers_lock:
             self.workers.append(name)
 
@@ -234,7 +265,9 @@ class ChaosRun:
     rng: random.Random = field(init=False)
     job_ids: list = field(default_factory=list)
     workers_killed: int = 0
-    kills: dict = field(default_factory=lambda: {"submit": [], "ingest": []})  # phase -> [{job, worker, call_held_at_kill, second}]
+    kills: dict = field(
+        default_factory=lambda: {"submit": [], "ingest": []}
+    )  # phase -> [{job, worker, call_held_at_kill, second}]
     staging_failure: str = ""
     engine_restarts: int = 0
     engine_back_at: datetime | None = None
@@ -263,10 +296,16 @@ class ChaosRun:
         # Armed before any job exists, so the first submit of the run is the one held.
         self.cluster.add_faults({"hold_next_calls": {"kind": "submit", "seconds": HOLD_SECONDS}})
         stop = threading.Event()
-        chaos = [threading.Thread(target=target, args=(stop,), daemon=True) for target in (self._stage_faults, self._inject_faults, self._forge_callbacks)]
+        chaos = [
+            threading.Thread(target=target, args=(stop,), daemon=True)
+            for target in (self._stage_faults, self._inject_faults, self._forge_callbacks)
+        ]
         for thread in chaos:
             thread.start()
-        per_user = [self.plan.jobs // self.plan.users + (index < self.plan.jobs % self.plan.users) for index in range(self.plan.users)]
+        per_user = [
+            self.plan.jobs // self.plan.users + (index < self.plan.jobs % self.plan.users)
+            for index in range(self.plan.users)
+        ]
         give_up_at = self.started + timeout
         clients = [
             threading.Thread(target=self._submit_as, args=(index, token, count, give_up_at), daemon=True)
@@ -298,7 +337,9 @@ class ChaosRun:
         with httpx.Client(base_url=self.cluster.web_url(index), headers=headers, timeout=60) as client:
             inputs = {
                 "image_url": self._upload(client, "face.png", portrait_png(), "image/png"),
-                "audio_url": self._upload(client, "voice.wav", speech_wav(seconds=self.plan.audio_seconds), "audio/wav"),
+                "audio_url": self._upload(
+                    client, "voice.wav", speech_wav(seconds=self.plan.audio_seconds), "audio/wav"
+                ),
             }
             for _ in range(count):
                 while True:
@@ -339,14 +380,22 @@ class ChaosRun:
             in_submit = self._kill_inside("submit", "submit", "submit_job_task", self._job_named_in_submit)
             # The held submit goes on once released: the engine accepts its request (most
             # likely to lose it in the restart) though nobody is left to read the answer.
-            wait_for(lambda: self.cluster.submissions_per_job()[in_submit], timeout=HOLD_SECONDS, message="the engine to accept it")
+            wait_for(
+                lambda: self.cluster.submissions_per_job()[in_submit],
+                timeout=HOLD_SECONDS,
+                message="the engine to accept it",
+            )
             if self.plan.restart_engine_after:
                 wait_for(
                     lambda: stop.is_set() or len(self.job_ids) >= self.plan.jobs * self.plan.restart_engine_after,
-                    timeout=HOLD_SECONDS, interval=0.1, message="the jobs before the engine restart",
+                    timeout=HOLD_SECONDS,
+                    interval=0.1,
+                    message="the jobs before the engine restart",
                 )
                 self._restart_engine()
-            self.cluster.add_faults({"hold_next_calls": {"kind": "file", "seconds": HOLD_SECONDS, "path_contains": ".mp4"}})
+            self.cluster.add_faults(
+                {"hold_next_calls": {"kind": "file", "seconds": HOLD_SECONDS, "path_contains": ".mp4"}}
+            )
             in_ingest = self._kill_inside("ingest", "file", "finish_job_task", self._job_storing_video)
         except (AssertionError, httpx.HTTPError) as exc:
             self.staging_failure = f"{type(exc).__name__}: {exc}"
@@ -362,14 +411,22 @@ class ChaosRun:
 
     def _kill_inside(self, phase, kind, task_name, job_of_call):
         """Kill the worker whose call of route `kind` the engine holds, while it holds it."""
-        call = wait_for(lambda: self.cluster.held_calls(kind), timeout=HOLD_SECONDS, interval=0.1, message=f"a {kind} call held")[0]
+        call = wait_for(
+            lambda: self.cluster.held_calls(kind), timeout=HOLD_SECONDS, interval=0.1, message=f"a {kind} call held"
+        )[0]
         job_id = wait_for(lambda: job_of_call(call["path"]), timeout=10, message=f"the job of {call['path']}")
-        worker = wait_for(lambda: self.cluster.worker_running(task_name, job_id), timeout=10, message=f"the worker running {task_name}")
+        worker = wait_for(
+            lambda: self.cluster.worker_running(task_name, job_id),
+            timeout=10,
+            message=f"the worker running {task_name}",
+        )
         self.cluster.kill_worker(worker)
         self.workers_killed += 1
         held_at_kill = call["path"] in [still["path"] for still in self.cluster.held_calls(kind)]
         self.cluster.add_faults({"release_held_calls": True})
-        self.kills[phase].append({"job": str(job_id), "worker": worker, "call_held_at_kill": held_at_kill, "second": self._second()})
+        self.kills[phase].append(
+            {"job": str(job_id), "worker": worker, "call_held_at_kill": held_at_kill, "second": self._second()}
+        )
         return str(job_id)
 
     @staticmethod
@@ -383,7 +440,11 @@ class ChaosRun:
         file_name = urllib.parse.urlsplit(path).path.rsplit("/", 1)[-1]
         with self.lock:
             job_ids = list(self.job_ids)
-        return Job.objects.filter(pk__in=job_ids, fal_output__video__url__endswith=f"/{file_name}").values_list("pk", flat=True).first()
+        return (
+            Job.objects.filter(pk__in=job_ids, fal_output__video__url__endswith=f"/{file_name}")
+            .values_list("pk", flat=True)
+            .first()
+        )
 
     def _inject_faults(self, stop):
         """Keep the engine's fault counters in step with the submissions, so each share of
@@ -440,10 +501,15 @@ class ChaosRun:
                     if not self.job_ids:
                         continue
                     job_id = self.rng.choice(self.job_ids)
-                body = json.dumps({"request_id": "forged", "status": "OK", "payload": {"video": {"url": "http://example.com/x.mp4"}}}).encode()
+                body = json.dumps(
+                    {"request_id": "forged", "status": "OK", "payload": {"video": {"url": "http://example.com/x.mp4"}}}
+                ).encode()
                 headers = {
-                    "Content-Type": "application/json", "X-Fal-Webhook-Request-Id": "forged", "X-Fal-Webhook-User-Id": LOCAL_USER_ID,
-                    "X-Fal-Webhook-Timestamp": str(int(time.time())), "X-Fal-Webhook-Signature": forger.sign(body).hex(),
+                    "Content-Type": "application/json",
+                    "X-Fal-Webhook-Request-Id": "forged",
+                    "X-Fal-Webhook-User-Id": LOCAL_USER_ID,
+                    "X-Fal-Webhook-Timestamp": str(int(time.time())),
+                    "X-Fal-Webhook-Signature": forger.sign(body).hex(),
                 }
                 self.forged[client.post(f"/webhooks/fal/{job_id}/", content=body, headers=headers).status_code] += 1
 
@@ -453,7 +519,9 @@ class ChaosRun:
         try:
             for request in self.cluster.engine_requests().values():
                 if request["completed_at"] and request["webhook_url"]:
-                    self.finished_at_fal[request["webhook_url"].rstrip("/").rsplit("/", 1)[-1]] = request["completed_at"]
+                    self.finished_at_fal[request["webhook_url"].rstrip("/").rsplit("/", 1)[-1]] = request[
+                        "completed_at"
+                    ]
         except httpx.HTTPError:
             pass
 
@@ -462,7 +530,9 @@ class ChaosRun:
 
         wait_for(
             lambda: not Job.objects.filter(pk__in=self.job_ids).exclude(state__in=TERMINAL_STATES).exists(),
-            timeout=timeout, interval=0.5, message="every job to end",
+            timeout=timeout,
+            interval=0.5,
+            message="every job to end",
         )
 
     def _outcomes_after_engine_restart(self, jobs):
@@ -488,17 +558,35 @@ class ChaosRun:
         for job in jobs:
             price = 0
             if job.state == JobState.COMPLETED:
-                price = model_for_endpoint(job.endpoint_id).credits_for(self.cluster.stored_video_seconds(job.video.name))
+                price = model_for_endpoint(job.endpoint_id).credits_for(
+                    self.cluster.stored_video_seconds(job.video.name)
+                )
             reserve, capture, release = (moved[job.pk][kind] for kind in ("reserve", "capture", "release"))
             if not (reserve > 0 and reserve == capture + release and capture == price):
-                wrong.append({"job": str(job.pk), "state": job.state, "reserve": reserve, "capture": capture, "release": release, "price": price})
+                wrong.append(
+                    {
+                        "job": str(job.pk),
+                        "state": job.state,
+                        "reserve": reserve,
+                        "capture": capture,
+                        "release": release,
+                        "price": price,
+                    }
+                )
         return wrong
 
     def _killed_jobs(self, phase, jobs, submissions):
         """The jobs whose worker was killed inside `phase`, with how each ended."""
-        ends = {str(pk): (state, error_type) for pk, state, error_type in jobs.values_list("pk", "state", "error_type")}
+        ends = {
+            str(pk): (state, error_type) for pk, state, error_type in jobs.values_list("pk", "state", "error_type")
+        }
         return [
-            {**kill, "state": ends[kill["job"]][0], "error_type": ends[kill["job"]][1], "fal_requests": submissions[kill["job"]]}
+            {
+                **kill,
+                "state": ends[kill["job"]][0],
+                "error_type": ends[kill["job"]][1],
+                "fal_requests": submissions[kill["job"]],
+            }
             for kill in self.kills[phase]
         ]
 
@@ -522,7 +610,8 @@ class ChaosRun:
             "failure_messages": sorted(set(jobs.exclude(state=JobState.COMPLETED).values_list("error_type", "error"))),
             "model_errors_injected": len(given_model_errors),
             "model_errors_not_injected": [
-                str(job_id) for job_id in jobs.filter(error_type="http_422").values_list("pk", flat=True)
+                str(job_id)
+                for job_id in jobs.filter(error_type="http_422").values_list("pk", flat=True)
                 if str(job_id) not in given_model_errors
             ],
             "after_engine_restart": self._outcomes_after_engine_restart(jobs),
@@ -543,5 +632,7 @@ class ChaosRun:
             "delays_measured": len(delays),
             "submitted_in_seconds": submitted_in,
             "total_seconds": total_seconds,
-            "ledger_entries_per_kind": dict(Counter(LedgerEntry.objects.filter(job__in=jobs).values_list("kind", flat=True))),
+            "ledger_entries_per_kind": dict(
+                Counter(LedgerEntry.objects.filter(job__in=jobs).values_list("kind", flat=True))
+            ),
         }

@@ -2,18 +2,25 @@ import threading
 import time
 
 import pytest
-from jobs.worker import in_process_worker
 
+from jobs.worker import in_process_worker
 from tests.factories import make_user
 
-
 # Fixtures through which a test reaches the database (the marker counts too).
-DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "django_db_setup", "live_server"}
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "django_db_setup",
+    "live_server",
+}
 
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--only-database-tests", action="store_true",
+        "--only-database-tests",
+        action="store_true",
         help="Run only the tests that reach the database: the second database's pass (scripts/test) "
         "skips the rest, which no DATABASE_URL can change (the engine, files, settings checks).",
     )
@@ -24,7 +31,9 @@ def pytest_collection_modifyitems(config, items):
         return
     kept, skipped = [], []
     for item in items:
-        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        uses_database = item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
         (kept if uses_database else skipped).append(item)
     config.hook.pytest_deselected(items=skipped)
     items[:] = kept
@@ -75,7 +84,7 @@ def documentation_hosts_allowed(settings):
 @pytest.fixture(autouse=True)
 def generous_rate_limits(settings):
     """Most tests submit faster than a person would; tests of the limits set their own."""
-    settings.THROTTLE_RATES = {scope: "100000/minute" for scope in settings.THROTTLE_RATES}
+    settings.THROTTLE_RATES = dict.fromkeys(settings.THROTTLE_RATES, "100000/minute")
     settings.LOGIN_ATTEMPTS_PER_ACCOUNT = settings.LOGIN_ATTEMPTS_PER_IP = "100000/minute"
 
 
@@ -83,7 +92,11 @@ def generous_rate_limits(settings):
 def empty_cache(request):
     """The database cache's table outlives a transactional test's flush: start each test
     with no counts (or keys) left by the one before."""
-    if "db" in request.fixturenames or "transactional_db" in request.fixturenames or request.node.get_closest_marker("django_db"):
+    if (
+        "db" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or request.node.get_closest_marker("django_db")
+    ):
         from django.core.cache import cache
 
         request.getfixturevalue("transactional_db" if _is_transactional(request) else "db")
@@ -191,7 +204,9 @@ def hosted_files(settings):
     settings.ALLOWED_INPUT_HOSTS = [*settings.ALLOWED_INPUT_HOSTS, "127.0.0.1"]
 
     def serve(name, content, *, seconds_per_chunk=0.0, chunk=64 * 1024):
-        routes[f"/{name}"] = SimpleNamespace(content=content, location="", seconds_per_chunk=seconds_per_chunk, chunk=chunk, requests=0)
+        routes[f"/{name}"] = SimpleNamespace(
+            content=content, location="", seconds_per_chunk=seconds_per_chunk, chunk=chunk, requests=0
+        )
         return f"{base_url}/{name}"
 
     def redirect(name, location):

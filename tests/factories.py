@@ -11,7 +11,9 @@ from PIL import Image, ImageDraw, ImageOps
 
 
 def make_user(username="alice", password="correct horse battery staple", **extra):
-    return get_user_model().objects.create_user(username=username, password=password, email=f"{username}@example.com", **extra)
+    return get_user_model().objects.create_user(
+        username=username, password=password, email=f"{username}@example.com", **extra
+    )
 
 
 def portrait_png(width=256, height=320, color=(200, 160, 120)) -> bytes:
@@ -95,7 +97,14 @@ def uploaded_audio_url(user, url="https://example.com/speech.wav", seconds=2.0) 
     from jobs.models import Asset
 
     Asset.objects.create(
-        user=user, kind="audio", sha256=hashlib.sha256(url.encode()).hexdigest(), origin=fal.storage_origin(), content_type="audio/wav",
-        size=64_000, duration=seconds, fal_url=url, expires_at=timezone.now() + timedelta(days=7),
+        user=user,
+        kind="audio",
+        sha256=hashlib.sha256(url.encode()).hexdigest(),
+        origin=fal.storage_origin(),
+        content_type="audio/wav",
+        size=64_000,
+        duration=seconds,
+        fal_url=url,
+        expires_at=timezone.now() + timedelta(days=7),
     )
     return url

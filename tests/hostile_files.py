@@ -13,7 +13,10 @@ def html_page(script: str) -> bytes:
 
 
 def svg_image(script: str) -> bytes:
-    return f'<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" onload="{script}"><script>{script}</script></svg>'.encode()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="100" '
+        f'height="100" onload="{script}"><script>{script}</script></svg>'
+    ).encode()
 
 
 def png_with_markup(markup: bytes, size=(96, 96)) -> bytes:

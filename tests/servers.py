@@ -39,13 +39,17 @@ def port_open(port):
 def manage_py_process(*arguments, port, environment, waiting_for):
     """`manage.py <arguments>` in a process of its own, stopped on leaving; returns once it
     listens on `port`."""
-    with listening_process([sys.executable, "manage.py", *arguments], port=port, environment=environment, waiting_for=waiting_for):
+    with listening_process(
+        [sys.executable, "manage.py", *arguments], port=port, environment=environment, waiting_for=waiting_for
+    ):
         yield
 
 
 @contextmanager
 def listening_process(command, *, port, environment, waiting_for):
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         wait_for(lambda: port_open(port), timeout=30, message=waiting_for)
         yield
@@ -64,8 +68,20 @@ def listening_process(command, *, port, environment, waiting_for):
 def app_server(**env):
     """Serve the app from a separate process; yields its base URL."""
     port = free_port()
-    environment = {**os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", **{k: str(v) for k, v in env.items()}}
-    with manage_py_process("runserver", "--noreload", f"127.0.0.1:{port}", port=port, environment=environment, waiting_for="the server to listen"):
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "false",
+        **{k: str(v) for k, v in env.items()},
+    }
+    with manage_py_process(
+        "runserver",
+        "--noreload",
+        f"127.0.0.1:{port}",
+        port=port,
+        environment=environment,
+        waiting_for="the server to listen",
+    ):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -75,7 +91,11 @@ def production_server(**env):
     database: for many requests at once (runserver's listen queue holds 10); yields its base URL."""
     port = free_port()
     environment = {
-        **os.environ, "DATABASE_URL": database_url(), "DEBUG": "false", "BIND": f"127.0.0.1:{port}", "WEB_ACCESS_LOG": "false",
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "DEBUG": "false",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_ACCESS_LOG": "false",
         **{k: str(v) for k, v in env.items()},
     }
     command = [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"]

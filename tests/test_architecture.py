@@ -24,14 +24,35 @@ FLOORS = {
     "outbox": (4, {"core", "workers", "jobs", "batches"}),
     "sharing": (4, {"core", "jobs"}),
     "notifications": (4, {"core", "workers", "jobs", "batches"}),
-    "api": (5, {"core", "workers", "limits", "credits", "jobs", "accounts", "batches", "outbox", "sharing", "notifications"}),
+    "api": (
+        5,
+        {"core", "workers", "limits", "credits", "jobs", "accounts", "batches", "outbox", "sharing", "notifications"},
+    ),
     "falproxy": (5, {"core", "workers", "limits", "credits", "jobs"}),
     "avatars": (5, {"core", "workers", "limits", "credits", "consent", "jobs", "accounts", "batches"}),
     "monitoring": (6, {"core", "workers", "limits", "credits", "jobs", "webhooks", "batches", "outbox"}),
-    "config": (7, {
-        "core", "workers", "limits", "credits", "engine", "consent", "jobs", "accounts", "webhooks", "batches", "outbox",
-        "sharing", "notifications", "api", "falproxy", "avatars", "monitoring",
-    }),
+    "config": (
+        7,
+        {
+            "core",
+            "workers",
+            "limits",
+            "credits",
+            "engine",
+            "consent",
+            "jobs",
+            "accounts",
+            "webhooks",
+            "batches",
+            "outbox",
+            "sharing",
+            "notifications",
+            "api",
+            "falproxy",
+            "avatars",
+            "monitoring",
+        },
+    ),
 }
 
 # The engine stands in for fal and is reached over HTTP only; the modules allowed to import it
@@ -49,7 +70,15 @@ KNOWN_UPWARD_IMPORTS: set[tuple[str, str]] = set()
 # A module of these names is an app's HTTP layer: other apps use its services, selectors,
 # models and signals instead. URL modules may include another app's views (that is wiring).
 HTTP_MODULES = {
-    "views", "api", "api_urls", "api_schema", "api_errors", "api_auth", "api_examples", "serializers", "pages",
+    "views",
+    "api",
+    "api_urls",
+    "api_schema",
+    "api_errors",
+    "api_auth",
+    "api_examples",
+    "serializers",
+    "pages",
 }
 # outbox owns its webhook-endpoints API; the v1 API mounts it with its own conventions.
 ALLOWED_HTTP_REACHES = {
@@ -126,7 +155,8 @@ def test_each_floor_may_import_only_floors_below_it():
 
 def test_no_app_imports_an_app_above_it_but_the_known_exceptions():
     found = {
-        (module, other) for module, app, _, other in cross_app_imports()
+        (module, other)
+        for module, app, _, other in cross_app_imports()
         if other not in FLOORS[app][1] and (module, other) not in ALLOWED_MODULE_IMPORTS
     }
 
@@ -136,9 +166,13 @@ def test_no_app_imports_an_app_above_it_but_the_known_exceptions():
 
 def test_no_app_reaches_into_another_apps_http_layer_but_the_known_exceptions():
     found = {
-        (module, imported) for module, app, imported, other in cross_app_imports()
-        if app != "config" and other != "core" and module.rpartition(".")[2] != "urls"
-        and imported.rpartition(".")[2] in HTTP_MODULES and (module, imported) not in ALLOWED_HTTP_REACHES
+        (module, imported)
+        for module, app, imported, other in cross_app_imports()
+        if app != "config"
+        and other != "core"
+        and module.rpartition(".")[2] != "urls"
+        and imported.rpartition(".")[2] in HTTP_MODULES
+        and (module, imported) not in ALLOWED_HTTP_REACHES
     }
 
     assert found - KNOWN_HTTP_REACHES == set(), "use the other app's services, selectors or models"

@@ -6,7 +6,9 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/accounts/signup/", "/create/", "/videos/", "/credits/", "/admin/"])
+@pytest.mark.parametrize(
+    "path", ["/", "/accounts/login/", "/accounts/signup/", "/create/", "/videos/", "/credits/", "/admin/"]
+)
 def test_every_page_forbids_inline_and_foreign_scripts(client, user, path):
     user.is_staff = user.is_superuser = True
     user.save()

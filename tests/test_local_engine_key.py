@@ -11,7 +11,10 @@ from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 # Prints a digest of the key the process settled on (the key itself never leaves it).
-PRINT_KEY_DIGEST = "import hashlib; from django.conf import settings; print(hashlib.sha256(settings.LOCAL_ENGINE_KEY.encode()).hexdigest())"
+PRINT_KEY_DIGEST = (
+    "import hashlib; from django.conf import settings; "
+    "print(hashlib.sha256(settings.LOCAL_ENGINE_KEY.encode()).hexdigest())"
+)
 
 
 def starting(key_file, **env):
@@ -19,7 +22,11 @@ def starting(key_file, **env):
     environment.update(LOCAL_ENGINE_KEY_FILE=str(key_file), **env)
     return subprocess.Popen(
         [sys.executable, "manage.py", "shell", "-c", PRINT_KEY_DIGEST],
-        cwd=PROJECT_DIR, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -59,6 +66,12 @@ def test_each_install_has_a_key_of_its_own(tmp_path):
 def test_remote_mode_makes_no_key(tmp_path):
     key_file = tmp_path / "local-engine-key"
 
-    digest_from(starting(key_file, FAL_MODE="remote", FAL_KEY="6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f:0123456789abcdef0123456789abcdef"))
+    digest_from(
+        starting(
+            key_file,
+            FAL_MODE="remote",
+            FAL_KEY="6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f:0123456789abcdef0123456789abcdef",
+        )
+    )
 
     assert not key_file.exists()

@@ -24,7 +24,12 @@ def manage(*args, **env):
     """Run manage.py with only `env` on top of a clean environment (no .env-style leftovers)."""
     keep = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "TMPDIR")}
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env={**keep, **env}, capture_output=True, text=True, timeout=60
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env={**keep, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -82,8 +87,12 @@ def test_remote_worker_refuses_to_start_with_the_development_key():
 def test_remote_web_server_refuses_to_start_with_debug_on():
     keep = {name: value for name, value in os.environ.items() if name in ("PATH", "HOME", "LANG", "TMPDIR")}
     result = subprocess.run(
-        [sys.executable, "-c", "import config.wsgi"], cwd=PROJECT_DIR, env={**keep, **REMOTE, "DEBUG": "true"},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=PROJECT_DIR,
+        env={**keep, **REMOTE, "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode != 0

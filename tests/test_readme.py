@@ -31,10 +31,10 @@ COMMANDS_RUN_ELSEWHERE = {
     "./scripts/start": DEVELOPMENT_START,
     "PORT=8080 ./scripts/start": DEVELOPMENT_START,
     "./scripts/test": ".ci/run",
-    ".venv/bin/python manage.py check --deploy":
-        "tests/test_production_settings.py::test_production_block_of_env_example_passes_the_deploy_check",
+    ".venv/bin/python manage.py check --deploy": "tests/test_production_settings.py::"
+    "test_production_block_of_env_example_passes_the_deploy_check",
     "scripts/serve": "tests/test_serving.py::"
-        "test_the_production_server_offers_no_engine_controls_and_serves_stored_pages_only_as_downloads",
+    "test_the_production_server_offers_no_engine_controls_and_serves_stored_pages_only_as_downloads",
 }
 
 # An inline code span that is a command to type, not the name of a file or a setting.
@@ -121,7 +121,11 @@ def reader_folder(tmp_path):
 def run_shell(script, folder, environment, timeout):
     finished = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script],
-        cwd=folder, env=environment, capture_output=True, text=True, timeout=timeout,
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     assert finished.returncode == 0, finished.stdout[-2000:] + finished.stderr[-3000:]
     return finished.stdout

@@ -19,7 +19,10 @@ def remember_delivery(delivery: VerifiedDelivery, job_id) -> bool:
     try:
         with transaction.atomic():
             FalDelivery.objects.create(
-                request_id=delivery.request_id, job_id=job_id, signed_at=delivery.timestamp, signature=delivery.signature
+                request_id=delivery.request_id,
+                job_id=job_id,
+                signed_at=delivery.timestamp,
+                signature=delivery.signature,
             )
     except IntegrityError:
         return False

@@ -76,7 +76,9 @@ def public_keys(*, refresh=False) -> list[bytes]:
         try:
             keys = _fetch_public_keys(url)
         except (httpx.HTTPError, ValueError) as exc:
-            raise InvalidWebhook(f"fal's signing keys could not be fetched ({type(exc).__name__}).", reason="keys_unavailable") from None
+            raise InvalidWebhook(
+                f"fal's signing keys could not be fetched ({type(exc).__name__}).", reason="keys_unavailable"
+            ) from None
         cache.set(key, keys, settings.FAL_JWKS_CACHE_SECONDS)
     return keys
 
@@ -124,6 +126,8 @@ def verify_fal_signature(headers, body: bytes) -> VerifiedDelivery:
     if _verifies(public_keys(), signature, message):
         return verified
     cooldown_key = _cache_key(jwks_url()) + ":refreshed"
-    if cache.add(cooldown_key, True, JWKS_REFRESH_COOLDOWN) and _verifies(public_keys(refresh=True), signature, message):
+    if cache.add(cooldown_key, True, JWKS_REFRESH_COOLDOWN) and _verifies(
+        public_keys(refresh=True), signature, message
+    ):
         return verified
     raise InvalidWebhook("Signature does not verify.", reason="bad_signature")

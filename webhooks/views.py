@@ -25,7 +25,9 @@ def fal_webhook(request, job_id):
         delivery = verify_fal_signature(request.headers, request.body)
     except InvalidWebhook as exc:
         webhook_rejected.send(InvalidWebhook, reason=exc.reason)
-        logger.warning("Rejected fal callback for job %s: %s", job_id, exc, extra={"job_id": str(job_id), "reason": exc.reason})
+        logger.warning(
+            "Rejected fal callback for job %s: %s", job_id, exc, extra={"job_id": str(job_id), "reason": exc.reason}
+        )
         return JsonResponse({"detail": str(exc)}, status=401)
     if not remember_delivery(delivery, job_id):
         # A replay of a message we already handled: genuine, so 2xx, but nothing to do.

@@ -8,7 +8,7 @@ does what is due and returns) leave these chores to the next running worker.
 
 import time
 
-_factories = []
+_factories: list = []
 
 
 def register(factory) -> None:

@@ -25,7 +25,9 @@ def default_worker_id() -> str:
 
 
 class Worker(DBWorker):
-    def __init__(self, *, worker_id: str, queue_names=("default",), interval: float = 0.5, batch: bool = False, chores=()):
+    def __init__(
+        self, *, worker_id: str, queue_names=("default",), interval: float = 0.5, batch: bool = False, chores=()
+    ):
         """Runs the tasks of `queue_names` only (a process's own queue, see
         settings.JOB_TASKS_QUEUE). `chores` are callables returning how much work they found;
         each is called again at once while it finds some, else after `interval`. In batch mode
@@ -33,8 +35,14 @@ class Worker(DBWorker):
         runs at the end. A worker that runs continuously also runs the chores apps registered
         (workers.chores)."""
         super().__init__(
-            queue_names=list(queue_names), interval=interval, batch=batch, backend_name="default", startup_delay=False,
-            max_tasks=None, worker_id=worker_id, excluded_queue_names=[],
+            queue_names=list(queue_names),
+            interval=interval,
+            batch=batch,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id=worker_id,
+            excluded_queue_names=[],
         )
         self.chores = list(chores) + ([] if batch else registry.registered_chores())
 
@@ -57,9 +65,15 @@ class Worker(DBWorker):
                 while chore():
                     pass
         stopped = threading.Event()
-        threads = [threading.Thread(target=self._keep_beating, args=(stopped,), daemon=True, name=f"heartbeat-{self.worker_id}")]
+        threads = [
+            threading.Thread(
+                target=self._keep_beating, args=(stopped,), daemon=True, name=f"heartbeat-{self.worker_id}"
+            )
+        ]
         if not self.batch:
-            threads += [threading.Thread(target=self._keep_doing, args=(chore, stopped), daemon=True) for chore in self.chores]
+            threads += [
+                threading.Thread(target=self._keep_doing, args=(chore, stopped), daemon=True) for chore in self.chores
+            ]
         for thread in threads:
             thread.start()
         try:

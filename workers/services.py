@@ -30,7 +30,13 @@ def beat(worker_id: str, *, tasks_run: int = 0) -> None:
     if not updated:
         WorkerHeartbeat.objects.update_or_create(
             worker_id=worker_id,
-            defaults={"host": socket.gethostname(), "pid": os.getpid(), "started_at": now, "last_beat_at": now, "tasks_run": tasks_run},
+            defaults={
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "started_at": now,
+                "last_beat_at": now,
+                "tasks_run": tasks_run,
+            },
         )
 
 
@@ -53,7 +59,9 @@ def requeue_tasks_of_dead_workers() -> int:
     # RUNNING tasks are few (at most one per worker); the last id in worker_ids holds it.
     held = [
         task_id
-        for task_id, worker_ids in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list("id", "worker_ids")
+        for task_id, worker_ids in DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list(
+            "id", "worker_ids"
+        )
         if worker_ids and worker_ids[-1] in dead
     ]
     with transaction.atomic():

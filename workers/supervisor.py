@@ -44,7 +44,9 @@ class Supervisor:
         lived = time.monotonic() - self.started_at[index]
         pause = min(self.pause.get(index, 0.5) * 2, MAX_RESTART_PAUSE) if lived < QUICK_DEATH_SECONDS else 0.0
         self.pause[index] = pause or 0.5
-        logger.warning("Worker %d exited (code %s) after %.0f s; starting it again in %.1f s", index, returncode, lived, pause)
+        logger.warning(
+            "Worker %d exited (code %s) after %.0f s; starting it again in %.1f s", index, returncode, lived, pause
+        )
         deadline = time.monotonic() + pause
         while time.monotonic() < deadline and not self.stopping:
             time.sleep(0.1)
@@ -69,8 +71,16 @@ class Supervisor:
 def worker_command(*, interval: float, worker_id_prefix: str):
     def command_for(index: int) -> list[str]:
         return [
-            sys.executable, sys.argv[0], "run_worker", "--processes", "1", "--no-resume",
-            "--interval", str(interval), "--worker-id", f"{worker_id_prefix}-w{index}-{time.time_ns() % 10**9}",
+            sys.executable,
+            sys.argv[0],
+            "run_worker",
+            "--processes",
+            "1",
+            "--no-resume",
+            "--interval",
+            str(interval),
+            "--worker-id",
+            f"{worker_id_prefix}-w{index}-{time.time_ns() % 10**9}",
         ]
 
     return command_for

@@ -14,7 +14,9 @@ from jobs.services import admission
 class RequestLookupSerializer(serializers.Serializer):
     """Which job: our `job_id` or fal's `request_id`; one of the two is required."""
 
-    request_id = serializers.CharField(required=False, allow_blank=False, help_text="fal's request id (or give job_id).")
+    request_id = serializers.CharField(
+        required=False, allow_blank=False, help_text="fal's request id (or give job_id)."
+    )
     job_id = serializers.UUIDField(required=False, help_text="Our job id, as submit answered (or give request_id).")
 
     def validate(self, attrs):
@@ -29,10 +31,14 @@ class UploadSerializer(serializers.Serializer):
     def validate_file(self, upload):
         limit = max(settings.MAX_IMAGE_BYTES, settings.MAX_AUDIO_BYTES)
         if upload.size > limit:
-            raise serializers.ValidationError(f"The file is larger than {limit // (1024 * 1024)} MB, the most an input may be.")
+            raise serializers.ValidationError(
+                f"The file is larger than {limit // (1024 * 1024)} MB, the most an input may be."
+            )
         kind = media.sniff_kind(upload)
         if kind is None:
-            raise serializers.ValidationError("The file is neither a JPEG/PNG/WebP image nor MP3/WAV/M4A/OGG/AAC audio.")
+            raise serializers.ValidationError(
+                "The file is neither a JPEG/PNG/WebP image nor MP3/WAV/M4A/OGG/AAC audio."
+            )
         try:
             checked = media.check_upload(upload, kind)
         except media.MediaError as exc:
@@ -45,7 +51,9 @@ class FalRequestIdField(serializers.CharField):
     """fal's request id, null until fal has answered the submit (stored as "" until then)."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", "fal's request id; null until the worker has submitted the job and fal answered.")
+        kwargs.setdefault(
+            "help_text", "fal's request id; null until the worker has submitted the job and fal answered."
+        )
         super().__init__(read_only=True, allow_null=True, **kwargs)
 
     def to_representation(self, value):
@@ -77,8 +85,22 @@ class JobSerializer(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "job_id", "request_id", "model", "status", "status_detail", "waiting_ahead", "queue_position", "logs", "prompt",
-            "error", "error_type", "video", "created_at", "queued_at", "started_at", "finished_at",
+            "job_id",
+            "request_id",
+            "model",
+            "status",
+            "status_detail",
+            "waiting_ahead",
+            "queue_position",
+            "logs",
+            "prompt",
+            "error",
+            "error_type",
+            "video",
+            "created_at",
+            "queued_at",
+            "started_at",
+            "finished_at",
         ]
         list_serializer_class = JobListSerializer
 

@@ -8,19 +8,18 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api import error_docs as errors
 from core.json_bodies import JSONParser
 from credits import services as credits
-from api import error_docs as errors
-
-from . import schema as doc
+from jobs.inputs import SubmitSerializer, agreement
+from jobs.models import Job, JobState
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
-from jobs.models import Job, JobState
-from ..serializers import account_limits
-from ..errors import refusal, why_not_cancelled
-from ..uploads import store_upload
-from jobs.inputs import SubmitSerializer, agreement
 
+from ..errors import refusal, why_not_cancelled
+from ..serializers import account_limits
+from ..uploads import store_upload
+from . import schema as doc
 from .serializers import AssetSerializer, JobSerializer, RequestLookupSerializer, ResultSerializer
 
 
@@ -40,7 +39,10 @@ class SubmitView(APIView):
     @extend_schema(
         operation_id="kling_avatar_submit",
         summary="Create a job",
-        description="Validates the inputs, holds the job's credits and answers at once; fal's `request_id` shows in status once the worker has submitted it.",
+        description=(
+            "Validates the inputs, holds the job's credits and answers at once; "
+            "fal's `request_id` shows in status once the worker has submitted it."
+        ),
         tags=["generate"],
         request={
             "application/json": doc.SubmitUrlsSerializer,
@@ -59,7 +61,11 @@ class SubmitView(APIView):
         # at once whatever fal does; status shows fal's request id once it is submitted.
         try:
             job = submission.create_job(
-                user=request.user, model=data["fal_model"], image=checked["image"], audio=checked["audio"], prompt=data["prompt"],
+                user=request.user,
+                model=data["fal_model"],
+                image=checked["image"],
+                audio=checked["audio"],
+                prompt=data["prompt"],
                 agreement=agreement(request, data),
             )
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
@@ -103,7 +109,9 @@ class ResultView(APIView):
             detail = f"The job is {job.get_state_display().lower()}; it has no result."
             if job.error:
                 detail += f" {job.error}"
-            return Response({"detail": detail, "code": "job_not_completed", "status": job.state}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": detail, "code": "job_not_completed", "status": job.state}, status=status.HTTP_409_CONFLICT
+            )
         return Response(ResultSerializer(job, context={"request": request}).data)
 
 
@@ -134,7 +142,9 @@ class JobListView(APIView):
         tags=["jobs"],
         parameters=[
             OpenApiParameter(
-                "status", str, description=f"Only jobs in this state: {', '.join(JobState.values)} (any other value matches none)."
+                "status",
+                str,
+                description=f"Only jobs in this state: {', '.join(JobState.values)} (any other value matches none).",
             )
         ],
         responses={200: doc.JOB_PAGE},
@@ -167,7 +177,9 @@ class CancelView(APIView):
         job, cancelled = lifecycle.cancel_job(job.id, by=request.user.get_username())
         if not cancelled:
             code = "job_finished" if job.is_finished else "job_being_stored"
-            return Response({"detail": why_not_cancelled(job), "code": code, "status": job.state}, status=status.HTTP_409_CONFLICT)
+            return Response(
+                {"detail": why_not_cancelled(job), "code": code, "status": job.state}, status=status.HTTP_409_CONFLICT
+            )
         return Response(JobSerializer(job, context={"request": request}).data)
 
 

@@ -34,7 +34,7 @@ def about(seconds):
 
 @register.filter
 def short_date(moment):
-    """"Dec. 7, 06:38" this year, "Dec. 7, 2025" before: a gallery card's date, one short
+    """ "Dec. 7, 06:38" this year, "Dec. 7, 2025" before: a gallery card's date, one short
     line even on the narrowest card."""
     if not moment:
         return ""

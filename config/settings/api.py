@@ -29,7 +29,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Turn a portrait and a speech recording into a talking-avatar video.\n\n"
         "Authenticate with `Authorization: Token <key>` (or a browser session, sending the CSRF "
-        "token on unsafe requests). Every error is JSON: `{\"detail\": str, \"code\": str}`, plus "
+        'token on unsafe requests). Every error is JSON: `{"detail": str, "code": str}`, plus '
         "`errors` per field for bad input (`code` `invalid`)."
     ),
     "VERSION": "1.0.0",
@@ -38,7 +38,10 @@ SPECTACULAR_SETTINGS = {
     # Request bodies get components of their own (no read-only fields in them).
     "COMPONENT_SPLIT_REQUEST": True,
     # A job's and a batch's `status` are different sets of values, each named once.
-    "ENUM_NAME_OVERRIDES": {"JobStatusEnum": "jobs.models.JobState", "BatchStatusEnum": "api.serializers.BATCH_STATUSES"},
+    "ENUM_NAME_OVERRIDES": {
+        "JobStatusEnum": "jobs.models.JobState",
+        "BatchStatusEnum": "api.serializers.BATCH_STATUSES",
+    },
     # Tags and operation ids start after /api/ (and a version, for /api/v1/...).
     "SCHEMA_PATH_PREFIX": r"/api(/v[0-9]+)?",
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -61,7 +64,9 @@ WEBHOOK_ALLOWED_HOSTS = env.list("WEBHOOK_ALLOWED_HOSTS", default=[])
 # Seconds before each attempt of a delivery (the first is the delay before the first
 # attempt); after the last one fails the delivery is given up. Default: Standard Webhooks'
 # (Svix's) schedule, 27.6 hours in all.
-WEBHOOK_RETRY_SCHEDULE = env.list("WEBHOOK_RETRY_SCHEDULE", cast=float, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000])
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE", cast=float, default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000]
+)
 # A registered endpoint whose every delivery failed for this many days is disabled.
 WEBHOOK_DISABLE_AFTER_DAYS = env.float("WEBHOOK_DISABLE_AFTER_DAYS", default=3)
 # Seconds to open a connection to a consumer, and the most one attempt may take in all

@@ -40,7 +40,9 @@ FAL_ENGINE_URL = env("FAL_ENGINE_URL", default="http://127.0.0.1:8000/_fal").rst
 # random, made at first start in this file, shared by every process of the install.
 LOCAL_ENGINE_KEY_FILE = env.path("LOCAL_ENGINE_KEY_FILE", default=VAR_DIR / "local-engine-key")
 LOCAL_ENGINE_KEY = (
-    secret_kept_in(LOCAL_ENGINE_KEY_FILE, lambda: f"{uuid.uuid4()}:{secrets.token_hex(32)}") if FAL_MODE == "local" else ""
+    secret_kept_in(LOCAL_ENGINE_KEY_FILE, lambda: f"{uuid.uuid4()}:{secrets.token_hex(32)}")
+    if FAL_MODE == "local"
+    else ""
 )
 # fal's webhook signing keys. Empty: fal's published set, or the local engine's own.
 FAL_JWKS_URL = env("FAL_JWKS_URL", default="")

@@ -118,7 +118,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Tests run a worker beside the test process, so the test database is a file too.
     # (Named per process so parallel test runs never share a file.)
     DATABASES["default"]["TEST"] = {
-        "NAME": env("TEST_SQLITE_PATH", default=os.path.join(tempfile.gettempdir(), f"avatar-studio-test-{os.getpid()}.sqlite3"))
+        "NAME": env(
+            "TEST_SQLITE_PATH",
+            default=os.path.join(tempfile.gettempdir(), f"avatar-studio-test-{os.getpid()}.sqlite3"),
+        )
     }
 # Connections are kept between requests and worker loops (a new one per loop was most of
 # an idle worker's cost), checked before reuse so a restarted database is survived.
@@ -173,11 +176,19 @@ LOGOUT_REDIRECT_URL = "/"
 MAILERS = {"default": {"BACKEND": env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")}}
 if env("EMAIL_URL", default=""):
     _email = env.email_url("EMAIL_URL")
-    _smtp_options = {"EMAIL_HOST": "host", "EMAIL_PORT": "port", "EMAIL_HOST_USER": "username",
-                     "EMAIL_HOST_PASSWORD": "password", "EMAIL_USE_TLS": "use_tls", "EMAIL_USE_SSL": "use_ssl"}
+    _smtp_options = {
+        "EMAIL_HOST": "host",
+        "EMAIL_PORT": "port",
+        "EMAIL_HOST_USER": "username",
+        "EMAIL_HOST_PASSWORD": "password",
+        "EMAIL_USE_TLS": "use_tls",
+        "EMAIL_USE_SSL": "use_ssl",
+    }
     MAILERS["default"] = {
         "BACKEND": _email["EMAIL_BACKEND"],
-        "OPTIONS": {option: _email[name] for name, option in _smtp_options.items() if _email.get(name) not in (None, "")},
+        "OPTIONS": {
+            option: _email[name] for name, option in _smtp_options.items() if _email.get(name) not in (None, "")
+        },
     }
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Avatar Studio <noreply@localhost>")
 
@@ -225,7 +236,9 @@ else:
 # Content-Security-Policy: our pages (and Django's admin) use no inline script or style, so
 # only our own origin runs code. Media may come from the bucket's host (signed S3 URLs), and
 # the create form previews chosen files as blob: URLs.
-_bucket_origins = [env("AWS_S3_ENDPOINT_URL", default="") or "https://*.amazonaws.com"] if AWS_STORAGE_BUCKET_NAME else []
+_bucket_origins = (
+    [env("AWS_S3_ENDPOINT_URL", default="") or "https://*.amazonaws.com"] if AWS_STORAGE_BUCKET_NAME else []
+)
 CSP_MEDIA_ORIGINS = env.list("CSP_MEDIA_ORIGINS", default=_bucket_origins)
 SECURE_CSP = {
     "default-src": [CSP.SELF],
@@ -242,9 +255,7 @@ SECURE_CSP = {
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
-        "BACKEND": env(
-            "STATICFILES_BACKEND", default="django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
+        "BACKEND": env("STATICFILES_BACKEND", default="django.contrib.staticfiles.storage.StaticFilesStorage")
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 40 * 1024 * 1024  # data: URIs arrive inside JSON bodies

@@ -82,7 +82,9 @@ def places_in_line(jobs) -> dict:
     """{job id: how many waiting jobs start before it} for those of `jobs` that wait while
     every slot at fal is taken. One fair order serves a whole page of jobs, and a page with
     no waiting job asks the database nothing."""
-    waiting = [job.pk for job in jobs if job.state == JobState.PENDING and not job.request_id and not job.submit_started_at]
+    waiting = [
+        job.pk for job in jobs if job.state == JobState.PENDING and not job.request_id and not job.submit_started_at
+    ]
     if not waiting or Job.objects.at_fal().count() < settings.MAX_JOBS_AT_FAL:
         return {}
     place = {job_id: n for n, job_id in enumerate(fair_order())}
@@ -94,12 +96,14 @@ def fair_order(limit=None) -> list:
     within a user. A user's turn comes by (jobs at fal now, when we last started one of
     theirs, how long their oldest job has waited), so after each start the user goes to the
     back of the line, and a restart (the order lives in the rows) changes nothing."""
-    by_user = defaultdict(deque)
+    by_user: defaultdict[int, deque] = defaultdict(deque)
     for job_id, user_id in Job.objects.waiting_for_slot().order_by("created_at", "id").values_list("id", "user_id"):
         by_user[user_id].append(job_id)
     if not by_user:
         return []
-    at_fal = dict(Job.objects.at_fal().order_by().values("user_id").annotate(n=Count("id")).values_list("user_id", "n"))
+    at_fal = dict(
+        Job.objects.at_fal().order_by().values("user_id").annotate(n=Count("id")).values_list("user_id", "n")
+    )
     # Each waiting user's latest start, read from the end of their (user, submit_started_at)
     # index entries rather than from all of a long history's started jobs.
     latest = Job.objects.filter(user=OuterRef("pk"), submit_started_at__isnull=False).order_by("-submit_started_at")
@@ -108,11 +112,16 @@ def fair_order(limit=None) -> list:
     last_started = dict(users.values_list("pk", "last"))
     never = (0, 0)
     turns = [
-        (at_fal.get(user_id, 0), (1, last_started[user_id].timestamp()) if user_id in last_started else never, rank, user_id)
+        (
+            at_fal.get(user_id, 0),
+            (1, last_started[user_id].timestamp()) if user_id in last_started else never,
+            rank,
+            user_id,
+        )
         for rank, user_id in enumerate(by_user)  # rank: by oldest waiting job
     ]
     heapq.heapify(turns)
-    order = []
+    order: list = []
     while turns and (limit is None or len(order) < limit):
         count, _, rank, user_id = heapq.heappop(turns)
         order.append(by_user[user_id].popleft())

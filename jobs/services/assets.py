@@ -12,17 +12,23 @@ from jobs import fal, media
 from jobs.models import Asset
 
 
-
 def upload_asset(user, checked) -> Asset:
     """The user's asset for a validated input file (see jobs.media), uploaded to fal storage
     unless a copy there will outlive a job's budget (keyed by jobs.fal.storage_origin)."""
     return stored_in_fal(
-        user, checked.content, content_type=checked.content_type, file_name=checked.stored_name,
-        original_name=checked.source_name, kind=checked.kind, duration=checked.duration,
+        user,
+        checked.content,
+        content_type=checked.content_type,
+        file_name=checked.stored_name,
+        original_name=checked.source_name,
+        kind=checked.kind,
+        duration=checked.duration,
     )
 
 
-def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind, duration=None, original_name="") -> Asset:
+def stored_in_fal(
+    user, content: bytes | File, *, content_type, file_name, kind, duration=None, original_name=""
+) -> Asset:
     """Upload `content` (bytes, or a file read in chunks) to fal storage once per user,
     content and storage; re-upload it when fal's copy would expire before a job using it
     could finish. `file_name` is the safe name fal stores it under; `original_name` the name
@@ -37,10 +43,17 @@ def stored_in_fal(user, content: bytes | File, *, content_type, file_name, kind,
     expires_at = timezone.now() + timedelta(seconds=settings.FAL_STORAGE_URL_LIFETIME_SECONDS)
     with transaction.atomic():
         asset, created = Asset.objects.get_or_create(
-            user=user, sha256=digest, origin=origin,
+            user=user,
+            sha256=digest,
+            origin=origin,
             defaults={
-                "kind": kind, "file_name": original_name or file_name, "content_type": content_type, "size": len(content) if isinstance(content, bytes) else content.size,
-                "duration": duration, "fal_url": url, "expires_at": expires_at,
+                "kind": kind,
+                "file_name": original_name or file_name,
+                "content_type": content_type,
+                "size": len(content) if isinstance(content, bytes) else content.size,
+                "duration": duration,
+                "fal_url": url,
+                "expires_at": expires_at,
             },
         )
         if not created and not _still_usable(asset):

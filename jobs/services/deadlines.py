@@ -38,7 +38,10 @@ def time_out_job(job_id):
         return job
     minutes = schedule.budget_seconds() / 60
     job, _ = fail_job(
-        job.id, f"The job took longer than its {minutes:g}-minute budget and was cancelled.", error_type="timeout", state=JobState.TIMED_OUT
+        job.id,
+        f"The job took longer than its {minutes:g}-minute budget and was cancelled.",
+        error_type="timeout",
+        state=JobState.TIMED_OUT,
     )
     return job
 
@@ -59,7 +62,8 @@ def time_out_stranded_jobs() -> int:
     overdue = timedelta(seconds=schedule.budget_with_ingest_grace() + STRANDED_AFTER_SECONDS)
     stranded = (
         Job.objects.filter(state__in=UNFINISHED_STATES, created_at__lt=timezone.now() - overdue)
-        .exclude(fal_origin="").exclude(fal_origin=fal.storage_origin())
+        .exclude(fal_origin="")
+        .exclude(fal_origin=fal.storage_origin())
         .values_list("pk", "fal_origin")
     )
     minutes = schedule.budget_seconds() / 60

@@ -17,7 +17,11 @@ def adopt_request_id(job_id, request_id, *, source):
         job = Job.objects.select_for_update(no_key=True).get(pk=job_id)
         if job.request_id and job.request_id != request_id:
             record_event(
-                job, JobEvent.Kind.NOTE, "Ignored a second fal request for this job.", request_id=request_id, source=source
+                job,
+                JobEvent.Kind.NOTE,
+                "Ignored a second fal request for this job.",
+                request_id=request_id,
+                source=source,
             )
             return job, False
         if not job.request_id:
@@ -26,7 +30,11 @@ def adopt_request_id(job_id, request_id, *, source):
         if job.state == JobState.PENDING:
             # In the same transaction: nobody sees fal's request id on a job still `pending`.
             job, _ = transition(
-                job_id, JobState.IN_QUEUE, message=f"Queued at fal ({source}).", queue_position=0, event_data={"request_id": request_id}
+                job_id,
+                JobState.IN_QUEUE,
+                message=f"Queued at fal ({source}).",
+                queue_position=0,
+                event_data={"request_id": request_id},
             )
     if job.is_finished:
         # Cancelled or timed out while fal was answering: don't let fal run (and bill) it.
@@ -57,12 +65,18 @@ def cancel_at_fal(job):
     if not job.request_id:
         return None
     if not sent_to_this_fal(job):
-        record_event(job, JobEvent.Kind.CANCEL, f"fal not asked to cancel: the request is at another fal ({job.fal_origin}).")
+        record_event(
+            job, JobEvent.Kind.CANCEL, f"fal not asked to cancel: the request is at another fal ({job.fal_origin})."
+        )
         return None
     try:
         cancelled = fal.cancel(job.endpoint_id, job.request_id)
     except fal.FalError as exc:
         record_event(job, JobEvent.Kind.CANCEL, f"fal did not cancel: {exc.message}", status_code=exc.status_code)
         return None
-    record_event(job, JobEvent.Kind.CANCEL, "Asked fal to cancel the request." if cancelled else "fal had already finished the request.")
+    record_event(
+        job,
+        JobEvent.Kind.CANCEL,
+        "Asked fal to cancel the request." if cancelled else "fal had already finished the request.",
+    )
     return cancelled

@@ -46,7 +46,9 @@ def finish_job(job_id):
         if exc.retryable and exc.status_code in (None, 408, 409, 429):
             return _retry_finish(job, exc.message)
         message = fal.error_message_from_body(exc.body) or exc.message
-        job, _ = fail_job(job.id, f"The model failed: {message}", error_type=exc.error_type or f"http_{exc.status_code}")
+        job, _ = fail_job(
+            job.id, f"The model failed: {message}", error_type=exc.error_type or f"http_{exc.status_code}"
+        )
         return job
 
     output = answer.output
@@ -125,6 +127,8 @@ def _store_video(job, url):
         poster_name = ""
         poster_bytes = media.poster_frame(temporary.name)
         if poster_bytes:
-            poster_name = default_storage.save(Job.poster.field.generate_filename(job, "poster.jpg"), ContentFile(poster_bytes))
+            poster_name = default_storage.save(
+                Job.poster.field.generate_filename(job, "poster.jpg"), ContentFile(poster_bytes)
+            )
     record_event(job, JobEvent.Kind.INGEST, "Stored the video.", size=size, duration=probe["duration"])
     return {"video": video_name, "poster": poster_name, "duration": probe["duration"], "size": size}

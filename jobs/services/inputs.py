@@ -12,12 +12,12 @@ from jobs.models import Asset
 def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
     """The checked input named by `value`, as an "image" or "audio" input; raises media.MediaError.
 
-    Audio always carries its decoded length, the length the limit and the price rest on:
-    a data: URI is decoded here, a URL the upload endpoint gave this user carries what was
-    measured of its file, and any other URL is downloaded and measured (media.download_audio),
-    the job then sending fal the very bytes that were measured. A hosted image is left for
-    fal to fetch (its price does not depend on it), unless staff have blocked portraits: it is
-then downloaded and checked like an upload, so a blocked picture is refused by its bytes.
+        Audio always carries its decoded length, the length the limit and the price rest on:
+        a data: URI is decoded here, a URL the upload endpoint gave this user carries what was
+        measured of its file, and any other URL is downloaded and measured (media.download_audio),
+        the job then sending fal the very bytes that were measured. A hosted image is left for
+        fal to fetch (its price does not depend on it), unless staff have blocked portraits: it is
+    then downloaded and checked like an upload, so a blocked picture is refused by its bytes.
     """
     reference = media.check_input_reference(value, kind)
     if not reference.url:
@@ -48,8 +48,12 @@ def _with_upload_facts(reference, asset, kind):
     if kind == "audio":
         # Limits may have changed since the upload was measured.
         if asset.duration > settings.MAX_AUDIO_SECONDS:
-            raise media.MediaError(f"This upload lasts {asset.duration:.1f} seconds; the limit is {settings.MAX_AUDIO_SECONDS:g} seconds.")
+            raise media.MediaError(
+                f"This upload lasts {asset.duration:.1f} seconds; the limit is {settings.MAX_AUDIO_SECONDS:g} seconds."
+            )
         if asset.duration < settings.MIN_AUDIO_SECONDS:
-            raise media.MediaError(f"This upload is too short; it must last at least {settings.MIN_AUDIO_SECONDS:g} seconds.")
+            raise media.MediaError(
+                f"This upload is too short; it must last at least {settings.MIN_AUDIO_SECONDS:g} seconds."
+            )
         reference.duration = asset.duration
     return reference

@@ -37,7 +37,11 @@ def cancel_job(job_id, *, by=""):
     if cancel_at_fal(job) is False:
         return note_fal_finished(job.id, source="cancel"), False
     return transition(
-        job.id, JobState.CANCELLED, message=f"Cancelled{' by ' + by if by else ''}.", error="Cancelled at your request.", error_type="cancelled"
+        job.id,
+        JobState.CANCELLED,
+        message=f"Cancelled{' by ' + by if by else ''}.",
+        error="Cancelled at your request.",
+        error_type="cancelled",
     )
 
 
@@ -74,9 +78,16 @@ def retry_job(job_id, *, by=""):
             prompt=original.prompt,
             audio_duration=original.audio_duration,
         )
-        credits.reserve_for_job(retry, original.model.estimate_credits(original.audio_duration))  # a new attempt pays anew
+        credits.reserve_for_job(
+            retry, original.model.estimate_credits(original.audio_duration)
+        )  # a new attempt pays anew
         retry.save()
-        record_event(retry, JobEvent.Kind.CREATED, f"Retry of job {original.id}{' by ' + by if by else ''}.", retry_of=str(original.id))
+        record_event(
+            retry,
+            JobEvent.Kind.CREATED,
+            f"Retry of job {original.id}{' by ' + by if by else ''}.",
+            retry_of=str(original.id),
+        )
         record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
         queue_new_job(retry)
     return retry
@@ -101,7 +112,9 @@ def delete_job(job_id):
     if not job.is_finished:
         # fal had already made the video (it is being stored): the job goes anyway, and the
         # owner, who will never get that video, gets the held credits back.
-        job, _ = transition(job.id, JobState.CANCELLED, message="Deleted while its video was being stored.", error_type="deleted")
+        job, _ = transition(
+            job.id, JobState.CANCELLED, message="Deleted while its video was being stored.", error_type="deleted"
+        )
     files = [job.video.name, job.poster.name]
     # Input files may be shared with retries of this job; keep those still referenced.
     for name in (job.image_file.name, job.audio_file.name):

@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from consent import services as consent
 from credits import services as credits
 from jobs import fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
-from consent import services as consent
 from jobs.registry import FalModel, model_for_endpoint
 from jobs.state import fail_job, record_event
 
@@ -18,7 +18,6 @@ from .assets import stored_in_fal
 from .deadlines import time_out_job
 from .fal_requests import adopt_request_id
 from .tracking import schedule_poll
-
 
 # A definite HTTP refusal of a submit (fal answered, nothing was created) is retried this
 # many times before the job fails.
@@ -38,7 +37,9 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     face: kept with the portrait.
     """
     with transaction.atomic():
-        job = _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement)
+        job = _new_job(
+            user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement
+        )
     return job
 
 
@@ -64,7 +65,9 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
     against the user's single submissions while they run.
     """
     return [
-        _new_job(user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False, agreement=agreement)
+        _new_job(
+            user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False, agreement=agreement
+        )
         for image, audio in items
     ]
 
@@ -86,7 +89,9 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
                 written.append(getattr(job, f"{name}_file"))
         job.save()
         if agreement is not None:
-            consent.record_consent(user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address)
+            consent.record_consent(
+                user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address
+            )
         record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
         queue_new_job(job)
         # Last, so the user's row locks are held only from here to the commit: a user's
@@ -152,7 +157,9 @@ def submit_job(job_id):
         )
     except fal.FalError as exc:
         if exc.outcome_unknown:
-            record_event(job, JobEvent.Kind.ERROR, f"Submit outcome unknown: {exc.message}. Waiting for fal's callback.")
+            record_event(
+                job, JobEvent.Kind.ERROR, f"Submit outcome unknown: {exc.message}. Waiting for fal's callback."
+            )
             return job
         Job.objects.release_submission(job.pk)
         return _after_submit_refused(job, exc)
@@ -173,8 +180,12 @@ def upload_local_inputs(job):
             continue
         with stored.open("rb") as handle:  # hashed and sent in chunks, never read whole
             asset = stored_in_fal(
-                job.user, handle, content_type=media.content_type_for_name(stored.name), file_name=os.path.basename(stored.name),
-                kind=name, duration=job.audio_duration if name == "audio" else None,
+                job.user,
+                handle,
+                content_type=media.content_type_for_name(stored.name),
+                file_name=os.path.basename(stored.name),
+                kind=name,
+                duration=job.audio_duration if name == "audio" else None,
             )
         setattr(job, f"{name}_url", asset.fal_url)
         changed.append(f"{name}_url")

@@ -41,7 +41,10 @@ def poll_due_jobs(limit=None, reader=None) -> int:
     jobs.worker), whose `reader` (a fal.StatusReader) asks fal about all of them at once."""
     # Only jobs sent to the fal this worker talks to: another fal's request id is unknown here.
     jobs = Job.objects.claim_due_polls(
-        timezone.now(), fal_origin=fal.storage_origin(), limit=limit or settings.POLL_CONCURRENCY, next_due=_next_check_at
+        timezone.now(),
+        fal_origin=fal.storage_origin(),
+        limit=limit or settings.POLL_CONCURRENCY,
+        next_due=_next_check_at,
     )
     if not jobs:
         return 0
@@ -87,7 +90,8 @@ def _record_failed_check(job, exc: fal.FalError):
     record_event(job, JobEvent.Kind.POLL, f"Status check failed: {exc.message}", status_code=exc.status_code)
     if exc.status_code == 404 and _fal_lost_request(job):
         fail_job(
-            job.id, "fal no longer knows this request (every recent status check answered 404); nothing is charged.",
+            job.id,
+            "fal no longer knows this request (every recent status check answered 404); nothing is charged.",
             error_type="request_lost",
         )
         return
@@ -99,7 +103,11 @@ def _fal_lost_request(job) -> bool:
     queue) or one that expired. A single 404 could be a moment's inconsistency, so only
     LOST_AFTER_NOT_FOUND of them in a row end the job, freeing its slot and its credits
     instead of holding both until the budget runs out."""
-    recent = job.events.filter(kind=JobEvent.Kind.POLL).order_by("-id").values_list("data", flat=True)[:LOST_AFTER_NOT_FOUND]
+    recent = (
+        job.events.filter(kind=JobEvent.Kind.POLL)
+        .order_by("-id")
+        .values_list("data", flat=True)[:LOST_AFTER_NOT_FOUND]
+    )
     return len(recent) == LOST_AFTER_NOT_FOUND and all(data.get("status_code") == 404 for data in recent)
 
 
@@ -150,7 +158,13 @@ def record_webhook(job_id, *, request_id, body: dict):
     if job is None:
         logger.warning("fal callback for unknown job %s (request %s)", job_id, request_id)
         return None
-    record_event(job, JobEvent.Kind.WEBHOOK, f"fal callback: {body.get('status')}", request_id=request_id, status=body.get("status"))
+    record_event(
+        job,
+        JobEvent.Kind.WEBHOOK,
+        f"fal callback: {body.get('status')}",
+        request_id=request_id,
+        status=body.get("status"),
+    )
     if job.is_finished:
         return job
     if not job.request_id:
@@ -178,17 +192,26 @@ def _is_our_request(job, request_id) -> bool:
     other jobs and visible under our own key (fal answers another account's id with 404).
     """
     if not sent_to_this_fal(job):
-        record_event(job, JobEvent.Kind.NOTE, f"Callback can't be checked here: the job was sent to another fal ({job.fal_origin}).")
+        record_event(
+            job,
+            JobEvent.Kind.NOTE,
+            f"Callback can't be checked here: the job was sent to another fal ({job.fal_origin}).",
+        )
         return False
     if Job.objects.filter(request_id=request_id).exclude(pk=job.pk).exists():
-        record_event(job, JobEvent.Kind.NOTE, "Callback names another job's fal request; ignored.", request_id=request_id)
+        record_event(
+            job, JobEvent.Kind.NOTE, "Callback names another job's fal request; ignored.", request_id=request_id
+        )
         return False
     try:
         fal.status(job.endpoint_id, request_id)
     except fal.FalError as exc:
         record_event(
-            job, JobEvent.Kind.NOTE, f"Callback names a request our fal key can't see ({exc.message}); ignored.",
-            request_id=request_id, status_code=exc.status_code,
+            job,
+            JobEvent.Kind.NOTE,
+            f"Callback names a request our fal key can't see ({exc.message}); ignored.",
+            request_id=request_id,
+            status_code=exc.status_code,
         )
         return False
     return True

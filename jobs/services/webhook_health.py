@@ -25,6 +25,7 @@ on the sparse plan go back to the dense one now rather than at their next sparse
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -69,8 +70,12 @@ class WebhookHealth:
         since = self.seconds_since_last_webhook()
         share = self.webhook_share
         return {
-            "state": self.state, "healthy": self.healthy, "reason": self.reason, "completions": self.sample,
-            "noticed_by_webhook": self.by_webhook, "webhook_share": round(share, 3) if share is not None else None,
+            "state": self.state,
+            "healthy": self.healthy,
+            "reason": self.reason,
+            "completions": self.sample,
+            "noticed_by_webhook": self.by_webhook,
+            "webhook_share": round(share, 3) if share is not None else None,
             "seconds_since_last_webhook": round(since, 1) if since is not None else None,
             "polls_since_last_webhook": self.polls_since_last_webhook,
         }
@@ -111,21 +116,37 @@ def measure_webhook_health(now=None) -> WebhookHealth:
         return NO_WEBHOOK_URL
     size = settings.WEBHOOK_HEALTH_SAMPLE
     newest = Job.objects.order_by("-fal_finished_at").values_list("fal_finished_at", flat=True)
-    by_webhook = list(newest.filter(fal_finished_by="webhook")[:size])
-    by_poll = list(newest.filter(fal_finished_by="poll")[:size])
+    # fal_finished_by is only ever written together with fal_finished_at: no None among these.
+    by_webhook = cast("list[datetime]", list(newest.filter(fal_finished_by="webhook")[:size]))
+    by_poll = cast("list[datetime]", list(newest.filter(fal_finished_by="poll")[:size]))
     sample = sorted([(at, True) for at in by_webhook] + [(at, False) for at in by_poll], reverse=True)[:size]
     webhooks = sum(1 for _, webhook in sample if webhook)
     last_webhook = by_webhook[0] if by_webhook else None
     polls_since = sum(1 for at, webhook in sample if not webhook and (last_webhook is None or at > last_webhook))
-    figures = {"sample": len(sample), "by_webhook": webhooks, "last_webhook_at": last_webhook, "polls_since_last_webhook": polls_since}
+    figures: dict[str, Any] = {
+        "sample": len(sample),
+        "by_webhook": webhooks,
+        "last_webhook_at": last_webhook,
+        "polls_since_last_webhook": polls_since,
+    }
     if last_webhook is None:
-        return WebhookHealth(UNPROVEN, "No verified webhook has noticed a completion yet: every job is polled densely.", **figures)
+        return WebhookHealth(
+            UNPROVEN, "No verified webhook has noticed a completion yet: every job is polled densely.", **figures
+        )
     minimum = settings.WEBHOOK_HEALTH_MIN_SHARE
     if len(sample) >= MIN_SAMPLE and webhooks / len(sample) < minimum:
-        reason = f"Webhooks noticed {webhooks} of the last {len(sample)} completions first (under {minimum:.0%}): every job is polled densely."
+        reason = (
+            f"Webhooks noticed {webhooks} of the last {len(sample)} completions "
+            f"first (under {minimum:.0%}): every job is polled densely."
+        )
         return WebhookHealth(UNHEALTHY, reason, **figures)
     silent_for = (now - last_webhook).total_seconds()
     if silent_for > settings.WEBHOOK_SILENCE_SECONDS and polls_since >= SILENT_POLL_NOTICES:
-        reason = f"No verified webhook for {silent_for:.0f} s while polls noticed {polls_since} completions: every job is polled densely."
+        reason = (
+            f"No verified webhook for {silent_for:.0f} s while polls noticed "
+            f"{polls_since} completions: every job is polled densely."
+        )
         return WebhookHealth(UNHEALTHY, reason, **figures)
-    return WebhookHealth(HEALTHY, f"Webhooks noticed {webhooks} of the last {len(sample)} completions first.", **figures)
+    return WebhookHealth(
+        HEALTHY, f"Webhooks noticed {webhooks} of the last {len(sample)} completions first.", **figures
+    )

@@ -21,7 +21,13 @@ PASSWORD = "a-Long-pass-phrase-7"
 
 
 def sign_up(username, *, address="10.0.0.1", email=None, client=None, **extra):
-    data = {"username": username, "email": email or f"{username}@example.com", "password1": PASSWORD, "password2": PASSWORD, **extra}
+    data = {
+        "username": username,
+        "email": email or f"{username}@example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **extra,
+    }
     return (client or Client()).post("/accounts/signup/", data, REMOTE_ADDR=address)
 
 
@@ -95,7 +101,10 @@ def test_staff_make_invites_in_the_admin_and_see_their_sign_up_link(admin_client
     invite = Invite.objects.get()
     assert response.status_code == 302
     assert invite.created_by == admin_user and len(invite.code) >= 16
-    assert f"/accounts/signup/?invite={invite.code}" in admin_client.get(f"/admin/accounts/invite/{invite.pk}/change/").content.decode()
+    assert (
+        f"/accounts/signup/?invite={invite.code}"
+        in admin_client.get(f"/admin/accounts/invite/{invite.pk}/change/").content.decode()
+    )
 
 
 def test_one_address_makes_one_account():
@@ -124,7 +133,10 @@ def test_with_email_verification_the_starting_credits_wait_for_the_link(settings
     opened_again = Client().get(confirmation_link(mailoutbox))
 
     assert signed_up.status_code == 302
-    assert "open it to confirm the address and receive your 1000 starting credits" in client.get(signed_up["Location"]).content.decode()
+    assert (
+        "open it to confirm the address and receive your 1000 starting credits"
+        in client.get(signed_up["Location"]).content.decode()
+    )
     assert len(mailoutbox) == 1 and mailoutbox[0].to == ["bea@example.com"]
     assert before == 0
     assert "1000 starting credits were added" in opened.content.decode()
@@ -161,12 +173,23 @@ def test_without_email_verification_the_credits_come_with_the_account_and_no_mai
 @pytest.mark.parametrize("mode, expected", [("local", "20000 False"), ("remote", "1000 True")])
 def test_remote_mode_verifies_email_and_starts_small_by_default(mode, expected):
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("FAL_", "STARTING_CREDITS", "SIGNUP_"))}
-    environment.update({"FAL_MODE": mode, "FAL_KEY": "00000000-0000-0000-0000-000000000000:0123456789abcdef0123456789abcdef"} if mode == "remote" else {"FAL_MODE": mode})
-    code = "import django; django.setup(); from django.conf import settings; print(settings.STARTING_CREDITS, settings.SIGNUP_VERIFY_EMAIL)"
+    environment.update(
+        {"FAL_MODE": mode, "FAL_KEY": "00000000-0000-0000-0000-000000000000:0123456789abcdef0123456789abcdef"}
+        if mode == "remote"
+        else {"FAL_MODE": mode}
+    )
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.STARTING_CREDITS, settings.SIGNUP_VERIFY_EMAIL)"
+    )
 
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=PROJECT_DIR, env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings"},
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env={**environment, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.stdout.strip() == expected, result.stderr

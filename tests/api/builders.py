@@ -8,7 +8,9 @@ from jobs.models import JobState
 from tests.avatars.builders import PRO, completed_job, make_job
 
 
-def finished_batch(user, outcomes=(JobState.COMPLETED, JobState.FAILED, JobState.COMPLETED), *, video=b"not really an mp4"):
+def finished_batch(
+    user, outcomes=(JobState.COMPLETED, JobState.FAILED, JobState.COMPLETED), *, video=b"not really an mp4"
+):
     """A batch whose items ended as `outcomes` say; completed ones have `video` stored."""
     batch = Batch.objects.create(user=user, endpoint_id=PRO.endpoint_id)
     for position, outcome in enumerate(outcomes):

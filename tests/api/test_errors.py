@@ -83,14 +83,22 @@ def test_session_request_without_csrf_token_is_permission_denied(user):
 def test_result_of_an_unfinished_job_is_job_not_completed(api_client, user):
     job = make_job(user, JobState.IN_PROGRESS)
 
-    body = assert_error(api_client.post("/api/generate/kling-avatar/result", {"job_id": str(job.id)}, format="json"), 409, "job_not_completed")
+    body = assert_error(
+        api_client.post("/api/generate/kling-avatar/result", {"job_id": str(job.id)}, format="json"),
+        409,
+        "job_not_completed",
+    )
     assert body["status"] == "in_progress"
 
 
 def test_cancelling_a_finished_job_is_job_finished(api_client, user):
     job = make_job(user, JobState.FAILED)
 
-    body = assert_error(api_client.post("/api/generate/kling-avatar/cancel", {"job_id": str(job.id)}, format="json"), 409, "job_finished")
+    body = assert_error(
+        api_client.post("/api/generate/kling-avatar/cancel", {"job_id": str(job.id)}, format="json"),
+        409,
+        "job_finished",
+    )
     assert body["status"] == "failed"
 
 
@@ -104,7 +112,9 @@ def test_status_filter_that_is_no_state_matches_no_job(api_client, user):
 
 
 def test_nested_validation_errors_are_named_by_their_path():
-    error = exceptions.ValidationError({"items": [{}, {"audio_url": ["Not audio."]}], "model": ["Unknown."], "tags": {0: ["Too long."]}})
+    error = exceptions.ValidationError(
+        {"items": [{}, {"audio_url": ["Not audio."]}], "model": ["Unknown."], "tags": {0: ["Too long."]}}
+    )
 
     body = exception_handler(error, {}).data
 

@@ -96,7 +96,11 @@ def test_two_concurrent_requests_with_one_key_create_one_job(live_server, user):
     answers = []
 
     def send():
-        with httpx.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "same"}, timeout=30) as client:
+        with httpx.Client(
+            base_url=live_server.url,
+            headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "same"},
+            timeout=30,
+        ) as client:
             barrier.wait()
             answers.append(client.post("/api/v1/jobs", json=INPUTS))
 
@@ -124,7 +128,7 @@ def test_a_replayed_token_creation_answers_without_its_secret_and_none_is_kept(a
     assert again["Idempotent-Replayed"] == "true"
     assert again.json() == {name: value for name, value in first.json().items() if name != "secret"}
     assert ApiToken.objects.count() == 1
-    assert secret not in kept_answers() and secret[len("avs_"):] not in kept_answers()
+    assert secret not in kept_answers() and secret[len("avs_") :] not in kept_answers()
 
 
 def test_a_replayed_webhook_endpoint_creation_answers_without_its_secret_and_none_is_kept(api_client, settings):
@@ -143,7 +147,9 @@ def test_a_replayed_webhook_endpoint_creation_answers_without_its_secret_and_non
 
 def test_secrets_kept_before_the_fix_are_taken_out_by_a_migration(user):
     migration = importlib.import_module("api.migrations.0002_forget_kept_secrets")
-    token = IdempotencyKey.objects.create(user=user, key="t", fingerprint="f" * 64, status_code=201, body={"id": 1, "secret": "avs_x"})
+    token = IdempotencyKey.objects.create(
+        user=user, key="t", fingerprint="f" * 64, status_code=201, body={"id": 1, "secret": "avs_x"}
+    )
     job = IdempotencyKey.objects.create(user=user, key="j", fingerprint="f" * 64, status_code=201, body={"id": "a"})
 
     migration.forget_kept_secrets(apps, None)
@@ -176,4 +182,6 @@ def test_a_running_worker_prunes_expired_keys(user, task_worker):
     aged_key(user, "old", hours=25)
     kept = aged_key(user, "recent", hours=1)
 
-    wait_for(lambda: list(IdempotencyKey.objects.values_list("pk", flat=True)) == [kept.pk], message="the worker's pruning")
+    wait_for(
+        lambda: list(IdempotencyKey.objects.values_list("pk", flat=True)) == [kept.pk], message="the worker's pruning"
+    )

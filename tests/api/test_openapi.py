@@ -68,24 +68,51 @@ def api_user(fal_engine, internet_names_unknown):
     operation on one object answers with it as often as with a 404), `spares` the ones its
     DELETEs get, so the others outlive them."""
     user = make_user("schemathesis")
-    jobs = {state: make_job(user, state).pk for state in (JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT)}
+    jobs = {
+        state: make_job(user, state).pk
+        for state in (
+            JobState.PENDING,
+            JobState.IN_QUEUE,
+            JobState.IN_PROGRESS,
+            JobState.FAILED,
+            JobState.CANCELLED,
+            JobState.TIMED_OUT,
+        )
+    }
     completed = completed_job(user)
     running = finished_batch(user, (JobState.COMPLETED, JobState.IN_PROGRESS))
     Batch.objects.filter(pk=running.pk).update(finished_at=None)
     finished = finished_batch(user)
     files = [
-        Asset.objects.create(user=user, kind="image", sha256=str(n) * 64, content_type="image/png", size=2048, fal_url=f"https://v3.fal.media/files/rabbit/{n}.png").pk
+        Asset.objects.create(
+            user=user,
+            kind="image",
+            sha256=str(n) * 64,
+            content_type="image/png",
+            size=2048,
+            fal_url=f"https://v3.fal.media/files/rabbit/{n}.png",
+        ).pk
         for n in range(2)
     ]
     tokens = [ApiToken.issue(user, name)[0].pk for name in ("ci", "laptop")]
     endpoints = [WebhookEndpoint.objects.create(user=user, url=f"https://hooks.example.com/{n}").pk for n in range(2)]
-    message = Message.objects.create(user=user, type=EventType.BATCH_COMPLETED, payload={"type": "batch.completed", "data": {}})
+    message = Message.objects.create(
+        user=user, type=EventType.BATCH_COMPLETED, payload={"type": "batch.completed", "data": {}}
+    )
     Delivery.objects.create(message=message, endpoint_id=endpoints[0], url="https://hooks.example.com/0")
     user.objects = {
-        "jobs": [completed.pk, jobs[JobState.PENDING]], "batches": [finished.pk, running.pk], "files": files[:1],
-        "tokens": tokens[:1], "webhook-endpoints": endpoints[:1],
+        "jobs": [completed.pk, jobs[JobState.PENDING]],
+        "batches": [finished.pk, running.pk],
+        "files": files[:1],
+        "tokens": tokens[:1],
+        "webhook-endpoints": endpoints[:1],
     }
-    user.spares = {"jobs": [jobs[JobState.FAILED]], "files": files[1:], "tokens": tokens[1:], "webhook-endpoints": endpoints[1:]}
+    user.spares = {
+        "jobs": [jobs[JobState.FAILED]],
+        "files": files[1:],
+        "tokens": tokens[1:],
+        "webhook-endpoints": endpoints[1:],
+    }
     user.message_ids = [message.pk]
     return user
 
@@ -99,18 +126,30 @@ def schemathesis_config(user):
         return f"[dictionaries.{name}]\nvalues = {json.dumps([str(value) for value in values])}\n"
 
     def operations(match, **bound):
-        parameters = ", ".join(f'"{parameter}" = {{ dictionary = "{name}", probability = 0.5 }}' for parameter, name in bound.items())
+        parameters = ", ".join(
+            f'"{parameter}" = {{ dictionary = "{name}", probability = 0.5 }}' for parameter, name in bound.items()
+        )
         return f"[[operations]]\n{match}\nparameters = {{ {parameters} }}\n"
 
     parts = [dictionary(collection, ids) for collection, ids in user.objects.items()]
     parts += [dictionary(f"spare-{collection}", ids) for collection, ids in user.spares.items()]
     parts.append(dictionary("messages", user.message_ids))
     parts += [
-        operations(f'include-method = "DELETE"\ninclude-path-regex = "^/api/v1/{collection}/"', **{"path.id": f"spare-{collection}"})
+        operations(
+            f'include-method = "DELETE"\ninclude-path-regex = "^/api/v1/{collection}/"',
+            **{"path.id": f"spare-{collection}"},
+        )
         for collection in user.spares
     ]
-    parts.append(operations('include-path-regex = "/redeliver$"', **{"path.id": "webhook-endpoints", "body.message_id": "messages"}))
-    parts += [operations(f'include-path-regex = "^/api/v1/{collection}/"', **{"path.id": collection}) for collection in user.objects]
+    parts.append(
+        operations(
+            'include-path-regex = "/redeliver$"', **{"path.id": "webhook-endpoints", "body.message_id": "messages"}
+        )
+    )
+    parts += [
+        operations(f'include-path-regex = "^/api/v1/{collection}/"', **{"path.id": collection})
+        for collection in user.objects
+    ]
     return "\n".join(parts)
 
 
@@ -120,19 +159,30 @@ def test_every_operation_answers_as_documented(live_server, api_user, client, tm
     (tmp_path / "schemathesis.toml").write_text(schemathesis_config(api_user))
     token = Token.objects.create(user=api_user).key
     command = [
-        *SCHEMATHESIS, "run", f"{live_server.url}/api/schema/?format=json",
-        "--header", f"Authorization: Token {token}",
+        *SCHEMATHESIS,
+        "run",
+        f"{live_server.url}/api/schema/?format=json",
+        "--header",
+        f"Authorization: Token {token}",
         # A new connection per request: on a kept-alive one, Django's test server sends the
         # headers and the body in two writes and each answer waited ~40 ms for a delayed ACK
         # (Nagle's algorithm), most of the run's time.
-        "--header", "Connection: close",
-        "--checks", ",".join(CHECKS),
-        "--phases", "examples,coverage,fuzzing,stateful",
-        "--max-examples", "15",
+        "--header",
+        "Connection: close",
+        "--checks",
+        ",".join(CHECKS),
+        "--phases",
+        "examples,coverage,fuzzing,stateful",
+        "--max-examples",
+        "15",
         # The same requests every run, one at a time (the test server answers in threads,
         # but a failure should reproduce).
-        "--generation-deterministic", "--workers", "1",
-        "--request-timeout", "30", "--no-color",
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--no-color",
     ]
     started = time.monotonic()
     # Run in a scratch folder: schemathesis keeps a cache folder where it runs.

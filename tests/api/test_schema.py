@@ -20,11 +20,22 @@ from batches.archive import member_name
 
 pytestmark = pytest.mark.django_db
 
-ERROR_COMPONENTS = {"Error", "ValidationError", "RateLimitedError", "InsufficientCreditsError", "TooManyActiveJobsError", "JobStateError"}
+ERROR_COMPONENTS = {
+    "Error",
+    "ValidationError",
+    "RateLimitedError",
+    "InsufficientCreditsError",
+    "TooManyActiveJobsError",
+    "JobStateError",
+}
 SEED_OPERATIONS = {
-    ("post", "/api/generate/kling-avatar/submit"), ("post", "/api/generate/kling-avatar/status"),
-    ("post", "/api/generate/kling-avatar/result"), ("post", "/api/generate/kling-avatar/cancel"),
-    ("post", "/api/generate/upload-file"), ("get", "/api/jobs"), ("get", "/api/me"),
+    ("post", "/api/generate/kling-avatar/submit"),
+    ("post", "/api/generate/kling-avatar/status"),
+    ("post", "/api/generate/kling-avatar/result"),
+    ("post", "/api/generate/kling-avatar/cancel"),
+    ("post", "/api/generate/upload-file"),
+    ("get", "/api/jobs"),
+    ("get", "/api/me"),
 }
 
 
@@ -93,10 +104,18 @@ def test_schema_documents_the_seed_endpoints_and_only_the_api(schema):
 def test_token_and_session_authentication_are_documented(schema):
     schemes = schema["components"]["securitySchemes"]
 
-    assert schemes["tokenAuth"] == {"type": "apiKey", "in": "header", "name": "Authorization", "description": 'Token-based authentication with required prefix "Token"'}
+    assert schemes["tokenAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": 'Token-based authentication with required prefix "Token"',
+    }
     assert schemes["cookieAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
     for method, path, operation in operations(schema):
-        assert {"tokenAuth": []} in operation["security"] and {"cookieAuth": []} in operation["security"], (method, path)
+        assert {"tokenAuth": []} in operation["security"] and {"cookieAuth": []} in operation["security"], (
+            method,
+            path,
+        )
 
 
 def test_error_shape_is_one_reusable_component(schema):
@@ -104,7 +123,10 @@ def test_error_shape_is_one_reusable_component(schema):
 
     assert components["Error"]["required"] == ["code", "detail"]
     assert set(components["ValidationError"]["properties"]) == {"detail", "code", "errors"}
-    assert components["ValidationError"]["properties"]["errors"]["additionalProperties"] == {"type": "array", "items": {"type": "string"}}
+    assert components["ValidationError"]["properties"]["errors"]["additionalProperties"] == {
+        "type": "array",
+        "items": {"type": "string"},
+    }
 
 
 @pytest.mark.parametrize("check", ["success", "errors", "request"])
@@ -130,7 +152,9 @@ def test_every_operation_is_documented_completely(schema, check):
             for code, response in responses.items():
                 if code[0] in "45":
                     content = response.get("content", {}).get("application/json", {})
-                    if not set(refs(content.get("schema"), schema["components"]["schemas"])) & ERROR_COMPONENTS or not content.get("examples"):
+                    if not set(
+                        refs(content.get("schema"), schema["components"]["schemas"])
+                    ) & ERROR_COMPONENTS or not content.get("examples"):
                         problems.append(f"{where} {code}: not the error shape, or no example")
         elif method in ("post", "put", "patch") and not operation.get("requestBody", {}).get("content"):
             problems.append(f"{where}: no request body")
@@ -153,14 +177,19 @@ def test_every_example_matches_its_schema(schema):
                         json_schema(content["schema"], components), format_checker=jsonschema.FormatChecker()
                     )
                     for error in validator.iter_errors(example["value"]):
-                        problems.append(f"{method.upper()} {path} {where} {media_type} {name!r}: {error.message} at {list(error.absolute_path)}")
+                        problems.append(
+                            f"{method.upper()} {path} {where} {media_type} {name!r}: "
+                            f"{error.message} at {list(error.absolute_path)}"
+                        )
     assert problems == []
 
 
 def test_the_archive_example_is_a_zip_of_the_finished_batch_example(schema, client):
     """A zip can't be an example's value: its example is a file, which must be what the
     archive answers for the documented finished batch."""
-    batch = schema["paths"]["/api/v1/batches/{id}"]["get"]["responses"]["200"]["content"]["application/json"]["examples"]["Finished"]
+    batch = schema["paths"]["/api/v1/batches/{id}"]["get"]["responses"]["200"]["content"]["application/json"][
+        "examples"
+    ]["Finished"]
     content = schema["paths"]["/api/v1/batches/{id}/archive"]["get"]["responses"]["200"]["content"]
     (example,) = content["application/zip"]["examples"].values()
 
@@ -172,7 +201,9 @@ def test_the_archive_example_is_a_zip_of_the_finished_batch_example(schema, clie
         members = archive.infolist()
         videos = [archive.read(member) for member in members]
     made = [item for item in batch["value"]["items"] if item["status"] == "completed"]
-    assert [member.filename for member in members] == [member_name(item["position"], ex.ITEM_TITLES[item["position"]]) for item in made]
+    assert [member.filename for member in members] == [
+        member_name(item["position"], ex.ITEM_TITLES[item["position"]]) for item in made
+    ]
     assert all(member.compress_type == zipfile.ZIP_STORED for member in members)
     assert all(video[4:8] == b"ftyp" for video in videos)
 
@@ -202,5 +233,7 @@ def test_paginated_list_documents_its_page_and_the_404_past_the_end(schema):
 
     assert [parameter["name"] for parameter in jobs["parameters"]] == ["page", "status"]
     assert {"200", "404", "429"} <= set(jobs["responses"])
-    assert jobs["responses"]["200"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/PaginatedJobList"}
+    assert jobs["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/PaginatedJobList"
+    }
     assert jobs["responses"]["429"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}

@@ -17,7 +17,8 @@ def valid_inputs():
 
 
 @pytest.mark.parametrize(
-    "path", [SUBMIT, "/api/generate/kling-avatar/status", "/api/generate/kling-avatar/result", "/api/generate/upload-file"]
+    "path",
+    [SUBMIT, "/api/generate/kling-avatar/status", "/api/generate/kling-avatar/result", "/api/generate/upload-file"],
 )
 def test_anonymous_requests_are_refused_in_json(path):
     response = APIClient().post(path, {}, format="json")
@@ -90,7 +91,9 @@ def test_other_users_job_is_404(api_client, other_user):
 
 
 def test_result_of_an_unfinished_job_is_a_conflict(api_client, user):
-    Job.objects.create(user=user, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar", request_id="req-2", state="in_queue")
+    Job.objects.create(
+        user=user, endpoint_id="fal-ai/kling-video/v1/pro/ai-avatar", request_id="req-2", state="in_queue"
+    )
 
     response = api_client.post("/api/generate/kling-avatar/result", {"request_id": "req-2"}, format="json")
 
@@ -113,7 +116,9 @@ def test_job_list_is_paginated_and_only_shows_own_jobs(api_client, user, other_u
 def test_uploaded_file_becomes_a_reusable_input_url(api_client, fal_engine, settings):
     def upload():
         return api_client.post(
-            "/api/generate/upload-file", {"file": SimpleUploadedFile("face.png", portrait_png(), "image/png")}, format="multipart"
+            "/api/generate/upload-file",
+            {"file": SimpleUploadedFile("face.png", portrait_png(), "image/png")},
+            format="multipart",
         )
 
     first, second = upload(), upload()
@@ -129,7 +134,9 @@ def test_uploaded_file_becomes_a_reusable_input_url(api_client, fal_engine, sett
 def test_cached_upload_is_never_handed_to_another_fal_storage(api_client, fal_engine, settings, live_server):
     def upload():
         return api_client.post(
-            "/api/generate/upload-file", {"file": SimpleUploadedFile("face.png", portrait_png(), "image/png")}, format="multipart"
+            "/api/generate/upload-file",
+            {"file": SimpleUploadedFile("face.png", portrait_png(), "image/png")},
+            format="multipart",
         )
 
     first = upload().json()["url"]
@@ -147,7 +154,9 @@ def test_cached_upload_is_never_handed_to_another_fal_storage(api_client, fal_en
 
 def test_upload_of_something_else_is_refused(api_client):
     response = api_client.post(
-        "/api/generate/upload-file", {"file": SimpleUploadedFile("notes.mp3", b"hello", "audio/mpeg")}, format="multipart"
+        "/api/generate/upload-file",
+        {"file": SimpleUploadedFile("notes.mp3", b"hello", "audio/mpeg")},
+        format="multipart",
     )
 
     assert response.status_code == 400

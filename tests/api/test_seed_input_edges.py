@@ -18,7 +18,9 @@ def test_inputs_must_be_strings_not_numbers(api_client):
     response = api_client.post(SUBMIT, {"image_url": 123, "audio_url": "https://example.com/a.wav"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"]["image_url"] == ["Must be a string: an http(s) URL, a data: URI, or the URL returned by the upload endpoint."]
+    assert response.json()["errors"]["image_url"] == [
+        "Must be a string: an http(s) URL, a data: URI, or the URL returned by the upload endpoint."
+    ]
     assert not Job.objects.exists()
 
 
@@ -51,7 +53,9 @@ def test_messages_use_the_right_article(api_client, kind):
 @pytest.mark.django_db(transaction=True)
 def test_an_uploaded_audio_url_counts_its_measured_length(api_client, fal_engine, settings):
     uploaded = api_client.post(
-        "/api/generate/upload-file", {"file": SimpleUploadedFile("voice.wav", speech_wav(seconds=3), "audio/wav")}, format="multipart"
+        "/api/generate/upload-file",
+        {"file": SimpleUploadedFile("voice.wav", speech_wav(seconds=3), "audio/wav")},
+        format="multipart",
     ).json()
     settings.MAX_AUDIO_SECONDS = 2  # lowered after the upload: the stored measure still counts
     body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": uploaded["url"]}
@@ -66,7 +70,9 @@ def test_an_uploaded_audio_url_counts_its_measured_length(api_client, fal_engine
 @pytest.mark.django_db(transaction=True)
 def test_an_uploaded_audio_url_gives_the_job_its_length(api_client, fal_engine):
     uploaded = api_client.post(
-        "/api/generate/upload-file", {"file": SimpleUploadedFile("voice.wav", speech_wav(seconds=3), "audio/wav")}, format="multipart"
+        "/api/generate/upload-file",
+        {"file": SimpleUploadedFile("voice.wav", speech_wav(seconds=3), "audio/wav")},
+        format="multipart",
     ).json()
     body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": uploaded["url"]}
 
@@ -79,7 +85,9 @@ def test_an_uploaded_audio_url_gives_the_job_its_length(api_client, fal_engine):
 @pytest.mark.django_db(transaction=True)
 def test_an_uploaded_image_is_not_accepted_as_audio(api_client, fal_engine):
     uploaded = api_client.post(
-        "/api/generate/upload-file", {"file": SimpleUploadedFile("face.png", portrait_png(), "image/png")}, format="multipart"
+        "/api/generate/upload-file",
+        {"file": SimpleUploadedFile("face.png", portrait_png(), "image/png")},
+        format="multipart",
     ).json()
     body = {"image_url": uploaded["url"], "audio_url": uploaded["url"]}
 

@@ -16,7 +16,10 @@ PRO = "fal-ai/kling-video/v1/pro/ai-avatar"
 
 @pytest.mark.parametrize("url", [SEED_SUBMIT, V1_JOBS])
 def test_a_bad_multipart_file_is_reported_under_the_field_it_was_sent_as(api_client, url):
-    inputs = {"image": SimpleUploadedFile("face.jpg", portrait_jpeg()), "audio": SimpleUploadedFile("speech.wav", b"not audio at all")}
+    inputs = {
+        "image": SimpleUploadedFile("face.jpg", portrait_jpeg()),
+        "audio": SimpleUploadedFile("speech.wav", b"not audio at all"),
+    }
 
     response = api_client.post(url, inputs, format="multipart")
 
@@ -28,7 +31,10 @@ def test_a_bad_multipart_file_is_reported_under_the_field_it_was_sent_as(api_cli
 
 @pytest.mark.parametrize("url", [SEED_SUBMIT, V1_JOBS])
 def test_a_bad_url_input_is_reported_under_its_url_field(api_client, url):
-    inputs = {"image_url": data_uri(portrait_jpeg(), "image/jpeg"), "audio_url": data_uri(b"not audio at all", "audio/wav")}
+    inputs = {
+        "image_url": data_uri(portrait_jpeg(), "image/jpeg"),
+        "audio_url": data_uri(b"not audio at all", "audio/wav"),
+    }
 
     response = api_client.post(url, inputs, format="json")
 
@@ -37,7 +43,9 @@ def test_a_bad_url_input_is_reported_under_its_url_field(api_client, url):
 
 
 def test_a_missing_input_is_reported_under_its_url_field(api_client):
-    response = api_client.post(SEED_SUBMIT, {"image": SimpleUploadedFile("face.jpg", portrait_jpeg())}, format="multipart")
+    response = api_client.post(
+        SEED_SUBMIT, {"image": SimpleUploadedFile("face.jpg", portrait_jpeg())}, format="multipart"
+    )
 
     assert response.status_code == 400
     assert list(response.json()["errors"]) == ["audio_url"]
@@ -51,7 +59,9 @@ def test_request_id_is_null_until_fal_answers_in_every_answer(api_client):
     seed = api_client.post(SEED_SUBMIT, valid_inputs(), format="json").json()
     v1 = api_client.post(V1_JOBS, valid_inputs(), format="json").json()
 
-    seed_status = api_client.post("/api/generate/kling-avatar/status", {"job_id": seed["job_id"]}, format="json").json()
+    seed_status = api_client.post(
+        "/api/generate/kling-avatar/status", {"job_id": seed["job_id"]}, format="json"
+    ).json()
     listed = api_client.get(V1_JOBS).json()["results"]
     assert seed["request_id"] is None and seed_status["request_id"] is None
     assert v1["request_id"] is None and api_client.get(v1["url"]).json()["request_id"] is None
@@ -72,7 +82,11 @@ def test_the_openapi_document_marks_request_id_nullable(api_client):
 
 def queued_job(user, position):
     return Job.objects.create(
-        user=user, endpoint_id=PRO, state=JobState.IN_QUEUE, request_id="fal-request", queue_position=position,
+        user=user,
+        endpoint_id=PRO,
+        state=JobState.IN_QUEUE,
+        request_id="fal-request",
+        queue_position=position,
         submit_started_at="2026-11-25T10:00:00Z",
     )
 

@@ -27,7 +27,10 @@ def test_a_v1_submit_writes_its_job_tasks_and_hold_in_one_commit(api_client):
     commit = after.index("COMMIT")
     assert after.count("COMMIT") == 1
     written = " ".join(after[:commit])
-    assert written.count('INSERT INTO "django_tasks_database_dbtaskresult"') == 2 and 'INSERT INTO "credits_ledgerentry"' in written
+    assert (
+        written.count('INSERT INTO "django_tasks_database_dbtaskresult"') == 2
+        and 'INSERT INTO "credits_ledgerentry"' in written
+    )
     job = Job.objects.get(pk=response.json()["id"])
     assert DBTaskResult.objects.filter(args_kwargs__args=[str(job.pk)]).count() == 2
     assert LedgerEntry.objects.filter(job=job, kind="reserve").count() == 1

@@ -18,7 +18,9 @@ PRO = "fal-ai/kling-video/v1/pro/ai-avatar"
 
 
 def upload_to_seed(api_client, name, content):
-    response = api_client.post("/api/generate/upload-file", {"file": SimpleUploadedFile(name, content)}, format="multipart")
+    response = api_client.post(
+        "/api/generate/upload-file", {"file": SimpleUploadedFile(name, content)}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     return response.json()["url"], response.json()["file_name"]
 
@@ -34,14 +36,18 @@ def proxy_client(user):
 
 
 def proxy_call(client, method, target, body):
-    return getattr(client, method)(PROXY, data=json.dumps(body), content_type="application/json", HTTP_X_FAL_TARGET_URL=target)
+    return getattr(client, method)(
+        PROXY, data=json.dumps(body), content_type="application/json", HTTP_X_FAL_TARGET_URL=target
+    )
 
 
 def upload_through_proxy(client, name, content):
     """fal.storage.upload as the JS client makes it: initiate, then PUT the bytes."""
     initiate = "https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3"
     urls = proxy_call(client, "post", initiate, {"file_name": name, "content_type": "application/octet-stream"}).json()
-    put = Client().put(urls["upload_url"].replace("http://testserver", ""), data=content, content_type="application/octet-stream")
+    put = Client().put(
+        urls["upload_url"].replace("http://testserver", ""), data=content, content_type="application/octet-stream"
+    )
     assert put.status_code == 200, put.content
     return urls["file_url"]
 
@@ -50,7 +56,9 @@ def test_uploads_through_the_seed_api_keep_their_names_in_the_url_and_title_the_
     image_url, image_name = upload_to_seed(api_client, "face.jpg", portrait_jpeg())
     audio_url, audio_name = upload_to_seed(api_client, "My Voice.wav", speech_wav(2.0))
 
-    response = api_client.post("/api/generate/kling-avatar/submit", {"image_url": image_url, "audio_url": audio_url}, format="json")
+    response = api_client.post(
+        "/api/generate/kling-avatar/submit", {"image_url": image_url, "audio_url": audio_url}, format="json"
+    )
 
     assert response.status_code == 201, response.content
     assert (image_name, audio_name) == ("face.jpg", "My Voice.wav")
@@ -74,7 +82,9 @@ def test_uploads_through_the_fal_proxy_title_the_proxy_job(api_client, user, fal
     image_url = upload_through_proxy(client, "face.jpg", portrait_jpeg())
     audio_url = upload_through_proxy(client, "Grüße aus Köln.wav", speech_wav(2.0))
 
-    response = proxy_call(client, "post", f"https://queue.fal.run/{PRO}", {"image_url": image_url, "audio_url": audio_url})
+    response = proxy_call(
+        client, "post", f"https://queue.fal.run/{PRO}", {"image_url": image_url, "audio_url": audio_url}
+    )
 
     assert response.status_code == 200, response.content
     job = Job.objects.get(pk=response.json()["request_id"])
@@ -83,7 +93,10 @@ def test_uploads_through_the_fal_proxy_title_the_proxy_job(api_client, user, fal
 
 
 def test_multipart_files_title_the_job_and_are_stored_under_their_own_names(api_client):
-    inputs = {"image": SimpleUploadedFile("me.jpg", portrait_jpeg()), "audio": SimpleUploadedFile("hello there.wav", speech_wav(2.0))}
+    inputs = {
+        "image": SimpleUploadedFile("me.jpg", portrait_jpeg()),
+        "audio": SimpleUploadedFile("hello there.wav", speech_wav(2.0)),
+    }
 
     response = api_client.post("/api/v1/jobs", inputs, format="multipart")
 
@@ -104,14 +117,26 @@ def test_multipart_files_title_the_job_and_are_stored_under_their_own_names(api_
         ("..", "..", "_audio.wav"),
         ("x" * 300 + ".wav", "x" * 200, "_" + "x" * 60 + ".wav"),
     ],
-    ids=["dot-dot-slash", "backslashes", "control-characters", "wrong-extension", "no-latin-letters", "only-dots", "very-long"],
+    ids=[
+        "dot-dot-slash",
+        "backslashes",
+        "control-characters",
+        "wrong-extension",
+        "no-latin-letters",
+        "only-dots",
+        "very-long",
+    ],
 )
-def test_hostile_file_names_are_made_safe_in_the_url_and_readable_in_the_title(api_client, user, fal_engine, given, title, url_ending):
+def test_hostile_file_names_are_made_safe_in_the_url_and_readable_in_the_title(
+    api_client, user, fal_engine, given, title, url_ending
+):
     client = proxy_client(user)
     audio_url = upload_through_proxy(client, given, speech_wav(2.0))
     image_url = upload_through_proxy(client, "face.jpg", portrait_jpeg())
 
-    response = proxy_call(client, "post", f"https://queue.fal.run/{PRO}", {"image_url": image_url, "audio_url": audio_url})
+    response = proxy_call(
+        client, "post", f"https://queue.fal.run/{PRO}", {"image_url": image_url, "audio_url": audio_url}
+    )
 
     assert response.status_code == 200, response.content
     job = Job.objects.get(pk=response.json()["request_id"])

@@ -24,7 +24,11 @@ pytestmark = pytest.mark.django_db
 
 
 def inputs(**extra):
-    return {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(), "audio/wav"), **extra}
+    return {
+        "image_url": data_uri(portrait_png(), "image/png"),
+        "audio_url": data_uri(speech_wav(), "audio/wav"),
+        **extra,
+    }
 
 
 def bearer(secret):
@@ -104,7 +108,13 @@ def test_a_job_can_be_titled_when_created_and_shows_its_title(api_client):
 
 
 def test_a_job_created_without_a_title_takes_its_audio_files_name(api_client):
-    response = api_client.post("/api/v1/jobs", {"image": SimpleUploadedFile("face.png", portrait_png(), "image/png"), "audio": SimpleUploadedFile("hello.wav", speech_wav(), "audio/wav")})
+    response = api_client.post(
+        "/api/v1/jobs",
+        {
+            "image": SimpleUploadedFile("face.png", portrait_png(), "image/png"),
+            "audio": SimpleUploadedFile("hello.wav", speech_wav(), "audio/wav"),
+        },
+    )
 
     assert response.status_code == 201 and response.json()["title"] == "hello.wav"
 
@@ -136,11 +146,18 @@ def test_jobs_list_filters_by_status_model_and_creation_time(api_client, user):
     assert ids("status=failed") == {first["id"]}
     assert ids("status=failed,pending") == {first["id"], second["id"]}
     assert ids("model=standard") == {second["id"]}
-    assert ids(f"created_after={(timezone.now() - timedelta(days=1)).isoformat().replace('+', '%2B')}") == {second["id"]}
-    assert ids(f"created_before={(timezone.now() - timedelta(days=1)).isoformat().replace('+', '%2B')}") == {first["id"]}
+    assert ids(f"created_after={(timezone.now() - timedelta(days=1)).isoformat().replace('+', '%2B')}") == {
+        second["id"]
+    }
+    assert ids(f"created_before={(timezone.now() - timedelta(days=1)).isoformat().replace('+', '%2B')}") == {
+        first["id"]
+    }
 
 
-@pytest.mark.parametrize("query, field", [("status=exploded", "status"), ("model=gpt", "model"), ("created_after=yesterday", "created_after")])
+@pytest.mark.parametrize(
+    "query, field",
+    [("status=exploded", "status"), ("model=gpt", "model"), ("created_after=yesterday", "created_after")],
+)
 def test_bad_list_filters_are_named(api_client, query, field):
     response = api_client.get(f"/api/v1/jobs?{query}")
 
@@ -196,15 +213,21 @@ def test_files_upload_list_and_delete(api_client, fal_engine):
 def test_another_users_objects_answer_404_to_every_action(api_client, user):
     mallory = make_user("mallory")
     job = create_job(api_client)
-    asset = Asset.objects.create(user=user, kind="image", sha256="0" * 64, content_type="image/png", size=1, fal_url="http://x/y")
+    asset = Asset.objects.create(
+        user=user, kind="image", sha256="0" * 64, content_type="image/png", size=1, fal_url="http://x/y"
+    )
     token, _ = ApiToken.issue(user, "mine")
     _, mallory_secret = ApiToken.issue(mallory, "hers")
     other = bearer(mallory_secret)
 
     attempts = [
-        ("get", f"/api/v1/jobs/{job['id']}"), ("post", f"/api/v1/jobs/{job['id']}/cancel"), ("delete", f"/api/v1/jobs/{job['id']}"),
-        ("get", f"/api/v1/files/{asset.pk}"), ("delete", f"/api/v1/files/{asset.pk}"),
-        ("get", f"/api/v1/tokens/{token.pk}"), ("delete", f"/api/v1/tokens/{token.pk}"),
+        ("get", f"/api/v1/jobs/{job['id']}"),
+        ("post", f"/api/v1/jobs/{job['id']}/cancel"),
+        ("delete", f"/api/v1/jobs/{job['id']}"),
+        ("get", f"/api/v1/files/{asset.pk}"),
+        ("delete", f"/api/v1/files/{asset.pk}"),
+        ("get", f"/api/v1/tokens/{token.pk}"),
+        ("delete", f"/api/v1/tokens/{token.pk}"),
     ]
     for method, path in attempts:
         response = getattr(other, method)(path)
@@ -268,7 +291,9 @@ def test_an_id_that_is_no_id_answers_a_json_404(api_client, collection):
         assert response.status_code == 404 and response.json()["code"] == "not_found", path
 
 
-@pytest.mark.parametrize("position", ["yesterday", "2026-13-45T00:00:00+00:00", "2026-11-25T10:00:00", "9999-12-31T23:59:59-05:00", "\x00"])
+@pytest.mark.parametrize(
+    "position", ["yesterday", "2026-13-45T00:00:00+00:00", "2026-11-25T10:00:00", "9999-12-31T23:59:59-05:00", "\x00"]
+)
 def test_a_made_up_cursor_is_a_404(api_client, user, position):
     create_job(api_client)
     cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
@@ -288,7 +313,9 @@ def test_status_filter_may_be_repeated(api_client, user):
 
 
 @pytest.mark.parametrize("accept", ["application/zip", "application/json", "text/html", "*/*"])
-def test_the_archive_is_a_zip_whatever_accept_asks_for_and_its_errors_json(api_client, user, settings, tmp_path, accept):
+def test_the_archive_is_a_zip_whatever_accept_asks_for_and_its_errors_json(
+    api_client, user, settings, tmp_path, accept
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     finished = finished_batch(user)
     running = finished_batch(user)
@@ -303,8 +330,13 @@ def test_the_archive_is_a_zip_whatever_accept_asks_for_and_its_errors_json(api_c
     assert refused.json()["code"] == "archive_not_ready"
 
 
-@pytest.mark.parametrize("query", ["", "status=pending", "status=completed,failed", "model=kling-avatar-pro", "created_after=2000-01-01T00:00:00Z"])
-def test_the_job_list_costs_the_same_queries_at_any_page_size_with_fal_full(api_client, user, other_user, settings, django_assert_num_queries, query):
+@pytest.mark.parametrize(
+    "query",
+    ["", "status=pending", "status=completed,failed", "model=kling-avatar-pro", "created_after=2000-01-01T00:00:00Z"],
+)
+def test_the_job_list_costs_the_same_queries_at_any_page_size_with_fal_full(
+    api_client, user, other_user, settings, django_assert_num_queries, query
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -313,7 +345,13 @@ def test_the_job_list_costs_the_same_queries_at_any_page_size_with_fal_full(api_
     settings.MAX_JOBS_AT_FAL = 2
     model = MODELS["kling-avatar-pro"]
     for _ in range(2):
-        Job.objects.create(user=other_user, endpoint_id=model.endpoint_id, state=JobState.IN_PROGRESS, request_id="r", submit_started_at=timezone.now())
+        Job.objects.create(
+            user=other_user,
+            endpoint_id=model.endpoint_id,
+            state=JobState.IN_PROGRESS,
+            request_id="r",
+            submit_started_at=timezone.now(),
+        )
     for n in range(30):  # waiting for a slot, or ended
         state = JobState.PENDING if n % 3 else (JobState.COMPLETED, JobState.FAILED)[n % 2]
         Job.objects.create(user=user, endpoint_id=model.endpoint_id, state=state, audio_duration=2.0)

@@ -15,11 +15,16 @@ pytestmark = pytest.mark.django_db
 INPUTS = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(), "audio/wav")}
 
 
-@pytest.mark.parametrize("path, body", [
-    ("/api/v1/jobs", INPUTS),
-    ("/api/v1/batches", {"image_url": INPUTS["image_url"], "audio_urls": [INPUTS["audio_url"]]}),
-])
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://169.254.169.254/latest", "ftp://example.com/hook"])
+@pytest.mark.parametrize(
+    "path, body",
+    [
+        ("/api/v1/jobs", INPUTS),
+        ("/api/v1/batches", {"image_url": INPUTS["image_url"], "audio_urls": [INPUTS["audio_url"]]}),
+    ],
+)
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/hook", "http://169.254.169.254/latest", "ftp://example.com/hook"]
+)
 def test_a_private_or_odd_webhook_url_is_refused_and_nothing_is_made(api_client, settings, path, body, url):
     settings.WEBHOOK_ALLOWED_HOSTS = []
 
@@ -33,7 +38,9 @@ def test_a_private_or_odd_webhook_url_is_refused_and_nothing_is_made(api_client,
 def test_a_jobs_webhook_url_gets_its_events_signed_with_the_accounts_secret(api_client, user, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["hooks.example.com"]
 
-    job = api_client.post("/api/v1/jobs", {**INPUTS, "webhook_url": "https://hooks.example.com/avatar"}, format="json").json()
+    job = api_client.post(
+        "/api/v1/jobs", {**INPUTS, "webhook_url": "https://hooks.example.com/avatar"}, format="json"
+    ).json()
     api_client.post(f"/api/v1/jobs/{job['id']}/cancel")
 
     delivery = Delivery.objects.get(url="https://hooks.example.com/avatar")
@@ -45,7 +52,11 @@ def test_a_jobs_webhook_url_gets_its_events_signed_with_the_accounts_secret(api_
 
 def test_a_batches_webhook_url_gets_batch_completed(api_client, settings):
     settings.WEBHOOK_ALLOWED_HOSTS = ["hooks.example.com"]
-    body = {"image_url": INPUTS["image_url"], "audio_urls": [INPUTS["audio_url"]] * 2, "webhook_url": "https://hooks.example.com/b"}
+    body = {
+        "image_url": INPUTS["image_url"],
+        "audio_urls": [INPUTS["audio_url"]] * 2,
+        "webhook_url": "https://hooks.example.com/b",
+    }
 
     batch = api_client.post("/api/v1/batches", body, format="json").json()
     api_client.post(f"/api/v1/batches/{batch['id']}/cancel")

@@ -25,7 +25,9 @@ ERRORS = {
 
 def make_job(user, state=JobState.PENDING, *, model=PRO, prompt="A friendly hello", created_ago=None, **fields):
     now = timezone.now()
-    job = Job.objects.create(user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=4.0, state=state, **fields)
+    job = Job.objects.create(
+        user=user, endpoint_id=model.endpoint_id, prompt=prompt, audio_duration=4.0, state=state, **fields
+    )
     stamps = {}
     if created_ago is not None:
         stamps["created_at"] = now - created_ago

@@ -15,7 +15,12 @@ PASSWORD = "correct horse battery staple"
 def test_sign_up_creates_an_account_and_logs_in(client):
     response = client.post(
         reverse("signup"),
-        {"username": "bea", "email": "bea@example.com", "password1": "a-Long-pass-phrase-7", "password2": "a-Long-pass-phrase-7"},
+        {
+            "username": "bea",
+            "email": "bea@example.com",
+            "password1": "a-Long-pass-phrase-7",
+            "password2": "a-Long-pass-phrase-7",
+        },
     )
 
     assert response.status_code == 302 and response["Location"] == reverse("avatars:create")
@@ -24,7 +29,9 @@ def test_sign_up_creates_an_account_and_logs_in(client):
 
 
 def test_sign_up_errors_are_shown_next_to_their_fields(client):
-    response = client.post(reverse("signup"), {"username": "bea", "email": "not-an-address", "password1": "x", "password2": "y"})
+    response = client.post(
+        reverse("signup"), {"username": "bea", "email": "not-an-address", "password1": "x", "password2": "y"}
+    )
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -57,7 +64,9 @@ def test_password_reset_mails_a_link_that_sets_a_new_password(client, user):
 
     link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
     form_url = client.get(link).url  # Django swaps the token for a session marker
-    response = client.post(form_url, {"new_password1": "a-Brand-new-phrase-9", "new_password2": "a-Brand-new-phrase-9"})
+    response = client.post(
+        form_url, {"new_password1": "a-Brand-new-phrase-9", "new_password2": "a-Brand-new-phrase-9"}
+    )
 
     assert response.status_code == 302 and response["Location"] == reverse("password_reset_complete")
     assert client.login(username="alice", password="a-Brand-new-phrase-9")

@@ -25,7 +25,9 @@ def listed_ids(response):
 
 
 def act(client, action, *jobs):
-    return client.post(CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: [str(job.id) for job in jobs]}, follow=True)
+    return client.post(
+        CHANGELIST, {"action": action, ACTION_CHECKBOX_NAME: [str(job.id) for job in jobs]}, follow=True
+    )
 
 
 def test_job_list_shows_status_user_model_duration_and_request_id(staff_client, user):
@@ -35,7 +37,15 @@ def test_job_list_shows_status_user_model_duration_and_request_id(staff_client, 
 
     for text in ("Completed", "alice", "Kling AI Avatar Pro", "4.0 s", "req-abc123"):
         assert text in html
-    for column in ("column-state", "column-user", "column-model_label", "column-duration", "column-created_at", "column-finished_at", "column-request_id"):
+    for column in (
+        "column-state",
+        "column-user",
+        "column-model_label",
+        "column-duration",
+        "column-created_at",
+        "column-finished_at",
+        "column-request_id",
+    ):
         assert column in html
 
 
@@ -52,7 +62,8 @@ def test_job_list_shows_a_short_id_linking_to_the_job_with_the_whole_id_in_its_t
 def test_job_times_are_shown_to_the_second_in_the_list_and_on_the_page(staff_client, user):
     job = completed_job(user)
     Job.objects.filter(pk=job.pk).update(
-        created_at=datetime(2026, 12, 7, 4, 10, 9, tzinfo=UTC), finished_at=datetime(2026, 12, 7, 4, 12, 41, tzinfo=UTC)
+        created_at=datetime(2026, 12, 7, 4, 10, 9, tzinfo=UTC),
+        finished_at=datetime(2026, 12, 7, 4, 12, 41, tzinfo=UTC),
     )
 
     listing = staff_client.get(CHANGELIST).content.decode()
@@ -70,7 +81,9 @@ def test_job_list_filters_by_status_model_date_and_user(staff_client, user, othe
     assert listed_ids(staff_client.get(CHANGELIST, {"endpoint_id": STANDARD.endpoint_id})) == {str(standard.id)}
     assert listed_ids(staff_client.get(CHANGELIST, {"user__id__exact": other_user.id})) == {str(standard.id)}
     today = failed.created_at
-    by_date = staff_client.get(CHANGELIST, {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day})
+    by_date = staff_client.get(
+        CHANGELIST, {"created_at__year": today.year, "created_at__month": today.month, "created_at__day": today.day}
+    )
     assert listed_ids(by_date) == {str(failed.id), str(standard.id)}
 
 
@@ -86,20 +99,26 @@ def test_job_search_finds_by_id_request_id_and_username(staff_client, user, othe
 
 def test_change_page_plays_the_video_shows_the_event_log_and_edits_nothing(staff_client, user):
     job = completed_job(user)
-    JobEvent.objects.create(job=job, kind=JobEvent.Kind.TRANSITION, from_state="in_progress", to_state="completed", message="Video stored.")
+    JobEvent.objects.create(
+        job=job, kind=JobEvent.Kind.TRANSITION, from_state="in_progress", to_state="completed", message="Video stored."
+    )
 
     response = staff_client.get(reverse("admin:jobs_job_change", args=[job.id]))
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert re.search(rf'<video controls[^>]*src="{re.escape(job.video.url)}" poster="{re.escape(job.poster.url)}"', html)
+    assert re.search(
+        rf'<video controls[^>]*src="{re.escape(job.video.url)}" poster="{re.escape(job.poster.url)}"', html
+    )
     assert "Event log" in html and "Video stored." in html
     assert not re.search(r'<(input|textarea|select)[^>]*name="(state|request_id|error|prompt|video|logs)"', html)
     assert 'name="events-0-message"' not in html
 
 
 def test_retry_action_starts_a_new_attempt_for_failed_jobs_only(staff_client, user):
-    failed = make_job(user, JobState.FAILED, image_url="https://example.com/a.png", audio_url="https://example.com/a.wav")
+    failed = make_job(
+        user, JobState.FAILED, image_url="https://example.com/a.png", audio_url="https://example.com/a.wav"
+    )
     done = completed_job(user)
 
     response = act(staff_client, "retry_jobs", failed, done)
@@ -134,7 +153,9 @@ def test_mark_reviewed_action_stamps_and_logs_the_review(staff_client, user):
     assert JobEvent.objects.filter(job=job, message="Marked reviewed by root.").exists()
 
 
-def test_deleting_in_the_admin_removes_the_stored_files(staff_client, user, media_root, django_capture_on_commit_callbacks):
+def test_deleting_in_the_admin_removes_the_stored_files(
+    staff_client, user, media_root, django_capture_on_commit_callbacks
+):
     job = completed_job(user)
     video = media_root / job.video.name
 
@@ -145,7 +166,9 @@ def test_deleting_in_the_admin_removes_the_stored_files(staff_client, user, medi
 
 
 def test_assets_are_listed_read_only(staff_client, user):
-    asset = Asset.objects.create(user=user, kind="image", sha256="ab" * 32, content_type="image/png", size=10, fal_url="https://fal.media/x.png")
+    asset = Asset.objects.create(
+        user=user, kind="image", sha256="ab" * 32, content_type="image/png", size=10, fal_url="https://fal.media/x.png"
+    )
 
     listing = staff_client.get(reverse("admin:jobs_asset_changelist"))
     page = staff_client.get(reverse("admin:jobs_asset_change", args=[asset.pk]))
@@ -205,15 +228,18 @@ def change_page(client, job):
 
 
 def test_job_page_lists_the_model_log_one_line_per_entry_newest_last(staff_client, user):
-    job = completed_job(user, logs=[
-        {"timestamp": "2026-11-25T12:00:01.250Z", "message": "Downloading inputs", "level": "INFO"},
-        {"timestamp": "2026-11-25T12:00:03.500Z", "message": "Generating frames 139/139", "level": "WARNING"},
-        {"timestamp": "2026-11-25T12:00:04.000Z", "message": "Uploading result"},
-    ])
+    job = completed_job(
+        user,
+        logs=[
+            {"timestamp": "2026-11-25T12:00:01.250Z", "message": "Downloading inputs", "level": "INFO"},
+            {"timestamp": "2026-11-25T12:00:03.500Z", "message": "Generating frames 139/139", "level": "WARNING"},
+            {"timestamp": "2026-11-25T12:00:04.000Z", "message": "Uploading result"},
+        ],
+    )
 
     html = change_page(staff_client, job)
 
-    lines = re.findall(r"<li>(.*?)</li>", html[html.index('class="job-log-lines"'):], re.S)[:3]
+    lines = re.findall(r"<li>(.*?)</li>", html[html.index('class="job-log-lines"') :], re.S)[:3]
     assert [re.sub(r"<[^>]+>", "", line) for line in lines] == [
         "12:00:01.250 INFO Downloading inputs",
         "12:00:03.500 WARNING Generating frames 139/139",
@@ -230,7 +256,7 @@ def test_job_page_shows_fals_output_as_collapsed_pretty_json(staff_client, user)
     html = change_page(staff_client, job)
 
     details = re.search(r'<details class="job-fal-output">.*?</details>', html, re.S).group(0)
-    assert "<details class=\"job-fal-output\" open" not in html
+    assert '<details class="job-fal-output" open' not in html
     assert '"video": {\n    "file_size": 123,' in details.replace("&quot;", '"')
 
 
@@ -241,7 +267,10 @@ def test_job_page_previews_the_video_and_both_stored_inputs_for_staff_only(staff
 
     html = change_page(staff_client, job)
 
-    assert re.search(rf'<video controls preload="metadata" src="{re.escape(job.video.url)}" poster="{re.escape(job.poster.url)}"', html)
+    assert re.search(
+        rf'<video controls preload="metadata" src="{re.escape(job.video.url)}" poster="{re.escape(job.poster.url)}"',
+        html,
+    )
     assert f'<img src="{job.image_file.url}" alt="The portrait this video was made from">' in html
     assert f'<audio controls preload="metadata" src="{job.audio_file.url}">' in html
     for url in (job.video.url, job.image_file.url, job.audio_file.url):
@@ -252,7 +281,12 @@ def test_job_page_previews_the_video_and_both_stored_inputs_for_staff_only(staff
 
 
 def test_job_page_links_input_urls_the_page_may_not_load(staff_client, user):
-    job = make_job(user, JobState.FAILED, image_url="https://example.com/face.png", audio_url="http://testserver/_fal/cdn/files/speech.wav")
+    job = make_job(
+        user,
+        JobState.FAILED,
+        image_url="https://example.com/face.png",
+        audio_url="http://testserver/_fal/cdn/files/speech.wav",
+    )
 
     html = change_page(staff_client, job)
 
@@ -265,14 +299,22 @@ def test_job_page_links_input_urls_the_page_may_not_load(staff_client, user):
 def test_job_page_lists_events_one_row_each_with_their_state_change(staff_client, user):
     job = completed_job(user)
     JobEvent.objects.create(job=job, kind=JobEvent.Kind.POLL, message="IN_QUEUE", data={"queue_position": 2})
-    JobEvent.objects.create(job=job, kind=JobEvent.Kind.TRANSITION, from_state="in_progress", to_state="completed", message="Video stored.")
+    JobEvent.objects.create(
+        job=job, kind=JobEvent.Kind.TRANSITION, from_state="in_progress", to_state="completed", message="Video stored."
+    )
 
     html = change_page(staff_client, job)
 
     rows = re.findall(r'<tr class="job-event-(\w+)">(.*?)</tr>', html, re.S)
     assert [kind for kind, _ in rows] == ["poll", "transition"]
-    cells = [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)] for _, row in rows]
-    assert [cell[1:] for cell in cells] == [["poll", "", "IN_QUEUE", '{"queue_position": 2}'.replace('"', "&quot;")], ["transition", "in_progress → completed", "Video stored.", ""]]
+    cells = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        for _, row in rows
+    ]
+    assert [cell[1:] for cell in cells] == [
+        ["poll", "", "IN_QUEUE", '{"queue_position": 2}'.replace('"', "&quot;")],
+        ["transition", "in_progress → completed", "Video stored.", ""],
+    ]
     assert "events-TOTAL_FORMS" not in html
 
 

@@ -61,7 +61,9 @@ def test_admin_job_list_runs_no_distinct_over_all_jobs(staff_client, user, djang
     assert len([sql for sql in job_queries(captured) if "COUNT(" in sql.upper()]) == 1
 
 
-def test_admin_job_list_costs_the_same_queries_for_one_job_or_many(staff_client, user, django_assert_max_num_queries, django_assert_num_queries):
+def test_admin_job_list_costs_the_same_queries_for_one_job_or_many(
+    staff_client, user, django_assert_max_num_queries, django_assert_num_queries
+):
     many_jobs(user, 1)
     with django_assert_max_num_queries(12) as one:
         staff_client.get(CHANGELIST)
@@ -103,7 +105,9 @@ def test_admin_job_list_filters_by_a_recent_date_range(staff_client, user):
     recent = make_job(user, JobState.COMPLETED, created_ago=timedelta(days=2))
     make_job(user, JobState.COMPLETED, created_ago=timedelta(days=40))
     html = staff_client.get(CHANGELIST).content.decode()
-    past_week = re.search(r'<a href="\?([^"]*created_at__gte[^"]*)">Past 7 days</a>', html).group(1).replace("&amp;", "&")
+    past_week = (
+        re.search(r'<a href="\?([^"]*created_at__gte[^"]*)">Past 7 days</a>', html).group(1).replace("&amp;", "&")
+    )
 
     assert listed_ids(staff_client.get(f"{CHANGELIST}?{past_week}")) == {str(recent.id)}
 
@@ -136,12 +140,17 @@ def test_gallery_loads_only_the_columns_a_tile_shows(owner_client, user, django_
     with django_assert_max_num_queries(8) as captured:
         response = owner_client.get(GALLERY)
 
-    assert response.status_code == 200 and len(re.findall(r'<h2 class="tile-title">', response.content.decode())) == GALLERY_PAGE_SIZE
+    assert (
+        response.status_code == 200
+        and len(re.findall(r'<h2 class="tile-title">', response.content.decode())) == GALLERY_PAGE_SIZE
+    )
     listing = job_listing(captured)
     assert len(listing) == 1 and not re.search(r'"(logs|fal_output|error)"', listing[0])
 
 
-def test_admin_search_by_request_id_or_job_id_is_an_exact_match_not_a_substring_scan(staff_client, user, other_user, django_assert_max_num_queries):
+def test_admin_search_by_request_id_or_job_id_is_an_exact_match_not_a_substring_scan(
+    staff_client, user, other_user, django_assert_max_num_queries
+):
     needle = make_job(user, JobState.FAILED, request_id="0b1d6a4e-3c5f-4e1a-9a77-5d2b3c4e5f60")
     make_job(user, JobState.FAILED, request_id="0b1d6a4e-3c5f-4e1a-9a77-5d2b3c4e5f60-longer")
     theirs = make_job(other_user, JobState.COMPLETED)
@@ -156,7 +165,9 @@ def test_admin_search_by_request_id_or_job_id_is_an_exact_match_not_a_substring_
     assert not [sql for sql in job_queries(captured) if " LIKE " in sql.upper() or "UPPER(" in sql.upper()]
 
 
-def test_admin_job_list_and_search_cost_the_same_queries_at_any_page_size(staff_client, user, monkeypatch, django_assert_num_queries):
+def test_admin_job_list_and_search_cost_the_same_queries_at_any_page_size(
+    staff_client, user, monkeypatch, django_assert_num_queries
+):
     from jobs.admin import JobAdmin
 
     many_jobs(user, 30)
@@ -169,7 +180,9 @@ def test_admin_job_list_and_search_cost_the_same_queries_at_any_page_size(staff_
             assert len(listed_ids(staff_client.get(CHANGELIST, query))) == 25
 
 
-def test_gallery_costs_the_same_queries_at_any_page_size_and_page(owner_client, user, monkeypatch, django_assert_num_queries):
+def test_gallery_costs_the_same_queries_at_any_page_size_and_page(
+    owner_client, user, monkeypatch, django_assert_num_queries
+):
     many_jobs(user, 60)
     monkeypatch.setattr("avatars.views.GALLERY_PAGE_SIZE", 4)
     with CaptureQueriesContext(connection) as small:

@@ -55,7 +55,9 @@ def test_create_page_offers_both_models_with_their_prices(owner_client, settings
 
 
 def test_valid_upload_creates_a_pending_job_and_opens_its_page(owner_client, user):
-    response = owner_client.post(URL, upload(prompt="Waves hello", model="kling-avatar-standard", audio=speech_wav(seconds=2.0)))
+    response = owner_client.post(
+        URL, upload(prompt="Waves hello", model="kling-avatar-standard", audio=speech_wav(seconds=2.0))
+    )
 
     job = Job.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("avatars:job", kwargs={"job_id": job.id})
@@ -73,7 +75,9 @@ def test_jpeg_portrait_is_accepted(owner_client):
 
 
 def test_text_named_png_is_refused_next_to_the_image_field_and_keeps_the_typed_values(owner_client):
-    response = owner_client.post(URL, upload(image=b"this is not a picture", prompt="Keep me", model="kling-avatar-standard"))
+    response = owner_client.post(
+        URL, upload(image=b"this is not a picture", prompt="Keep me", model="kling-avatar-standard")
+    )
 
     assert response.status_code == 200
     assert errors_of(response, "image") == "The image is not a readable JPEG, PNG or WebP picture."
@@ -183,7 +187,10 @@ def test_create_page_shows_the_balance_and_the_chosen_models_price_per_second(ow
     assert re.search(r"Your balance: <strong[^>]*>1000 credits</strong>", html)
     assert "Kling AI Avatar Standard: $0.056 (56 credits) per second of video." in html
     assert f'href="{reverse("credits:page")}"' in html
-    assert json.loads(re.search(r'<script id="credit-balance" type="application/json">(.*?)</script>', html).group(1)) == 1000
+    assert (
+        json.loads(re.search(r'<script id="credit-balance" type="application/json">(.*?)</script>', html).group(1))
+        == 1000
+    )
 
 
 def test_the_job_holds_the_credits_the_page_estimates(owner_client, user):
@@ -273,7 +280,11 @@ def test_an_uploaded_picture_wins_over_the_earlier_portrait(owner_client, user):
 
 @pytest.mark.parametrize("whose", ["another user's", "deleted", "malformed"])
 def test_a_portrait_that_is_not_the_users_is_reported_and_the_page_works_normally(owner_client, other_user, whose):
-    asked = {"another user's": lambda: job_with_portrait(other_user).id, "deleted": uuid.uuid4, "malformed": lambda: "12"}[whose]()
+    asked = {
+        "another user's": lambda: job_with_portrait(other_user).id,
+        "deleted": uuid.uuid4,
+        "malformed": lambda: "12",
+    }[whose]()
 
     response = owner_client.get(URL, {"portrait": asked})
 
@@ -302,9 +313,9 @@ def test_the_estimate_endpoint_prices_by_the_server_rule_for_the_pages(owner_cli
     # 4.04 s at 115 credits a second rounds up to 465 credits and $0.4646 half up to $0.46;
     # 2.5 s is 288 credits (287.5 up) and $0.2875 → $0.29. Each clip is rounded on its own.
     assert answer["models"]["kling-avatar-pro"] == {"credits": 2 * 465 + 288, "dollars": "1.21"}
-    assert answer["models"]["kling-avatar-standard"]["credits"] == MODELS["kling-avatar-standard"].estimate_credits(4.04) * 2 + MODELS[
-        "kling-avatar-standard"
-    ].estimate_credits(2.5)
+    assert answer["models"]["kling-avatar-standard"]["credits"] == MODELS["kling-avatar-standard"].estimate_credits(
+        4.04
+    ) * 2 + MODELS["kling-avatar-standard"].estimate_credits(2.5)
     assert answer["balance"] == credits.account_for(user).balance
 
 

@@ -32,7 +32,10 @@ def test_download_streams_the_stored_video_as_an_attachment_named_after_the_titl
 
     assert response.status_code == 200
     assert response["Content-Type"] == "video/mp4"
-    assert response["Content-Disposition"] == "attachment; filename=\"my-greetingwav.mp4\"; filename*=UTF-8''my-greetingwav.mp4"
+    assert (
+        response["Content-Disposition"]
+        == "attachment; filename=\"my-greetingwav.mp4\"; filename*=UTF-8''my-greetingwav.mp4"
+    )
     assert body(response) == MP4_START + b"the stored bytes"
 
 
@@ -46,7 +49,10 @@ def test_a_video_in_s3_is_downloaded_from_the_bucket_under_its_title(owner_clien
     assert response.status_code == 302  # no web thread of ours held for a long download
     from_bucket = httpx.get(response["Location"], timeout=10)
     assert from_bucket.status_code == 200 and from_bucket.content == b"bytes kept in S3"
-    assert from_bucket.headers["Content-Disposition"] == "attachment; filename=\"ete-a-paris.mp4\"; filename*=UTF-8''%C3%A9t%C3%A9-%C3%A0-paris.mp4"
+    assert (
+        from_bucket.headers["Content-Disposition"]
+        == "attachment; filename=\"ete-a-paris.mp4\"; filename*=UTF-8''%C3%A9t%C3%A9-%C3%A0-paris.mp4"
+    )
     assert from_bucket.headers["Content-Type"] == "video/mp4"
     resumed = httpx.get(response["Location"], headers={"Range": "bytes=6-"}, timeout=10)
     assert (resumed.status_code, resumed.content) == (206, b"kept in S3")
@@ -113,7 +119,9 @@ def test_download_asks_a_visitor_to_log_in(client, user):
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 
 
-@pytest.mark.parametrize("state", [JobState.PENDING, JobState.IN_PROGRESS, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT])
+@pytest.mark.parametrize(
+    "state", [JobState.PENDING, JobState.IN_PROGRESS, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT]
+)
 def test_a_job_without_a_finished_video_has_nothing_to_download(owner_client, user, state):
     assert owner_client.get(download_url(make_job(user, state))).status_code == 404
 

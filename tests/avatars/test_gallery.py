@@ -128,7 +128,9 @@ def test_a_finished_card_holds_its_video_unloaded_behind_the_poster_with_a_play_
     assert "Kling AI Avatar Pro" in tile
 
 
-@pytest.mark.parametrize("state", [JobState.PENDING, JobState.IN_PROGRESS, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT])
+@pytest.mark.parametrize(
+    "state", [JobState.PENDING, JobState.IN_PROGRESS, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT]
+)
 def test_an_unfinished_or_failed_card_has_nothing_to_play_or_download(owner_client, user, state):
     make_job(user, state, title="No video")
 
@@ -164,7 +166,13 @@ def test_running_cards_offer_no_retry(owner_client, user, state):
 
 
 def test_retry_from_the_gallery_starts_a_new_attempt_and_opens_it(owner_client, user):
-    failed = make_job(user, JobState.FAILED, title="hello.wav", image_url="https://example.com/a.png", audio_url="https://example.com/a.wav")
+    failed = make_job(
+        user,
+        JobState.FAILED,
+        title="hello.wav",
+        image_url="https://example.com/a.png",
+        audio_url="https://example.com/a.wav",
+    )
 
     response = owner_client.post(reverse("avatars:job-retry", kwargs={"job_id": failed.id}), follow=True)
 
@@ -194,7 +202,9 @@ def test_model_filter_shows_only_that_models_videos(owner_client, user):
     response = owner_client.get(URL, {"model": "kling-avatar-standard"})
 
     assert titles(response) == ["Standard one"]
-    assert '<option value="kling-avatar-standard" selected>Kling AI Avatar Standard</option>' in response.content.decode()
+    assert (
+        '<option value="kling-avatar-standard" selected>Kling AI Avatar Standard</option>' in response.content.decode()
+    )
 
 
 def test_in_progress_covers_waiting_queued_and_rendering_videos(owner_client, user):
@@ -269,7 +279,9 @@ def pagination(response):
 
 def test_page_links_keep_the_search_and_filters(owner_client, user):
     for number in range(GALLERY_PAGE_SIZE * 3):
-        make_job(user, JobState.FAILED, title=f"Demo {number:02d}", model=STANDARD, created_ago=timedelta(minutes=number))
+        make_job(
+            user, JobState.FAILED, title=f"Demo {number:02d}", model=STANDARD, created_ago=timedelta(minutes=number)
+        )
     make_job(user, JobState.FAILED, title="Unrelated", model=STANDARD)
 
     response = owner_client.get(URL, {"q": "demo", "model": "kling-avatar-standard", "status": "failed", "page": 2})
@@ -310,7 +322,10 @@ def test_first_and_previous_links_only_after_the_first_page_and_next_and_last_on
 def test_no_videos_yet_invites_a_first_one(owner_client):
     html = owner_client.get(URL).content.decode()
 
-    assert "You have no videos yet." in html and f'<a class="button" href="{reverse("avatars:create")}">Make your first one</a>' in html
+    assert (
+        "You have no videos yet." in html
+        and f'<a class="button" href="{reverse("avatars:create")}">Make your first one</a>' in html
+    )
     assert "Nothing matches these filters." not in html
 
 
@@ -326,7 +341,9 @@ def test_a_search_that_finds_nothing_says_so_and_offers_every_video(owner_client
 # ---- Cost
 
 
-def test_a_gallery_page_costs_the_same_queries_for_one_video_or_a_full_page(owner_client, user, django_assert_num_queries, django_assert_max_num_queries):
+def test_a_gallery_page_costs_the_same_queries_for_one_video_or_a_full_page(
+    owner_client, user, django_assert_num_queries, django_assert_max_num_queries
+):
     completed_job(user, title="First")
     with django_assert_max_num_queries(10) as one:
         owner_client.get(URL, {"q": "i", "model": "kling-avatar-pro", "status": "completed"})

@@ -135,13 +135,24 @@ def test_cancel_only_accepts_post(owner_client, user):
 
 
 def test_owner_can_retry_a_failed_job_with_the_same_inputs(owner_client, user):
-    job = make_job(user, JobState.FAILED, title="greeting.wav", image_url="https://example.com/a.png", audio_url="https://example.com/a.wav")
+    job = make_job(
+        user,
+        JobState.FAILED,
+        title="greeting.wav",
+        image_url="https://example.com/a.png",
+        audio_url="https://example.com/a.wav",
+    )
 
     response = owner_client.post(job_url("avatars:job-retry", job), follow=True)
 
     retry = Job.objects.exclude(pk=job.pk).get()
     assert response.redirect_chain[-1][0] == job_url("avatars:job", retry)
-    assert (retry.state, retry.title, retry.image_url, retry.audio_url) == (JobState.PENDING, "greeting.wav", job.image_url, job.audio_url)
+    assert (retry.state, retry.title, retry.image_url, retry.audio_url) == (
+        JobState.PENDING,
+        "greeting.wav",
+        job.image_url,
+        job.audio_url,
+    )
     assert "A new attempt has started with the same inputs." in text_of(response)
 
 
@@ -168,8 +179,14 @@ def test_a_completed_job_is_not_retried(owner_client, user):
 @pytest.mark.parametrize(
     "name, method",
     [
-        ("avatars:job", "get"), ("avatars:job-status", "get"), ("avatars:job-events", "get"), ("avatars:job-title", "post"),
-        ("avatars:job-cancel", "post"), ("avatars:job-retry", "post"), ("avatars:job-delete", "get"), ("avatars:job-delete", "post"),
+        ("avatars:job", "get"),
+        ("avatars:job-status", "get"),
+        ("avatars:job-events", "get"),
+        ("avatars:job-title", "post"),
+        ("avatars:job-cancel", "post"),
+        ("avatars:job-retry", "post"),
+        ("avatars:job-delete", "get"),
+        ("avatars:job-delete", "post"),
     ],
 )
 def test_other_users_job_is_404(client, user, other_user, name, method):
@@ -196,7 +213,13 @@ def test_job_waiting_for_a_free_slot_says_how_many_are_ahead(owner_client, user,
 def stream_events(stream):
     """The server-sent events in `stream` as (field, value) lists; comments as ("", text)."""
     blocks = [block for block in stream.split("\n\n") if block]
-    return [[tuple(line.split(": ", 1)) if not line.startswith(":") else ("", line[1:].strip()) for line in block.splitlines()] for block in blocks]
+    return [
+        [
+            tuple(line.split(": ", 1)) if not line.startswith(":") else ("", line[1:].strip())
+            for line in block.splitlines()
+        ]
+        for block in blocks
+    ]
 
 
 def status_events(stream):
@@ -224,11 +247,17 @@ def test_events_push_the_panel_again_when_the_job_changes_and_end_when_it_finish
     chunks = iter(owner_client.get(job_url("avatars:job-events", job)).streaming_content)
     assert next(chunks) == b"retry: 2000\n\n"
     first = status_events(next(chunks).decode())[0]
-    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED, finished_at=timezone.now(), error="The model failed: no face")
+    Job.objects.filter(pk=job.pk).update(
+        state=JobState.FAILED, finished_at=timezone.now(), error="The model failed: no face"
+    )
     rest = status_events(b"".join(chunks).decode())
 
     assert first["state"] == "in_queue" and first["finished"] is False and "you're next" in first["html"]
-    assert rest[-1]["state"] == "failed" and rest[-1]["finished"] is True and "The model failed: no face" in rest[-1]["html"]
+    assert (
+        rest[-1]["state"] == "failed"
+        and rest[-1]["finished"] is True
+        and "The model failed: no face" in rest[-1]["html"]
+    )
     assert all(event["state"] == "in_queue" for event in rest[:-1])  # at most the elapsed clock ticking
 
 
@@ -257,7 +286,9 @@ def test_pages_past_the_open_stream_limit_are_told_to_poll_until_a_stream_ends(o
     after = owner_client.get(url)
 
     assert refused.status_code == 204 and not refused.streaming and refused["Cache-Control"] == "no-store"
-    assert after.status_code == 200 and status_events(b"".join(after.streaming_content).decode())[0]["finished"] is True
+    assert (
+        after.status_code == 200 and status_events(b"".join(after.streaming_content).decode())[0]["finished"] is True
+    )
 
 
 def test_clock_drops_part_seconds_like_a_media_player():
@@ -285,7 +316,9 @@ def test_job_page_is_titled_with_the_jobs_title_or_its_date(owner_client, user):
 def test_owner_renames_a_job_with_spaces_trimmed(owner_client, user):
     job = make_job(user, title="greeting.wav")
 
-    response = owner_client.post(job_url("avatars:job-title", job), {"title": "  Welcome for the new team  "}, follow=True)
+    response = owner_client.post(
+        job_url("avatars:job-title", job), {"title": "  Welcome for the new team  "}, follow=True
+    )
 
     job.refresh_from_db()
     assert job.title == "Welcome for the new team"
@@ -330,7 +363,11 @@ def test_unsuccessful_jobs_offer_retry_and_another_with_the_same_portrait(owner_
 
     html = owner_client.get(job_url("avatars:job", job)).content.decode()
 
-    assert re.search(rf'<form method="post" action="{job_url("avatars:job-retry", job)}"[^>]*>\s*<input type="hidden" name="csrfmiddlewaretoken"[^>]*>\s*<button[^>]*>Retry</button>', html)
+    assert re.search(
+        rf'<form method="post" action="{job_url("avatars:job-retry", job)}"[^>]*>\s*<input '
+        r'type="hidden" name="csrfmiddlewaretoken"[^>]*>\s*<button[^>]*>Retry</button>',
+        html,
+    )
     assert f'href="{reverse("avatars:create")}?portrait={job.id}">Make another with this portrait</a>' in html
 
 
@@ -354,7 +391,10 @@ def test_the_job_created_note_is_tagged_for_the_page_to_drop_and_shown_once(owne
     first = owner_client.post(reverse("avatars:create"), upload(), follow=True)
     again = owner_client.get(first.redirect_chain[-1][0])
 
-    assert '<li class="message message-job-created success">Job created. This page follows it live' in first.content.decode()
+    assert (
+        '<li class="message message-job-created success">Job created. This page follows it live'
+        in first.content.decode()
+    )
     assert "Job created" not in again.content.decode()
 
 
@@ -378,7 +418,9 @@ def test_credits_are_shown_held_while_the_job_runs_and_charged_once_it_has_its_v
     credits.settle_job(done, **charge_for(done))  # 4.04 s of pro video at 115 a second: 465 credits
 
     assert "Credits 460 held until the video is made" in text_of(owner_client.get(job_url("avatars:job", running)))
-    assert "Credits 465 charged; the other 35 held were returned" in text_of(owner_client.get(job_url("avatars:job", done)))
+    assert "Credits 465 charged; the other 35 held were returned" in text_of(
+        owner_client.get(job_url("avatars:job", done))
+    )
 
 
 def test_a_finished_video_is_shown_beside_the_portrait_and_speech_it_was_made_from(owner_client, user):
@@ -395,7 +437,9 @@ def test_a_finished_video_is_shown_beside_the_portrait_and_speech_it_was_made_fr
 
 
 def test_inputs_the_page_may_not_load_are_offered_as_links(owner_client, user):
-    job = completed_job(user, image_url="https://elsewhere.example/face.png", audio_url="https://elsewhere.example/hello.wav")
+    job = completed_job(
+        user, image_url="https://elsewhere.example/face.png", audio_url="https://elsewhere.example/hello.wav"
+    )
 
     html = owner_client.get(job_url("avatars:job", job)).content.decode()
 

@@ -30,7 +30,10 @@ def test_default_settings_serve_static_files_without_collectstatic(client):
 def test_production_storage_serves_hashed_compressed_files_after_collectstatic(settings, tmp_path):
     settings.DEBUG = False
     settings.STATIC_ROOT = str(tmp_path / "staticfiles")
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
     settings.WHITENOISE_USE_FINDERS = False
     call_command("collectstatic", interactive=False, verbosity=0)
     client = Client()  # a new handler builds WhiteNoise's file index from the new settings

@@ -28,7 +28,9 @@ def finished_batch(api_client, batch_id, timeout=60):
 
 @pytest.mark.django_db
 def test_one_portrait_with_many_clips_makes_one_job_per_clip(api_client, user):
-    response = api_client.post("/api/v1/batches", {"image_url": PORTRAIT, "audio_urls": clips(3), "prompt": "calm"}, format="json")
+    response = api_client.post(
+        "/api/v1/batches", {"image_url": PORTRAIT, "audio_urls": clips(3), "prompt": "calm"}, format="json"
+    )
 
     assert response.status_code == 201, response.json()
     batch = response.json()
@@ -95,7 +97,9 @@ def test_a_batch_over_the_size_limit_is_refused(api_client, settings):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_batch_of_five_with_one_model_failure_charges_four_and_zips_four_playable_videos(api_client, user, fal_engine, task_worker):
+def test_batch_of_five_with_one_model_failure_charges_four_and_zips_four_playable_videos(
+    api_client, user, fal_engine, task_worker
+):
     fal_engine.faults.fail_next_requests(1, status=422)
     start = credits.account_for(user).balance
 
@@ -130,7 +134,9 @@ def test_the_batch_ends_once_when_its_items_end_together(api_client, user, fal_e
     ended = []
     batch_completed.connect(receiver := lambda sender, batch, **kwargs: ended.append(batch.pk), weak=False)
     try:
-        created = api_client.post("/api/v1/batches", {"image_url": PORTRAIT, "audio_urls": clips(3)}, format="json").json()
+        created = api_client.post(
+            "/api/v1/batches", {"image_url": PORTRAIT, "audio_urls": clips(3)}, format="json"
+        ).json()
         cancelled = api_client.post(f"/api/v1/batches/{created['id']}/cancel").json()
     finally:
         batch_completed.disconnect(receiver)

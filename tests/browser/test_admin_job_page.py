@@ -27,7 +27,8 @@ document.addEventListener("securitypolicyviolation", event => {
 MEDIA_DURATION = """media => new Promise((resolve, reject) => {
     if (media.readyState >= 1) return resolve(media.duration);
     media.addEventListener("loadedmetadata", () => resolve(media.duration), { once: true });
-    media.addEventListener("error", () => reject(new Error("media error " + (media.error && media.error.code))), { once: true });
+    media.addEventListener("error", () => reject(new Error("media error " + (media.error && media.error.code))),
+                           { once: true });
 })"""
 
 # Where the newest log line sits inside its scrolling box: fully inside it, while the oldest
@@ -46,16 +47,26 @@ LOG_BOX_POSITIONS = """box => {
 
 def finished_job(user):
     job = submission.create_job(
-        user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav(seconds=2.0))
+        user=user,
+        model=MODELS["kling-avatar-pro"],
+        image=check_image(portrait_png()),
+        audio=check_audio(speech_wav(seconds=2.0)),
     )
-    return wait_for(lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).first(), timeout=30, message="the job to complete")
+    return wait_for(
+        lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).first(),
+        timeout=30,
+        message="the job to complete",
+    )
 
 
 def with_earlier_log_lines(job, total):
     """A long render's log: older lines before the ones the engine wrote, up to `total`."""
     start = timezone.now() - timedelta(minutes=10)
     earlier = [
-        {"timestamp": (start + timedelta(seconds=n)).isoformat().replace("+00:00", "Z"), "message": f"Warming up the renderer, step {n + 1}"}
+        {
+            "timestamp": (start + timedelta(seconds=n)).isoformat().replace("+00:00", "Z"),
+            "message": f"Warming up the renderer, step {n + 1}",
+        }
         for n in range(total - len(job.logs))
     ]
     Job.objects.filter(pk=job.pk).update(logs=earlier + job.logs)
@@ -72,7 +83,9 @@ def log_in_as_staff(page, base_url):
     expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
 
 
-def test_staff_review_a_finished_job_with_previews_a_readable_log_and_compact_events(fal_engine, task_worker, live_server, page, screenshot):
+def test_staff_review_a_finished_job_with_previews_a_readable_log_and_compact_events(
+    fal_engine, task_worker, live_server, page, screenshot
+):
     job = with_earlier_log_lines(finished_job(make_user("bea")), LOG_LINES)
     newest_line = job.logs[-1]["message"]
     page.add_init_script(RECORD_CSP_VIOLATIONS)
@@ -100,7 +113,9 @@ def test_staff_review_a_finished_job_with_previews_a_readable_log_and_compact_ev
     assert video.evaluate(MEDIA_DURATION) > 0
     assert video.get_attribute("poster")
     assert speech.evaluate(MEDIA_DURATION) == pytest.approx(2.0, abs=0.05)
-    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=portrait.element_handle(), timeout=10_000)
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=portrait.element_handle(), timeout=10_000
+    )
     tops = [element.bounding_box()["y"] for element in (video, portrait, speech)]
     lefts = [element.bounding_box()["x"] for element in (video, portrait, speech)]
     assert max(tops) - min(tops) < 60 and lefts == sorted(lefts) and len(set(lefts)) == 3, (tops, lefts)

@@ -6,8 +6,13 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.django_db(transaction=True)
 
 OPERATIONS = [
-    "/api/generate/kling-avatar/submit", "/api/generate/kling-avatar/status", "/api/generate/kling-avatar/result",
-    "/api/generate/kling-avatar/cancel", "/api/generate/upload-file", "/api/jobs", "/api/me",
+    "/api/generate/kling-avatar/submit",
+    "/api/generate/kling-avatar/status",
+    "/api/generate/kling-avatar/result",
+    "/api/generate/kling-avatar/cancel",
+    "/api/generate/upload-file",
+    "/api/jobs",
+    "/api/me",
 ]
 
 
@@ -15,7 +20,8 @@ def test_docs_page_renders_every_operation_without_csp_violations(live_server, p
     # Listening from the first script on: any blocked script, style or request is recorded.
     page.add_init_script(
         "window.cspViolations = [];"
-        "document.addEventListener('securitypolicyviolation', e => window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
+        "document.addEventListener('securitypolicyviolation', e => "
+        "window.cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));"
     )
     requests = []
     page.on("request", lambda request: requests.append(request.url))
@@ -31,4 +37,6 @@ def test_docs_page_renders_every_operation_without_csp_violations(live_server, p
     screenshot("api-docs")
 
     assert page.evaluate("window.cspViolations") == []
-    assert all(url.startswith(live_server.url) for url in requests), [url for url in requests if not url.startswith(live_server.url)]
+    assert all(url.startswith(live_server.url) for url in requests), [
+        url for url in requests if not url.startswith(live_server.url)
+    ]

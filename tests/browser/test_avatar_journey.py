@@ -43,7 +43,9 @@ def submit_create_form(page, media_files, prompt):
     return Job.objects.get(pk=page.url.rstrip("/").rsplit("/", 1)[1])
 
 
-def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, task_worker, live_server, page, screenshot, media_files):
+def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(
+    fal_engine, task_worker, live_server, page, screenshot, media_files
+):
     page.goto(live_server.url)
     screenshot("01-home")
     page.get_by_role("link", name="Sign up").first.click()
@@ -62,7 +64,9 @@ def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, 
     page.get_by_label("Prompt (optional)").fill("Smiles and says hello")
     expect(page.locator("#image-preview-caption")).to_have_text("portrait.png · 256×320 px")
     # The local engine makes the videos: prices in credits only.
-    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 230 credits (2.0 s of video × 115 credits per second)")
+    expect(page.locator("#cost-estimate")).to_contain_text(
+        "Estimated cost: 230 credits (2.0 s of video × 115 credits per second)"
+    )
     page.get_by_label(re.compile("Kling AI Avatar Standard")).check()
     expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 112 credits")
     page.get_by_label(re.compile("Kling AI Avatar Pro")).check()
@@ -85,7 +89,8 @@ def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, 
         """video => new Promise((resolve, reject) => {
             if (video.readyState >= 1) return resolve(video.duration);
             video.addEventListener("loadedmetadata", () => resolve(video.duration), { once: true });
-            video.addEventListener("error", () => reject(new Error("video error " + (video.error && video.error.code))), { once: true });
+            video.addEventListener("error",
+                () => reject(new Error("video error " + (video.error && video.error.code))), { once: true });
         })"""
     )
     assert duration > 0
@@ -102,7 +107,8 @@ def test_new_user_signs_up_makes_a_video_and_watches_it_finish_live(fal_engine, 
     expect(tile.locator(".badge")).to_have_text("Completed")
     # The tile's video waits unloaded behind its poster, which must be a real picture.
     poster_width = tile.locator("video").evaluate(
-        "video => { const img = new Image(); img.src = video.poster; return img.decode().then(() => img.naturalWidth); }"
+        "video => { const img = new Image(); img.src = video.poster; "
+        "return img.decode().then(() => img.naturalWidth); }"
     )
     assert poster_width > 0
     screenshot("06-gallery")
@@ -130,7 +136,9 @@ def test_user_cancels_a_long_running_job(fal_engine, task_worker, live_server, p
     screenshot("08-job-cancelled")
     job.refresh_from_db()
     assert job.state == JobState.CANCELLED and job.request_id
-    assert wait_for(lambda: fal_engine.get(job.request_id).cancelled, timeout=5, message="the engine to cancel the run")
+    assert wait_for(
+        lambda: fal_engine.get(job.request_id).cancelled, timeout=5, message="the engine to cancel the run"
+    )
 
 
 def test_failed_job_says_why_and_can_be_deleted(fal_engine, task_worker, live_server, page, screenshot, media_files):

@@ -27,7 +27,9 @@ DROP_MANY = """([selector, files]) => {
 }"""
 
 
-def test_user_makes_a_batch_and_downloads_every_video(fal_engine, task_worker, live_server, page, screenshot, tmp_path):
+def test_user_makes_a_batch_and_downloads_every_video(
+    fal_engine, task_worker, live_server, page, screenshot, tmp_path
+):
     make_user("bea")
     image = tmp_path / "portrait.png"
     image.write_bytes(portrait_png())
@@ -59,7 +61,11 @@ def test_user_makes_a_batch_and_downloads_every_video(fal_engine, task_worker, l
     cookies = {cookie["name"]: cookie["value"] for cookie in page.context.cookies()}
     response = httpx.get(live_server.url + download.get_attribute("href"), cookies=cookies, timeout=30)
     assert response.status_code == 200
-    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == ["001-clip-0.mp4", "002-clip-1.mp4", "003-clip-2.mp4"]
+    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == [
+        "001-clip-0.mp4",
+        "002-clip-1.mp4",
+        "003-clip-2.mp4",
+    ]
     batch_url = page.url
     assert re.fullmatch(r"/batches/[0-9a-f-]{36}/", batch_url.removeprefix(live_server.url))
     assert Batch.objects.get().finished_at is not None
@@ -97,7 +103,9 @@ def test_a_bad_clip_is_named_on_the_form_and_nothing_is_made(fal_engine, live_se
     assert not Batch.objects.exists()
 
 
-def test_the_batch_form_previews_measures_each_clip_against_the_limits_and_prices_the_rest(live_server, page, settings, screenshot, tmp_path):
+def test_the_batch_form_previews_measures_each_clip_against_the_limits_and_prices_the_rest(
+    live_server, page, settings, screenshot, tmp_path
+):
     from credits import services as credits
     from tests.browser.test_create_page import drop
 
@@ -114,20 +122,28 @@ def test_the_batch_form_previews_measures_each_clip_against_the_limits_and_price
         {"name": "one.wav", "type": "audio/wav", "base64": base64.b64encode(speech_wav(seconds=2.0)).decode()},
         {"name": "long.wav", "type": "audio/wav", "base64": base64.b64encode(speech_wav(seconds=4.0)).decode()},
         {"name": "empty.wav", "type": "audio/wav", "base64": ""},
-        {"name": "two.wav", "type": "audio/wav", "base64": base64.b64encode(speech_wav(seconds=2.5, frequency=240.0)).decode()},
+        {
+            "name": "two.wav",
+            "type": "audio/wav",
+            "base64": base64.b64encode(speech_wav(seconds=2.5, frequency=240.0)).decode(),
+        },
     ]
     page.evaluate(DROP_MANY, [".dropzone[data-dropzone=audio]", files])
 
     clips = page.locator("#batch-clips li")
-    expect(clips).to_have_text([
-        "one.wav · 2.0 s",
-        "“long.wav” lasts 4.0 s; the limit is 3 s for any model. Choose a clip of at most 3 s. Left out.",
-        "“empty.wav” is empty (0 bytes): choose a speech recording with something in it. Left out.",
-        "two.wav · 2.5 s",
-    ])
+    expect(clips).to_have_text(
+        [
+            "one.wav · 2.0 s",
+            "“long.wav” lasts 4.0 s; the limit is 3 s for any model. Choose a clip of at most 3 s. Left out.",
+            "“empty.wav” is empty (0 bytes): choose a speech recording with something in it. Left out.",
+            "two.wav · 2.5 s",
+        ]
+    )
     expect(page.locator("#batch-clip-count")).to_have_text("2 clips chosen: 2 videos will be made.")
     # 2.0 s and 2.5 s at 115 credits a second: 230 + 288, over the 300 left.
-    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 518 credits for 2 clips, 4.5 s of video in all")
+    expect(page.locator("#cost-estimate")).to_contain_text(
+        "Estimated cost: 518 credits for 2 clips, 4.5 s of video in all"
+    )
     expect(page.locator("#cost-warning")).to_contain_text("518 credits, 218 more than your balance")
     page.get_by_label(re.compile("Kling AI Avatar Standard")).check()  # 112 + 140
     expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 252 credits")

@@ -71,7 +71,9 @@ def created_job(page):
     return Job.objects.get(pk=page.url.rstrip("/").rsplit("/", 1)[1])
 
 
-def test_dropped_files_fill_the_inputs_show_previews_and_are_sent_by_the_form(live_server, page, signed_in, screenshot):
+def test_dropped_files_fill_the_inputs_show_previews_and_are_sent_by_the_form(
+    live_server, page, signed_in, screenshot
+):
     open_create(page, live_server)
 
     image_drop = drop(page, "image", "face.png", portrait_png(), "image/png")
@@ -83,7 +85,9 @@ def test_dropped_files_fill_the_inputs_show_previews_and_are_sent_by_the_form(li
     expect(page.locator("#image-preview-caption")).to_have_text("face.png · 256×320 px")
     expect(page.locator("#audio-preview-caption")).to_have_text("hello.wav · 2.0 s")
     expect(page.locator("#audio-preview-player")).to_be_visible()
-    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 230 credits (2.0 s of video × 115 credits per second)")
+    expect(page.locator("#cost-estimate")).to_contain_text(
+        "Estimated cost: 230 credits (2.0 s of video × 115 credits per second)"
+    )
     screenshot("create-dropped")
     page.get_by_role("button", name="Create video").click()
 
@@ -107,10 +111,14 @@ def test_a_wrong_file_dropped_is_refused_beside_its_field(live_server, page, sig
     screenshot("create-wrong-type")
 
     # A wrong file picked with the chooser is refused the same way, and a right one clears the message.
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "notes.txt", "mimeType": "text/plain", "buffer": b"hello"}]
+    )
     expect(audio_problem).to_have_text("“notes.txt” is not audio: choose or drop an MP3, WAV, M4A, OGG or AAC file.")
     assert page.locator("#id_audio").evaluate("input => input.files.length") == 0
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hi.wav", "mimeType": "audio/wav", "buffer": speech_wav()}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hi.wav", "mimeType": "audio/wav", "buffer": speech_wav()}]
+    )
     expect(audio_problem).to_be_hidden()
 
 
@@ -172,11 +180,15 @@ def test_a_cost_over_the_balance_is_warned_with_a_link_to_the_credits_page(live_
     expect(page.locator("#price-per-second")).to_have_text("Kling AI Avatar Pro: 115 credits per second of video.")
     warning = page.locator("#cost-warning")
 
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}]
+    )
 
     expect(warning).to_be_visible()
     # The standard model (112 credits) is over the balance too: it is not suggested.
-    expect(warning).to_contain_text("This video would cost 230 credits, 130 more than your balance. Choose shorter audio.")
+    expect(warning).to_contain_text(
+        "This video would cost 230 credits, 130 more than your balance. Choose shorter audio."
+    )
     expect(warning.get_by_role("link", name="See your credits")).to_have_attribute("href", "/credits/")
     screenshot("create-over-balance")
 
@@ -184,8 +196,12 @@ def test_a_cost_over_the_balance_is_warned_with_a_link_to_the_credits_page(live_
     expect(page.locator("#price-per-second")).to_have_text("Kling AI Avatar Standard: 56 credits per second of video.")
     expect(warning).to_contain_text("112 credits, 12 more than your balance. Choose shorter audio.")
     # 1.5 s would cost 84 credits, but it is under the 2 s minimum: refused, with no estimate.
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "short.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=1.5)}])
-    expect(page.locator("#id_audio_drop_error")).to_have_text("“short.wav” lasts 1.5 s; a clip must last at least 2 s.")
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "short.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=1.5)}]
+    )
+    expect(page.locator("#id_audio_drop_error")).to_have_text(
+        "“short.wav” lasts 1.5 s; a clip must last at least 2 s."
+    )
     expect(page.locator("#cost-estimate")).to_have_text("No estimate: the audio is outside a limit (see above).")
     expect(warning).to_be_hidden()
 
@@ -196,7 +212,9 @@ def test_the_page_shows_the_servers_estimate_and_repeats_no_pricing_rule(live_se
     asked = []
     page.on("request", lambda request: asked.append(request.url) if "/estimate/" in request.url else None)
 
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.5)}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.5)}]
+    )
 
     pro = MODELS["kling-avatar-pro"]
     expect(page.locator("#cost-estimate")).to_have_attribute("data-credits", str(pro.estimate_credits(2.5)))
@@ -216,7 +234,9 @@ def test_an_earlier_jobs_portrait_is_reused_and_can_be_swapped(live_server, page
     expect(reused).to_be_visible()
     assert reused.evaluate("img => img.complete && img.naturalWidth") == 256
     screenshot("create-reused-portrait")
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav()}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav()}]
+    )
     page.get_by_role("button", name="Create video").click()
 
     job = created_job(page)
@@ -227,7 +247,9 @@ def test_an_earlier_jobs_portrait_is_reused_and_can_be_swapped(live_server, page
     page.get_by_role("button", name="Use another portrait").click()
     expect(reused).to_have_count(0)
     assert page.evaluate("document.activeElement.id") == "id_image"
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav()}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav()}]
+    )
     page.get_by_role("button", name="Create video").click()
     expect(page.locator("#id_image_errors")).to_have_text("This field is required.")
 
@@ -247,12 +269,18 @@ def test_someone_elses_portrait_is_reported_and_the_page_works_normally(live_ser
 
 
 def test_a_cheaper_model_is_suggested_only_when_the_balance_covers_it(live_server, page, signed_in):
-    credits.adjust(signed_in, -19_800, by=None, note="Spent elsewhere")  # 200 left: pro 230 is over, standard 112 is not
+    credits.adjust(
+        signed_in, -19_800, by=None, note="Spent elsewhere"
+    )  # 200 left: pro 230 is over, standard 112 is not
     open_create(page, live_server)
 
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}]
+    )
 
-    expect(page.locator("#cost-warning")).to_contain_text("30 more than your balance. Choose shorter audio or Kling AI Avatar Standard (112 credits).")
+    expect(page.locator("#cost-warning")).to_contain_text(
+        "30 more than your balance. Choose shorter audio or Kling AI Avatar Standard (112 credits)."
+    )
 
 
 def test_prices_are_in_dollars_only_when_fal_makes_the_videos(live_server, page, signed_in, settings):
@@ -262,17 +290,27 @@ def test_prices_are_in_dollars_only_when_fal_makes_the_videos(live_server, page,
 
     settings.FAL_MODE = "remote"
     open_create(page, live_server)
-    expect(page.locator("#price-per-second")).to_have_text("Kling AI Avatar Pro: $0.115 (115 credits) per second of video.")
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}])
-    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: $0.23 (2.0 s of video × $0.115 per second) = 230 credits")
+    expect(page.locator("#price-per-second")).to_have_text(
+        "Kling AI Avatar Pro: $0.115 (115 credits) per second of video."
+    )
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}]
+    )
+    expect(page.locator("#cost-estimate")).to_contain_text(
+        "Estimated cost: $0.23 (2.0 s of video × $0.115 per second) = 230 credits"
+    )
     expect(page.locator(".engine-badge")).to_have_count(0)
 
 
-def test_a_valid_file_is_kept_after_a_server_side_refusal_and_used_by_the_next_post(live_server, page, signed_in, screenshot):
+def test_a_valid_file_is_kept_after_a_server_side_refusal_and_used_by_the_next_post(
+    live_server, page, signed_in, screenshot
+):
     open_create(page, live_server)
     drop(page, "image", "face.png", portrait_png(), "image/png")
     # Named and typed as audio, so the page lets it through; the server finds it unreadable.
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "broken.wav", "mimeType": "audio/wav", "buffer": b"RIFF not really"}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "broken.wav", "mimeType": "audio/wav", "buffer": b"RIFF not really"}]
+    )
     page.get_by_role("button", name="Create video").click()
 
     expect(page.locator("#id_audio_errors")).to_be_visible()
@@ -280,7 +318,9 @@ def test_a_valid_file_is_kept_after_a_server_side_refusal_and_used_by_the_next_p
     expect(kept).to_contain_text("Chosen: face.png · 256×320 px (kept from your last try")
     expect(page.locator(".notice")).to_contain_text("The files that passed their checks are kept")
     screenshot("create-kept-portrait")
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}]
+    )
     page.get_by_role("button", name="Create video").click()
 
     job = created_job(page)
@@ -289,7 +329,9 @@ def test_a_valid_file_is_kept_after_a_server_side_refusal_and_used_by_the_next_p
 
 def test_a_kept_file_is_replaced_by_a_new_choice_and_is_no_one_elses(live_server, page, signed_in, client):
     open_create(page, live_server)
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}]
+    )
     page.get_by_role("button", name="Create video").click()  # no portrait: refused, the audio kept
     expect(page.locator("#id_audio_kept")).to_contain_text("Chosen: hello.wav · 2.0 s")
     expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 230 credits")
@@ -300,7 +342,9 @@ def test_a_kept_file_is_replaced_by_a_new_choice_and_is_no_one_elses(live_server
     answer = client.post("/create/", {"kept_audio": token, "model": "kling-avatar-pro"})
     assert "audio" in answer.context["form"].errors
 
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "other.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=3.0)}])
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "other.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=3.0)}]
+    )
     expect(page.locator("#id_audio_kept")).to_have_count(0)
     drop(page, "image", "face.png", portrait_png(), "image/png")
     page.get_by_role("button", name="Create video").click()
@@ -318,15 +362,27 @@ def test_the_servers_limits_are_checked_in_the_page_before_upload_and_named(live
     expect(image_problem).to_have_text("“tall.png” is 256×320 px; each side must be between 64 and 300 pixels.")
     assert page.locator("#id_image").evaluate("input => input.files.length") == 0
 
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "long.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=4.0)}])
-    expect(audio_problem).to_have_text("“long.wav” lasts 4.0 s; the limit is 3 s for any model. Choose a clip of at most 3 s.")
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "long.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=4.0)}]
+    )
+    expect(audio_problem).to_have_text(
+        "“long.wav” lasts 4.0 s; the limit is 3 s for any model. Choose a clip of at most 3 s."
+    )
     expect(page.locator("#cost-warning")).to_be_hidden()
     assert page.locator("#id_audio").evaluate("input => input.files.length") == 0
 
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "big.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.9) + bytes(200_000)}])
-    expect(audio_problem).to_have_text(re.compile(r"^“big\.wav” is \d+ KB; the limit is 195 KB for a speech recording\.$"))
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "big.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.9) + bytes(200_000)}]
+    )
+    expect(audio_problem).to_have_text(
+        re.compile(r"^“big\.wav” is \d+ KB; the limit is 195 KB for a speech recording\.$")
+    )
 
-    page.get_by_label("Speech audio").set_input_files(files=[{"name": "empty.wav", "mimeType": "audio/wav", "buffer": b""}])
-    expect(audio_problem).to_have_text("“empty.wav” is empty (0 bytes): choose a speech recording with something in it.")
+    page.get_by_label("Speech audio").set_input_files(
+        files=[{"name": "empty.wav", "mimeType": "audio/wav", "buffer": b""}]
+    )
+    expect(audio_problem).to_have_text(
+        "“empty.wav” is empty (0 bytes): choose a speech recording with something in it."
+    )
     expect(page.locator("#audio-preview")).to_be_hidden()
     # The page fixture fails the test on any console error, such as the player's failed range request.

@@ -86,7 +86,11 @@ def shared_job(user):
 
 def job_in(state):
     def build(user):
-        extra = {"logs": [{"timestamp": "2026-01-01T10:00:00Z", "message": "Generating frames 40/139"}]} if state == JobState.IN_PROGRESS else {}
+        extra = (
+            {"logs": [{"timestamp": "2026-01-01T10:00:00Z", "message": "Generating frames 40/139"}]}
+            if state == JobState.IN_PROGRESS
+            else {}
+        )
         if state == JobState.IN_QUEUE:
             extra["queue_position"] = 2
         job = make_job(user, state, title="Welcome for new customers", prompt="A warm welcome, nodding", **extra)
@@ -114,7 +118,12 @@ def jobs_that_ended(user):
 
 def batch_under_way(user):
     batch = Batch.objects.create(user=user, endpoint_id=PRO.endpoint_id, prompt="Reads the week's news")
-    jobs = [finished_job(user), make_job(user, JobState.IN_PROGRESS), make_job(user, JobState.FAILED), make_job(user, JobState.IN_QUEUE)]
+    jobs = [
+        finished_job(user),
+        make_job(user, JobState.IN_PROGRESS),
+        make_job(user, JobState.FAILED),
+        make_job(user, JobState.IN_QUEUE),
+    ]
     for position, job in enumerate(jobs):
         BatchItem.objects.create(batch=batch, job=job, position=position)
     return f"/batches/{batch.pk}/"
@@ -123,7 +132,11 @@ def batch_under_way(user):
 def batches_listed(user):
     batch_under_way(user)
     finished = Batch.objects.create(user=user, endpoint_id=STANDARD.endpoint_id, finished_at=timezone.now())
-    BatchItem.objects.create(batch=finished, job=finished_job(user, title="A very long title that goes on and on, for the narrowest screens"), position=0)
+    BatchItem.objects.create(
+        batch=finished,
+        job=finished_job(user, title="A very long title that goes on and on, for the narrowest screens"),
+        position=0,
+    )
     return "/batches/"
 
 
@@ -139,18 +152,27 @@ def credits_with_history(user):
 
 
 def endpoint_with_deliveries(user):
-    endpoint = WebhookEndpoint.objects.create(user=user, url="https://hooks.example.com/avatar-studio", description="Our CRM")
+    endpoint = WebhookEndpoint.objects.create(
+        user=user, url="https://hooks.example.com/avatar-studio", description="Our CRM"
+    )
     for state, status_code in ((Delivery.State.SUCCEEDED, 200), (Delivery.State.FAILED, 500)):
         message = Message.objects.create(user=user, type="job.completed", payload={"type": "job.completed"})
-        delivery = Delivery.objects.create(message=message, endpoint=endpoint, url=endpoint.url, state=state, attempt_count=1)
+        delivery = Delivery.objects.create(
+            message=message, endpoint=endpoint, url=endpoint.url, state=state, attempt_count=1
+        )
         DeliveryAttempt.objects.create(
-            delivery=delivery, attempted_at=timezone.now(), status_code=status_code, latency_ms=84, response_snippet='{"ok": true}'
+            delivery=delivery,
+            attempted_at=timezone.now(),
+            status_code=status_code,
+            latency_ms=84,
+            response_snippet='{"ok": true}',
         )
     return endpoint
 
 
 def password_reset_link(user):
-    return f"/accounts/password/reset/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    return f"/accounts/password/reset/{uid}/{default_token_generator.make_token(user)}/"
 
 
 def submit_empty_form(page):

@@ -48,7 +48,13 @@ def gallery(live_server, settings, tmp_path, page):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     erin = make_user("erin")
     finished = completed_job(erin, title="Birthday greeting", video=playable_mp4())
-    failed = make_job(erin, JobState.FAILED, title="No face here", image_url="https://example.com/a.png", audio_url="https://example.com/a.wav")
+    failed = make_job(
+        erin,
+        JobState.FAILED,
+        title="No face here",
+        image_url="https://example.com/a.png",
+        audio_url="https://example.com/a.wav",
+    )
     log_in(page, live_server.url, "erin")
     return finished, failed
 
@@ -62,7 +68,9 @@ def is_playing(video):
 
 
 def wait_until_playing(page, video):
-    page.wait_for_function("video => !video.paused && video.currentTime > 0.2", arg=video.element_handle(), timeout=10_000)
+    page.wait_for_function(
+        "video => !video.paused && video.currentTime > 0.2", arg=video.element_handle(), timeout=10_000
+    )
 
 
 def test_hovering_a_finished_card_previews_it_muted_and_leaving_stops_it(gallery, page, screenshot):
@@ -171,7 +179,13 @@ def test_searching_and_filtering_then_clearing(live_server, settings, tmp_path, 
     settings.MEDIA_ROOT = str(tmp_path / "media")
     fay = make_user("fay")
     for number in range(14):
-        make_job(fay, JobState.FAILED, title=f"Demo take {number:02d}", model=STANDARD, created_ago=timedelta(minutes=number))
+        make_job(
+            fay,
+            JobState.FAILED,
+            title=f"Demo take {number:02d}",
+            model=STANDARD,
+            created_ago=timedelta(minutes=number),
+        )
     make_job(fay, JobState.FAILED, title="Demo on Pro", created_ago=timedelta(minutes=30))
     completed_job(fay, title="Holiday message", video=playable_mp4(1))
     log_in(page, live_server.url, "fay")

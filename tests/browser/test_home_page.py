@@ -44,7 +44,9 @@ def test_home_page_shows_the_example_video_made_by_the_local_engine(live_server,
         page.goto(f"{live_server.url}/")
         video = page.get_by_label("Example: the sample portrait speaking the sample recording")
         expect(video).to_be_visible()
-        expect(page.locator(".home-example")).to_contain_text("by the local engine from the sample portrait and speech")
+        expect(page.locator(".home-example")).to_contain_text(
+            "by the local engine from the sample portrait and speech"
+        )
         played = video.evaluate(PLAYABLE)
         assert played["duration"] > 7 and played["width"] > 0, played
         assert page.evaluate(POSTER, video.get_attribute("poster")) > 0

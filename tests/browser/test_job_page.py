@@ -22,7 +22,9 @@ def requests_to(page, pattern):
     return seen
 
 
-def test_job_page_is_pushed_the_finished_video_by_server_sent_events(fal_engine, task_worker, live_server, page, screenshot, media_files):  # noqa: F811
+def test_job_page_is_pushed_the_finished_video_by_server_sent_events(
+    fal_engine, task_worker, live_server, page, screenshot, media_files
+):  # noqa: F811
     make_user("erin")
     fal_engine.faults.set_timing(processing_seconds=3)
     log_in(page, live_server.url, "erin")
@@ -42,7 +44,8 @@ def test_job_page_is_pushed_the_finished_video_by_server_sent_events(fal_engine,
     expect(note).to_have_count(0)  # no longer true once the job has finished
     # The page's length reads as the player's does (whole seconds, part seconds dropped).
     played_seconds = page.locator("video.player").evaluate(
-        "video => new Promise(done => video.readyState >= 1 ? done(video.duration) : video.addEventListener('loadedmetadata', () => done(video.duration)))"
+        "video => new Promise(done => video.readyState >= 1 ? done(video.duration) "
+        ": video.addEventListener('loadedmetadata', () => done(video.duration)))"
     )
     expect(page.locator(".video-meta")).to_contain_text(f"0:{int(played_seconds):02d} long")
     inputs = page.get_by_role("region", name="Made from")
@@ -50,9 +53,12 @@ def test_job_page_is_pushed_the_finished_video_by_server_sent_events(fal_engine,
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=inputs.locator("img").element_handle())
     expect(inputs.locator("audio")).to_have_count(1)
     assert inputs.locator("audio").evaluate(
-        "audio => new Promise(done => audio.readyState >= 1 ? done(audio.duration) : audio.addEventListener('loadedmetadata', () => done(audio.duration)))"
+        "audio => new Promise(done => audio.readyState >= 1 ? done(audio.duration) "
+        ": audio.addEventListener('loadedmetadata', () => done(audio.duration)))"
     ) == pytest.approx(2.0, abs=0.05)
-    expect(page.get_by_role("link", name="Make another with this portrait")).to_have_attribute("href", f"/create/?portrait={job.id}")
+    expect(page.get_by_role("link", name="Make another with this portrait")).to_have_attribute(
+        "href", f"/create/?portrait={job.id}"
+    )
     expect(page.get_by_role("button", name="Retry")).to_have_count(0)
     expect(page.locator(".job-credits")).to_contain_text("charged")
     screenshot("job-live-completed")
@@ -67,7 +73,9 @@ def test_job_page_is_pushed_the_finished_video_by_server_sent_events(fal_engine,
     screenshot("job-completed-phone")
 
 
-def test_job_page_polls_for_updates_where_server_sent_events_are_missing(fal_engine, task_worker, live_server, page, media_files):  # noqa: F811
+def test_job_page_polls_for_updates_where_server_sent_events_are_missing(
+    fal_engine, task_worker, live_server, page, media_files
+):  # noqa: F811
     make_user("finn")
     fal_engine.faults.set_timing(processing_seconds=2)
     page.add_init_script("delete window.EventSource;")
@@ -82,7 +90,9 @@ def test_job_page_polls_for_updates_where_server_sent_events_are_missing(fal_eng
     assert polls and not events, (events, polls)
 
 
-def test_failed_job_shows_what_it_cost_and_can_be_retried(fal_engine, task_worker, live_server, page, screenshot, media_files):  # noqa: F811
+def test_failed_job_shows_what_it_cost_and_can_be_retried(
+    fal_engine, task_worker, live_server, page, screenshot, media_files
+):  # noqa: F811
     make_user("gwen")
     log_in(page, live_server.url, "gwen")
 
@@ -126,7 +136,9 @@ def test_owner_renames_a_job_and_is_told_when_a_title_is_refused(live_server, pa
     assert Job.objects.get(pk=job.pk).title == "Welcome for the new team"
 
 
-def test_finished_video_shows_beside_its_inputs_on_a_wide_screen(live_server, page, screenshot, transactional_db, settings, tmp_path):
+def test_finished_video_shows_beside_its_inputs_on_a_wide_screen(
+    live_server, page, screenshot, transactional_db, settings, tmp_path
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     user = make_user("ida")
     job = completed_job(user, title="welcome.wav")
@@ -137,15 +149,22 @@ def test_finished_video_shows_beside_its_inputs_on_a_wide_screen(live_server, pa
 
     video = page.locator("video.player").bounding_box()
     inputs = page.get_by_role("region", name="Made from").bounding_box()
-    assert inputs["x"] >= video["x"] + video["width"] and inputs["y"] < video["y"] + video["height"]  # beside, not below
+    assert (
+        inputs["x"] >= video["x"] + video["width"] and inputs["y"] < video["y"] + video["height"]
+    )  # beside, not below
     screenshot("job-completed-desktop")
 
 
-def test_job_page_polls_instead_when_the_event_stream_keeps_breaking(fal_engine, task_worker, live_server, page, media_files):  # noqa: F811
+def test_job_page_polls_instead_when_the_event_stream_keeps_breaking(
+    fal_engine, task_worker, live_server, page, media_files
+):  # noqa: F811
     make_user("jack")
     fal_engine.faults.set_timing(processing_seconds=2)
     # Like a proxy that accepts each stream and drops it before anything arrives.
-    page.route("**/events/", lambda route: route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body="retry: 50\n\n"))
+    page.route(
+        "**/events/",
+        lambda route: route.fulfill(status=200, headers={"Content-Type": "text/event-stream"}, body="retry: 50\n\n"),
+    )
     log_in(page, live_server.url, "jack")
     polls = requests_to(page, r"/status/$")
 
@@ -155,7 +174,9 @@ def test_job_page_polls_instead_when_the_event_stream_keeps_breaking(fal_engine,
     assert polls
 
 
-def test_job_page_polls_when_the_server_serves_no_more_streams(fal_engine, task_worker, live_server, page, media_files, settings):  # noqa: F811
+def test_job_page_polls_when_the_server_serves_no_more_streams(
+    fal_engine, task_worker, live_server, page, media_files, settings
+):  # noqa: F811
     make_user("kate")
     settings.JOB_EVENTS_MAX_STREAMS = 0
     fal_engine.faults.set_timing(processing_seconds=2)
@@ -169,13 +190,17 @@ def test_job_page_polls_when_the_server_serves_no_more_streams(fal_engine, task_
     assert len(events) == 1 and polls, (events, polls)  # asked once, told 204, never again
 
 
-def test_job_page_polls_when_its_user_has_every_stream_they_may_open(fal_engine, task_worker, live_server, page, media_files, settings, console_errors):  # noqa: F811
+def test_job_page_polls_when_its_user_has_every_stream_they_may_open(
+    fal_engine, task_worker, live_server, page, media_files, settings, console_errors
+):  # noqa: F811
     make_user("liam")
     settings.MAX_STREAMS_PER_USER = 0  # as if the user's other tabs held all their streams
     fal_engine.faults.set_timing(processing_seconds=2)
     log_in(page, live_server.url, "liam")
     refused = []
-    page.on("response", lambda response: refused.append(response.status) if response.url.endswith("/events/") else None)
+    page.on(
+        "response", lambda response: refused.append(response.status) if response.url.endswith("/events/") else None
+    )
     polls = requests_to(page, r"/status/$")
 
     submit_create_form(page, media_files, "Says hello")

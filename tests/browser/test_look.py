@@ -53,7 +53,9 @@ def test_skip_link_is_the_first_tab_stop_and_takes_focus_to_the_page_content(liv
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     page.keyboard.press("Tab")
-    assert page.evaluate("document.activeElement.closest('main') !== null"), "the next tab stop is not in the page content"
+    assert page.evaluate("document.activeElement.closest('main') !== null"), (
+        "the next tab stop is not in the page content"
+    )
 
 
 def test_keyboard_focus_is_drawn_as_a_ring_that_stands_out_from_the_page(live_server, page):
@@ -64,8 +66,9 @@ def test_keyboard_focus_is_drawn_as_a_ring_that_stands_out_from_the_page(live_se
     ring = page.evaluate(
         """() => {
             const style = getComputedStyle(document.activeElement);
-            return { text: document.activeElement.textContent, style: style.outlineStyle, width: parseFloat(style.outlineWidth),
-                     colour: style.outlineColor, page: getComputedStyle(document.querySelector(".site-header")).backgroundColor };
+            return { text: document.activeElement.textContent, style: style.outlineStyle,
+                     width: parseFloat(style.outlineWidth), colour: style.outlineColor,
+                     page: getComputedStyle(document.querySelector(".site-header")).backgroundColor };
         }"""
     )
 
@@ -97,7 +100,9 @@ def test_phone_navigation_is_one_line_with_a_menu_that_shows_every_link_big_enou
         expect(target).to_be_visible()
         box = target.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], f"{target.inner_text()} sticks out: {box}"
-        assert box["height"] >= 36, f"{target.inner_text()} is {box['height']} px tall, too small a target for a finger"
+        assert box["height"] >= 36, (
+            f"{target.inner_text()} is {box['height']} px tall, too small a target for a finger"
+        )
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Batches").click()
     expect(page.get_by_role("heading", name="Batches")).to_be_visible()
@@ -114,7 +119,9 @@ def test_desktop_navigation_shows_its_links_in_a_row_and_no_menu(live_server, pa
     assert len(tops) == 1, f"the links wrap onto {len(tops)} lines"
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/", "/videos/", "/credits/", "/settings/webhooks/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/signup/", "/videos/", "/credits/", "/settings/webhooks/"]
+)
 def test_titles_body_text_and_top_spacing_come_from_the_shared_scales(path, live_server, page):
     signed_in(page, live_server.url, make_user())
     page.goto(f"{live_server.url}{path}")
@@ -141,6 +148,8 @@ def test_batch_page_announces_its_new_counts_to_screen_readers(live_server, page
     expect(announce).to_have_attribute("aria-live", "polite")
     expect(page.locator(".batch-totals")).to_contain_text("0 completed, 1 in progress, 1 pending or in queue")
 
-    Job.objects.filter(pk=running.pk).update(state=JobState.FAILED, finished_at=timezone.now(), error="The model failed")
+    Job.objects.filter(pk=running.pk).update(
+        state=JobState.FAILED, finished_at=timezone.now(), error="The model failed"
+    )
 
     expect(announce).to_contain_text("0 completed, 0 in progress, 1 pending or in queue, 1 failed", timeout=10_000)

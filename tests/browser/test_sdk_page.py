@@ -7,7 +7,9 @@ from tests.browser.test_avatar_journey import log_in
 from tests.factories import make_user, portrait_png, speech_wav
 
 
-def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task_worker, live_server, page, screenshot, tmp_path):
+def test_sdk_page_runs_the_example_and_shows_the_finished_video(
+    fal_engine, task_worker, live_server, page, screenshot, tmp_path
+):
     user = make_user("jo")
     image, audio = tmp_path / "portrait.png", tmp_path / "hello.wav"
     image.write_bytes(portrait_png())
@@ -48,7 +50,9 @@ def test_sdk_page_runs_the_example_and_shows_the_finished_video(fal_engine, task
 def test_the_example_cannot_be_run_before_its_script_has_arrived(live_server, page):
     make_user("jo")
     log_in(page, live_server.url, "jo")
-    page.route("**/sdk-example*.js", lambda route: route.fulfill(body="", content_type="text/javascript"))  # not come yet
+    page.route(
+        "**/sdk-example*.js", lambda route: route.fulfill(body="", content_type="text/javascript")
+    )  # not come yet
 
     page.get_by_role("link", name="JavaScript SDK").click()
 

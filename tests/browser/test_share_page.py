@@ -17,7 +17,9 @@ PLAYED = """video => new Promise((resolve, reject) => {
 })"""
 
 
-def test_an_anonymous_browser_plays_a_shared_video_and_the_embed_until_it_is_revoked(live_server, page, settings, tmp_path, console_errors):
+def test_an_anonymous_browser_plays_a_shared_video_and_the_embed_until_it_is_revoked(
+    live_server, page, settings, tmp_path, console_errors
+):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     job = finished_job(make_user("ada"), title="Hello from Ada")
     link = sharing.share(job)

@@ -40,7 +40,9 @@ def hostile_files(door, url_of_script):
     scripts uploaded before them (url_of_script(label) says where one was stored), as the
     attack did, since our pages' CSP lets a page run only scripts from our origin."""
     yield "js", "a.js", "text/javascript", sink(f"{door}-js").encode()
-    page = html_page(sink(f"{door}-html")).replace(b"<p>", f'<script src="{url_of_script("js")}"></script><p>'.encode())
+    page = html_page(sink(f"{door}-html")).replace(
+        b"<p>", f'<script src="{url_of_script("js")}"></script><p>'.encode()
+    )
     yield "html", "a.html", "text/html", page
     yield "svg", "a.svg", "image/svg+xml", svg_image(sink(f"{door}-svg"))
     yield "webp", "t.js", "text/javascript", webp_that_is_javascript(sink(f"{door}-webp"))
@@ -53,7 +55,8 @@ def through_the_engine(live_server):
     for label, name, content_type, content in hostile_files("engine", lambda label: urls.get(label, "/none")):
         answer = httpx.post(
             f"{live_server.url}/_fal/rest/storage/upload/initiate",
-            json={"file_name": name, "content_type": content_type}, headers={"Authorization": "Key anyone:x"},
+            json={"file_name": name, "content_type": content_type},
+            headers={"Authorization": "Key anyone:x"},
         ).json()
         httpx.put(answer["upload_url"], content=content, headers={"Content-Type": content_type}).raise_for_status()
         urls[label] = answer["file_url"]
@@ -67,7 +70,8 @@ def through_the_fal_proxy(live_server):
     urls, refused = {}, set()
     for label, name, content_type, content in hostile_files("proxy", lambda label: urls.get(label, "/none")):
         answer = proxy.post(
-            "/api/fal/proxy", json={"file_name": name, "content_type": content_type},
+            "/api/fal/proxy",
+            json={"file_name": name, "content_type": content_type},
             headers={"x-fal-target-url": "https://rest.fal.ai/storage/upload/initiate"},
         ).json()
         put = httpx.put(answer["upload_url"], content=content, headers={"Content-Type": content_type})
@@ -85,7 +89,9 @@ def through_an_upload_endpoint(path, url_field):
         token = Token.objects.create(user=make_user(f"api-{uuid.uuid4().hex[:6]}")).key
         api = httpx.Client(base_url=live_server.url, headers={"Authorization": f"Token {token}"})
         urls, refused = {}, set()
-        for label, name, content_type, content in hostile_files(path.strip("/").replace("/", "-"), lambda label: urls.get(label, "/none")):
+        for label, name, content_type, content in hostile_files(
+            path.strip("/").replace("/", "-"), lambda label: urls.get(label, "/none")
+        ):
             answer = api.post(path, files={"file": (name, content, content_type)})
             if answer.status_code == 201:
                 urls[label] = answer.json()[url_field]
@@ -103,11 +109,14 @@ def through_the_create_form():
     paths, refused = {}, set()
     for label, name, content_type, content in hostile_files("form", lambda label: paths.get(label, "/none")):
         before = set(Job.objects.values_list("pk", flat=True))
-        author.post("/create/", {
-            "image": SimpleUploadedFile(name, content, content_type),
-            "audio": SimpleUploadedFile("voice.wav", speech_wav(), "audio/wav"),
-            "model": DEFAULT_MODEL_KEY,
-        })
+        author.post(
+            "/create/",
+            {
+                "image": SimpleUploadedFile(name, content, content_type),
+                "audio": SimpleUploadedFile("voice.wav", speech_wav(), "audio/wav"),
+                "model": DEFAULT_MODEL_KEY,
+            },
+        )
         created = Job.objects.exclude(pk__in=before).first()
         if created is None:
             refused.add(label)
@@ -173,11 +182,16 @@ def assert_none_runs(page, calls, base_url, urls):
     assert [call for call in calls if not call.endswith(f"{SINK}control")] == []
     assert set(as_scripts.values()) == {"refused"}, as_scripts
     for label, url in urls.items():
-        served = httpx.get(url, cookies={cookie["name"]: cookie["value"] for cookie in page.context.cookies()}, follow_redirects=True)
+        served = httpx.get(
+            url, cookies={cookie["name"]: cookie["value"] for cookie in page.context.cookies()}, follow_redirects=True
+        )
         assert served.status_code == 200, (label, url)
         assert served.headers.get("x-content-type-options") == "nosniff", (label, served.headers)
         policy = served.headers.get("content-security-policy", "")
-        assert policy.startswith("sandbox") and "allow-scripts" not in policy and "default-src 'none'" in policy, (label, policy)
+        assert policy.startswith("sandbox") and "allow-scripts" not in policy and "default-src 'none'" in policy, (
+            label,
+            policy,
+        )
         shown_inline = served.headers["content-type"].startswith(MEDIA_TYPES)
         assert shown_inline or served.headers["content-disposition"].startswith("attachment"), (label, served.headers)
 

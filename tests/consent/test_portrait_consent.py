@@ -49,12 +49,18 @@ def proxy(user, **extra):
 
 
 def create_form(client, **extra):
-    files = {"image": SimpleUploadedFile("face.png", PORTRAIT, "image/png"), "audio": SimpleUploadedFile("hi.wav", speech_wav(), "audio/wav")}
+    files = {
+        "image": SimpleUploadedFile("face.png", PORTRAIT, "image/png"),
+        "audio": SimpleUploadedFile("hi.wav", speech_wav(), "audio/wav"),
+    }
     return client.post(reverse("avatars:create"), {"model": "kling-avatar-pro", **files, **extra})
 
 
 def batch_form(client, **extra):
-    files = {"image": SimpleUploadedFile("face.png", PORTRAIT, "image/png"), "audio": [SimpleUploadedFile("hi.wav", speech_wav(), "audio/wav")]}
+    files = {
+        "image": SimpleUploadedFile("face.png", PORTRAIT, "image/png"),
+        "audio": [SimpleUploadedFile("hi.wav", speech_wav(), "audio/wav")],
+    }
     return client.post(reverse("avatars:batch-create"), {"model": "kling-avatar-pro", **files, **extra})
 
 
@@ -161,7 +167,9 @@ def test_staff_block_a_jobs_portrait_from_its_review(admin_client, user, setting
     job = make_job(user)
     job.image_file.save("face.png", SimpleUploadedFile("face.png", PORTRAIT), save=True)
 
-    admin_client.post(reverse("admin:jobs_job_changelist"), {"action": "block_portraits", "_selected_action": [job.pk]})
+    admin_client.post(
+        reverse("admin:jobs_job_changelist"), {"action": "block_portraits", "_selected_action": [job.pk]}
+    )
 
     assert consent.is_blocked(portraits.portrait_sha256(job))
     page = admin_client.get(reverse("admin:jobs_job_change", args=[job.pk])).content.decode()

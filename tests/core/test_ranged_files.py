@@ -56,7 +56,11 @@ def test_whole_file_says_its_length_and_that_ranges_work(stored):
 def test_head_of_a_range_has_the_headers_and_no_body(stored):
     response = ranged_file_response(RequestFactory().head("/", HTTP_RANGE="bytes=10-19"), stored)
 
-    assert (response.status_code, response["Content-Length"], response["Content-Range"]) == (206, "10", "bytes 10-19/1024")
+    assert (response.status_code, response["Content-Length"], response["Content-Range"]) == (
+        206,
+        "10",
+        "bytes 10-19/1024",
+    )
     assert body(response) == b""
 
 

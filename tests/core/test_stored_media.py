@@ -58,7 +58,15 @@ def test_each_format_we_take_or_make_is_known_by_its_bytes(make, expected):
 
 @pytest.mark.parametrize(
     "content",
-    [html_page("alert(1)"), b"alert(1)", svg_image("alert(1)"), b'<?xml version="1.0"?><svg/>', b"%PDF-1.7", b"GIF89a", b""],
+    [
+        html_page("alert(1)"),
+        b"alert(1)",
+        svg_image("alert(1)"),
+        b'<?xml version="1.0"?><svg/>',
+        b"%PDF-1.7",
+        b"GIF89a",
+        b"",
+    ],
     ids=["html", "javascript", "svg", "svg-with-xml-declaration", "pdf", "gif", "empty"],
 )
 def test_anything_else_is_no_media(content):
@@ -101,4 +109,7 @@ def test_a_polyglot_is_shown_only_as_the_picture_it_is(tmp_path, name, content, 
 def test_a_download_keeps_the_name_its_caller_gave(tmp_path):
     response = served(tmp_path, "video.mp4", b"not a video", disposition='attachment; filename="hello.mp4"')
 
-    assert (response["Content-Type"], response["Content-Disposition"]) == ("application/octet-stream", 'attachment; filename="hello.mp4"')
+    assert (response["Content-Type"], response["Content-Disposition"]) == (
+        "application/octet-stream",
+        'attachment; filename="hello.mp4"',
+    )

@@ -65,7 +65,10 @@ def test_create_form_shows_the_balance_before_submitting(client, user):
     response = client.get("/create/")
 
     assert f"Your balance: {credits.account_for(user).balance} credits" in text_of(response)
-    assert '<script id="model-credit-prices" type="application/json">{"kling-avatar-pro": 115, "kling-avatar-standard": 56}</script>' in response.content.decode()
+    assert (
+        '<script id="model-credit-prices" type="application/json">{"kling-avatar-pro": '
+        '115, "kling-avatar-standard": 56}</script>'
+    ) in response.content.decode()
 
 
 def test_me_shows_the_balance_and_the_limits(api_client, user, settings):
@@ -89,7 +92,7 @@ def test_credits_page_lists_the_owners_entries_with_job_links_named_by_title(cli
     balance = credits.account_for(user).balance
     # What it was for, the amount, and the balance once it was written (a running balance).
     assert f"Held while the video is made · Launch video Credits -345 Balance {balance}" in text
-    assert f"Credits granted Welcome credits" in text and f"Balance {balance + 345}" in text
+    assert "Credits granted Welcome credits" in text and f"Balance {balance + 345}" in text
     assert f'<a href="/videos/{job.id}/">Launch video</a>' in response.content.decode()
     assert "Mallory's secret" not in text
 
@@ -103,7 +106,9 @@ def test_staff_adjustment_in_the_admin_records_who_and_why(client, user):
     account = credits.account_for(user)
     client.force_login(staff)
 
-    response = client.post(f"/admin/credits/creditaccount/{account.pk}/change/", {"adjustment": "500", "reason": "Apology for an outage"})
+    response = client.post(
+        f"/admin/credits/creditaccount/{account.pk}/change/", {"adjustment": "500", "reason": "Apology for an outage"}
+    )
 
     assert response.status_code == 302
     entry = LedgerEntry.objects.get(kind=LedgerEntry.Kind.ADJUST)

@@ -13,8 +13,8 @@ from django.db.models import Sum
 from rest_framework.authtoken.models import Token
 
 from credits import services as credits
-from engine.webhooks import signed_headers
 from credits.models import CreditAccount, LedgerEntry
+from engine.webhooks import signed_headers
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
 from jobs.services import lifecycle
@@ -34,7 +34,9 @@ def assert_ledger_balances(user):
     """The balance row equals the sum of what the entries did to it, and no job still holds credits."""
     effects = sum(entry.balance_change for entry in LedgerEntry.objects.filter(user=user))
     assert effects == balance_of(user)
-    for job in Job.objects.filter(user=user, state__in=[JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT]):
+    for job in Job.objects.filter(
+        user=user, state__in=[JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT]
+    ):
         moved = dict(job.ledger_entries.values("kind").annotate(total=Sum("amount")).values_list("kind", "total"))
         assert moved.get("capture", 0) + moved.get("release", 0) == moved["reserve"], (job.state, moved)
 
@@ -75,7 +77,9 @@ def test_failed_job_costs_nothing(api_client, user, fal_engine, task_worker):
     assert_ledger_balances(user)
 
 
-def test_cancelled_and_timed_out_jobs_cost_nothing_and_a_retry_holds_again(api_client, user, fal_engine, task_worker, settings):
+def test_cancelled_and_timed_out_jobs_cost_nothing_and_a_retry_holds_again(
+    api_client, user, fal_engine, task_worker, settings
+):
     start = credits.account_for(user).balance
     fal_engine.faults.set_timing(processing_seconds=30)
     cancelled = submit(api_client)
@@ -95,7 +99,9 @@ def test_cancelled_and_timed_out_jobs_cost_nothing_and_a_retry_holds_again(api_c
 
 
 @pytest.mark.parametrize("cancel_after", [0.3, 0.7, 1.2])
-def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client, client, user, fal_engine, task_worker, cancel_after):
+def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(
+    api_client, client, user, fal_engine, task_worker, cancel_after
+):
     fal_engine.faults.duplicate_next_webhooks(1, times=5)
     answer = submitted_to_fal(api_client)
     job_id = answer["job_id"]
@@ -104,7 +110,9 @@ def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client,
 
     job = finished_job(job_id)
     cancel.join()
-    wait_for(lambda: fal_engine.stats()["requests"][answer["request_id"]]["completed_at"], message="the engine to finish")
+    wait_for(
+        lambda: fal_engine.stats()["requests"][answer["request_id"]]["completed_at"], message="the engine to finish"
+    )
 
     late_and_forged_deliveries(client, job, answer["request_id"])
 
@@ -119,12 +127,17 @@ def test_duplicate_webhooks_a_poller_and_a_cancel_racing_settle_once(api_client,
 
 def late_and_forged_deliveries(client, job, request_id):
     """After the job ended: a genuine but late delivery (signed anew) and a forged one."""
-    body = json.dumps({"error": None, "payload": None, "request_id": request_id, "status": "ERROR"}, sort_keys=True).encode()
+    body = json.dumps(
+        {"error": None, "payload": None, "request_id": request_id, "status": "ERROR"}, sort_keys=True
+    ).encode()
     late = signed_headers(request_id, body, timestamp=int(time.time()) + 1)
     forged = {**late, "X-Fal-Webhook-Signature": Ed25519PrivateKey.generate().sign(b"forged").hex()}
     for headers, expected in ((late, 200), (forged, 401)):
         meta = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
-        assert client.post(f"/webhooks/fal/{job.id}/", data=body, content_type="application/json", **meta).status_code == expected
+        assert (
+            client.post(f"/webhooks/fal/{job.id}/", data=body, content_type="application/json", **meta).status_code
+            == expected
+        )
 
 
 def test_fifty_concurrent_submits_against_credit_for_ten_accept_exactly_ten(user, fal_engine, live_server, settings):
@@ -143,7 +156,10 @@ def test_fifty_concurrent_submits_against_credit_for_ten_accept_exactly_ten(user
     def submit_once():
         with in_flight:
             response = httpx.post(
-                f"{live_server.url}/api/generate/kling-avatar/submit", json=body, headers={"Authorization": f"Token {token}"}, timeout=120
+                f"{live_server.url}/api/generate/kling-avatar/submit",
+                json=body,
+                headers={"Authorization": f"Token {token}"},
+                timeout=120,
             )
         answers.append(response)
 
@@ -168,7 +184,9 @@ def test_one_users_concurrent_v1_submits_stop_at_the_active_limit_and_hold_once_
     where the live server's threads each hold a connection)."""
     settings.MAX_ACTIVE_JOBS_PER_USER = 4
     price = PRO.estimate_credits(2.0)
-    credits.adjust(user, 6 * price - credits.account_for(user).balance, by=None, note="more than the limit lets through")
+    credits.adjust(
+        user, 6 * price - credits.account_for(user).balance, by=None, note="more than the limit lets through"
+    )
     token = Token.objects.create(user=user).key
     body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")}
     answers = []
@@ -176,7 +194,14 @@ def test_one_users_concurrent_v1_submits_stop_at_the_active_limit_and_hold_once_
 
     def submit_once():
         with in_flight:
-            answers.append(httpx.post(f"{live_server.url}/api/v1/jobs", json=body, headers={"Authorization": f"Token {token}"}, timeout=120))
+            answers.append(
+                httpx.post(
+                    f"{live_server.url}/api/v1/jobs",
+                    json=body,
+                    headers={"Authorization": f"Token {token}"},
+                    timeout=120,
+                )
+            )
 
     threads = [threading.Thread(target=submit_once) for _ in range(20)]
     for thread in threads:

@@ -70,7 +70,11 @@ def voice_wav(tmp_path) -> Path:
 
 @pytest.fixture
 def avatar_inputs(fal, face_png, voice_wav) -> dict:
-    return {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(voice_wav), "prompt": "A friendly hello"}
+    return {
+        "image_url": fal.upload_file(face_png),
+        "audio_url": fal.upload_file(voice_wav),
+        "prompt": "A friendly hello",
+    }
 
 
 # --- webhooks -----------------------------------------------------------------------------------

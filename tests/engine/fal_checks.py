@@ -31,4 +31,3 @@ def verify_with_jwks(jwks_url: str, delivery) -> bool:
         except InvalidSignature:
             continue
     return False
-

@@ -43,7 +43,9 @@ def encode_audio(wav: bytes, container_format: str, codec: str, rate: int = 4410
         stream = container.add_stream(codec, rate=rate, layout=layout)
         if codec == "vorbis":
             stream.codec_context.options = {"strict": "experimental"}
-        resampler = av.AudioResampler(format=stream.codec_context.codec.audio_formats[0].name, layout=layout, rate=rate)
+        resampler = av.AudioResampler(
+            format=stream.codec_context.codec.audio_formats[0].name, layout=layout, rate=rate
+        )
         for frame in [*source.decode(audio=0), None]:
             for resampled in resampler.resample(frame):
                 container.mux(stream.encode(resampled))

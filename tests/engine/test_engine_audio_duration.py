@@ -68,7 +68,9 @@ def test_engine_over_http_renders_a_lying_m4a_at_the_products_length(fal, face_p
     audio_path = tmp_path / "voice.m4a"
     audio_path.write_bytes(audio)
 
-    output = fal.subscribe(KLING_PRO, {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(audio_path)})
+    output = fal.subscribe(
+        KLING_PRO, {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(audio_path)}
+    )
 
     assert output["duration"] == pytest.approx(check_audio(audio).duration, abs=0.1)
 
@@ -108,6 +110,8 @@ def test_engine_renders_audio_of_exactly_kling_minimum(fal, face_png, tmp_path):
     audio_path = tmp_path / "voice.wav"
     audio_path.write_bytes(speech_wav(seconds=2.0))
 
-    output = fal.subscribe(KLING_PRO, {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(audio_path)})
+    output = fal.subscribe(
+        KLING_PRO, {"image_url": fal.upload_file(face_png), "audio_url": fal.upload_file(audio_path)}
+    )
 
     assert output["duration"] == pytest.approx(2.0, abs=0.05)

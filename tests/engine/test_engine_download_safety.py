@@ -7,8 +7,8 @@ import threading
 import httpx
 import pytest
 
-from tests.engine.fal_checks import KLING_PRO
 from tests.conftest import wait_for
+from tests.engine.fal_checks import KLING_PRO
 
 
 def run_and_fail(api, engine, inputs):
@@ -18,7 +18,9 @@ def run_and_fail(api, engine, inputs):
     return api.get(f"/queue/fal-ai/kling-video/requests/{request_id}")
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:6379/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:22/"])
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:6379/", "http://169.254.169.254/latest/meta-data/", "http://[::1]:22/"]
+)
 def test_private_addresses_are_not_fetched_and_the_error_reveals_nothing(api, engine, avatar_inputs, url):
     result = run_and_fail(api, engine, {**avatar_inputs, "audio_url": url})
 

@@ -54,7 +54,11 @@ def test_missing_input_fails_as_a_422_validation_error(fal):
         fal.subscribe(KLING_PRO, {"image_url": "https://example.invalid/face.png"})
 
     assert raised.value.status_code == 422
-    assert {"loc": ["body", "audio_url"], "msg": "field required", "type": "value_error.missing"}.items() <= raised.value.message[0].items()
+    assert {
+        "loc": ["body", "audio_url"],
+        "msg": "field required",
+        "type": "value_error.missing",
+    }.items() <= raised.value.message[0].items()
 
 
 def test_undownloadable_input_fails_with_file_download_error(fal, engine_url, avatar_inputs):

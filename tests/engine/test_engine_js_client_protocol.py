@@ -12,7 +12,8 @@ from tests.engine.fal_checks import KLING_PRO
 
 def initiate(api, kind, file_name="big.bin", content_type="application/octet-stream"):
     response = api.post(
-        f"/rest/storage/upload/{kind}?storage_type=fal-cdn-v3", json={"file_name": file_name, "content_type": content_type}
+        f"/rest/storage/upload/{kind}?storage_type=fal-cdn-v3",
+        json={"file_name": file_name, "content_type": content_type},
     )
     assert response.status_code == 200, response.text
     return response.json()
@@ -74,7 +75,9 @@ def test_default_webhook_retries_follow_fals_contract():
     assert delays == sorted(delays)
 
 
-def test_a_failing_receiver_gets_eleven_attempts_on_a_compressed_schedule(fal, engine, settings, webhook_receiver, avatar_inputs):
+def test_a_failing_receiver_gets_eleven_attempts_on_a_compressed_schedule(
+    fal, engine, settings, webhook_receiver, avatar_inputs
+):
     settings.ENGINE_WEBHOOK_RETRY_SCALE = 0.0002  # the 2-hour schedule in about 1.4 s
     engine.faults.set_webhook_retries()  # fal's contract, not the engine tests' short one
     webhook_receiver.scripted_statuses.extend([500] * 20)

@@ -48,7 +48,9 @@ def test_waiting_requests_report_their_zero_based_queue_position(fal, engine, se
     assert third.status() == fal_client.Queued(position=1)
 
 
-def test_a_runner_outlives_an_error_between_requests_even_when_logging_it_fails(fal, engine, settings, avatar_inputs, monkeypatch):
+def test_a_runner_outlives_an_error_between_requests_even_when_logging_it_fails(
+    fal, engine, settings, avatar_inputs, monkeypatch
+):
     # What a test swapping settings in another thread once did to a runner (engine.state._report):
     # reading settings failed, and so did the log line about it, and the runner was gone.
     settings.ENGINE_CONCURRENCY = 1
@@ -117,7 +119,9 @@ def test_another_accounts_request_is_404_for_status_result_and_cancel(fal, api, 
     other_account = {"Authorization": f"Key {other_key}"}
 
     for method, path in (("GET", "/status"), ("GET", ""), ("PUT", "/cancel")):
-        answer = httpx.request(method, f"{engine_url}/queue/fal-ai/kling-video/requests/{request_id}{path}", headers=other_account)
+        answer = httpx.request(
+            method, f"{engine_url}/queue/fal-ai/kling-video/requests/{request_id}{path}", headers=other_account
+        )
         assert answer.status_code == 404
     assert api.get(f"/queue/fal-ai/kling-video/requests/{request_id}/status").status_code in (200, 202)
 

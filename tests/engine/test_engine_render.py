@@ -48,7 +48,9 @@ def test_compressed_audio_formats_render_at_their_own_length(tmp_path, codec, su
 
 
 @pytest.mark.parametrize(("long_side", "size"), [(None, (512, 288)), (1024, (1024, 576))])
-def test_large_odd_sized_image_is_scaled_to_an_even_long_side_of_512_or_the_setting(tmp_path, settings, long_side, size):
+def test_large_odd_sized_image_is_scaled_to_an_even_long_side_of_512_or_the_setting(
+    tmp_path, settings, long_side, size
+):
     if long_side:
         settings.ENGINE_RENDER_LONG_SIDE = long_side
     image = make_png(tmp_path / "face.png", size=(1921, 1081))
@@ -70,7 +72,9 @@ def test_unreadable_inputs_raise_and_leave_no_output(tmp_path):
     assert not output.exists()
 
 
-@pytest.mark.parametrize(("long_side", "errors"), [(512, []), (1024, []), (2048, ["engine.E001"]), (32, ["engine.E001"])])
+@pytest.mark.parametrize(
+    ("long_side", "errors"), [(512, []), (1024, []), (2048, ["engine.E001"]), (32, ["engine.E001"])]
+)
 def test_render_long_side_outside_64_to_1024_fails_the_system_checks(settings, long_side, errors):
     settings.ENGINE_RENDER_LONG_SIDE = long_side
 

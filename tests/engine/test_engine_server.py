@@ -26,7 +26,10 @@ def test_an_engine_started_without_its_controls_does_not_answer_them(engine):
     # How scripts/serve starts the engine beside gunicorn.
     server, base_url = start_engine_server()
     try:
-        answers = [httpx.post(f"{base_url}/_control/reset").status_code, httpx.get(f"{base_url}/_control/stats").status_code]
+        answers = [
+            httpx.post(f"{base_url}/_control/reset").status_code,
+            httpx.get(f"{base_url}/_control/stats").status_code,
+        ]
     finally:
         stop_engine_server(server)
 
@@ -37,7 +40,9 @@ def test_engine_is_mounted_in_the_main_app_without_redirects(engine):
     client = Client()
 
     jwks = client.get("/_fal/rest/.well-known/jwks.json")
-    submitted = client.post(f"/_fal/queue/{KLING_PRO}/", data={}, content_type="application/json", HTTP_AUTHORIZATION="Key k")
+    submitted = client.post(
+        f"/_fal/queue/{KLING_PRO}/", data={}, content_type="application/json", HTTP_AUTHORIZATION="Key k"
+    )
 
     assert jwks.status_code == 200 and jwks.json()["keys"][0]["kid"] == "local-1"
     assert submitted.status_code == 200

@@ -116,7 +116,9 @@ def uploaded_by_anyone(engine_url, file_name, content_type, content):
     ],
     ids=["html", "javascript", "svg"],
 )
-def test_a_page_or_script_anyone_stores_is_served_only_as_a_download(engine, engine_url, file_name, content_type, content):
+def test_a_page_or_script_anyone_stores_is_served_only_as_a_download(
+    engine, engine_url, file_name, content_type, content
+):
     url = uploaded_by_anyone(engine_url, file_name, content_type, content)
 
     response = httpx.get(url)

@@ -11,7 +11,9 @@ from tests.conftest import wait_for
 from tests.engine.fal_checks import KLING_PRO, verify_with_jwks
 
 
-def test_success_webhook_is_signed_and_verifies_with_the_jwks_key(fal, engine, engine_url, webhook_receiver, avatar_inputs):
+def test_success_webhook_is_signed_and_verifies_with_the_jwks_key(
+    fal, engine, engine_url, webhook_receiver, avatar_inputs
+):
     handle = fal.submit(KLING_PRO, avatar_inputs, webhook_url=webhook_receiver.url)
 
     [delivery] = webhook_receiver.wait_for(1)

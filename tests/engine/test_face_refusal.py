@@ -12,12 +12,16 @@ from tests.factories import data_uri, faceless_png, speech_wav
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_picture_without_a_face_fails_the_job_on_its_page_and_charges_nothing(api_client, client, user, fal_engine, task_worker):
+def test_picture_without_a_face_fails_the_job_on_its_page_and_charges_nothing(
+    api_client, client, user, fal_engine, task_worker
+):
     balance = credits.account_for(user).balance
     body = {"image_url": data_uri(faceless_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")}
 
     job_id = api_client.post("/api/generate/kling-avatar/submit", body, format="json").json()["job_id"]
-    job = wait_for(lambda: Job.objects.filter(pk=job_id, state=JobState.FAILED).first(), timeout=30, message="the job to fail")
+    job = wait_for(
+        lambda: Job.objects.filter(pk=job_id, state=JobState.FAILED).first(), timeout=30, message="the job to fail"
+    )
     client.force_login(user)
     page = client.get(f"/videos/{job_id}/").content.decode()
 

@@ -40,7 +40,9 @@ def still_head_motion(mouth: np.ndarray) -> Motion:
 def swaying_head_motion(mouth: np.ndarray) -> Motion:
     times = np.arange(len(mouth)) / SECOND
     sway = np.sin(2 * np.pi * 0.5 * times)
-    return Motion(mouth=mouth, blink=np.zeros(len(mouth)), roll=2.5 * sway, shift_x=0.02 * sway, shift_y=0.01 * sway, breath=sway)
+    return Motion(
+        mouth=mouth, blink=np.zeros(len(mouth)), roll=2.5 * sway, shift_x=0.02 * sway, shift_y=0.01 * sway, breath=sway
+    )
 
 
 def spoken_frames(name: str, motion_for=still_head_motion):
@@ -59,7 +61,9 @@ def spoken_frames(name: str, motion_for=still_head_motion):
         for earlier in range(index):  # every frame in turn, as a render draws them
             animation.frame(earlier)
         frame = animation.frame(index)
-        Image.fromarray(frame[head_of(face, frame.shape)]).save(ARTIFACTS / f"{Path(name).stem}-{moment}.jpg", quality=85)
+        Image.fromarray(frame[head_of(face, frame.shape)]).save(
+            ARTIFACTS / f"{Path(name).stem}-{moment}.jpg", quality=85
+        )
         frames[moment] = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
     return frames, scale, face
 
@@ -132,7 +136,9 @@ def test_of_two_people_one_talks_and_the_other_stays_still_while_the_head_sways(
     # The whole still face, the lips box grown to brows and chin, over every saved moment.
     left, top, right, bottom = still["lips"]
     whole_face = [left - 60, top - 120, right + 60, bottom + 50]
-    drift = max(np.abs(frames[moment] - frames["silent"])[scaled(whole_face, scale)].max() for moment in ("mid", "loud"))
+    drift = max(
+        np.abs(frames[moment] - frames["silent"])[scaled(whole_face, scale)].max() for moment in ("mid", "loud")
+    )
 
     assert opened[talking] >= 20 and opened[1 - talking] == 0, opened
     assert drift == 0
@@ -183,5 +189,6 @@ def test_the_requests_log_tells_fal_clients_which_of_two_faces_talks(fal, voice_
 
     assert handle.get()["video"]["content_type"] == "video/mp4"
     assert any(
-        message.startswith("Face found") and "the largest of 2 faces talks, the others stay still" in message for message in messages
+        message.startswith("Face found") and "the largest of 2 faces talks, the others stay still" in message
+        for message in messages
     ), messages

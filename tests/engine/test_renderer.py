@@ -51,7 +51,11 @@ def box(frames, centre, half_width, half_height):
     """The frames' pixels in a box around centre (fractions of the picture's width and height)."""
     height, width = frames.shape[1:]
     x, y = centre[0] * width, centre[1] * height
-    return frames[:, int(y - half_height * height) : int(y + half_height * height), int(x - half_width * width) : int(x + half_width * width)]
+    return frames[
+        :,
+        int(y - half_height * height) : int(y + half_height * height),
+        int(x - half_width * width) : int(x + half_width * width),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +181,9 @@ def test_render_reports_its_stages_and_every_frame(tmp_path):
     voice.write_bytes(voice_in("wav", seconds=0.6))
     progress = RecordedProgress()
 
-    render_avatar_video(PORTRAIT, voice, tmp_path / "out.mp4", prompt="Calm and warm", long_side=128, progress=progress)
+    render_avatar_video(
+        PORTRAIT, voice, tmp_path / "out.mp4", prompt="Calm and warm", long_side=128, progress=progress
+    )
 
     assert progress.messages[:2] == ["Motion style: calm", "Detecting face"]
     assert progress.messages[-1] == "Generating 15 frames at 102x128"
@@ -191,8 +197,12 @@ def test_engine_logs_progress_up_to_100_percent_with_the_simulated_time_spread_o
     events = list(handle.iter_events(with_logs=True, interval=0.05))
 
     # Each status answer carries the latest 20 lines; polled often enough, together they hold all.
-    seen = dict.fromkeys((entry["timestamp"], entry["message"]) for event in events for entry in getattr(event, "logs", None) or [])
-    progress = [{"timestamp": at, "message": message} for at, message in seen if message.startswith("Generating frames")]
+    seen = dict.fromkeys(
+        (entry["timestamp"], entry["message"]) for event in events for entry in getattr(event, "logs", None) or []
+    )
+    progress = [
+        {"timestamp": at, "message": message} for at, message in seen if message.startswith("Generating frames")
+    ]
     assert progress[-1]["message"] == "Generating frames 50/50 (100%)"
     percentages = [int(entry["message"].rsplit("(", 1)[1].rstrip("%)")) for entry in progress]
     assert percentages == sorted(percentages)
@@ -262,7 +272,9 @@ def top_level_boxes(path) -> list[bytes]:
         ((300, 300), "PNG", "ogg-opus"),
     ],
 )
-def test_output_is_h264_aac_at_25_fps_in_the_inputs_shape_and_length(tmp_path, settings, size, image_format, audio_format):
+def test_output_is_h264_aac_at_25_fps_in_the_inputs_shape_and_length(
+    tmp_path, settings, size, image_format, audio_format
+):
     settings.ENGINE_RENDER_LONG_SIDE = 320
     image = picture_file(tmp_path / f"picture.{image_format.lower()}", size, image_format)
     voice = tmp_path / "voice"
@@ -273,7 +285,11 @@ def test_output_is_h264_aac_at_25_fps_in_the_inputs_shape_and_length(tmp_path, s
 
     with av.open(str(output)) as container:
         video, audio = container.streams.video[0], container.streams.audio[0]
-        assert (video.codec_context.name, video.codec_context.pix_fmt, audio.codec_context.name) == ("h264", "yuv420p", "aac")
+        assert (video.codec_context.name, video.codec_context.pix_fmt, audio.codec_context.name) == (
+            "h264",
+            "yuv420p",
+            "aac",
+        )
         assert video.average_rate == 25
         width, height = video.codec_context.width, video.codec_context.height
         seconds = container.duration / av.time_base

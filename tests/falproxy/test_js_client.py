@@ -20,7 +20,9 @@ def run_seed_example(*args, timeout=90) -> dict:
     node = shutil.which("node")
     assert node, "Node.js is needed for this test (scripts/test runs `npm ci` first)"
     assert (Path(settings.BASE_DIR) / "node_modules" / "@fal-ai" / "client").is_dir(), "run `npm ci` first"
-    finished = subprocess.run([node, str(SCRIPT), *map(str, args)], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=timeout)
+    finished = subprocess.run(
+        [node, str(SCRIPT), *map(str, args)], cwd=settings.BASE_DIR, capture_output=True, text=True, timeout=timeout
+    )
     assert finished.returncode == 0, finished.stderr[-3000:]
     [line] = [line for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
     return json.loads(line.removeprefix("RESULT "))

@@ -11,7 +11,6 @@ from rest_framework.authtoken.models import Token
 from api.models import ApiToken
 from credits import services as credits
 from jobs.models import Asset, Job, JobState
-from tests.conftest import wait_for
 from tests.factories import data_uri, make_user, portrait_png, speech_wav
 from tests.hostile_files import png_with_markup, webp_that_is_javascript
 
@@ -125,10 +124,17 @@ def test_named_bearer_tokens_work(user):
 def test_upload_through_the_proxy_lands_in_the_asset_cache_and_is_a_job_input(fal_engine, transactional_db, settings):
     user = make_user()
     alice = token_client(user)
-    initiated = call(alice, "POST", "https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3", {"file_name": "face.png", "content_type": "image/png"})
+    initiated = call(
+        alice,
+        "POST",
+        "https://rest.fal.ai/storage/upload/initiate?storage_type=fal-cdn-v3",
+        {"file_name": "face.png", "content_type": "image/png"},
+    )
     urls = initiated.json()
 
-    put = Client().put(urls["upload_url"].replace("http://testserver", ""), data=portrait_png(), content_type="image/png")
+    put = Client().put(
+        urls["upload_url"].replace("http://testserver", ""), data=portrait_png(), content_type="image/png"
+    )
 
     assert put.status_code == 200, put.content
     asset = Asset.objects.get(user=user)
@@ -154,7 +160,12 @@ def test_an_upload_is_stored_and_served_as_what_it_is_never_as_the_client_named_
 ):
     user = make_user()
     alice = token_client(user)
-    urls = call(alice, "POST", "https://rest.fal.ai/storage/upload/initiate", {"file_name": file_name, "content_type": content_type}).json()
+    urls = call(
+        alice,
+        "POST",
+        "https://rest.fal.ai/storage/upload/initiate",
+        {"file_name": file_name, "content_type": content_type},
+    ).json()
 
     put = Client().put(urls["upload_url"].replace("http://testserver", ""), data=content, content_type=content_type)
 
@@ -169,7 +180,12 @@ def test_an_upload_is_stored_and_served_as_what_it_is_never_as_the_client_named_
 
 
 def test_uploads_are_checked_and_limited(alice, settings):
-    urls = call(alice, "POST", "https://rest.fal.ai/storage/upload/initiate", {"file_name": "x.txt", "content_type": "text/plain"}).json()
+    urls = call(
+        alice,
+        "POST",
+        "https://rest.fal.ai/storage/upload/initiate",
+        {"file_name": "x.txt", "content_type": "text/plain"},
+    ).json()
     path = urls["upload_url"].replace("http://testserver", "")
 
     not_media = Client().put(path, data=b"hello", content_type="text/plain")
@@ -196,11 +212,18 @@ def test_upload_initiates_count_against_the_upload_rate(alice, settings):
 def test_whole_flow_status_logs_result_and_stream(fal_engine, task_worker, live_server):
     user = make_user()
     alice = token_client(user)
-    job_id = submit(alice, {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")}).json()["request_id"]
+    job_id = submit(
+        alice,
+        {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav")},
+    ).json()["request_id"]
     base = f"{QUEUE}/fal-ai/kling-video/requests/{job_id}"
 
     stream = call(alice, "GET", f"{base}/status/stream?logs=1")
-    events = [json.loads(line[6:]) for line in b"".join(stream.streaming_content).decode().splitlines() if line.startswith("data: ")]
+    events = [
+        json.loads(line[6:])
+        for line in b"".join(stream.streaming_content).decode().splitlines()
+        if line.startswith("data: ")
+    ]
     status = call(alice, "GET", f"{base}/status?logs=1")
     result = call(alice, "GET", base)
 
@@ -208,7 +231,9 @@ def test_whole_flow_status_logs_result_and_stream(fal_engine, task_worker, live_
     assert status.status_code == 200 and status.json()["status"] == "COMPLETED" and status.json()["logs"]
     job = Job.objects.get(pk=job_id)
     assert result.status_code == 200 and result["x-fal-request-id"] == job_id
-    assert result.json()["video"]["url"].startswith(f"http://testserver{job.video.url}?expires=")  # signed: see docs/api.md
+    assert result.json()["video"]["url"].startswith(
+        f"http://testserver{job.video.url}?expires="
+    )  # signed: see docs/api.md
     assert result.json()["duration"] == pytest.approx(2.0, abs=0.1)
     assert call(alice, "PUT", f"{base}/cancel").json() == {"status": "ALREADY_COMPLETED"}
 
@@ -232,9 +257,18 @@ def test_the_fal_key_never_appears_in_any_answer(user, settings, caplog):
     job_id = answers[0].json()["request_id"]
     base = f"{QUEUE}/fal-ai/kling-video/requests/{job_id}"
     answers += [
-        call(alice, "GET", f"{base}/status?logs=1"), call(alice, "GET", base), call(alice, "PUT", f"{base}/cancel"),
-        call(alice, "POST", "https://rest.fal.ai/storage/upload/initiate", {"file_name": "a.png", "content_type": "image/png"}),
-        call(alice, "POST", "https://rest.fal.ai/tokens/", {}), submit(Client()), submit(alice, {"image_url": "x"}),
+        call(alice, "GET", f"{base}/status?logs=1"),
+        call(alice, "GET", base),
+        call(alice, "PUT", f"{base}/cancel"),
+        call(
+            alice,
+            "POST",
+            "https://rest.fal.ai/storage/upload/initiate",
+            {"file_name": "a.png", "content_type": "image/png"},
+        ),
+        call(alice, "POST", "https://rest.fal.ai/tokens/", {}),
+        submit(Client()),
+        submit(alice, {"image_url": "x"}),
     ]
 
     secret = key.split(":")[1]

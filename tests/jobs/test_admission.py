@@ -53,7 +53,7 @@ def test_global_cap_holds_and_waiting_users_take_turns(fal_engine, settings, wor
 
     worker_thread.start()
     for job in jobs:
-        wait_for(lambda: Job.objects.get(pk=job.pk).is_finished, timeout=60, message="every job to finish")
+        wait_for(lambda job=job: Job.objects.get(pk=job.pk).is_finished, timeout=60, message="every job to finish")
 
     requests = fal_engine.stats()["requests"]
     assert all(Job.objects.get(pk=job.pk).state == JobState.COMPLETED for job in jobs)
@@ -141,7 +141,9 @@ def test_api_status_says_how_many_jobs_are_ahead(api_client, fal_engine, setting
 
 def bare_job(user, **fields):
     """A job row as admission sees it, with no inputs or fal behind it: only its state counts here."""
-    return Job.objects.create(user=user, endpoint_id=MODELS[DEFAULT_MODEL_KEY].endpoint_id, audio_duration=2.0, **fields)
+    return Job.objects.create(
+        user=user, endpoint_id=MODELS[DEFAULT_MODEL_KEY].endpoint_id, audio_duration=2.0, **fields
+    )
 
 
 def queries_to_list_jobs(api_client, user, waiting):
@@ -154,7 +156,9 @@ def queries_to_list_jobs(api_client, user, waiting):
     return len(queries)
 
 
-def test_a_page_of_waiting_jobs_finds_their_places_with_the_same_queries_however_many(api_client, settings, user, other_user):
+def test_a_page_of_waiting_jobs_finds_their_places_with_the_same_queries_however_many(
+    api_client, settings, user, other_user
+):
     settings.MAX_JOBS_AT_FAL = 2
     for _ in range(2):
         bare_job(other_user, state=JobState.IN_PROGRESS, request_id="req", submit_started_at=timezone.now())
@@ -169,7 +173,11 @@ def test_places_in_line_follow_the_fair_order_and_skip_jobs_not_waiting(settings
     mine, theirs, mine_too = bare_job(user), bare_job(other_user), bare_job(user)
 
     # other_user has nothing at fal, so their job goes first; then the user's, oldest first.
-    assert admission.places_in_line([at_fal, finished, mine, theirs, mine_too]) == {theirs.pk: 0, mine.pk: 1, mine_too.pk: 2}
+    assert admission.places_in_line([at_fal, finished, mine, theirs, mine_too]) == {
+        theirs.pk: 0,
+        mine.pk: 1,
+        mine_too.pk: 2,
+    }
     assert admission.jobs_ahead(mine_too) == 2
     assert admission.jobs_ahead(at_fal) is None
 

@@ -17,8 +17,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def make_video(user, portrait):
-    job = submission.create_job(user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait), audio=check_audio(speech_wav()))
-    return wait_for(lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).first(), timeout=30, message="completion")
+    job = submission.create_job(
+        user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait), audio=check_audio(speech_wav())
+    )
+    return wait_for(
+        lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).first(), timeout=30, message="completion"
+    )
 
 
 def portraits_at_the_engine():

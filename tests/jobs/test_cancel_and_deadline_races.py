@@ -11,21 +11,25 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from jobs import fal
-from jobs.services import deadlines, fal_requests, lifecycle, submission
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
+from jobs.services import deadlines, fal_requests, lifecycle, submission
 from jobs.worker import in_process_worker
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
-from tests.jobs.test_pipeline import finished_job, submit, submitted_without_worker
+from tests.jobs.test_pipeline import finished_job, submitted_without_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def new_job(user, **options):
     return submission.create_job(
-        user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav()), **options
+        user=user,
+        model=MODELS["kling-avatar-pro"],
+        image=check_image(portrait_png()),
+        audio=check_audio(speech_wav()),
+        **options,
     )
 
 
@@ -37,7 +41,11 @@ def test_job_cancelled_while_its_submission_was_in_flight_is_cancelled_at_fal(us
     job = Job.objects.get(pk=job.pk)
     # The user cancels while fal is still answering the submit.
     lifecycle.cancel_job(job.id)
-    request_id = fal.submit(job.endpoint_id, MODELS["kling-avatar-pro"].build_input(image_url=job.image_url, audio_url=job.audio_url), webhook_url=None)
+    request_id = fal.submit(
+        job.endpoint_id,
+        MODELS["kling-avatar-pro"].build_input(image_url=job.image_url, audio_url=job.audio_url),
+        webhook_url=None,
+    )
 
     fal_requests.adopt_request_id(job.id, request_id, source="submit")
 
@@ -51,7 +59,9 @@ def test_job_whose_inputs_never_upload_still_ends_at_its_deadline(user, fal_engi
 
     job = new_job(user)
 
-    finished = wait_for(lambda: Job.objects.filter(pk=job.pk, state=JobState.TIMED_OUT).first(), timeout=20, message="the timeout")
+    finished = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, state=JobState.TIMED_OUT).first(), timeout=20, message="the timeout"
+    )
     assert fal_engine.stats()["requests"] == {}
     assert "budget" in finished.error
 
@@ -101,7 +111,9 @@ def held_fal_cancel(engine, monkeypatch):
 
 
 def token_client(user):
-    return APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}", raise_request_exception=False)
+    return APIClient(
+        HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}", raise_request_exception=False
+    )
 
 
 def cancel_through(door, user, job_id):
@@ -113,7 +125,9 @@ def cancel_through(door, user, job_id):
 
 @pytest.mark.parametrize("deleting", ["api", "browser"])
 @pytest.mark.parametrize("cancelling", ["api", "proxy"])
-def test_cancel_racing_a_delete_answers_404_and_fails_no_task(user, api_client, fal_engine, monkeypatch, cancelling, deleting):
+def test_cancel_racing_a_delete_answers_404_and_fails_no_task(
+    user, api_client, fal_engine, monkeypatch, cancelling, deleting
+):
     fal_engine.faults.set_timing(processing_seconds=30)
     job_id = submitted_without_worker(api_client)["job_id"]
     reached, release = held_fal_cancel(fal_engine, monkeypatch)

@@ -15,7 +15,11 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 def run_cli(tmp_path, *args, processing_seconds="1"):
     env = {
-        **{k: v for k, v in os.environ.items() if k not in ("FAL_KEY", "FAL_MODE", "PUBLIC_BASE_URL", "FAL_ENGINE_URL")},
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if k not in ("FAL_KEY", "FAL_MODE", "PUBLIC_BASE_URL", "FAL_ENGINE_URL")
+        },
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
         "MEDIA_ROOT": str(tmp_path / "media"),
         "ENGINE_STORAGE_DIR": str(tmp_path / "engine"),
@@ -23,7 +27,12 @@ def run_cli(tmp_path, *args, processing_seconds="1"):
         "STATIC_ROOT": str(tmp_path / "static-not-collected-yet"),
     }
     return subprocess.run(
-        [sys.executable, "manage.py", "generate_avatar", *args], cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", "generate_avatar", *args],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -32,7 +41,9 @@ def test_cli_turns_a_portrait_and_speech_into_a_playable_mp4(tmp_path):
     (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
     out = tmp_path / "video.mp4"
 
-    result = run_cli(tmp_path, "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav"), "--out", str(out))
+    result = run_cli(
+        tmp_path, "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav"), "--out", str(out)
+    )
 
     assert result.returncode == 0, result.stderr
     assert "100% Completed" in result.stdout
@@ -50,8 +61,14 @@ def test_cli_with_an_engine_that_answers_at_once_finishes_without_warnings(tmp_p
     (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
 
     result = run_cli(
-        tmp_path, "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav"),
-        "--out", str(tmp_path / "video.mp4"), processing_seconds="0",
+        tmp_path,
+        "--image",
+        str(tmp_path / "face.jpg"),
+        "--audio",
+        str(tmp_path / "speech.wav"),
+        "--out",
+        str(tmp_path / "video.mp4"),
+        processing_seconds="0",
     )
 
     assert result.returncode == 0, result.stderr
@@ -74,8 +91,15 @@ def test_cli_verbose_shows_the_log_lines_the_bar_hides(tmp_path):
     (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
 
     result = run_cli(
-        tmp_path, "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav"),
-        "--out", str(tmp_path / "video.mp4"), "--verbose", processing_seconds="0",
+        tmp_path,
+        "--image",
+        str(tmp_path / "face.jpg"),
+        "--audio",
+        str(tmp_path / "speech.wav"),
+        "--out",
+        str(tmp_path / "video.mp4"),
+        "--verbose",
+        processing_seconds="0",
     )
 
     assert result.returncode == 0, result.stderr

@@ -25,7 +25,10 @@ def credits_moved(job):
 
 
 def test_a_picture_without_a_face_fails_with_fals_error_and_releases_the_credits(api_client, fal_engine, task_worker):
-    body = {"image_url": data_uri(faceless_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2.0), "audio/wav")}
+    body = {
+        "image_url": data_uri(faceless_png(), "image/png"),
+        "audio_url": data_uri(speech_wav(seconds=2.0), "audio/wav"),
+    }
 
     response = api_client.post("/api/v1/jobs", body, format="json")
 
@@ -37,14 +40,19 @@ def test_a_picture_without_a_face_fails_with_fals_error_and_releases_the_credits
 
 
 def test_a_video_as_long_as_its_priced_audio_is_not_flagged(api_client, fal_engine, task_worker):
-    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(seconds=2.0), "audio/wav")}
+    body = {
+        "image_url": data_uri(portrait_png(), "image/png"),
+        "audio_url": data_uri(speech_wav(seconds=2.0), "audio/wav"),
+    }
 
     job = finished_job(api_client.post("/api/v1/jobs", body, format="json").json()["id"])
 
     assert job.state == JobState.COMPLETED and not job.delivered_longer_than_priced
 
 
-def test_a_video_longer_than_priced_is_flagged_on_the_job_in_the_admin_and_in_metrics(user, fal_engine, task_worker, client, settings):
+def test_a_video_longer_than_priced_is_flagged_on_the_job_in_the_admin_and_in_metrics(
+    user, fal_engine, task_worker, client, settings
+):
     # Audio measured (wrongly) at 2 s that plays 4: what a job priced by its header, before
     # lengths were decoded, would have been.
     audio = ValidatedInput(data=speech_wav(seconds=4.0), content_type="audio/wav", file_name="audio.wav", duration=2.0)
@@ -60,6 +68,8 @@ def test_a_video_longer_than_priced_is_flagged_on_the_job_in_the_admin_and_in_me
     assert scrape(client, settings).value(FLAGGED, model=PRO.key) == 1
 
     client.force_login(make_user("root", is_staff=True, is_superuser=True))
-    listing = client.get(reverse("admin:jobs_job_changelist"), {"delivered_longer_than_priced__exact": "1"}).content.decode()
+    listing = client.get(
+        reverse("admin:jobs_job_changelist"), {"delivered_longer_than_priced__exact": "1"}
+    ).content.decode()
     assert str(job.pk)[:8] in listing and "(priced 2.0 s)" in listing
     assert not Job.objects.filter(delivered_longer_than_priced=True).exclude(pk=job.pk).exists()

@@ -15,7 +15,14 @@ STRONG_SECRET_KEY = "k3Jd9-Vq2xLm8Rt5Wz0Yp7Hs4Nf6Gc1Ba3Ue9Io2Pl5Kj8Mh0Qw"
 def manage(*args, **env):
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FAL_") and k != "PUBLIC_BASE_URL"}
     environment.update(env)
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_remote_mode_without_a_key_fails_the_system_check():
@@ -63,7 +70,12 @@ def test_wsgi_application_refuses_to_start_without_a_key():
     environment["FAL_MODE"] = "remote"
 
     result = subprocess.run(
-        [sys.executable, "-c", "import config.wsgi"], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert result.returncode != 0

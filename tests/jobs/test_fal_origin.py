@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-
 from datetime import timedelta
 
 import httpx
@@ -35,12 +34,22 @@ def other_engine(django_db_setup, tmp_path_factory):
     """A second local engine in a process of its own: it knows none of the first one's requests."""
     port = free_port()
     environment = {
-        **os.environ, "ENGINE_STORAGE_DIR": str(tmp_path_factory.mktemp("other-engine")),
+        **os.environ,
+        "ENGINE_STORAGE_DIR": str(tmp_path_factory.mktemp("other-engine")),
         # The engine needs no database, but as a Django process it would flush its metrics to
         # the one DATABASE_URL names every few seconds (on PostgreSQL, a database no test made).
-        "DATABASE_URL": database_url(), "METRICS_FLUSH_SECONDS": "0",
+        "DATABASE_URL": database_url(),
+        "METRICS_FLUSH_SECONDS": "0",
     }
-    with manage_py_process("run_fal_engine", "--port", str(port), "--controls", port=port, environment=environment, waiting_for="the other engine to listen"):
+    with manage_py_process(
+        "run_fal_engine",
+        "--port",
+        str(port),
+        "--controls",
+        port=port,
+        environment=environment,
+        waiting_for="the other engine to listen",
+    ):
         yield f"http://127.0.0.1:{port}/_fal"
 
 
@@ -115,14 +124,18 @@ def test_cancelling_a_job_from_another_fal_cancels_it_here_without_asking_that_f
     assert not fal_engine.get(answer["request_id"]).cancelled
 
 
-def test_a_callback_for_a_job_of_another_fal_has_that_fals_process_check_it(api_client, fal_engine, other_engine, settings):
+def test_a_callback_for_a_job_of_another_fal_has_that_fals_process_check_it(
+    api_client, fal_engine, other_engine, settings
+):
     fal_engine.faults.set_timing(processing_seconds=0.5)
     answer = submitted_without_worker(api_client)
     job_id = answer["job_id"]
     own_engine = settings.FAL_ENGINE_URL
     settings.FAL_ENGINE_URL = other_engine  # this server now talks to another fal
 
-    wait_for(lambda: Job.objects.filter(pk=job_id, events__kind=JobEvent.Kind.WEBHOOK).exists(), message="fal's callback")
+    wait_for(
+        lambda: Job.objects.filter(pk=job_id, events__kind=JobEvent.Kind.WEBHOOK).exists(), message="fal's callback"
+    )
     job = Job.objects.get(pk=job_id)
     assert job.fal_finished_at is None and job.next_poll_at <= timezone.now()  # due for its own workers
     assert questions_about_requests(other_engine) == {}
@@ -148,7 +161,9 @@ def test_a_video_made_at_another_fal_is_stored_only_by_its_own_process(api_clien
     assert ingest.finish_job(job_id).state == JobState.COMPLETED
 
 
-def test_a_callback_naming_a_lost_request_is_not_checked_at_another_fal(api_client, fal_engine, other_engine, settings):
+def test_a_callback_naming_a_lost_request_is_not_checked_at_another_fal(
+    api_client, fal_engine, other_engine, settings
+):
     job_id = submit(api_client)["job_id"]
     # What a submit whose answer was lost leaves: a claim at our fal, but no request id.
     Job.objects.filter(pk=job_id).update(submit_started_at=timezone.now(), fal_origin=fal.storage_origin())
@@ -172,25 +187,54 @@ def test_a_worker_never_runs_the_tasks_another_process_queued_for_itself(api_cli
     assert Job.objects.get(pk=job_id).request_id
 
 
-def test_a_cli_run_beside_a_worker_of_another_engine_completes_without_a_lost_request(transactional_db, other_engine, tmp_path):
+def test_a_cli_run_beside_a_worker_of_another_engine_completes_without_a_lost_request(
+    transactional_db, other_engine, tmp_path
+):
     (tmp_path / "face.jpg").write_bytes(portrait_jpeg())
     (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
     # The worker runs before the CLI starts, so it sees the CLI's job from its submission on.
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--interval", "0.05", "--worker-id", "server-worker"],
-        cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "DATABASE_URL": database_url(), "FAL_MODE": "local", "FAL_ENGINE_URL": other_engine, "PUBLIC_BASE_URL": ""},
+        cwd=PROJECT_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "FAL_MODE": "local",
+            "FAL_ENGINE_URL": other_engine,
+            "PUBLIC_BASE_URL": "",
+        },
     )
     try:
-        wait_for(lambda: WorkerHeartbeat.objects.filter(pk="server-worker").exists(), timeout=60, message="the worker to start")
+        wait_for(
+            lambda: WorkerHeartbeat.objects.filter(pk="server-worker").exists(),
+            timeout=60,
+            message="the worker to start",
+        )
         cli = subprocess.run(
-            [sys.executable, "manage.py", "generate_avatar", "--image", str(tmp_path / "face.jpg"),
-             "--audio", str(tmp_path / "speech.wav"), "--out", str(tmp_path / "video.mp4")],
-            cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "manage.py",
+                "generate_avatar",
+                "--image",
+                str(tmp_path / "face.jpg"),
+                "--audio",
+                str(tmp_path / "speech.wav"),
+                "--out",
+                str(tmp_path / "video.mp4"),
+            ],
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            timeout=120,
             env={
                 **{k: v for k, v in os.environ.items() if k not in ("FAL_KEY", "PUBLIC_BASE_URL", "FAL_ENGINE_URL")},
-                "DATABASE_URL": database_url(), "FAL_MODE": "local", "MEDIA_ROOT": str(tmp_path / "media"),
-                "ENGINE_STORAGE_DIR": str(tmp_path / "engine"), "ENGINE_PROCESSING_SECONDS": "0.5",
+                "DATABASE_URL": database_url(),
+                "FAL_MODE": "local",
+                "MEDIA_ROOT": str(tmp_path / "media"),
+                "ENGINE_STORAGE_DIR": str(tmp_path / "engine"),
+                "ENGINE_PROCESSING_SECONDS": "0.5",
             },
         )
         worker_started = WorkerHeartbeat.objects.get(pk="server-worker").started_at
@@ -204,7 +248,9 @@ def test_a_cli_run_beside_a_worker_of_another_engine_completes_without_a_lost_re
     assert job.fal_origin.startswith("local:http://127.0.0.1:") and job.fal_origin != f"local:{other_engine}"
     assert not job.events.filter(message__contains="Status check failed").exists()
     assert questions_about_requests(other_engine) == {}  # the server's worker never asked its engine about it
-    assert not DBTaskResult.objects.filter(queue_name__startswith="cli-", status="READY").exists()  # nothing left behind
+    assert not DBTaskResult.objects.filter(
+        queue_name__startswith="cli-", status="READY"
+    ).exists()  # nothing left behind
 
 
 def start_a_slow_cli_run(tmp_path):
@@ -212,12 +258,26 @@ def start_a_slow_cli_run(tmp_path):
     (tmp_path / "face.jpg").write_bytes(portrait_jpeg())
     (tmp_path / "speech.wav").write_bytes(speech_wav(seconds=2.0))
     return subprocess.Popen(
-        [sys.executable, "manage.py", "generate_avatar", "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "speech.wav")],
-        cwd=PROJECT_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "manage.py",
+            "generate_avatar",
+            "--image",
+            str(tmp_path / "face.jpg"),
+            "--audio",
+            str(tmp_path / "speech.wav"),
+        ],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={
             **{k: v for k, v in os.environ.items() if k not in ("FAL_KEY", "PUBLIC_BASE_URL", "FAL_ENGINE_URL")},
-            "DATABASE_URL": database_url(), "FAL_MODE": "local", "MEDIA_ROOT": str(tmp_path / "media"),
-            "ENGINE_STORAGE_DIR": str(tmp_path / "engine"), "ENGINE_PROCESSING_SECONDS": "60",
+            "DATABASE_URL": database_url(),
+            "FAL_MODE": "local",
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "ENGINE_STORAGE_DIR": str(tmp_path / "engine"),
+            "ENGINE_PROCESSING_SECONDS": "60",
         },
     )
 

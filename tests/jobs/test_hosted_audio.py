@@ -65,7 +65,9 @@ def test_seed_api_refuses_a_300_second_hosted_m4a(api_client, user, hosted_files
     balance_before = credits.account_for(user).balance
     url = hosted_files.serve("speech.m4a", five_minute_m4a())
 
-    response = api_client.post("/api/generate/kling-avatar/submit", {"image_url": portrait(), "audio_url": url}, format="json")
+    response = api_client.post(
+        "/api/generate/kling-avatar/submit", {"image_url": portrait(), "audio_url": url}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"]["audio_url"] == [OVER_THE_LIMIT]
@@ -106,7 +108,9 @@ def test_the_fal_proxy_refuses_long_hosted_audio_in_fals_422_shape(user, hosted_
     body = {"image_url": portrait(), "audio_url": hosted_files.serve("speech.m4a", five_minute_m4a())}
 
     response = client.post(
-        "/api/fal/proxy", data=json.dumps(body), content_type="application/json",
+        "/api/fal/proxy",
+        data=json.dumps(body),
+        content_type="application/json",
         HTTP_X_FAL_TARGET_URL="https://queue.fal.run/fal-ai/kling-video/v1/pro/ai-avatar",
     )
 
@@ -135,7 +139,9 @@ def test_hosted_audio_that_downloads_too_slowly_is_refused_in_bounded_time(api_c
     response = api_client.post("/api/v1/jobs", {"image_url": portrait(), "audio_url": url}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"audio_url": ["The audio took longer than 0.5 seconds to download from this URL."]}
+    assert response.json()["errors"] == {
+        "audio_url": ["The audio took longer than 0.5 seconds to download from this URL."]
+    }
     assert time.monotonic() - started < 5  # the deadline, plus at most one piece's wait
     assert not Job.objects.exists()
 
@@ -146,12 +152,16 @@ def test_hosted_audio_redirecting_to_a_private_address_is_refused(api_client, us
     response = api_client.post("/api/v1/jobs", {"image_url": portrait(), "audio_url": url}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"] == {"audio_url": ["The URL points at a private or reserved network address, which can't be fetched."]}
+    assert response.json()["errors"] == {
+        "audio_url": ["The URL points at a private or reserved network address, which can't be fetched."]
+    }
     assert not Job.objects.exists()
 
 
 def test_hosted_audio_that_is_not_there_is_refused(api_client, user, hosted_files):
-    response = api_client.post("/api/v1/jobs", {"image_url": portrait(), "audio_url": hosted_files.serve("x", b"") + "-gone"}, format="json")
+    response = api_client.post(
+        "/api/v1/jobs", {"image_url": portrait(), "audio_url": hosted_files.serve("x", b"") + "-gone"}, format="json"
+    )
 
     assert response.status_code == 400
     assert response.json()["errors"] == {"audio_url": ["The audio could not be downloaded from this URL (HTTP 404)."]}

@@ -30,7 +30,9 @@ FORBIDDEN = [
 
 @pytest.mark.parametrize("url", FORBIDDEN)
 def test_private_and_reserved_addresses_are_refused_before_a_job_exists(api_client, url):
-    response = api_client.post(SUBMIT, {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": url}, format="json")
+    response = api_client.post(
+        SUBMIT, {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": url}, format="json"
+    )
 
     assert response.status_code == 400
     assert "audio_url" in response.json()["errors"]

@@ -144,7 +144,9 @@ def as_caller(client, user, how):
 @pytest.mark.parametrize("how", ["session", "token", "anonymous"])
 @pytest.mark.parametrize("template", TRAVERSALS.values(), ids=TRAVERSALS.keys())
 @pytest.mark.parametrize("victims_file", ["victims_video", "victims_input"])
-def test_climbing_out_of_ones_own_folder_never_reaches_another_users_file(request, client, user, victims_file, template, how):
+def test_climbing_out_of_ones_own_folder_never_reaches_another_users_file(
+    request, client, user, victims_file, template, how
+):
     path = traversal(template, user, request.getfixturevalue(victims_file))
     headers = as_caller(client, user, how)
 
@@ -242,7 +244,9 @@ def test_a_strict_accept_header_still_gets_the_file(owner, video_path, accept):
     assert (response.status_code, body(response)) == (206, CONTENT[:10])
 
 
-@pytest.mark.parametrize("path", ["videos/" + "a" * 300 + "/video.mp4", "/".join(["a" * 200] * 30)], ids=["long-segment", "long-path"])
+@pytest.mark.parametrize(
+    "path", ["videos/" + "a" * 300 + "/video.mp4", "/".join(["a" * 200] * 30)], ids=["long-segment", "long-path"]
+)
 def test_an_overlong_name_is_404_not_an_error(owner, video_path, path):
     assert owner.get(f"/media/{path}").status_code == 404
 

@@ -106,7 +106,10 @@ def test_duplicate_webhooks_complete_the_job_once(api_client, fal_engine, task_w
     answer = submitted_to_fal(api_client)
     job = finished_job(answer["job_id"])
     # All three are answered 2xx; copies signed in the same second are one message to us.
-    wait_for(lambda: fal_engine.stats()["requests"][answer["request_id"]]["webhook_successes"] == 3, message="three callbacks")
+    wait_for(
+        lambda: fal_engine.stats()["requests"][answer["request_id"]]["webhook_successes"] == 3,
+        message="three callbacks",
+    )
     assert job.events.filter(kind=JobEvent.Kind.WEBHOOK).exists()
 
     assert job.state == JobState.COMPLETED
@@ -116,7 +119,9 @@ def test_duplicate_webhooks_complete_the_job_once(api_client, fal_engine, task_w
 
 def test_model_error_fails_job_with_the_models_message(api_client, fal_engine, task_worker):
     fal_engine.faults.fail_next_requests(
-        1, status=422, body={"detail": [{"loc": ["body", "audio_url"], "msg": "Audio has no speech", "type": "value_error"}]}
+        1,
+        status=422,
+        body={"detail": [{"loc": ["body", "audio_url"], "msg": "Audio has no speech", "type": "value_error"}]},
     )
 
     job = finished_job(submit(api_client)["job_id"])

@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from jobs import fal
 from jobs.models import Job, JobEvent, JobState
-from jobs.services import tracking
 from jobs.registry import MODELS
+from jobs.services import tracking
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
 from tests.jobs.test_pipeline import submitted_without_worker
@@ -68,7 +68,9 @@ def test_nothing_is_due_until_the_booked_time(api_client, fal_engine):
 def claim_due(now=None, limit=50):
     """What one worker's round claims (the next check booked 5 s ahead)."""
     booked = timezone.now() + timedelta(seconds=5)
-    jobs = Job.objects.claim_due_polls(now or timezone.now(), fal_origin=fal.storage_origin(), limit=limit, next_due=lambda job: booked)
+    jobs = Job.objects.claim_due_polls(
+        now or timezone.now(), fal_origin=fal.storage_origin(), limit=limit, next_due=lambda job: booked
+    )
     return [job.id for job in jobs], booked
 
 
@@ -104,7 +106,11 @@ def test_the_claim_takes_exactly_the_jobs_due_for_a_check_oldest_first(user):
         fields = {"state": JobState.IN_QUEUE, "request_id": f"r-{Job.objects.count()}", "next_poll_at": now, **fields}
         return Job.objects.create(user=user, endpoint_id="fal-ai/kling-video/ai-avatar/v2/pro", **fields).id
 
-    due = [job(next_poll_at=now - timedelta(seconds=3)), job(fal_origin=origin), job(state=JobState.IN_PROGRESS, next_poll_at=now - timedelta(seconds=1))]
+    due = [
+        job(next_poll_at=now - timedelta(seconds=3)),
+        job(fal_origin=origin),
+        job(state=JobState.IN_PROGRESS, next_poll_at=now - timedelta(seconds=1)),
+    ]
     job(next_poll_at=now + timedelta(seconds=1))  # not yet
     job(next_poll_at=None)  # nothing booked
     job(state=JobState.COMPLETED)
@@ -121,8 +127,13 @@ def test_the_claim_takes_exactly_the_jobs_due_for_a_check_oldest_first(user):
 def test_a_claim_takes_at_most_its_batch(user):
     now = timezone.now()
     Job.objects.bulk_create(
-        Job(user=user, endpoint_id="fal-ai/kling-video/ai-avatar/v2/pro", state=JobState.IN_QUEUE, request_id=f"r-{index}",
-            next_poll_at=now - timedelta(seconds=index))
+        Job(
+            user=user,
+            endpoint_id="fal-ai/kling-video/ai-avatar/v2/pro",
+            state=JobState.IN_QUEUE,
+            request_id=f"r-{index}",
+            next_poll_at=now - timedelta(seconds=index),
+        )
         for index in range(5)
     )
 
@@ -136,7 +147,8 @@ def requests_at_fal(count):
     """`count` requests submitted to the engine: the first runs for an hour, the rest wait."""
     model = MODELS["kling-avatar-pro"]
     arguments = model.build_input(
-        image_url=fal.upload(portrait_png(), "image/png", "face.png"), audio_url=fal.upload(speech_wav(), "audio/wav", "voice.wav")
+        image_url=fal.upload(portrait_png(), "image/png", "face.png"),
+        audio_url=fal.upload(speech_wav(), "audio/wav", "voice.wav"),
     )
     return model.endpoint_id, [fal.submit(model.endpoint_id, arguments, webhook_url=None) for _ in range(count)]
 
@@ -147,7 +159,14 @@ def test_workers_racing_for_due_checks_never_check_a_job_twice(user, fal_engine,
     endpoint_id, request_ids = requests_at_fal(60)
     now = timezone.now()
     Job.objects.bulk_create(
-        Job(user=user, endpoint_id=endpoint_id, state=JobState.IN_QUEUE, request_id=request_id, submit_started_at=now, next_poll_at=now)
+        Job(
+            user=user,
+            endpoint_id=endpoint_id,
+            state=JobState.IN_QUEUE,
+            request_id=request_id,
+            submit_started_at=now,
+            next_poll_at=now,
+        )
         for request_id in request_ids
     )
     start = threading.Barrier(2)
@@ -175,7 +194,9 @@ def test_workers_racing_for_due_checks_never_check_a_job_twice(user, fal_engine,
     assert not Job.objects.due_for_poll(timezone.now()).exists()
 
 
-def test_a_request_fal_no_longer_knows_fails_the_job_and_frees_its_slot_and_credits(api_client, user, fal_engine, settings):
+def test_a_request_fal_no_longer_knows_fails_the_job_and_frees_its_slot_and_credits(
+    api_client, user, fal_engine, settings
+):
     from credits import services as credits
 
     settings.JOB_BUDGET_SECONDS = 120  # a failed check is retried after 1.2 s
@@ -221,5 +242,5 @@ def test_log_lines_that_come_with_completion_are_kept(api_client, fal_engine, ta
     stored = [entry["message"] for entry in job.logs]
     assert job.state == JobState.COMPLETED
     assert stored[-1] == engine_lines[-1]
-    assert stored[-len(engine_lines[-3:]):] == engine_lines[-3:]
+    assert stored[-len(engine_lines[-3:]) :] == engine_lines[-3:]
     assert {entry["level"] for entry in job.logs} == {"INFO"}  # each line keeps its level

@@ -63,7 +63,9 @@ def expected_seconds(settings):
     return expect
 
 
-def test_a_job_whose_webhook_arrives_makes_at_most_three_status_calls(api_client, fal_engine, task_worker, proven_webhooks, expected_seconds):
+def test_a_job_whose_webhook_arrives_makes_at_most_three_status_calls(
+    api_client, fal_engine, task_worker, proven_webhooks, expected_seconds
+):
     expected_seconds(8.0)
     fal_engine.faults.set_timing(processing_seconds=3.0)  # plus the render: about its expected end on a busy machine
 
@@ -77,7 +79,9 @@ def test_a_job_whose_webhook_arrives_makes_at_most_three_status_calls(api_client
         assert status_calls(fal_engine, job) <= 3
 
 
-def test_a_lost_webhook_is_noticed_within_an_eighth_of_the_run_of_fal_finishing(api_client, fal_engine, task_worker, proven_webhooks, expected_seconds):
+def test_a_lost_webhook_is_noticed_within_an_eighth_of_the_run_of_fal_finishing(
+    api_client, fal_engine, task_worker, proven_webhooks, expected_seconds
+):
     expected = expected_seconds(4.0)
     fal_engine.faults.set_timing(processing_seconds=4.0)  # the run ends after its expected end
     fal_engine.faults.drop_next_webhooks(1)
@@ -88,7 +92,9 @@ def test_a_lost_webhook_is_noticed_within_an_eighth_of_the_run_of_fal_finishing(
     assert noticed_late_by(fal_engine, job) <= expected * schedule.LATE_CHECK_FRACTION + LATENCY  # 60 s of 8 minutes
 
 
-def test_a_watched_job_shows_queue_position_and_logs_live(api_client, fal_engine, task_worker, proven_webhooks, expected_seconds, settings):
+def test_a_watched_job_shows_queue_position_and_logs_live(
+    api_client, fal_engine, task_worker, proven_webhooks, expected_seconds, settings
+):
     expected_seconds(30.0)  # unwatched, the first check after the queue's would be at 30 s
     settings.ENGINE_CONCURRENCY = 1
     fal_engine.faults.set_timing(processing_seconds=3.0)
@@ -109,7 +115,9 @@ def test_a_watched_job_shows_queue_position_and_logs_live(api_client, fal_engine
     assert Job.objects.get(pk=ahead).state == JobState.COMPLETED
 
 
-def test_a_job_that_becomes_watched_is_checked_at_once(api_client, fal_engine, task_worker, proven_webhooks, expected_seconds):
+def test_a_job_that_becomes_watched_is_checked_at_once(
+    api_client, fal_engine, task_worker, proven_webhooks, expected_seconds
+):
     expected_seconds(600.0)
     fal_engine.faults.set_timing(processing_seconds=600.0)
     job_id = running(api_client)
@@ -125,7 +133,9 @@ def test_a_job_that_becomes_watched_is_checked_at_once(api_client, fal_engine, t
     assert job.next_poll_at <= timezone.now() + timedelta(seconds=schedule.LIVE_MAX_SECONDS)
 
 
-def test_an_open_job_page_stream_makes_the_job_watched(client, user, api_client, fal_engine, task_worker, proven_webhooks, expected_seconds):
+def test_an_open_job_page_stream_makes_the_job_watched(
+    client, user, api_client, fal_engine, task_worker, proven_webhooks, expected_seconds
+):
     expected_seconds(600.0)
     fal_engine.faults.set_timing(processing_seconds=600.0)
     job_id = running(api_client)
@@ -147,17 +157,23 @@ def test_status_calls_through_the_fal_proxy_make_the_job_watched(user, settings)
 
     settings.PUBLIC_BASE_URL = "https://avatars.example.com"
     job = make_job(user, JobState.IN_PROGRESS, request_id="req-running")
-    Job.objects.filter(pk=job.pk).update(next_poll_at=timezone.now() + timedelta(minutes=7))  # the sparse plan's end check
+    Job.objects.filter(pk=job.pk).update(
+        next_poll_at=timezone.now() + timedelta(minutes=7)
+    )  # the sparse plan's end check
     proxy = Client(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
 
-    answer = proxy.get("/api/fal/proxy", HTTP_X_FAL_TARGET_URL=f"https://queue.fal.run/fal-ai/kling-video/requests/{job.id}/status")
+    answer = proxy.get(
+        "/api/fal/proxy", HTTP_X_FAL_TARGET_URL=f"https://queue.fal.run/fal-ai/kling-video/requests/{job.id}/status"
+    )
 
     assert answer.json()["status"] == "IN_PROGRESS"
     job.refresh_from_db()
     assert schedule.is_watched(job) and job.next_poll_at <= timezone.now()  # due now: a worker checks it at once
 
 
-def test_a_lost_webhook_of_a_watched_job_is_noticed_within_its_live_interval(api_client, fal_engine, task_worker, proven_webhooks, expected_seconds):
+def test_a_lost_webhook_of_a_watched_job_is_noticed_within_its_live_interval(
+    api_client, fal_engine, task_worker, proven_webhooks, expected_seconds
+):
     expected = expected_seconds(8.0)
     fal_engine.faults.set_timing(processing_seconds=1.0)  # ends long before its expected end
     fal_engine.faults.drop_next_webhooks(1)
@@ -183,7 +199,9 @@ def test_unhealthy_webhooks_switch_every_job_to_the_dense_schedule_and_readyz_sa
     settings.ENGINE_CONCURRENCY = 5
     fal_engine.faults.set_timing(processing_seconds=600.0)
     slow = running(api_client)
-    assert Job.objects.get(pk=slow).next_poll_at > timezone.now() + timedelta(seconds=expected / 2)  # sparse: at its end
+    assert Job.objects.get(pk=slow).next_poll_at > timezone.now() + timedelta(
+        seconds=expected / 2
+    )  # sparse: at its end
 
     # Four jobs whose webhooks are lost, watched so that polls notice them at once.
     fal_engine.faults.set_timing(processing_seconds=0.5)
@@ -204,7 +222,10 @@ def test_unhealthy_webhooks_switch_every_job_to_the_dense_schedule_and_readyz_sa
     # The slow job left its sparse wait at once and follows the dense schedule.
     assert schedule.poll_plan(Job.objects.get(pk=slow)) == "dense"
     wait_for(
-        lambda: Job.objects.get(pk=slow).next_poll_at <= timezone.now() + timedelta(seconds=expected * schedule.SPARSE_FRACTION),
+        lambda: (
+            Job.objects.get(pk=slow).next_poll_at
+            <= timezone.now() + timedelta(seconds=expected * schedule.SPARSE_FRACTION)
+        ),
         message="the slow job's check brought forward",
     )
 
@@ -215,7 +236,13 @@ def noticed(user, *sources, minutes_ago=0):
     newest = timezone.now() - timedelta(minutes=minutes_ago)
     for n, source in enumerate(sources):
         at = newest - timedelta(seconds=len(sources) - 1 - n)
-        make_job(user, JobState.COMPLETED, request_id=f"req-{source}-{at.timestamp()}", fal_finished_at=at, fal_finished_by=source)
+        make_job(
+            user,
+            JobState.COMPLETED,
+            request_id=f"req-{source}-{at.timestamp()}",
+            fal_finished_at=at,
+            fal_finished_by=source,
+        )
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from jobs import fal
-from jobs.services import submission
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobState
 from jobs.registry import MODELS
+from jobs.services import submission
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
 from tests.servers import PROJECT_DIR, database_url
@@ -33,7 +33,10 @@ def start_worker(settings, **extra_env):
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--interval", "0.05"],
-        cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -62,7 +65,9 @@ def test_worker_killed_between_submit_and_ingest_finishes_after_restart(user, fa
 
     second = start_worker(settings)
     try:
-        finished = wait_for(lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).first(), timeout=60, message="completion")
+        finished = wait_for(
+            lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).first(), timeout=60, message="completion"
+        )
     finally:
         stop(second)
 
@@ -87,7 +92,9 @@ def test_worker_killed_mid_submission_never_submits_twice(user, fal_engine, sett
 
     worker = start_worker(settings)
     try:
-        adopted = wait_for(lambda: Job.objects.filter(pk=job.pk, request_id=request_id).first(), timeout=30, message="adoption")
+        adopted = wait_for(
+            lambda: Job.objects.filter(pk=job.pk, request_id=request_id).first(), timeout=30, message="adoption"
+        )
     finally:
         stop(worker)
 
@@ -100,7 +107,10 @@ def test_worker_killed_mid_job_leaks_no_slot_at_fal(user, fal_engine, settings):
     one_slot = {"MAX_JOBS_AT_FAL": 1}
     first, second = (
         submission.create_job(
-            user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav())
+            user=user,
+            model=MODELS["kling-avatar-pro"],
+            image=check_image(portrait_png()),
+            audio=check_audio(speech_wav()),
         )
         for _ in range(2)
     )
@@ -115,7 +125,11 @@ def test_worker_killed_mid_job_leaks_no_slot_at_fal(user, fal_engine, settings):
     worker = start_worker(settings, **one_slot)
     try:
         for job in (first, second):
-            wait_for(lambda: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).exists(), timeout=60, message="completion")
+            wait_for(
+                lambda job=job: Job.objects.filter(pk=job.pk, state=JobState.COMPLETED).exists(),
+                timeout=60,
+                message="completion",
+            )
     finally:
         stop(worker)
 

@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 from api.serializers import JobCreateSerializer
 from avatars.forms import AvatarForm
 from engine.processing import AVATAR_ENDPOINTS
-from jobs.registry import MODEL_NAMES, MODELS, MODELS_BY_ENDPOINT, find_model
 from jobs.inputs import SubmitSerializer
+from jobs.registry import MODEL_NAMES, MODELS, MODELS_BY_ENDPOINT, find_model
 
 
 def test_the_local_engine_serves_exactly_the_registry_endpoints():

@@ -5,13 +5,13 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 import av
-import httpx
 import boto3
+import httpx
 import pytest
 from moto.server import ThreadedMotoServer
 
-from jobs.services import lifecycle
 from jobs.models import JobState
+from jobs.services import lifecycle
 from tests.jobs.test_pipeline import finished_job, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -53,7 +53,9 @@ def stored_keys(client, bucket):
     return sorted(item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", []))
 
 
-def test_video_and_poster_are_stored_in_the_bucket_and_deleted_with_the_job(api_client, fal_engine, task_worker, s3_bucket):
+def test_video_and_poster_are_stored_in_the_bucket_and_deleted_with_the_job(
+    api_client, fal_engine, task_worker, s3_bucket
+):
     client, bucket = s3_bucket
 
     job = finished_job(submit(api_client)["job_id"])
@@ -71,12 +73,16 @@ def test_video_and_poster_are_stored_in_the_bucket_and_deleted_with_the_job(api_
     assert job.poster.name not in stored_keys(client, bucket)
 
 
-def test_the_result_video_url_is_presigned_and_downloads_without_credentials(api_client, fal_engine, task_worker, s3_bucket, settings):
+def test_the_result_video_url_is_presigned_and_downloads_without_credentials(
+    api_client, fal_engine, task_worker, s3_bucket, settings
+):
     settings.MEDIA_URL_EXPIRY_SECONDS = 900
     job = finished_job(submit(api_client)["job_id"])
     assert job.state == JobState.COMPLETED, job.error
 
-    url = api_client.post("/api/generate/kling-avatar/result", {"job_id": str(job.id)}, format="json").json()["video"]["url"]
+    url = api_client.post("/api/generate/kling-avatar/result", {"job_id": str(job.id)}, format="json").json()["video"][
+        "url"
+    ]
     downloaded = httpx.get(url)
 
     expires = int(parse_qs(urlsplit(url).query)["Expires"][0])

@@ -53,7 +53,9 @@ def test_the_seed_result_and_the_v1_poster_are_signed_too(api_client, completed_
     (tmp_path / "poster.jpg").write_bytes(b"\xff\xd8\xff\xe0 a jpeg")
     Job.objects.filter(pk=completed_job.pk).update(poster="poster.jpg")
 
-    result = api_client.post("/api/generate/kling-avatar/result", {"job_id": str(completed_job.pk)}, format="json").json()
+    result = api_client.post(
+        "/api/generate/kling-avatar/result", {"job_id": str(completed_job.pk)}, format="json"
+    ).json()
     poster_url = api_client.get(f"/api/v1/jobs/{completed_job.pk}").json()["output"]["poster_url"]
 
     assert anonymous_get(result["video"]["url"]).status_code == 200
@@ -90,7 +92,12 @@ def test_a_tampered_signed_url_is_refused(api_client, user, completed_job, setti
     no_expiry = Client().get(urlsplit(url).path, {"signature": signature})
     unsigned = Client().get(urlsplit(url).path)
 
-    assert [later.status_code, forged.status_code, elsewhere.status_code, no_expiry.status_code] == [403, 403, 403, 403]
+    assert [later.status_code, forged.status_code, elsewhere.status_code, no_expiry.status_code] == [
+        403,
+        403,
+        403,
+        403,
+    ]
     assert unsigned.status_code == 404  # without a signature: the owner's session or token, as before
 
 
@@ -105,7 +112,9 @@ def test_the_job_page_player_keeps_the_plain_url_and_the_session(client, user, c
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_finished_jobs_video_downloads_over_real_http_with_no_credentials(api_client, fal_engine, task_worker, live_server):
+def test_a_finished_jobs_video_downloads_over_real_http_with_no_credentials(
+    api_client, fal_engine, task_worker, live_server
+):
     job = finished_job(submit(api_client)["job_id"])
     assert job.state == JobState.COMPLETED, job.error
     url = video_url(api_client, job)

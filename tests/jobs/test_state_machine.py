@@ -6,8 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from jobs.state import transition
 from jobs.models import Job, JobEvent, JobState
+from jobs.state import transition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,7 +66,12 @@ def test_concurrent_finishers_only_one_wins(job):
         thread.join()
 
     assert sorted(outcomes) == [False, False, False, True]
-    assert job.events.filter(kind=JobEvent.Kind.TRANSITION, to_state__in=["completed", "cancelled", "failed", "timed_out"]).count() == 1
+    assert (
+        job.events.filter(
+            kind=JobEvent.Kind.TRANSITION, to_state__in=["completed", "cancelled", "failed", "timed_out"]
+        ).count()
+        == 1
+    )
 
 
 def test_events_are_append_only(job):

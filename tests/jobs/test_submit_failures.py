@@ -124,7 +124,9 @@ def test_fal_asking_to_slow_down_is_retried_past_the_refusal_limit(api_client, u
     assert len(fal_engine.stats()["requests"]) == 1
 
 
-def test_attempts_made_while_fal_was_out_of_reach_leave_every_refusal_its_retry(api_client, user, fal_engine, settings):
+def test_attempts_made_while_fal_was_out_of_reach_leave_every_refusal_its_retry(
+    api_client, user, fal_engine, settings
+):
     engine_url = settings.FAL_ENGINE_URL
     settings.FAL_ENGINE_URL = f"http://127.0.0.1:{closed_port()}/_fal"
     job_id = api_client.post("/api/generate/kling-avatar/submit", hosted(user), format="json").json()["job_id"]

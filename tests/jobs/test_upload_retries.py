@@ -6,10 +6,10 @@ import socket
 
 import pytest
 
+from jobs import schedule
 from jobs.media import check_audio, check_image
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import MODELS
-from jobs import schedule
 from jobs.services import submission
 from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
@@ -24,7 +24,9 @@ def closed_port():
 
 
 def job_with_files(user):
-    return submission.create_job(user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav()))
+    return submission.create_job(
+        user=user, model=MODELS["kling-avatar-pro"], image=check_image(portrait_png()), audio=check_audio(speech_wav())
+    )
 
 
 def upload_failures(job):
@@ -61,6 +63,8 @@ def test_uploads_refused_by_fal_stop_after_the_documented_attempts(user, fal_eng
     assert len(attempts) == submission.MAX_SUBMIT_ATTEMPTS
     # An attempt is one refused call (for a CDN token), or two when fal-client holds a token
     # already (the upload, then fal's other storage).
-    assert submission.MAX_SUBMIT_ATTEMPTS <= fal_engine.stats()["calls"]["upload"] <= 2 * submission.MAX_SUBMIT_ATTEMPTS
+    assert (
+        submission.MAX_SUBMIT_ATTEMPTS <= fal_engine.stats()["calls"]["upload"] <= 2 * submission.MAX_SUBMIT_ATTEMPTS
+    )
     assert waits_were_planned(attempts)[0], waits_were_planned(attempts)[1]
     assert "fal refused the job" in job.error and not fal_engine.stats()["requests"]

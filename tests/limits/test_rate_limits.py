@@ -69,14 +69,20 @@ def test_the_limit_holds_across_two_server_processes(tmp_path, cache_url):
     user = make_user(f"throttled-{uuid.uuid4().hex[:8]}", id=random.randint(10**8, 10**9))
     token = Token.objects.create(user=user).key
     environment = {
-        "THROTTLE_SUBMIT": "3/minute", "MAX_JOBS_AT_FAL": 0, "STARTING_CREDITS": 10**9, "ALLOWED_INPUT_HOSTS": "example.com",
-        "MEDIA_ROOT": tmp_path / "media", "ENGINE_STORAGE_DIR": tmp_path / "engine",
+        "THROTTLE_SUBMIT": "3/minute",
+        "MAX_JOBS_AT_FAL": 0,
+        "STARTING_CREDITS": 10**9,
+        "ALLOWED_INPUT_HOSTS": "example.com",
+        "MEDIA_ROOT": tmp_path / "media",
+        "ENGINE_STORAGE_DIR": tmp_path / "engine",
         **({"CACHE_URL": cache_url} if cache_url else {}),
     }
     with app_server(**environment) as first, app_server(**environment) as second:
         start_of_a_window(60)
         codes = [
-            httpx.post(server + SUBMIT, json=HOSTED, headers={"Authorization": f"Token {token}"}, timeout=30).status_code
+            httpx.post(
+                server + SUBMIT, json=HOSTED, headers={"Authorization": f"Token {token}"}, timeout=30
+            ).status_code
             for server in (first, second, first, second)
         ]
 
@@ -112,7 +118,9 @@ def test_create_form_over_its_rate_keeps_the_input_and_creates_nothing(client, u
 
 def log_in(client, username, password, address="10.0.0.1", forwarded_for=None):
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
-    return client.post("/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address, headers=headers)
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address, headers=headers
+    )
 
 
 def test_account_is_locked_after_repeated_failures_even_for_the_right_password(client, user, settings):
@@ -185,7 +193,9 @@ def attempt_sign_ins_at_once(server, attempts, *, checked_first):
     start = threading.Barrier(len(first))
     with ThreadPoolExecutor(max_workers=len(attempts)) as pool:
         answers = [pool.submit(post, *attempt, start) for attempt in first]
-        wait_for(lambda: sum(answer.done() for answer in answers) >= checked_first, timeout=300, message="the first answers")
+        wait_for(
+            lambda: sum(answer.done() for answer in answers) >= checked_first, timeout=300, message="the first answers"
+        )
         answers += [pool.submit(post, *attempt) for attempt in last]
         return [answer.result() for answer in answers]
 
@@ -205,7 +215,9 @@ def test_forty_guesses_at_once_get_no_more_password_checks_than_the_limit(settin
         start_of_a_window(3600, burst=120)
         answers = attempt_sign_ins_at_once(server, guesses, checked_first=5)
 
-    checked = [answer for answer in answers if answer.status_code == 302 or "Please enter a correct username" in answer.text]
+    checked = [
+        answer for answer in answers if answer.status_code == 302 or "Please enter a correct username" in answer.text
+    ]
     assert len(checked) <= 5
     assert answers[38].status_code == 429 and "sessionid" not in answers[38].cookies
     assert {answer.status_code for answer in answers} == {200, 429}
@@ -215,7 +227,12 @@ def test_forty_guesses_at_once_get_no_more_password_checks_than_the_limit(settin
 @pytest.mark.parametrize("backend", ["database cache", "redis"])
 def test_counts_made_at_the_same_instant_are_each_counted(settings, backend):
     if backend == "redis":
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/1"}}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/1",
+            }
+        }
     key, rate = f"test:{uuid.uuid4().hex}", Rate(limit=10, window=3600)
     start = threading.Barrier(40)
 

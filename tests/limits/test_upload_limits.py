@@ -81,7 +81,9 @@ def test_a_file_over_both_limits_is_refused_by_the_upload_endpoint_for_its_size(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_oversized_file_stops_being_stored_while_the_rest_of_the_body_arrives(live_server, user, settings, tmp_path):
+def test_an_oversized_file_stops_being_stored_while_the_rest_of_the_body_arrives(
+    live_server, user, settings, tmp_path
+):
     settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
     settings.MAX_IMAGE_BYTES = 3 * MB
     boundary = "limitboundary"
@@ -104,9 +106,14 @@ def test_an_oversized_file_stops_being_stored_while_the_rest_of_the_body_arrives
 
     with socket.create_connection((host.hostname, host.port), timeout=10) as connection:
         connection.sendall(head.encode() + body[: 2 * MB])
-        wait_for(lambda: max(sizes_of_files_in(tmp_path), default=0) >= MB, message="the image to be written to a temporary file")
+        wait_for(
+            lambda: max(sizes_of_files_in(tmp_path), default=0) >= MB,
+            message="the image to be written to a temporary file",
+        )
         connection.sendall(body[2 * MB : 4 * MB])
-        wait_for(lambda: not sizes_of_files_in(tmp_path), message="the temporary file to go once the image passed 3 MB")
+        wait_for(
+            lambda: not sizes_of_files_in(tmp_path), message="the temporary file to go once the image passed 3 MB"
+        )
         connection.sendall(body[4 * MB :])
         answer = read_response(connection)
 
@@ -137,7 +144,9 @@ def test_a_chunked_upload_is_refused_as_length_required_without_being_read(live_
 def test_the_create_form_gets_a_411_page_for_a_chunked_body(client, user):
     client.force_login(user)
 
-    response = client.post("/create/", data=b"", content_type="multipart/form-data; boundary=x", HTTP_TRANSFER_ENCODING="chunked")
+    response = client.post(
+        "/create/", data=b"", content_type="multipart/form-data; boundary=x", HTTP_TRANSFER_ENCODING="chunked"
+    )
 
     assert response.status_code == 411
     assert "Content-Length header" in response.content.decode()

@@ -14,7 +14,9 @@ class Scrape(dict):
     def total(self, name, **labels):
         """The sum over every series of `name` whose labels include `labels`."""
         wanted = set(labels.items())
-        return sum(value for (sample, sample_labels), value in self.items() if sample == name and wanted <= sample_labels)
+        return sum(
+            value for (sample, sample_labels), value in self.items() if sample == name and wanted <= sample_labels
+        )
 
     def families(self):
         return {name for name, _ in self}

@@ -68,10 +68,21 @@ def ended_job(user, state, *, ago, waited=10.0, queued=20.0, processing=60.0, in
     started = fal_finished - timedelta(seconds=processing)
     queued_at = started - timedelta(seconds=queued)
     created = queued_at - timedelta(seconds=waited)
-    job = Job.objects.create(user=user, endpoint_id=PRO.endpoint_id, state=state, audio_duration=4.0, error_type=error_type,
-                             error=f"It failed: {error_type}" if error_type else "", request_id=f"req-{state}-{ago.total_seconds():.0f}")
+    job = Job.objects.create(
+        user=user,
+        endpoint_id=PRO.endpoint_id,
+        state=state,
+        audio_duration=4.0,
+        error_type=error_type,
+        error=f"It failed: {error_type}" if error_type else "",
+        request_id=f"req-{state}-{ago.total_seconds():.0f}",
+    )
     Job.objects.filter(pk=job.pk).update(
-        created_at=created, queued_at=queued_at, started_at=started, fal_finished_at=fal_finished, finished_at=finished,
+        created_at=created,
+        queued_at=queued_at,
+        started_at=started,
+        fal_finished_at=fal_finished,
+        finished_at=finished,
         submit_started_at=queued_at,
     )
     if credits:
@@ -86,8 +97,26 @@ def seeded(user):
     """Jobs of the last day (and two older ones) with known timings, failures and charges."""
     hour = timedelta(hours=1)
     completed = [
-        ended_job(user, JobState.COMPLETED, ago=hour * n + timedelta(minutes=5), waited=w, queued=q, processing=p, ingest=i, credits=100 + n)
-        for n, (w, q, p, i) in enumerate([(1, 5, 300, 1.5), (2, 8, 320, 2.0), (3, 13, 290, 2.5), (4, 40, 410, 9.0), (0.5, 3, 280, 1.0), (6, 90, 330, 3.0)])
+        ended_job(
+            user,
+            JobState.COMPLETED,
+            ago=hour * n + timedelta(minutes=5),
+            waited=w,
+            queued=q,
+            processing=p,
+            ingest=i,
+            credits=100 + n,
+        )
+        for n, (w, q, p, i) in enumerate(
+            [
+                (1, 5, 300, 1.5),
+                (2, 8, 320, 2.0),
+                (3, 13, 290, 2.5),
+                (4, 40, 410, 9.0),
+                (0.5, 3, 280, 1.0),
+                (6, 90, 330, 3.0),
+            ]
+        )
     ]
     failures = [
         ended_job(user, JobState.FAILED, ago=hour * 2, error_type="face_detection_error"),
@@ -120,8 +149,17 @@ def test_dashboard_numbers_are_the_databases(staff_client, seeded):
     html = response.content.decode()
     tables = Tables(html).tables
     glance = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>([^<]+)</dd>", html))
-    assert glance["Completed"] == "6" and glance["Failed"] == "2" and glance["Timed out"] == "1" and glance["Cancelled"] == "1"
-    assert glance["Jobs created"] == str(Job.objects.filter(created_at__gte=timezone.now() - timedelta(hours=25)).count()) == "11"
+    assert (
+        glance["Completed"] == "6"
+        and glance["Failed"] == "2"
+        and glance["Timed out"] == "1"
+        and glance["Cancelled"] == "1"
+    )
+    assert (
+        glance["Jobs created"]
+        == str(Job.objects.filter(created_at__gte=timezone.now() - timedelta(hours=25)).count())
+        == "11"
+    )
     assert glance["Now pending / in queue / in progress"] == "0 / 0 / 1"
     assert glance["Success rate"] == "60 %"
 
@@ -148,7 +186,9 @@ def test_dashboard_numbers_are_the_databases(staff_client, seeded):
 
     assert [row[:2] for row in tables["failure-reasons"][1:]] == [["face_detection_error", "2"], ["timeout", "1"]]
     recent = tables["recent-failures"][1:]
-    assert [row[0] for row in recent] == [f"</admin/jobs/job/{job.pk}/change/>{str(job.pk)[:8]}" for job in seeded["failures"]]
+    assert [row[0] for row in recent] == [
+        f"</admin/jobs/job/{job.pk}/change/>{str(job.pk)[:8]}" for job in seeded["failures"]
+    ]
 
 
 def test_windows_select_what_the_numbers_cover(staff_client, seeded):

@@ -1,12 +1,11 @@
 """/healthz says the process answers; /readyz says whether each thing the app needs does,
 and answers 503 naming the ones that don't."""
 
-from datetime import timedelta
-
 import os
 import signal
 import subprocess
 import sys
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -55,7 +54,11 @@ def test_not_ready_when_the_worker_has_gone_quiet(client, fal_engine, settings):
     checks = response.json()["checks"]
     assert response.status_code == 503
     assert response.json()["status"] == "not ready"
-    assert checks["worker"] == {"ok": False, "ms": checks["worker"]["ms"], "detail": "the last worker heartbeat is 31 s old"}
+    assert checks["worker"] == {
+        "ok": False,
+        "ms": checks["worker"]["ms"],
+        "detail": "the last worker heartbeat is 31 s old",
+    }
     assert all(checks[name]["ok"] for name in CHECKS - {"worker"})
 
 
@@ -71,12 +74,20 @@ def test_not_ready_when_the_database_is_down_but_still_alive(tmp_path):
     # listens on that port), as after a database crash.
     port = free_port()
     environment = {
-        **os.environ, "DATABASE_URL": "postgres://avatar:secret-db-password@127.0.0.1:9/avatar", "BIND": f"127.0.0.1:{port}",
-        "WEB_WORKERS": "1", "WEB_ACCESS_LOG": "false", "MEDIA_ROOT": str(tmp_path), "FAL_ENGINE_URL": "http://127.0.0.1:9/_fal",
+        **os.environ,
+        "DATABASE_URL": "postgres://avatar:secret-db-password@127.0.0.1:9/avatar",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_WORKERS": "1",
+        "WEB_ACCESS_LOG": "false",
+        "MEDIA_ROOT": str(tmp_path),
+        "FAL_ENGINE_URL": "http://127.0.0.1:9/_fal",
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"], cwd=PROJECT_DIR, env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         wait_for(lambda: port_open(port), timeout=30, message="the server to listen")

@@ -10,7 +10,7 @@ import logging.config
 import pytest
 
 from api.models import ApiToken
-from jobs.models import Job, JobState
+from jobs.models import JobState
 from tests.conftest import wait_for
 from tests.factories import data_uri, portrait_png, speech_wav
 from tests.jobs.test_pipeline import finished_job
@@ -33,7 +33,10 @@ def json_log(settings):
     config = copy.deepcopy(settings.LOGGING)
     config["handlers"]["console"].update(formatter="json", stream=stream)
     config["root"]["level"] = "DEBUG"
-    config["loggers"] = {name: {"level": "DEBUG"} for name in ("django.db.backends", "httpx", "httpcore", "django.request", "fal_client")}
+    config["loggers"] = {
+        name: {"level": "DEBUG"}
+        for name in ("django.db.backends", "httpx", "httpcore", "django.request", "fal_client")
+    }
     settings.DEBUG = True  # Django logs every query (with its parameters) only then
     settings.LOG_REQUESTS = True
     logging.config.dictConfig(config)
@@ -46,13 +49,19 @@ def lines_of(stream):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_no_secret_reaches_a_log_line_over_the_pipeline_and_the_api(api_client, fal_engine, task_worker, json_log, settings, user):
+def test_no_secret_reaches_a_log_line_over_the_pipeline_and_the_api(
+    api_client, fal_engine, task_worker, json_log, settings, user
+):
     settings.FAL_KEY = FAL_KEY  # configured (local mode still talks to the engine)
     drf_token = api_client._credentials["HTTP_AUTHORIZATION"].split()[1]
     _, api_token = ApiToken.issue(user, "ci")
     # People paste anything into a prompt, and SQL logging repeats it.
     prompt = f"Say hi. key {FAL_KEY} hook {WEBHOOK_SECRET} password={PASSWORD} db postgres://avatar:{PASSWORD}@db/x"
-    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav"), "prompt": prompt}
+    body = {
+        "image_url": data_uri(portrait_png(), "image/png"),
+        "audio_url": data_uri(speech_wav(2.0), "audio/wav"),
+        "prompt": prompt,
+    }
 
     submitted = api_client.post("/api/generate/kling-avatar/submit", body, format="json")
     assert submitted.status_code == 201, submitted.content
@@ -69,7 +78,17 @@ def test_no_secret_reaches_a_log_line_over_the_pipeline_and_the_api(api_client, 
     captured = json_log.getvalue()
     lines = lines_of(json_log)  # every line is one JSON object
     engine_key = settings.LOCAL_ENGINE_KEY
-    for secret in (FAL_KEY, FAL_KEY.split(":")[1], engine_key, engine_key.split(":")[1], drf_token, api_token, WEBHOOK_SECRET, PASSWORD, SIGNATURE):
+    for secret in (
+        FAL_KEY,
+        FAL_KEY.split(":")[1],
+        engine_key,
+        engine_key.split(":")[1],
+        drf_token,
+        api_token,
+        WEBHOOK_SECRET,
+        PASSWORD,
+        SIGNATURE,
+    ):
         assert secret not in captured, secret
     # ... although they went by: the lines that carried them are there, redacted.
     sql = [line["message"] for line in lines if line["logger"] == "django.db.backends"]
@@ -85,15 +104,24 @@ def test_lines_name_the_http_request_the_job_and_its_fal_request(api_client, fal
 
     response = api_client.post("/api/generate/kling-avatar/submit", body, format="json")
     job = finished_job(response.json()["job_id"])
-    wait_for(lambda: '"event": "transition"' in json_log.getvalue() and "completed" in json_log.getvalue(), message="the last event line")
+    wait_for(
+        lambda: '"event": "transition"' in json_log.getvalue() and "completed" in json_log.getvalue(),
+        message="the last event line",
+    )
 
     lines = lines_of(json_log)
-    access = [line for line in lines if line["logger"] == "monitoring.requests" and line["path"] == "/api/generate/kling-avatar/submit"]
+    access = [
+        line
+        for line in lines
+        if line["logger"] == "monitoring.requests" and line["path"] == "/api/generate/kling-avatar/submit"
+    ]
     assert access and access[0]["request_id"] == response["X-Request-ID"] and access[0]["status"] == 201
     events = [line for line in lines if line["logger"] == "jobs.events"]
     assert events and all(line["job_id"] == str(job.pk) for line in events)
     created = [line for line in events if line["event"] == "created"]
-    assert created[0]["request_id"] == response["X-Request-ID"] and "fal_request_id" not in created[0]  # not submitted yet
+    assert (
+        created[0]["request_id"] == response["X-Request-ID"] and "fal_request_id" not in created[0]
+    )  # not submitted yet
     completed = [line for line in events if line["event"] == "transition" and "-> completed" in line["message"]]
     assert completed and completed[0]["fal_request_id"] == job.request_id
     # Lines from inside a task about the job (the worker's own, a library's) name it too.
@@ -108,9 +136,13 @@ def test_plain_lines_for_people_keep_their_format_and_lose_their_secrets(setting
     config["handlers"]["console"].update(formatter="plain", stream=stream)
     logging.config.dictConfig(config)
     try:
-        logging.getLogger("jobs.test").warning("Calling fal with Authorization: Key %s for %s", FAL_KEY, "https://a.example/x?sig=abc123def")
+        logging.getLogger("jobs.test").warning(
+            "Calling fal with Authorization: Key %s for %s", FAL_KEY, "https://a.example/x?sig=abc123def"
+        )
     finally:
         logging.config.dictConfig(settings.LOGGING)
 
     line = stream.getvalue().strip()
-    assert line.endswith(" WARNING jobs.test [-] Calling fal with Authorization: Key [redacted] for https://a.example/x?[redacted]")
+    assert line.endswith(
+        " WARNING jobs.test [-] Calling fal with Authorization: Key [redacted] for https://a.example/x?[redacted]"
+    )

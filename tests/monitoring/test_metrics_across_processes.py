@@ -27,16 +27,35 @@ JOBS = 6
 @contextmanager
 def worker_processes(count, settings):
     environment = {
-        **os.environ, "DATABASE_URL": database_url(), "FAL_MODE": "local", "FAL_ENGINE_URL": settings.FAL_ENGINE_URL,
-        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL, "FAL_JWKS_URL": "", "MEDIA_ROOT": settings.MEDIA_ROOT,
-        "ENGINE_PROCESSING_SECONDS": str(settings.ENGINE_PROCESSING_SECONDS), "METRICS_FLUSH_SECONDS": "0.2",
-        "WORKER_HEARTBEAT_SECONDS": "0.5", "LOG_LEVEL": "WARNING",
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "FAL_MODE": "local",
+        "FAL_ENGINE_URL": settings.FAL_ENGINE_URL,
+        "PUBLIC_BASE_URL": settings.PUBLIC_BASE_URL,
+        "FAL_JWKS_URL": "",
+        "MEDIA_ROOT": settings.MEDIA_ROOT,
+        "ENGINE_PROCESSING_SECONDS": str(settings.ENGINE_PROCESSING_SECONDS),
+        "METRICS_FLUSH_SECONDS": "0.2",
+        "WORKER_HEARTBEAT_SECONDS": "0.5",
+        "LOG_LEVEL": "WARNING",
     }
     environment.pop("FAL_KEY", None)
     processes = [
         subprocess.Popen(
-            [sys.executable, "manage.py", "run_worker", "--no-resume", "--interval", "0.05", "--worker-id", f"metrics-{n}"],
-            cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "manage.py",
+                "run_worker",
+                "--no-resume",
+                "--interval",
+                "0.05",
+                "--worker-id",
+                f"metrics-{n}",
+            ],
+            cwd=PROJECT_DIR,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         for n in range(count)
     ]
@@ -63,10 +82,18 @@ def test_counts_from_two_worker_processes_add_up_in_every_web_process(api_client
 
         # The workers save their counts every 0.2 s.
         after = wait_for(
-            lambda: (lambda s: s if moved(s, "avatar_job_ingest_seconds_count") == JOBS else None)(scrape(client, settings)),
-            timeout=15, message="both workers' counts",
+            lambda: (lambda s: s if moved(s, "avatar_job_ingest_seconds_count") == JOBS else None)(
+                scrape(client, settings)
+            ),
+            timeout=15,
+            message="both workers' counts",
         )
-        ran_tasks = {ids[-1] for ids in DBTaskResult.objects.filter(task_path__endswith="finish_job_task").values_list("worker_ids", flat=True)}
+        ran_tasks = {
+            ids[-1]
+            for ids in DBTaskResult.objects.filter(task_path__endswith="finish_job_task").values_list(
+                "worker_ids", flat=True
+            )
+        }
 
     assert ran_tasks == {"metrics-0", "metrics-1"}  # both processes ingested videos
     assert moved(after, "avatar_jobs_finished_total", state="completed") == JOBS
@@ -82,5 +109,12 @@ def test_counts_from_two_worker_processes_add_up_in_every_web_process(api_client
     with app_server(METRICS_TOKEN=METRICS_TOKEN, METRICS_FLUSH_SECONDS="0") as other_web:
         elsewhere = scrape(httpx.Client(base_url=other_web))
     client_side = scrape(client, settings)
-    for name in ("avatar_jobs_finished_total", "avatar_fal_calls_total", "avatar_ingested_bytes_total", "avatar_job_ingest_seconds_count", "avatar_credits_total", "avatar_jobs"):
+    for name in (
+        "avatar_jobs_finished_total",
+        "avatar_fal_calls_total",
+        "avatar_ingested_bytes_total",
+        "avatar_job_ingest_seconds_count",
+        "avatar_credits_total",
+        "avatar_jobs",
+    ):
         assert elsewhere.total(name) == client_side.total(name), name

@@ -6,7 +6,6 @@ import threading
 
 import pytest
 from aiosmtpd.controller import Controller
-from django.core import mail
 from django.db import transaction
 
 from jobs.models import Job, JobState
@@ -21,17 +20,26 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def submit_v1(api_client, **extra):
-    body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech_wav(2.0), "audio/wav"), **extra}
+    body = {
+        "image_url": data_uri(portrait_png(), "image/png"),
+        "audio_url": data_uri(speech_wav(2.0), "audio/wav"),
+        **extra,
+    }
     answer = api_client.post("/api/v1/jobs", body, format="json")
     assert answer.status_code == 201, answer.content
     return answer.json()["id"]
 
 
 def finished(job_id):
-    return wait_for(lambda: Job.objects.filter(pk=job_id, state__in=[JobState.COMPLETED, JobState.FAILED]).first(), message="the job's end")
+    return wait_for(
+        lambda: Job.objects.filter(pk=job_id, state__in=[JobState.COMPLETED, JobState.FAILED]).first(),
+        message="the job's end",
+    )
 
 
-def test_a_job_that_asked_is_mailed_once_after_it_completes_with_a_link_to_its_page(api_client, user, fal_engine, task_worker, settings, mailoutbox):
+def test_a_job_that_asked_is_mailed_once_after_it_completes_with_a_link_to_its_page(
+    api_client, user, fal_engine, task_worker, settings, mailoutbox
+):
     settings.SITE_URL = "https://avatars.example.com"
     job_id = submit_v1(api_client, notify=True)
     job = finished(job_id)
@@ -94,7 +102,9 @@ def test_a_batch_is_mailed_once_and_its_items_not_at_all(api_client, user, fal_e
     services.set_email_when_done(user, True)
     clip = data_uri(speech_wav(2.0), "audio/wav")
     answer = api_client.post(
-        "/api/v1/batches", {"image_url": data_uri(portrait_png(), "image/png"), "audio_urls": [clip, clip, clip]}, format="json"
+        "/api/v1/batches",
+        {"image_url": data_uri(portrait_png(), "image/png"), "audio_urls": [clip, clip, clip]},
+        format="json",
     )
     assert answer.status_code == 201, answer.content
 
@@ -130,7 +140,10 @@ def smtp_server(settings):
         controller.start()
         servers.append(controller)
         settings.MAILERS = {
-            "default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10}}
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+            }
         }
         return inbox
 
@@ -148,8 +161,12 @@ def test_a_real_smtp_server_gets_the_email_after_a_refusal_and_only_once(user, s
 
     assert services.send_due() == 1 and inbox.received == []
     notification = Notification.objects.get()
-    assert notification.sent_at is None and "451" in notification.last_error and notification.next_attempt_at is not None
-    Notification.objects.filter(pk=notification.pk).update(next_attempt_at=notification.created_at)  # the retry is due now
+    assert (
+        notification.sent_at is None and "451" in notification.last_error and notification.next_attempt_at is not None
+    )
+    Notification.objects.filter(pk=notification.pk).update(
+        next_attempt_at=notification.created_at
+    )  # the retry is due now
 
     assert services.send_due() == 1 and services.send_due() == 0
     [envelope] = inbox.received

@@ -62,7 +62,9 @@ class Receiver:
                     answer = (400, b"bad signature", {})
                 else:
                     answer = receiver.answers[min(len(receiver.received) - 1, len(receiver.answers) - 1)]
-                status, content, headers = answer if isinstance(answer, tuple) else (answer, b"" if answer == 204 else b"ok", {})
+                status, content, headers = (
+                    answer if isinstance(answer, tuple) else (answer, b"" if answer == 204 else b"ok", {})
+                )
                 self.send_response(status)
                 for name, value in {"Content-Length": str(len(content)), **headers}.items():
                     self.send_header(name, value)

@@ -22,7 +22,9 @@ def client_for(user):
 
 @pytest.mark.django_db
 def test_create_answers_the_secret_once_and_never_again(api_client):
-    response = api_client.post(ENDPOINTS, {"url": HOOK, "description": "CRM", "events": ["job.completed"]}, format="json")
+    response = api_client.post(
+        ENDPOINTS, {"url": HOOK, "description": "CRM", "events": ["job.completed"]}, format="json"
+    )
 
     assert response.status_code == 201
     created = response.json()
@@ -39,7 +41,9 @@ def test_update_changes_url_events_and_description_and_checks_the_new_url(api_cl
     endpoint = api_client.post(ENDPOINTS, {"url": HOOK}, format="json").json()
     detail = f"{ENDPOINTS}{endpoint['id']}/"
 
-    changed = api_client.patch(detail, {"url": "http://127.0.0.1:10/new", "events": ["job.failed"], "description": "x"}, format="json")
+    changed = api_client.patch(
+        detail, {"url": "http://127.0.0.1:10/new", "events": ["job.failed"], "description": "x"}, format="json"
+    )
 
     assert changed.status_code == 200
     assert changed.json()["url"] == "http://127.0.0.1:10/new" and changed.json()["events"] == ["job.failed"]
@@ -132,10 +136,15 @@ def test_deliveries_list_shows_each_attempt(api_client, user, task_worker, recei
     page = api_client.get(f"{ENDPOINTS}{endpoint['id']}/deliveries/").json()
 
     [delivery] = page["results"]
-    assert delivery["event_type"] == "job.queued" and delivery["state"] == "succeeded" and delivery["attempt_count"] == 2
+    assert (
+        delivery["event_type"] == "job.queued" and delivery["state"] == "succeeded" and delivery["attempt_count"] == 2
+    )
     assert delivery["message_id"].startswith("msg_") and delivery["url"] == receiver.url
     assert delivery["payload"]["type"] == "job.queued"
-    assert [(a["status_code"], a["response_snippet"]) for a in delivery["attempts"]] == [(500, "database down"), (204, "")]
+    assert [(a["status_code"], a["response_snippet"]) for a in delivery["attempts"]] == [
+        (500, "database down"),
+        (204, ""),
+    ]
     assert all(isinstance(a["latency_ms"], int) for a in delivery["attempts"])
 
 

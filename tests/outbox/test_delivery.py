@@ -57,7 +57,9 @@ def test_a_delivery_signed_with_another_secret_fails_verification(api_client, us
 
     [received] = receiver.wait_for_deliveries(1)
     assert received.verified is False
-    delivery = wait_for(lambda: Delivery.objects.filter(attempts__status_code=400).first(), message="the refused attempt")
+    delivery = wait_for(
+        lambda: Delivery.objects.filter(attempts__status_code=400).first(), message="the refused attempt"
+    )
     assert delivery.state == Delivery.State.PENDING  # it will be tried again
 
 
@@ -77,7 +79,9 @@ def test_one_off_job_url_is_signed_with_the_users_signing_secret(user, task_work
     assert cancelled["error_type"] == "cancelled" and cancelled["finished_at"]
 
 
-def test_receiver_failing_twice_then_answering_gets_the_event_three_times_with_one_id(api_client, user, task_worker, receivers, settings):
+def test_receiver_failing_twice_then_answering_gets_the_event_three_times_with_one_id(
+    api_client, user, task_worker, receivers, settings
+):
     settings.WEBHOOK_RETRY_SCHEDULE = [0, 0.3, 0.3, 0.3]
     receiver = receivers(answers=[500, 500, 200])
     register_endpoint(api_client, receiver)
@@ -97,7 +101,9 @@ def test_receiver_failing_twice_then_answering_gets_the_event_three_times_with_o
     assert len(receiver.received) == 3  # nothing after the success
 
 
-def test_delivery_is_given_up_after_the_last_attempt_of_the_schedule(api_client, user, task_worker, receivers, settings):
+def test_delivery_is_given_up_after_the_last_attempt_of_the_schedule(
+    api_client, user, task_worker, receivers, settings
+):
     settings.WEBHOOK_RETRY_SCHEDULE = [0, 0.1, 0.1]
     receiver = receivers(answers=[503])
     register_endpoint(api_client, receiver)
@@ -212,7 +218,9 @@ def test_redelivery_sends_the_same_message_again_with_the_same_webhook_id(api_cl
     settled(Delivery.objects.get().pk)
 
     response = api_client.post(
-        f"/api/v1/webhook-endpoints/{endpoint['id']}/redeliver/", {"message_id": first.headers["webhook-id"]}, format="json"
+        f"/api/v1/webhook-endpoints/{endpoint['id']}/redeliver/",
+        {"message_id": first.headers["webhook-id"]},
+        format="json",
     )
 
     assert response.status_code == 202, response.content
@@ -230,7 +238,9 @@ def test_a_delivery_is_claimed_by_one_worker_and_due_again_if_that_worker_dies(a
 
     [claimed] = claim_due_deliveries(10)  # a worker claims it, then is SIGKILLed
     assert claim_due_deliveries(10) == []  # nobody else may attempt it meanwhile
-    Delivery.objects.filter(pk=claimed.pk).update(next_attempt_at=claimed.next_attempt_at.replace(year=2000))  # the claim lapses
+    Delivery.objects.filter(pk=claimed.pk).update(
+        next_attempt_at=claimed.next_attempt_at.replace(year=2000)
+    )  # the claim lapses
 
     chore = DeliveryChore(senders=2)
 

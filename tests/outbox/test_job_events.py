@@ -16,7 +16,9 @@ from tests.outbox.builders import register_endpoint
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls("tests.outbox.urls")]
 
 
-def test_a_real_jobs_events_arrive_and_a_hanging_consumer_delays_nothing(api_client, user, fal_engine, task_worker, receivers, settings, live_server):
+def test_a_real_jobs_events_arrive_and_a_hanging_consumer_delays_nothing(
+    api_client, user, fal_engine, task_worker, receivers, settings, live_server
+):
     # Were deliveries made in the pipeline's way, each event to the hanging consumer would
     # hold the job up for the whole timeout.
     settings.WEBHOOK_TIMEOUT = 30
@@ -32,7 +34,9 @@ def test_a_real_jobs_events_arrive_and_a_hanging_consumer_delays_nothing(api_cli
     assert job.state == JobState.COMPLETED, job.error
     assert took < 15, f"the job took {took:.1f} s"
     wait_for(lambda: consumer.events("job.completed"), timeout=10, message="job.completed at the consumer")
-    wait_for(lambda: len(consumer.received) == Message.objects.count(), timeout=10, message="every event at the consumer")
+    wait_for(
+        lambda: len(consumer.received) == Message.objects.count(), timeout=10, message="every event at the consumer"
+    )
     assert consumer.received[-1].at - started < 20
     assert all(r.verified for r in consumer.received)
     types = [r.event["type"] for r in consumer.received]  # (in no promised order)

@@ -24,10 +24,18 @@ def test_a_delivery_whose_worker_was_killed_mid_attempt_is_made_again(api_client
     settings.WEBHOOK_RETRY_SCHEDULE = [0, 60]
     receiver = receivers(hang=True)
     register_endpoint(api_client, receiver)
-    environment = {**os.environ, "DATABASE_URL": database_url(), "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1", "WEBHOOK_TIMEOUT": "30"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
+        "WEBHOOK_TIMEOUT": "30",
+    }
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--processes", "1", "--no-resume", "--interval", "0.1"],
-        cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         queued_job(user)

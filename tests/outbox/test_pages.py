@@ -27,14 +27,22 @@ def delivered(user, *attempts):
     queued_job(user)
     delivery = Delivery.objects.filter(message__user=user).first()
     for status, latency, body in attempts:
-        DeliveryAttempt.objects.create(delivery=delivery, attempted_at=timezone.now(), status_code=status, latency_ms=latency, response_snippet=body)
+        DeliveryAttempt.objects.create(
+            delivery=delivery,
+            attempted_at=timezone.now(),
+            status_code=status,
+            latency_ms=latency,
+            response_snippet=body,
+        )
     return delivery
 
 
 def test_adding_an_endpoint_shows_its_secret_once(browser, user):
     assert browser.get("/settings/webhooks/new/").status_code == 200
 
-    response = browser.post("/settings/webhooks/new/", {"url": HOOK, "description": "Billing", "events": ["job.completed"]})
+    response = browser.post(
+        "/settings/webhooks/new/", {"url": HOOK, "description": "Billing", "events": ["job.completed"]}
+    )
 
     assert response.status_code == 201
     endpoint = WebhookEndpoint.objects.get(user=user)

@@ -32,7 +32,9 @@ def token_headers(user):
 def open_proxy_stream(stack, http, server, job, headers):
     """A proxy status stream, open until `stack` closes; returns its response after its first
     event has arrived (the server is then serving it)."""
-    response = stack.enter_context(http.stream("GET", f"{server}{PROXY}", headers={**headers, "x-fal-target-url": stream_target(job)}))
+    response = stack.enter_context(
+        http.stream("GET", f"{server}{PROXY}", headers={**headers, "x-fal-target-url": stream_target(job)})
+    )
     if response.status_code == 200:
         # Kept with the response: httpx closes the connection when its line reader is dropped.
         response.lines = response.iter_lines()
@@ -49,7 +51,9 @@ def session_headers(user):
 
 def streaming_client():
     # No pool limit: every stream is a connection of its own, as from as many browsers.
-    return httpx.Client(timeout=httpx.Timeout(30.0), limits=httpx.Limits(max_connections=None, max_keepalive_connections=0))
+    return httpx.Client(
+        timeout=httpx.Timeout(30.0), limits=httpx.Limits(max_connections=None, max_keepalive_connections=0)
+    )
 
 
 def test_thirty_open_proxy_streams_leave_healthz_and_the_api_answering():
@@ -79,7 +83,11 @@ def test_the_stream_cap_answers_429_per_user_on_both_doors():
         page = http.get(f"{server}/videos/{job.id}/events/", headers=browser)
         theirs = open_proxy_stream(streams, http, server, bobs_job, token_headers(bob))
 
-    assert refused.status_code == 429 and list(refused.json()) == ["detail"] and refused.headers["x-fal-request-id"] == str(job.id)
+    assert (
+        refused.status_code == 429
+        and list(refused.json()) == ["detail"]
+        and refused.headers["x-fal-request-id"] == str(job.id)
+    )
     assert page.status_code == 429 and page.json()["code"] == "too_many_streams"
     assert theirs.status_code == 200
 

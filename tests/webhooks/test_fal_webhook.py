@@ -6,8 +6,8 @@ import time
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 from django.conf import settings
+
 from credits import services as credits
 from credits.models import LedgerEntry
 from engine.webhooks import LOCAL_USER_ID, signed_headers, user_id_for_key
@@ -38,7 +38,16 @@ def queued_job(user):
 
 def delivery_body(status="OK"):
     payload = {"video": {"url": "https://example.com/x.mp4", "content_type": "video/mp4"}, "duration": 1.0}
-    return json.dumps({"error": None, "gateway_request_id": REQUEST_ID, "payload": payload, "request_id": REQUEST_ID, "status": status}, sort_keys=True).encode()
+    return json.dumps(
+        {
+            "error": None,
+            "gateway_request_id": REQUEST_ID,
+            "payload": payload,
+            "request_id": REQUEST_ID,
+            "status": status,
+        },
+        sort_keys=True,
+    ).encode()
 
 
 def as_meta(headers):
@@ -93,7 +102,8 @@ def test_stale_timestamp_is_rejected(client, fal_engine, queued_job):
 
 
 @pytest.mark.parametrize(
-    "missing", ["X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp", "X-Fal-Webhook-Signature"]
+    "missing",
+    ["X-Fal-Webhook-Request-Id", "X-Fal-Webhook-User-Id", "X-Fal-Webhook-Timestamp", "X-Fal-Webhook-Signature"],
 )
 def test_missing_signature_header_is_rejected(client, fal_engine, queued_job, missing):
     body = delivery_body()
@@ -114,7 +124,10 @@ def test_duplicate_callbacks_wake_the_ingest_once(client, fal_engine, queued_job
     body = delivery_body()
     now = int(time.time())
     for attempt in range(3):  # fal's retries are signed anew, each at its own time
-        assert post(client, queued_job, body, signed_headers(REQUEST_ID, body, timestamp=now - attempt)).status_code == 200
+        assert (
+            post(client, queued_job, body, signed_headers(REQUEST_ID, body, timestamp=now - attempt)).status_code
+            == 200
+        )
 
     assert queued_job.events.filter(kind=JobEvent.Kind.WEBHOOK).count() == 3
     assert queued_job.events.filter(message__startswith="fal reported the request finished").count() == 1
@@ -136,8 +149,12 @@ def outcome_unknown_job(user):
     from django.utils import timezone
 
     return Job.objects.create(
-        user=user, endpoint_id=ENDPOINT, image_url="https://e.com/a.png",
-        audio_url="https://e.com/a.wav", submit_attempts=1, submit_started_at=timezone.now(),
+        user=user,
+        endpoint_id=ENDPOINT,
+        image_url="https://e.com/a.png",
+        audio_url="https://e.com/a.wav",
+        submit_attempts=1,
+        submit_started_at=timezone.now(),
     )
 
 
@@ -180,15 +197,22 @@ def test_genuine_callback_of_another_fal_account_is_not_adopted(client, fal_engi
     assert job.events.filter(message__contains="our fal key can't see").count() == 1
 
 
-def test_a_delivery_to_an_account_with_our_key_id_and_another_secret_is_not_adopted(client, fal_engine, user, webhook_receiver):
+def test_a_delivery_to_an_account_with_our_key_id_and_another_secret_is_not_adopted(
+    client, fal_engine, user, webhook_receiver
+):
     """The attack: submit with our key's id and a secret of one's own, to one's own sink,
     then replay the genuinely signed delivery at a job of ours whose submit went unanswered."""
     job = outcome_unknown_job(user)
     credits.reserve_for_job(job, 500)
     balance = credits.account_for(user).balance
     our_key_id = settings.LOCAL_ENGINE_KEY.partition(":")[0]
-    inputs = {"image_url": fal.upload(portrait_png(), "image/png", "face.png"), "audio_url": fal.upload(speech_wav(), "audio/wav", "v.wav")}
-    attackers_request = engine_request(fal_engine, f"{our_key_id}:{'f' * 32}", inputs=inputs, webhook_url=webhook_receiver.url)
+    inputs = {
+        "image_url": fal.upload(portrait_png(), "image/png", "face.png"),
+        "audio_url": fal.upload(speech_wav(), "audio/wav", "v.wav"),
+    }
+    attackers_request = engine_request(
+        fal_engine, f"{our_key_id}:{'f' * 32}", inputs=inputs, webhook_url=webhook_receiver.url
+    )
     delivery = webhook_receiver.wait_for(1, timeout=60)[0]
     assert json.loads(delivery.body)["status"] == "OK"  # a video the attacker's account made
 
@@ -197,7 +221,9 @@ def test_a_delivery_to_an_account_with_our_key_id_and_another_secret_is_not_adop
 
     job.refresh_from_db()
     assert job.request_id == "" and job.fal_finished_at is None and job.state == JobState.PENDING
-    assert job.events.filter(message__contains="our fal key can't see", data__request_id=attackers_request).count() == 1
+    assert (
+        job.events.filter(message__contains="our fal key can't see", data__request_id=attackers_request).count() == 1
+    )
     assert not LedgerEntry.objects.filter(job=job, kind=LedgerEntry.Kind.CAPTURE).exists()
     assert credits.account_for(user).balance == balance
 

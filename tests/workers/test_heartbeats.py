@@ -33,7 +33,11 @@ def test_tasks_of_a_silent_worker_are_made_ready_again(settings):
     services.beat("dead-worker")
     services.beat("live-worker")
     WorkerHeartbeat.objects.filter(pk="dead-worker").update(last_beat_at=timezone.now() - timedelta(seconds=31))
-    orphan, busy, unknown = running_task("dead-worker"), running_task("live-worker"), running_task("db_worker-without-heartbeat")
+    orphan, busy, unknown = (
+        running_task("dead-worker"),
+        running_task("live-worker"),
+        running_task("db_worker-without-heartbeat"),
+    )
 
     assert services.requeue_tasks_of_dead_workers() == 1
 
@@ -54,7 +58,12 @@ def test_a_worker_beats_while_it_runs_and_signs_off_when_it_stops(settings):
     try:
         first = wait_for(lambda: WorkerHeartbeat.objects.filter(pk="beating").first(), message="a first beat")
         admit_waiting_jobs_task.enqueue()
-        wait_for(lambda: WorkerHeartbeat.objects.filter(pk="beating", tasks_run=1, last_beat_at__gt=first.last_beat_at).exists(), message="a later beat")
+        wait_for(
+            lambda: WorkerHeartbeat.objects.filter(
+                pk="beating", tasks_run=1, last_beat_at__gt=first.last_beat_at
+            ).exists(),
+            message="a later beat",
+        )
     finally:
         worker.running = False
         thread.join(timeout=10)
@@ -79,23 +88,36 @@ def test_a_stop_signal_lets_the_worker_finish_its_step_and_sign_off():
 
 def test_supervisor_restarts_a_killed_worker_and_its_task_is_picked_up_again(tmp_path):
     environment = {
-        **os.environ, "DATABASE_URL": database_url(), "WORKER_HEARTBEAT_SECONDS": "0.2", "WORKER_DEAD_AFTER_SECONDS": "1.5",
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "WORKER_HEARTBEAT_SECONDS": "0.2",
+        "WORKER_DEAD_AFTER_SECONDS": "1.5",
     }
     supervisor = subprocess.Popen(
         [sys.executable, "manage.py", "run_worker", "--processes", "2", "--interval", "0.1", "--worker-id", "sup"],
-        cwd=PROJECT_DIR, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=PROJECT_DIR,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
-        first = wait_for(lambda: list(WorkerHeartbeat.objects.all()) if WorkerHeartbeat.objects.count() == 2 else None, message="two workers")
+        first = wait_for(
+            lambda: list(WorkerHeartbeat.objects.all()) if WorkerHeartbeat.objects.count() == 2 else None,
+            message="two workers",
+        )
         victim = first[0]
         orphan = running_task(victim.worker_id)  # as if it held a task when it was killed
 
         os.kill(victim.pid, signal.SIGKILL)
 
-        wait_for(lambda: WorkerHeartbeat.objects.exclude(pk__in=[w.pk for w in first]).exists(), message="a replacement worker")
+        wait_for(
+            lambda: WorkerHeartbeat.objects.exclude(pk__in=[w.pk for w in first]).exists(),
+            message="a replacement worker",
+        )
         wait_for(
             lambda: DBTaskResult.objects.filter(pk=orphan.pk, status=TaskResultStatus.SUCCESSFUL).exists(),
-            timeout=20, message="the orphaned task to run again",
+            timeout=20,
+            message="the orphaned task to run again",
         )
         assert not WorkerHeartbeat.objects.filter(pk=victim.pk).exists()
     finally:

@@ -20,8 +20,13 @@ def task(status, *, days_ago):
     when = timezone.now() - timedelta(days=days_ago)
     finished = when if status in (Status.SUCCESSFUL, Status.FAILED) else None
     row = DBTaskResult.objects.create(
-        status=status, finished_at=finished, run_after=when, args_kwargs={"args": [], "kwargs": {}},
-        task_path=admit_waiting_jobs_task.module_path, backend_name="default", queue_name="elsewhere",
+        status=status,
+        finished_at=finished,
+        run_after=when,
+        args_kwargs={"args": [], "kwargs": {}},
+        task_path=admit_waiting_jobs_task.module_path,
+        backend_name="default",
+        queue_name="elsewhere",
     )
     DBTaskResult.objects.filter(pk=row.pk).update(enqueued_at=when)
     return row.pk

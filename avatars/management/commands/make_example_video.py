@@ -14,7 +14,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="Render it again even if it exists.")
-        parser.add_argument("--long-side", type=int, default=512, help="The video's longer side in pixels (default 512).")
+        parser.add_argument(
+            "--long-side", type=int, default=512, help="The video's longer side in pixels (default 512)."
+        )
 
     def handle(self, *args, force=False, long_side=512, **options):
         # Like the CLI that starts the engine, this command runs the engine in this process:
@@ -28,7 +30,9 @@ class Command(BaseCommand):
             return
         folder.mkdir(parents=True, exist_ok=True)
         partial = folder / f"{EXAMPLE_VIDEO}.partial"
-        seconds = render_avatar_video(SAMPLES / "portrait.jpg", SAMPLES / "speech.ogg", partial, prompt=EXAMPLE_PROMPT, long_side=long_side)
+        seconds = render_avatar_video(
+            SAMPLES / "portrait.jpg", SAMPLES / "speech.ogg", partial, prompt=EXAMPLE_PROMPT, long_side=long_side
+        )
         # Written whole before it is given its name: the page never offers half a video.
         poster.write_bytes(media.poster_frame(str(partial)))
         partial.replace(video)

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8765)
-        parser.add_argument("--controls", action="store_true", help="Also answer the test controls at /_fal/_control/.")
+        parser.add_argument(
+            "--controls", action="store_true", help="Also answer the test controls at /_fal/_control/."
+        )
 
     def handle(self, *args, host, port, controls, **options):
         server, base_url = start_engine_server(host, port, controls=controls)

@@ -26,11 +26,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
-from jobs import media, schedule
 from credits import services as credits
-from jobs.services import admission, lifecycle, submission
+from jobs import media, schedule
 from jobs.models import Job, JobState
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
+from jobs.services import admission, lifecycle, submission
 from jobs.worker import in_process_worker
 from workers.services import discard_queue
 
@@ -44,11 +44,15 @@ class Command(BaseCommand):
         parser.add_argument("--image", required=True, help="Portrait image (JPEG, PNG or WebP).")
         parser.add_argument("--audio", required=True, help="Speech audio (MP3, WAV, M4A, OGG or AAC).")
         parser.add_argument("--prompt", default="", help="Optional prompt for the model.")
-        parser.add_argument("--model", choices=MODEL_NAMES, default=DEFAULT_MODEL_NAME, help=MODEL_NAMES_HELP.replace("`", ""))
+        parser.add_argument(
+            "--model", choices=MODEL_NAMES, default=DEFAULT_MODEL_NAME, help=MODEL_NAMES_HELP.replace("`", "")
+        )
         parser.add_argument("--out", default=None, help="Where to write the MP4 (default: avatar-<job id>.mp4).")
         parser.add_argument("--user", default="cli", help="Username that owns the job (created if missing).")
         parser.add_argument(
-            "--verbose", action="store_true", help="Also show log lines below WARNING (hidden by default: they would break the progress bar)."
+            "--verbose",
+            action="store_true",
+            help="Also show log lines below WARNING (hidden by default: they would break the progress bar).",
         )
 
     def handle(self, *args, **options):

@@ -14,10 +14,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--processes", type=int, default=settings.WORKER_PROCESSES, help="Worker processes (default: WORKER_PROCESSES).")
+        parser.add_argument(
+            "--processes",
+            type=int,
+            default=settings.WORKER_PROCESSES,
+            help="Worker processes (default: WORKER_PROCESSES).",
+        )
         parser.add_argument("--interval", type=float, default=0.5, help="Seconds between checks for due tasks.")
         parser.add_argument("--worker-id", default=None)
-        parser.add_argument("--no-resume", action="store_true", help="Don't wake unfinished jobs first (a supervisor did).")
+        parser.add_argument(
+            "--no-resume", action="store_true", help="Don't wake unfinished jobs first (a supervisor did)."
+        )
 
     def handle(self, *args, processes, interval, worker_id, no_resume, **options):
         if not no_resume:
