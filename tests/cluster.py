@@ -243,6 +243,9 @@ class Cluster:
 # The longest the engine keeps a held call waiting when nobody releases it (a run that broke
 # down before its kill): the call then goes on as usual.
 HOLD_SECONDS = 30.0
+# The error a model fault injected at the engine ends its job with: Kling's 422 refusal of the
+# picture (engine.faults.default_model_error), named by its type as fal names it.
+MODEL_ERROR_TYPE = "face_detection_error"
 
 
 @dataclass
@@ -611,7 +614,7 @@ class ChaosRun:
             "model_errors_injected": len(given_model_errors),
             "model_errors_not_injected": [
                 str(job_id)
-                for job_id in jobs.filter(error_type="http_422").values_list("pk", flat=True)
+                for job_id in jobs.filter(error_type=MODEL_ERROR_TYPE).values_list("pk", flat=True)
                 if str(job_id) not in given_model_errors
             ],
             "after_engine_restart": self._outcomes_after_engine_restart(jobs),
