@@ -10,8 +10,6 @@ import hashlib
 import io
 import mimetypes
 import re
-import tempfile
-import time
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
@@ -19,14 +17,13 @@ from functools import cached_property
 from urllib.parse import unquote, urlsplit
 
 import av
-import httpx
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from PIL import Image, UnidentifiedImageError
 
 from consent import services as consent
-from core.public_urls import UnsafeURL, open_public, public_addresses
+from core.public_urls import UnsafeURL, public_addresses
 
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "WEBP": ("image/webp", "webp")}
 # PyAV container names -> (content type, extension) for the audio formats the model takes.
@@ -146,7 +143,7 @@ def content_type_for_name(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def _human_size(num_bytes: int) -> str:
+def human_size(num_bytes: int) -> str:
     return f"{num_bytes / (1024 * 1024):.0f} MB" if num_bytes >= 1024 * 1024 else f"{num_bytes / 1024:.0f} KB"
 
 
@@ -173,7 +170,7 @@ def _validated(source: bytes | File, **facts) -> ValidatedInput:
 def check_image(source: bytes | File) -> ValidatedInput:
     """Check an image input, given as bytes or as a file (an upload: see check_upload)."""
     if _size(source) > settings.MAX_IMAGE_BYTES:
-        raise MediaError(f"The image is larger than {_human_size(settings.MAX_IMAGE_BYTES)}.")
+        raise MediaError(f"The image is larger than {human_size(settings.MAX_IMAGE_BYTES)}.")
     try:
         with Image.open(_from_start(source)) as image:
             image.verify()
@@ -203,7 +200,7 @@ def check_audio(source: bytes | File) -> ValidatedInput:
     as the limit is passed: a long file costs no more than the limit's worth of decoding.
     """
     if _size(source) > settings.MAX_AUDIO_BYTES:
-        raise MediaError(f"The audio file is larger than {_human_size(settings.MAX_AUDIO_BYTES)}.")
+        raise MediaError(f"The audio file is larger than {human_size(settings.MAX_AUDIO_BYTES)}.")
     low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
     try:
         with av.open(_from_start(source), mode="r") as container:
@@ -286,7 +283,7 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
 
     Hosted URLs are not fetched here, but they must point at public addresses
     (core.public_urls); data: URIs are decoded and checked like uploaded files. Audio by
-    URL must still be measured before a job is priced: see download_audio.
+    URL must still be measured before a job is priced: see jobs.downloads.
     """
     value = (value or "").strip()
     if value.startswith("data:"):
@@ -297,7 +294,7 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
         raise MediaError("Give an http(s) URL, a data: URI, or the URL returned by the upload endpoint.")
     if len(value) > 2000:
         raise MediaError("The URL is longer than 2000 characters.")
-    if not _is_local_engine_file(value):
+    if not is_local_engine_file(value):
         try:
             public_addresses(value, allowed_hosts=settings.ALLOWED_INPUT_HOSTS)
         except UnsafeURL as exc:
@@ -305,79 +302,12 @@ def check_input_reference(value: str, kind: str) -> ValidatedInput:
     return ValidatedInput(url=value, source_name=readable_name(file_name_in_url(value)))
 
 
-def download_audio(url: str) -> ValidatedInput:
-    """Download audio given by URL and check it like an upload: the limit and the price rest
-    on what it really holds, and fal is sent these very bytes (a host could serve fal
-    something longer than it served us).
-
-    The download goes to public addresses only (core.public_urls.open_public; a file in the
-    local engine's storage is read from the engine), stops past MAX_AUDIO_BYTES, and must end
-    within AUDIO_URL_FETCH_SECONDS. It is spooled to a temporary file, never held whole in
-    memory. Raises MediaError.
-    """
-    spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
-    try:
-        _download(url, spooled)
-        checked = check_audio(File(spooled))
-    except BaseException:
-        spooled.close()
-        raise
-    checked.source_name = readable_name(file_name_in_url(url))
-    return checked
-
-
-def download_image(url: str) -> ValidatedInput:
-    """Download a picture given by URL and check it like an upload (block list included); fal
-    is then sent these very bytes. Same safeguards as download_audio."""
-    spooled = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
-    try:
-        _download(url, spooled, what="image", limit=settings.MAX_IMAGE_BYTES)
-        checked = check_image(File(spooled))
-    except BaseException:
-        spooled.close()
-        raise
-    checked.source_name = file_name_in_url(url)
-    return checked
-
-
-def _download(url: str, into, *, what="audio", limit=None) -> None:
-    allowed_hosts, redirects = list(settings.ALLOWED_INPUT_HOSTS), 5
-    if _is_local_engine_file(url):
-        allowed_hosts, redirects = [urlsplit(url).hostname], 0  # our own engine, on loopback
-    limit, seconds = limit or settings.MAX_AUDIO_BYTES, settings.AUDIO_URL_FETCH_SECONDS
-    too_large = MediaError(f"The {what} file is larger than {_human_size(limit)}.")
-    # httpx's timeout bounds each read; the deadline bounds them all (a host sending a byte
-    # at a time would otherwise hold the request for ever).
-    deadline = time.monotonic() + seconds
-    try:
-        with open_public(
-            url, allowed_hosts=allowed_hosts, timeout=httpx.Timeout(seconds), max_redirects=redirects
-        ) as response:
-            if response.status_code != 200:
-                raise MediaError(f"The {what} could not be downloaded from this URL (HTTP {response.status_code}).")
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > limit:
-                raise too_large
-            for chunk in response.iter_bytes():
-                into.write(chunk)
-                if into.tell() > limit:
-                    raise too_large
-                if time.monotonic() > deadline:
-                    raise httpx.ReadTimeout("The download's deadline passed.")
-    except httpx.TimeoutException:
-        raise MediaError(f"The {what} took longer than {seconds:g} seconds to download from this URL.") from None
-    except UnsafeURL as exc:
-        raise MediaError(str(exc)) from None
-    except httpx.HTTPError:
-        raise MediaError(f"The {what} could not be downloaded from this URL.") from None
-
-
 def file_name_in_url(url: str) -> str:
     """The name a person knows a hosted file by: its URL's last path segment, unescaped."""
     return unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
 
 
-def _is_local_engine_file(url: str) -> bool:
+def is_local_engine_file(url: str) -> bool:
     """A file in the local engine's storage (what our upload endpoint hands out in local
     mode): it lives on loopback, and the engine reads it from its own storage."""
     return settings.FAL_MODE == "local" and url.startswith(f"{settings.FAL_ENGINE_URL}/cdn/files/")

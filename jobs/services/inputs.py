@@ -5,7 +5,7 @@ the fal proxy's queue) comes through here, so no input reaches a job unmeasured.
 from django.conf import settings
 
 from consent import services as consent
-from jobs import fal, media
+from jobs import downloads, fal, media
 from jobs.models import Asset
 
 
@@ -14,7 +14,7 @@ def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
 
         Audio always carries its decoded length, the length the limit and the price rest on:
         a data: URI is decoded here, a URL the upload endpoint gave this user carries what was
-        measured of its file, and any other URL is downloaded and measured (media.download_audio),
+        measured of its file, and any other URL is downloaded and measured (jobs.downloads),
         the job then sending fal the very bytes that were measured. A hosted image is left for
         fal to fetch (its price does not depend on it), unless staff have blocked portraits: it is
     then downloaded and checked like an upload, so a blocked picture is refused by its bytes.
@@ -26,9 +26,9 @@ def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
     if asset is not None and (asset.kind != "audio" or asset.duration is not None):  # else measured below
         return _with_upload_facts(reference, asset, kind)
     if kind == "audio":
-        return media.download_audio(reference.url)
+        return downloads.download_input(reference.url, "audio")
     if consent.anything_blocked():
-        return media.download_image(reference.url)  # there is a block list to hold it against
+        return downloads.download_input(reference.url, "image")  # there is a block list to hold it against
     return reference
 
 
