@@ -43,9 +43,5 @@ def record_consent(*, user, image_sha256: str, job_id=None, ip_address=None) -> 
     )
 
 
-def consents_for(image_sha256: str):
-    return PortraitConsent.objects.filter(image_sha256=image_sha256).select_related("user")
-
-
 def consents_for_job(job_id):
     return PortraitConsent.objects.filter(job_id=job_id).select_related("user")
