@@ -140,9 +140,11 @@ def record_status(job, status: fal.FalStatus):
     if status.state == "IN_QUEUE" and job.state == JobState.PENDING:
         job, _ = transition(job.id, JobState.IN_QUEUE, message="Queued at fal.")
     elif status.state == "IN_PROGRESS" and job.state != JobState.IN_PROGRESS:
-        job, _ = transition(job.id, JobState.IN_PROGRESS, message="fal started processing.", queue_position=None)
-        if not job.is_finished:
-            schedule_poll(job)  # the schedule runs from the start of processing
+        # One commit: nobody sees the job running with the check planned for it while queued.
+        with transaction.atomic():
+            job, _ = transition(job.id, JobState.IN_PROGRESS, message="fal started processing.", queue_position=None)
+            if not job.is_finished:
+                schedule_poll(job)  # the schedule runs from the start of processing
     elif status.state == "COMPLETED":
         job = note_fal_finished(job.id, source="poll")
     return job
