@@ -68,7 +68,70 @@ def agreement(form, request):
     return consent.Agreement(client_address(request)) if form.cleaned_data.get("consent") else None
 
 
-class AvatarForm(forms.Form):
+class KeepsValidFiles:
+    """A form whose files that passed their checks outlive a refusal (kept_inputs): each new
+    one is stored once, shown as chosen, and comes back as a token instead of its bytes.
+
+    Cleaning records what passed (`_passed`); after a refusal `kept_valid_files()` makes the
+    page's entries of it, after success `forget_kept_files()` deletes what the post sent back.
+    """
+
+    kept_fields: tuple = ()
+
+    def _start_keeping(self, user):
+        self.user = user
+        # What kept_valid_files() made, by field: [{"token", "name", "facts", "seconds"}] for the page.
+        self.kept: dict = {}
+        # What passed its checks in this post, by field: [(checked input, its kept token or "")].
+        self.valid_files: dict = {}
+
+    def _kept_tokens(self, name) -> list:
+        getlist = getattr(self.data, "getlist", None)
+        tokens = getlist(f"kept_{name}") if getlist else [self.data.get(f"kept_{name}", "")]
+        return [token for token in tokens if token]
+
+    def _open_kept(self, token):
+        return kept_inputs.open_kept(self.user, token) if self.user is not None else None
+
+    def _upload_or_kept(self, name):
+        """(the new upload for field `name`, "") else (the file kept from an earlier post, its
+        token), else (None, "")."""
+        upload = self.cleaned_data[name]
+        if upload:
+            return upload, ""
+        for token in self._kept_tokens(name)[:1]:
+            return self._open_kept(token), token
+        return None, ""
+
+    def _passed(self, name, checked, token=""):
+        self.valid_files.setdefault(name, []).append((checked, token))
+        return checked
+
+    def kept_valid_files(self):
+        """After a refused post: keep each file that was sent and passed its checks (a new
+        upload is stored now, a kept one keeps its token), so the page shows it as chosen and
+        the next post uses it without sending it again."""
+        for name, files in self.valid_files.items():
+            self.kept[name] = [
+                {
+                    "token": token or kept_inputs.keep(self.user, checked.file),
+                    "name": checked.source_name,
+                    "facts": f"{checked.width}×{checked.height} px"
+                    if name == "image"
+                    else f"{checked.duration:.1f} s",
+                    "seconds": checked.duration,
+                }
+                for checked, token in files
+            ]
+
+    def forget_kept_files(self):
+        """Once the jobs have their own copies, the kept files the post sent back are not needed."""
+        for name in self.kept_fields:
+            for token in self._kept_tokens(name):
+                kept_inputs.forget(self.user, token)
+
+
+class AvatarForm(KeepsValidFiles, forms.Form):
     """A portrait, a speech recording, an optional prompt and a model: one avatar job.
 
     Given `portrait_job` (one of the user's jobs), the portrait may be left out: that
@@ -97,14 +160,13 @@ class AvatarForm(forms.Form):
     # Tokens of files a refused post had already received and found valid (kept_inputs).
     kept_image = forms.CharField(required=False, widget=forms.HiddenInput)
     kept_audio = forms.CharField(required=False, widget=forms.HiddenInput)
+    kept_fields = ("image", "audio")
 
     def __init__(self, *args, portrait_job=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         require_consent(self)
         self.portrait_job = portrait_job
-        self.user = user
-        # What kept_valid_files() stored, by field: {"token", "name", "facts"} for the page.
-        self.kept = {}
+        self._start_keeping(user)
         # Either field may be filled by a kept file instead: "required" is checked in clean_*.
         self.fields["image"].required = self.fields["audio"].required = False
         # Labels carry prices, which come from settings: build them per form.
@@ -119,18 +181,10 @@ class AvatarForm(forms.Form):
             f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds."
         )
 
-    def _upload_or_kept(self, name):
-        """The new upload for field `name`, else the file kept from an earlier post, else None."""
-        upload = self.cleaned_data[name]
-        if upload:
-            return upload
-        token = self.data.get(f"kept_{name}", "")
-        return kept_inputs.open_kept(self.user, token) if token and self.user is not None else None
-
     def clean_image(self):
-        upload = self._upload_or_kept("image")
+        upload, token = self._upload_or_kept("image")
         if upload:
-            return _checked(upload, "image")
+            return self._passed("image", _checked(upload, "image"), token)
         if self.portrait_job is None:
             raise forms.ValidationError(self.fields["image"].error_messages["required"], code="required")
         try:
@@ -141,36 +195,10 @@ class AvatarForm(forms.Form):
             ) from None
 
     def clean_audio(self):
-        upload = self._upload_or_kept("audio")
+        upload, token = self._upload_or_kept("audio")
         if not upload:
             raise forms.ValidationError(self.fields["audio"].error_messages["required"], code="required")
-        return _checked(upload, "audio")
-
-    def kept_valid_files(self):
-        """After a refused post: keep each file that was sent and passed its checks, so the
-        page shows it as chosen and the next post uses it unless another is chosen."""
-        for name in ("image", "audio"):
-            checked = self.cleaned_data.get(name)
-            if checked is None or self.errors.get(name) or checked.file is None:
-                continue
-            upload = self.files.get(name)
-            token = kept_inputs.keep(self.user, checked.file) if upload else self.data.get(f"kept_{name}", "")
-            if not token:
-                continue  # the earlier job's portrait: the page shows it already
-            facts = f"{checked.width}×{checked.height} px" if name == "image" else f"{checked.duration:.1f} s"
-            self.kept[name] = {
-                "token": token,
-                "name": checked.source_name,
-                "facts": facts,
-                "seconds": checked.duration,
-            }
-
-    def forget_kept_files(self):
-        """Once a job has its own copies, the kept files are no longer needed."""
-        for name in ("image", "audio"):
-            token = self.data.get(f"kept_{name}", "")
-            if token and not self.files.get(name):
-                kept_inputs.forget(self.user, token)
+        return self._passed("audio", _checked(upload, "audio"), token)
 
     def chosen_model(self):
         """The model the form shows as chosen (what was posted, else the default)."""
@@ -245,8 +273,11 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else single(data, initial)
 
 
-class BatchForm(forms.Form):
-    """One portrait and several speech clips: a batch, one video per clip."""
+class BatchForm(KeepsValidFiles, forms.Form):
+    """One portrait and several speech clips: a batch, one video per clip.
+
+    Clips kept from a refused post come back as `kept_audio` tokens (one per clip, each a
+    ticked box the person may untick) and join the clips chosen now."""
 
     image = AvatarForm.base_fields["image"]
     audio = MultipleFileField(
@@ -257,26 +288,42 @@ class BatchForm(forms.Form):
     prompt = AvatarForm.base_fields["prompt"]
     model = forms.ChoiceField(label="Model", widget=forms.RadioSelect, initial=DEFAULT_MODEL_KEY)
     consent = AvatarForm.base_fields["consent"]
+    kept_fields = ("image", "audio")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         require_consent(self)
+        self._start_keeping(user)
+        # Either field may be filled by kept files instead: "required" is checked in clean_*.
+        self.fields["image"].required = self.fields["audio"].required = False
         self.fields["model"].choices = model_choices()
         self.fields["audio"].help_text += f" Up to {settings.MAX_BATCH_SIZE} clips."
 
     def clean_image(self):
-        return _checked(self.cleaned_data["image"], "image")
+        upload, token = self._upload_or_kept("image")
+        if not upload:
+            raise forms.ValidationError(self.fields["image"].error_messages["required"], code="required")
+        return self._passed("image", _checked(upload, "image"), token)
 
     def clean_audio(self):
-        uploads = self.cleaned_data["audio"]
-        if len(uploads) > settings.MAX_BATCH_SIZE:
+        clips, problems = [], []
+        for token in self._kept_tokens("audio"):
+            kept = self._open_kept(token)
+            if kept is None:
+                problems.append("A clip kept from your last try is no longer available: choose it again.")
+            else:
+                clips.append((kept, token))
+        clips += [(upload, "") for upload in self.cleaned_data["audio"] or []]
+        if not clips and not problems:
+            raise forms.ValidationError(self.fields["audio"].error_messages["required"], code="required")
+        if len(clips) > settings.MAX_BATCH_SIZE:
             raise forms.ValidationError(
-                f"A batch holds at most {settings.MAX_BATCH_SIZE} clips; you chose {len(uploads)}."
+                f"A batch holds at most {settings.MAX_BATCH_SIZE} clips; you chose {len(clips)}."
             )
-        checked, problems = [], []
-        for upload in uploads:
+        checked = []
+        for upload, token in clips:
             try:
-                checked.append(_checked(upload, "audio"))
+                checked.append(self._passed("audio", _checked(upload, "audio"), token))
             except forms.ValidationError as exc:
                 problems.append(f"{upload.name}: {exc.messages[0]}")
         if problems:

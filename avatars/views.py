@@ -268,7 +268,7 @@ def job_download(request, job_id):
 
 @login_required
 def batch_create(request):
-    form = BatchForm(request.POST or None, request.FILES or None)
+    form = BatchForm(request.POST or None, request.FILES or None, user=request.user)
     status = 200
     if request.method == "POST" and _refused_for_speed(request, form):
         status = 429
@@ -280,8 +280,11 @@ def batch_create(request):
         except credits.InsufficientCredits as exc:
             form.add_error(None, f"{exc} You are {exc.shortfall} credits short.")
         else:
+            form.forget_kept_files()
             messages.success(request, f"Batch of {batch.items.count()} created. This page follows every item live.")
             return redirect("avatars:batch", batch_id=batch.id)
+    if request.method == "POST":
+        form.kept_valid_files()  # what was valid is shown as chosen, not asked for again
     context = {"form": form, "balance": credits.account_for(request.user).balance, **_pricing_and_limits()}
     context["limits"]["maxBatchSize"] = settings.MAX_BATCH_SIZE
     return render(request, "avatars/batch_create.html", context, status=status)

@@ -18,6 +18,7 @@
   var warning = document.getElementById("cost-warning");
   var warningText = document.getElementById("cost-warning-text");
   var clips = []; // [{name, seconds}] of the clips the input holds, once measured
+  var chosen = 0; // how many clips the input holds (measured or not)
   var measuring = 0; // which choice is being measured: an older one's answers are dropped
 
   function showProblem(input, text) {
@@ -45,6 +46,7 @@
       imageInput.value = "";
       return showProblem(imageInput, problem);
     }
+    shared.forgetKept(imageInput); // a new portrait replaces the one kept from the last try
     if (imageTag.src) URL.revokeObjectURL(imageTag.src);
     imageTag.onload = function () {
       var sides = shared.sideProblem(limits, file.name, imageTag.naturalWidth, imageTag.naturalHeight);
@@ -95,15 +97,32 @@
     clipList.append(item);
   }
 
+  // Clips kept from a refused post (ticked boxes, sent back by token): they count, and are
+  // priced, with the clips chosen now.
+  function keptClips() {
+    return Array.prototype.filter.call(form.querySelectorAll("input[name=kept_audio]"), function (box) {
+      return box.checked;
+    }).map(function (box) {
+      var seconds = parseFloat(box.dataset.seconds);
+      return { name: box.dataset.name, seconds: isFinite(seconds) ? seconds : null };
+    });
+  }
+
+  function showTotal() {
+    var total = chosen + keptClips().length;
+    showProblem(clipsInput, total > limits.maxBatchSize
+      ? "A batch holds at most " + limits.maxBatchSize + " clips; you chose " + total + "." : "");
+    showCount(total);
+    showEstimate();
+  }
+
   function showClips() {
     var files = Array.prototype.slice.call(clipsInput.files);
     var generation = ++measuring;
     clips = [];
+    chosen = files.length;
     clipList.replaceChildren();
-    showProblem(clipsInput, files.length > limits.maxBatchSize
-      ? "A batch holds at most " + limits.maxBatchSize + " clips; you chose " + files.length + "." : "");
-    showCount(files.length);
-    showEstimate();
+    showTotal();
     Promise.all(files.map(function (file) {
       var problem = fileProblem(file);
       return problem ? Promise.resolve({ file: file, problem: problem }) : duration(file).then(function (seconds) {
@@ -118,8 +137,8 @@
       });
       if (kept.length !== answers.length) setFiles(clipsInput, kept.map(function (answer) { return answer.file; }));
       clips = kept.map(function (answer) { return { name: answer.file.name, seconds: answer.seconds }; });
-      showCount(kept.length);
-      showEstimate();
+      chosen = kept.length;
+      showTotal();
     });
   }
 
@@ -138,7 +157,8 @@
 
   function showEstimate() {
     var key = selectedModel();
-    var measured = clips.filter(function (clip) { return clip.seconds !== null; });
+    var all = keptClips().concat(clips);
+    var measured = all.filter(function (clip) { return clip.seconds !== null; });
     var ticket = ++asked;
     warning.hidden = true;
     if (!key || !measured.length) {
@@ -148,7 +168,7 @@
     var lengths = measured.map(function (clip) { return clip.seconds; });
     shared.fetchEstimate(form.dataset.estimateUrl, lengths).then(function (answer) {
       if (ticket !== asked || !answer || !answer.models[key]) return;
-      showCost(answer.models[key], answer.balance, lengths, clips.length - measured.length);
+      showCost(answer.models[key], answer.balance, lengths, all.length - measured.length);
     });
   }
 
@@ -169,13 +189,16 @@
   clipsInput.addEventListener("change", showClips);
   form.addEventListener("change", function (event) {
     if (event.target.name === "model") showEstimate();
+    if (event.target.name === "kept_audio") showTotal();
   });
   shared.wireDropZones(form, function (input, files) {
     if (input === imageInput) files = files.slice(0, 1);
     setFiles(input, files);
     input.dispatchEvent(new Event("change", { bubbles: true }));
   });
-  // Files chosen before this script ran (or kept by the browser on going back).
+  // Files chosen before this script ran (or kept by the browser on going back), and clips kept
+  // from the last try.
   if (imageInput.files.length) showImage();
   if (clipsInput.files.length) showClips();
+  else if (keptClips().length) showTotal();
 })();

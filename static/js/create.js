@@ -122,11 +122,7 @@
 
   var sizeProblem = shared.sizeProblem;
 
-  // A file kept from a refused post, shown as chosen until another file replaces it.
-  function forgetKept(input) {
-    var kept = document.getElementById(input.id + "_kept");
-    if (kept) kept.remove();
-  }
+  var forgetKept = shared.forgetKept;
 
   // Put a file into the real input, so the ordinary form POST sends it, and show it.
   function choose(input, file) {

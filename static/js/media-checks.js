@@ -88,9 +88,17 @@
     });
   }
 
+  // A file kept from a refused post (templates/avatars/_drop_field.html), shown as chosen until
+  // another file replaces it.
+  function forgetKept(input) {
+    var kept = document.getElementById(input.id + "_kept");
+    if (kept) kept.remove();
+  }
+
   window.avatarStudioMedia = {
     fetchEstimate: fetchEstimate, size: size, accepts: accepts, sizeProblem: sizeProblem,
     lengthProblem: lengthProblem, sideProblem: sideProblem, wireDropZones: wireDropZones,
+    forgetKept: forgetKept,
   };
 
 })();

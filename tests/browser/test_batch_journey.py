@@ -7,6 +7,7 @@ import re
 import zipfile
 
 import httpx
+import pytest
 from playwright.sync_api import expect
 
 from batches.models import Batch
@@ -153,3 +154,64 @@ def test_the_batch_form_previews_measures_each_clip_against_the_limits_and_price
 
     expect(page.get_by_role("heading", name="Batch of 2")).to_be_visible()
     assert sorted(job.title for job in Batch.objects.get().jobs) == ["one.wav", "two.wav"]
+
+
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}], ids=["1280", "390"]
+)
+def test_a_refused_batch_keeps_its_valid_files_as_chosen_and_does_not_send_them_again(
+    live_server, page, settings, screenshot, tmp_path, viewport
+):
+    from tests.browser.test_every_page import problems_at
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    make_user("bea")
+    page.set_viewport_size(viewport)
+    log_in(page, live_server.url, "bea")
+    page.goto(f"{live_server.url}/batches/new/")
+    posts = []
+    page.on("request", lambda request: posts.append(request) if request.method == "POST" else None)
+
+    page.get_by_label("Portrait photo").set_input_files(
+        files=[{"name": "face.png", "mimeType": "image/png", "buffer": portrait_png()}]
+    )
+    page.get_by_label("Speech clips").set_input_files(
+        files=[
+            {"name": "one.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)},
+            # Named and typed as audio, so the page lets it through; the server finds it unreadable.
+            {"name": "notes.wav", "mimeType": "audio/wav", "buffer": b"RIFF not really"},
+            {"name": "two.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.5, frequency=240.0)},
+        ]
+    )
+    expect(page.locator("#batch-clip-count")).to_have_text("3 clips chosen: 3 videos will be made.")
+    page.get_by_role("button", name="Create batch").click()
+
+    expect(page.locator("#id_audio_errors")).to_contain_text("notes.wav:")
+    expect(page.locator(".notice")).to_contain_text("The files that passed their checks are kept")
+    expect(page.locator("#id_image_kept")).to_contain_text("Chosen: face.png · 256×320 px (kept from your last try")
+    one, two = page.get_by_label("one.wav · 2.0 s"), page.get_by_label("two.wav · 2.5 s")
+    expect(one).to_be_checked()
+    expect(two).to_be_checked()
+    expect(page.locator("#batch-clip-count")).to_have_text("2 clips chosen: 2 videos will be made.")
+    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 518 credits for 2 clips, 4.5 s of video")
+    width = f"{viewport['width']}px"
+    screenshot(f"batch-form-kept-{width}")
+    assert problems_at(page, "/batches/new/ (refused)", width) == []
+
+    # One kept clip left out, one new clip added: the count and the cost follow.
+    two.uncheck()
+    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 230 credits for 1 clip")
+    page.get_by_label("Speech clips").set_input_files(
+        files=[{"name": "three.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=3.0, frequency=260.0)}]
+    )
+    expect(page.locator("#batch-clip-count")).to_have_text("2 clips chosen: 2 videos will be made.")
+    expect(page.locator("#cost-estimate")).to_contain_text("Estimated cost: 575 credits for 2 clips, 5.0 s of video")
+    page.get_by_role("button", name="Create batch").click()
+
+    expect(page.get_by_role("heading", name="Batch of 2")).to_be_visible()
+    batch = Batch.objects.get()
+    assert sorted(job.title for job in batch.jobs) == ["one.wav", "three.wav"]
+    assert {job.image_file.read() for job in batch.jobs} == {portrait_png()}
+    # The second post carried the new clip and the tokens of the kept files, not their bytes.
+    first, second = (int(post.header_value("content-length")) for post in posts)
+    assert 0 < second < len(speech_wav(seconds=3.0)) + 4096 < first

@@ -1,0 +1,94 @@
+"""Files a refused form had found valid are kept (stored once, sent back by token): the batch
+form keeps its portrait and its valid clips like the create form."""
+
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from avatars import kept_inputs
+from batches.models import Batch
+from tests.factories import portrait_png, speech_wav
+
+pytestmark = pytest.mark.django_db
+BATCH_URL = reverse("avatars:batch-create")
+
+
+def wav(name, seconds=2.0, frequency=220.0):
+    return SimpleUploadedFile(name, speech_wav(seconds=seconds, frequency=frequency), "audio/wav")
+
+
+def png(name="face.png"):
+    return SimpleUploadedFile(name, portrait_png(), "image/png")
+
+
+def kept_tokens(response, field):
+    return re.findall(rf'name="kept_{field}" value="([^"]+)"', response.content.decode())
+
+
+def kept_files(media_root):
+    folder = media_root / kept_inputs.FOLDER
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+
+
+def test_a_refused_batch_keeps_its_portrait_and_valid_clips_and_the_next_post_uses_them(owner_client, media_root):
+    refused = owner_client.post(
+        BATCH_URL,
+        {
+            "model": "kling-avatar-pro",
+            "image": png(),
+            "audio": [wav("one.wav"), SimpleUploadedFile("notes.wav", b"not audio", "audio/wav"), wav("two.wav")],
+        },
+    )
+
+    assert refused.status_code == 200 and not Batch.objects.exists()
+    html = refused.content.decode()
+    assert "The files that passed their checks are kept" in html
+    assert "notes.wav:" in html
+    assert "Chosen: <strong>face.png</strong> · 256×320 px" in html
+    assert re.findall(r"<strong>(\w+\.wav)</strong> · 2\.0 s", html) == ["one.wav", "two.wav"]
+    image_tokens, clip_tokens = kept_tokens(refused, "image"), kept_tokens(refused, "audio")
+    assert len(image_tokens) == 1 and len(clip_tokens) == 2
+    assert len(kept_files(media_root)) == 3  # stored once each, the refused clip not at all
+
+    # Nothing is sent again but the tokens, and a new clip joins the kept ones.
+    made = owner_client.post(
+        BATCH_URL,
+        {
+            "model": "kling-avatar-pro",
+            "kept_image": image_tokens,
+            "kept_audio": clip_tokens,
+            "audio": [wav("three.wav")],
+        },
+    )
+
+    assert made.status_code == 302, made.content.decode()
+    batch = Batch.objects.get()
+    assert sorted(job.title for job in batch.jobs) == ["one.wav", "three.wav", "two.wav"]
+    assert {job.image_file.read() for job in batch.jobs} == {portrait_png()}
+    assert kept_files(media_root) == []  # the jobs have their own copies
+
+
+def test_an_unticked_kept_clip_is_left_out(owner_client):
+    refused = owner_client.post(
+        BATCH_URL, {"model": "kling-avatar-pro", "audio": [wav("one.wav"), wav("two.wav", frequency=300.0)]}
+    )
+    assert "This field is required" in refused.content.decode()  # no portrait
+    first, _second = kept_tokens(refused, "audio")
+
+    owner_client.post(BATCH_URL, {"model": "kling-avatar-pro", "image": png(), "kept_audio": [first]})
+
+    assert [job.title for job in Batch.objects.get().jobs] == ["one.wav"]
+
+
+def test_kept_clips_are_no_one_elses(owner_client, client, other_user):
+    refused = owner_client.post(BATCH_URL, {"model": "kling-avatar-pro", "audio": [wav("one.wav")]})
+    client.force_login(other_user)
+
+    answer = client.post(
+        BATCH_URL, {"model": "kling-avatar-pro", "image": png(), "kept_audio": kept_tokens(refused, "audio")}
+    )
+
+    assert "A clip kept from your last try is no longer available" in answer.content.decode()
+    assert not Batch.objects.exists()
