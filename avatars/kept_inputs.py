@@ -1,16 +1,23 @@
-"""Files a refused create form had already received and found valid, kept so the person
-need not choose them again: stored under a random name, referred to by a signed token that
-only the same user can use, for KEPT_INPUT_SECONDS."""
+"""Files a refused create or batch form had already received and found valid, kept so the
+person need not choose them again: stored under a random name, referred to by a signed token
+that only the same user can use, for KEPT_INPUT_TTL_SECONDS. A job never uses a kept file
+itself (it stores its own copy), so a kept file older than that is of no use to anyone: the
+workers' sweep deletes it, for the forms that are never sent again."""
 
 import os
 import secrets
+from datetime import timedelta
 
+from django.conf import settings
 from django.core import signing
 from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from workers.chores import Every
 
 FOLDER = "kept-inputs"
-# Long enough to fix a prompt or pick another clip; the file is read again when used.
-KEPT_INPUT_SECONDS = 24 * 3600
+# Files deleted per call of the sweep (called again at once while it finds some).
+SWEEP_BATCH = 500
 
 
 def _signer(user):
@@ -28,7 +35,7 @@ def open_kept(user, token):
     """The kept file as an open File named as it was uploaded, or None (a token that is not
     this user's, has expired or whose file is gone)."""
     try:
-        name = _signer(user).unsign(token, max_age=KEPT_INPUT_SECONDS)
+        name = _signer(user).unsign(token, max_age=settings.KEPT_INPUT_TTL_SECONDS)
     except signing.BadSignature:
         return None
     if not name.startswith(f"{FOLDER}/{user.pk}/") or not default_storage.exists(name):
@@ -46,3 +53,35 @@ def forget(user, token):
         return
     if name.startswith(f"{FOLDER}/{user.pk}/"):
         default_storage.delete(name)
+
+
+def _stored_files(folder):
+    """Every stored file under `folder`, walked through the storage API (local or S3)."""
+    try:
+        folders, files = default_storage.listdir(folder)
+    except FileNotFoundError:  # nothing was ever kept (S3 lists an absent prefix as empty)
+        return
+    for name in files:
+        yield f"{folder}/{name}"
+    for inner in folders:
+        yield from _stored_files(f"{folder}/{inner}")
+
+
+def sweep_expired() -> int:
+    """Delete up to SWEEP_BATCH kept files stored over KEPT_INPUT_TTL_SECONDS ago (their
+    tokens no longer open them); returns how many went."""
+    cutoff = timezone.now() - timedelta(seconds=settings.KEPT_INPUT_TTL_SECONDS)
+    expired = []
+    for name in _stored_files(FOLDER):
+        if default_storage.get_modified_time(name) < cutoff:
+            expired.append(name)
+            if len(expired) == SWEEP_BATCH:
+                break
+    for name in expired:
+        default_storage.delete(name)
+    return len(expired)
+
+
+def kept_input_sweeping():
+    """Every running worker sweeps expired kept files once an hour (workers.chores)."""
+    return Every(3600, sweep_expired)

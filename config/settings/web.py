@@ -212,6 +212,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # How long a result's URL in an API answer or webhook works without credentials (jobs.signed_urls).
 MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
+# How long a file a refused form kept (avatars.kept_inputs) can be used; the workers then delete it.
+KEPT_INPUT_TTL_SECONDS = env.int("KEPT_INPUT_TTL_SECONDS", default=24 * 3600)
 # The home page's example video (`manage.py make_example_video`, run by scripts/start): made
 # on this machine rather than kept in git, and public, unlike media.
 EXAMPLE_VIDEO_DIR = env.path("EXAMPLE_VIDEO_DIR", default=VAR_DIR / "example")

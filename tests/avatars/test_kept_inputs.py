@@ -1,18 +1,26 @@
 """Files a refused form had found valid are kept (stored once, sent back by token): the batch
-form keeps its portrait and its valid clips like the create form."""
+form keeps its portrait and its valid clips like the create form, and the workers delete kept
+files once their token has expired, leaving every job's own files alone."""
 
+import os
 import re
+import time
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from avatars import kept_inputs
 from batches.models import Batch
+from jobs.models import Job
+from tests.conftest import wait_for
 from tests.factories import portrait_png, speech_wav
+from tests.jobs.test_s3_storage import s3_bucket, s3_endpoint, stored_keys  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 BATCH_URL = reverse("avatars:batch-create")
+CREATE_URL = reverse("avatars:create")
 
 
 def wav(name, seconds=2.0, frequency=220.0):
@@ -92,3 +100,63 @@ def test_kept_clips_are_no_one_elses(owner_client, client, other_user):
 
     assert "A clip kept from your last try is no longer available" in answer.content.decode()
     assert not Batch.objects.exists()
+
+
+def age(name, seconds):
+    """Make the stored file `seconds` old, as the storage tells its time."""
+    then = time.time() - seconds
+    os.utime(default_storage.path(name), (then, then))
+
+
+def kept_name(user, token):
+    return kept_inputs._signer(user).unsign(token)
+
+
+def test_kept_files_past_their_lifetime_are_swept_and_fresh_ones_and_jobs_stay(owner_client, user, settings):
+    settings.KEPT_INPUT_TTL_SECONDS = 3600
+    (old,) = kept_tokens(
+        owner_client.post(CREATE_URL, {"model": "kling-avatar-pro", "audio": wav("old.wav")}), "audio"
+    )
+    (fresh,) = kept_tokens(
+        owner_client.post(CREATE_URL, {"model": "kling-avatar-pro", "audio": wav("new.wav")}), "audio"
+    )
+    age(kept_name(user, old), 3601)
+    job_made = owner_client.post(CREATE_URL, {"model": "kling-avatar-pro", "image": png(), "audio": wav("made.wav")})
+    assert job_made.status_code == 302
+    job = Job.objects.get()
+    age(job.image_file.name, 10 * 3600)
+
+    assert kept_inputs.sweep_expired() == 1
+
+    assert kept_inputs.open_kept(user, old) is None
+    assert kept_inputs.open_kept(user, fresh).read() == speech_wav(frequency=220.0)
+    assert default_storage.exists(job.image_file.name) and default_storage.exists(job.audio_file.name)
+    assert kept_inputs.sweep_expired() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_worker_sweeps_expired_kept_files(request, client, user, settings, media_root):
+    settings.KEPT_INPUT_TTL_SECONDS = 3600
+    client.force_login(user)
+    refused = client.post(CREATE_URL, {"model": "kling-avatar-pro", "image": png()})
+    (token,) = kept_tokens(refused, "image")
+    name = kept_name(user, token)
+    age(name, 2 * 3600)
+
+    request.getfixturevalue("task_worker")  # started now: its first sweep finds the old file
+
+    wait_for(lambda: not default_storage.exists(name), message="the workers' sweep of kept files")
+    assert kept_files(media_root) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_finds_kept_files_in_s3(owner_client, user, settings, s3_bucket):
+    client, bucket = s3_bucket
+    refused = owner_client.post(CREATE_URL, {"model": "kling-avatar-pro", "image": png()})
+    (token,) = kept_tokens(refused, "image")
+    assert stored_keys(client, bucket) == [kept_name(user, token)]
+    settings.KEPT_INPUT_TTL_SECONDS = 0  # S3 keeps its own times: every kept file is now expired
+
+    assert kept_inputs.sweep_expired() == 1
+
+    assert stored_keys(client, bucket) == []
