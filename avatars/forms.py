@@ -50,6 +50,18 @@ def page_limits() -> dict:
     }
 
 
+def name_the_limits(form, each=""):
+    """The file fields' help names the server's limits (the numbers the page checks)."""
+    form.fields["image"].help_text += (
+        f" Up to {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB, "
+        f"{settings.MIN_IMAGE_SIDE}–{settings.MAX_IMAGE_SIDE} pixels a side."
+    )
+    form.fields["audio"].help_text += (
+        f" Up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB and "
+        f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds{each}."
+    )
+
+
 def require_consent(form):
     """Where consent is required (PORTRAIT_CONSENT_REQUIRED) the box must be ticked; the
     confirmation is kept with the portrait (agreement())."""
@@ -171,15 +183,7 @@ class AvatarForm(KeepsValidFiles, forms.Form):
         self.fields["image"].required = self.fields["audio"].required = False
         # Labels carry prices, which come from settings: build them per form.
         self.fields["model"].choices = model_choices()
-        limits = (
-            f" Up to {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB, "
-            f"{settings.MIN_IMAGE_SIDE}–{settings.MAX_IMAGE_SIDE} pixels a side."
-        )
-        self.fields["image"].help_text += limits
-        self.fields["audio"].help_text += (
-            f" Up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB and "
-            f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds."
-        )
+        name_the_limits(self)
 
     def clean_image(self):
         upload, token = self._upload_or_kept("image")
@@ -297,6 +301,7 @@ class BatchForm(KeepsValidFiles, forms.Form):
         # Either field may be filled by kept files instead: "required" is checked in clean_*.
         self.fields["image"].required = self.fields["audio"].required = False
         self.fields["model"].choices = model_choices()
+        name_the_limits(self, each=" each")
         self.fields["audio"].help_text += f" Up to {settings.MAX_BATCH_SIZE} clips."
 
     def clean_image(self):
