@@ -24,11 +24,25 @@ def _signer(user):
     return signing.TimestampSigner(salt=f"avatars.kept_inputs:{user.pk}")
 
 
+# Before the uploaded name: a random part and a hyphen. One file a kept input, no folder: local
+# storage leaves a deleted file's folder behind, and the storage API cannot remove it.
+RANDOM_PART = 17
+# Bytes of the uploaded name kept in the stored one (a file name may have 255 at most).
+NAME_BYTES = 200
+
+
 def keep(user, upload) -> str:
     """Store `upload` (a checked file) for `user`; returns the token a form sends back."""
     upload.seek(0)
-    stored = default_storage.save(f"{FOLDER}/{user.pk}/{secrets.token_hex(8)}/{os.path.basename(upload.name)}", upload)
+    uploaded = os.path.basename(upload.name).encode()[:NAME_BYTES].decode(errors="ignore")
+    stored = default_storage.save(f"{FOLDER}/{user.pk}/{secrets.token_hex(8)}-{uploaded}", upload)
     return _signer(user).sign(stored)
+
+
+def _uploaded_name(stored: str) -> str:
+    folder, name = os.path.split(stored)
+    # Kept in a folder of its own (kept-inputs/<user>/<random>/<name>) by earlier versions.
+    return name if folder.count("/") == 2 else name[RANDOM_PART:]
 
 
 def open_kept(user, token):
@@ -41,7 +55,7 @@ def open_kept(user, token):
     if not name.startswith(f"{FOLDER}/{user.pk}/") or not default_storage.exists(name):
         return None
     kept = default_storage.open(name, "rb")
-    kept.name = os.path.basename(name)
+    kept.name = _uploaded_name(name)
     return kept
 
 

@@ -37,7 +37,10 @@ def kept_tokens(response, field):
 
 def kept_files(media_root):
     folder = media_root / kept_inputs.FOLDER
-    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file())
+    # Files and folders under each user's folder: a deleted kept file leaves no folder behind.
+    return sorted(
+        str(path.relative_to(folder)) for path in folder.rglob("*") if len(path.relative_to(folder).parts) > 1
+    )
 
 
 def test_a_refused_batch_keeps_its_portrait_and_valid_clips_and_the_next_post_uses_them(owner_client, media_root):
@@ -88,6 +91,17 @@ def test_an_unticked_kept_clip_is_left_out(owner_client):
     owner_client.post(BATCH_URL, {"model": "kling-avatar-pro", "image": png(), "kept_audio": [first]})
 
     assert [job.title for job in Batch.objects.get().jobs] == ["one.wav"]
+
+
+def test_a_kept_file_with_a_long_name_is_stored_and_titles_the_job_by_it(owner_client):
+    long_name = "é" * 130 + ".wav"  # 264 bytes: more than a file name may have
+    refused = owner_client.post(CREATE_URL, {"model": "kling-avatar-pro", "audio": wav(long_name)})
+    (token,) = kept_tokens(refused, "audio")
+
+    made = owner_client.post(CREATE_URL, {"model": "kling-avatar-pro", "image": png(), "kept_audio": token})
+
+    assert made.status_code == 302
+    assert Job.objects.get().title == "é" * 100  # the name's first 200 bytes
 
 
 def test_kept_clips_are_no_one_elses(owner_client, client, other_user):
