@@ -250,6 +250,10 @@ class Job(models.Model):
     image_file = models.FileField(upload_to=input_upload_path, blank=True, max_length=300)
     audio_file = models.FileField(upload_to=input_upload_path, blank=True, max_length=300)
     prompt = models.TextField(blank=True)
+    # The model's own inputs beside the portrait, speech and prompt (OmniHuman's resolution
+    # and turbo_mode), every one with its value, checked against the registry when the job is
+    # made (jobs.registry.FalModel.clean_params) and sent to fal as they are.
+    model_params = models.JSONField(default=dict, blank=True)
     audio_duration = models.FloatField(null=True, blank=True)
 
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.PENDING, db_index=True)
