@@ -363,6 +363,15 @@ class Job(models.Model):
         return self.model.label if self.model else self.endpoint_id
 
     @property
+    def model_settings(self) -> str:
+        """The model's own inputs in words ("resolution 720p, turbo mode on"); "" when none."""
+        words = []
+        for name, value in sorted(self.model_params.items()):
+            shown = ("on" if value else "off") if isinstance(value, bool) else value
+            words.append(f"{name.replace('_', ' ')} {shown}")
+        return ", ".join(words)
+
+    @property
     def estimated_cost(self):
         """USD, from the audio's length and the model's price per second (None if unknown)."""
         return self.model.estimate_cost(self.audio_duration) if self.model else None

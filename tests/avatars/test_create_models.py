@@ -34,6 +34,14 @@ def test_the_form_keeps_omnihumans_resolution_and_turbo_mode_with_the_job(owner_
     assert Job.objects.get().model_params == {"resolution": "720p", "turbo_mode": True}
 
 
+def test_the_job_page_names_the_models_settings(owner_client):
+    owner_client.post(URL, upload(model="omnihuman-v1.5", resolution="720p"))
+
+    response = owner_client.get(reverse("avatars:job", kwargs={"job_id": Job.objects.get().id}))
+
+    assert "ByteDance OmniHuman v1.5 (resolution 720p, turbo mode off)" in response.content.decode()
+
+
 def test_a_resolution_out_of_range_is_refused_beside_its_field(owner_client):
     response = owner_client.post(URL, upload(model="omnihuman-v1.5", resolution="4k"))
 
