@@ -18,7 +18,12 @@ VIDEO = {
     "file_name": "output.mp4",
     "file_size": 1843200,
 }
-PRO = {"key": "kling-avatar-pro", "label": "Kling AI Avatar Pro", "endpoint_id": "fal-ai/kling-video/v1/pro/ai-avatar"}
+PRO = {
+    "key": "kling-avatar-pro",
+    "label": "Kling AI Avatar Pro",
+    "endpoint_id": "fal-ai/kling-video/v1/pro/ai-avatar",
+    "params": {},
+}
 NO_TIMINGS = {
     "created_at": CREATED,
     "submitted_at": None,

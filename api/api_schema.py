@@ -441,6 +441,18 @@ JOB_REQUEST_EXAMPLES = [
         request_only=True,
         media_type="application/json",
     ),
+    OpenApiExample(
+        "OmniHuman v1.5 at 720p",
+        value={
+            "image_url": "https://example.com/portrait.jpg",
+            "audio_url": "https://example.com/speech.mp3",
+            "model": "omnihuman",
+            "resolution": "720p",
+            "turbo_mode": False,
+        },
+        request_only=True,
+        media_type="application/json",
+    ),
 ]
 BATCH_REQUEST_EXAMPLES = [
     OpenApiExample(

@@ -10,10 +10,17 @@ from rest_framework.reverse import reverse
 
 from batches.models import Batch
 from jobs import media, signed_urls
-from jobs.inputs import InputReferenceField, SubmitSerializer, consent_errors, consent_field
+from jobs.inputs import InputReferenceField, SubmitSerializer, consent_errors, consent_field, model_parameter_fields
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.outputs import VideoOutputSerializer, video_output
-from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
+from jobs.registry import (
+    DEFAULT_MODEL_NAME,
+    MODEL_NAMES,
+    MODEL_NAMES_HELP,
+    MODEL_PARAMETERS,
+    InvalidModelParameters,
+    find_model,
+)
 from outbox import services as outbox
 
 from .models import ApiToken
@@ -42,6 +49,10 @@ class JobModelSerializer(serializers.Serializer):
     )
     label = serializers.CharField(help_text="The model's name for people.")
     endpoint_id = serializers.CharField(help_text="fal's endpoint id of the model.")
+    params = serializers.DictField(
+        help_text="The model's own inputs this job was made with (e.g. OmniHuman's `resolution`, `turbo_mode`); "
+        "empty for a model that takes none."
+    )
 
 
 class JobLogSerializer(serializers.Serializer):
@@ -144,7 +155,12 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field(JobModelSerializer)
     def get_model(self, job):
         model = job.model
-        return {"key": model.key if model else None, "label": job.model_label, "endpoint_id": job.endpoint_id}
+        return {
+            "key": model.key if model else None,
+            "label": job.model_label,
+            "endpoint_id": job.endpoint_id,
+            "params": job.model_params,
+        }
 
     @extend_schema_field(JobLogSerializer(many=True))
     def get_logs(self, job):
@@ -367,6 +383,9 @@ class BatchCreateSerializer(serializers.Serializer):
     )
     consent = consent_field()
 
+    def get_fields(self):
+        return {**super().get_fields(), **model_parameter_fields()}
+
     def validate(self, attrs):
         pairs = self._pairs(attrs)
         if len(pairs) > settings.MAX_BATCH_SIZE:
@@ -389,7 +408,18 @@ class BatchCreateSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         attrs["checked_items"] = [(checked[("image", image)], checked[("audio", audio)]) for image, audio in pairs]
-        attrs["fal_model"] = find_model(attrs["model"])
+        attrs["fal_model"] = model = find_model(attrs["model"])
+        try:
+            attrs["model_params"] = model.clean_params(
+                {name: attrs.pop(name) for name in MODEL_PARAMETERS if name in attrs}
+            )
+        except InvalidModelParameters as exc:
+            raise serializers.ValidationError(exc.errors) from None
+        for index, (_, audio) in enumerate(attrs["checked_items"]):
+            if problem := model.audio_problem(audio.duration, attrs["model_params"]):
+                errors.setdefault(self._field_of(attrs, "audio", index), [problem])
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
     @staticmethod

@@ -164,6 +164,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                     prompt=data["prompt"],
                     title=data["title"],
                     agreement=agreement(request, data),
+                    model_params=data["model_params"],
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])
@@ -171,7 +172,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc, with_shortfall=True)
         # What with_costs would read back, known here: a new job is in no batch and charged nothing.
-        job.credits_held = data["fal_model"].estimate_credits(job.audio_duration)
+        job.credits_held = data["fal_model"].estimate_credits(job.audio_duration, job.model_params)
         return created(JobSerializer, job, request)
 
     def retrieve(self, request, pk=None):
@@ -295,6 +296,7 @@ class BatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSe
                 prompt=data["prompt"],
                 webhook_url=data.get("webhook_url", ""),
                 agreement=agreement(request, data),
+                model_params=data["model_params"],
             )
         except credits.InsufficientCredits as exc:
             return refusal(exc, with_shortfall=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 from consent import services as consent
 from consent.models import CONSENT_TEXT
 from jobs import media
-from jobs.registry import DEFAULT_MODEL_KEY, MODELS
+from jobs.registry import DEFAULT_MODEL_KEY, MODEL_PARAMETERS, MODELS
 from jobs.services.submission import portrait_of
 from limits.clients import client_address
 
@@ -39,7 +39,8 @@ def model_choices():
 
 def page_limits() -> dict:
     """The media limits the page's script checks before anything is uploaded: the very
-    numbers jobs.media enforces, handed to the page (never copied into the script)."""
+    numbers jobs.media enforces, handed to the page (never copied into the script). Each
+    model's own audio range, with its parameters, comes with the estimate (avatars.views)."""
     return {
         "maxImageBytes": settings.MAX_IMAGE_BYTES,
         "minImageSide": settings.MIN_IMAGE_SIDE,
@@ -60,6 +61,52 @@ def name_the_limits(form, each=""):
         f" Up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB and "
         f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds{each}."
     )
+
+
+def add_parameter_fields(form):
+    """A field for every parameter a registry model takes (OmniHuman's resolution and turbo
+    mode), named as fal names it; the page shows each only while a model taking it is chosen."""
+    for name, parameter in MODEL_PARAMETERS.items():
+        if parameter.is_switch:
+            field = forms.BooleanField(label=parameter.label, required=False, initial=parameter.default)
+        else:
+            field = forms.ChoiceField(
+                label=parameter.label,
+                required=False,
+                initial=parameter.default,
+                choices=[(choice, choice) for choice in parameter.choices],
+            )
+        field.models = [key for key, model in MODELS.items() if parameter in model.parameters]
+        labels = ", ".join(MODELS[key].label for key in field.models)
+        field.help_text = f"{parameter.help_text} ({labels} only.)"
+        form.fields[name] = field
+
+
+def parameter_fields(form) -> list:
+    """The bound parameter fields with the models that take each (for the template)."""
+    return [{"field": form[name], "models": " ".join(form.fields[name].models)} for name in MODEL_PARAMETERS]
+
+
+def chosen_params(form, model) -> dict:
+    """The chosen model's parameters from the cleaned form (others' are ignored: the page
+    sends every parameter field, shown or not); an empty choice means the default."""
+    params = {}
+    for parameter in model.parameters:
+        value = form.cleaned_data.get(parameter.name)
+        params[parameter.name] = parameter.default if value in (None, "") else value
+    return params
+
+
+def check_model_fit(form, model, audios):
+    """The chosen model's parameters, with each audio too long or short for it (with those
+    parameters) refused beside the audio field; None when the model is not known yet."""
+    if model is None:
+        return None
+    params = model.clean_params(chosen_params(form, model))
+    for audio in audios:
+        if audio is not None and (problem := model.audio_problem(audio.duration, params)):
+            form.add_error("audio", f"{audio.source_name}: {problem}" if len(audios) > 1 else problem)
+    return params
 
 
 def require_consent(form):
@@ -184,6 +231,7 @@ class AvatarForm(KeepsValidFiles, forms.Form):
         # Labels carry prices, which come from settings: build them per form.
         self.fields["model"].choices = model_choices()
         name_the_limits(self)
+        add_parameter_fields(self)
 
     def clean_image(self):
         upload, token = self._upload_or_kept("image")
@@ -204,6 +252,15 @@ class AvatarForm(KeepsValidFiles, forms.Form):
             raise forms.ValidationError(self.fields["audio"].error_messages["required"], code="required")
         return self._passed("audio", _checked(upload, "audio"), token)
 
+    def clean(self):
+        cleaned = super().clean()
+        model = MODELS.get(cleaned.get("model", ""))
+        self.model_params = check_model_fit(self, model, [cleaned.get("audio")])
+        return cleaned
+
+    def parameter_fields(self):
+        return parameter_fields(self)
+
     def chosen_model(self):
         """The model the form shows as chosen (what was posted, else the default)."""
         return MODELS.get(self["model"].value()) or MODELS[DEFAULT_MODEL_KEY]
@@ -215,6 +272,7 @@ class AvatarForm(KeepsValidFiles, forms.Form):
             "image": self.cleaned_data["image"],
             "audio": self.cleaned_data["audio"],
             "prompt": self.cleaned_data["prompt"],
+            "model_params": self.model_params,
         }
 
 
@@ -302,7 +360,17 @@ class BatchForm(KeepsValidFiles, forms.Form):
         self.fields["image"].required = self.fields["audio"].required = False
         self.fields["model"].choices = model_choices()
         name_the_limits(self, each=" each")
+        add_parameter_fields(self)
         self.fields["audio"].help_text += f" Up to {settings.MAX_BATCH_SIZE} clips."
+
+    def clean(self):
+        cleaned = super().clean()
+        model = MODELS.get(cleaned.get("model", ""))
+        self.model_params = check_model_fit(self, model, cleaned.get("audio") or [])
+        return cleaned
+
+    def parameter_fields(self):
+        return parameter_fields(self)
 
     def clean_image(self):
         upload, token = self._upload_or_kept("image")
@@ -342,6 +410,7 @@ class BatchForm(KeepsValidFiles, forms.Form):
             "model": MODELS[self.cleaned_data["model"]],
             "items": [(image, audio) for audio in self.cleaned_data["audio"]],
             "prompt": self.cleaned_data["prompt"],
+            "model_params": self.model_params,
         }
 
 

@@ -17,7 +17,7 @@ from core.event_streams import event_stream_response
 from core.ranged_files import ranged_file_response
 from credits import services as credits
 from jobs.models import Job
-from jobs.registry import MODELS
+from jobs.registry import MODELS, InvalidModelParameters
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
 from limits import streams
@@ -133,14 +133,29 @@ def estimate(request):
     if not 0 < len(lengths) <= settings.MAX_BATCH_SIZE or not all(0 < seconds <= 24 * 3600 for seconds in lengths):
         detail = f"Give 1 to {settings.MAX_BATCH_SIZE} lengths in seconds (seconds=…), each a positive number."
         return JsonResponse({"detail": detail, "code": "invalid"}, status=400)
-    models = {
-        key: {
-            "credits": sum(model.estimate_credits(seconds) for seconds in lengths),
-            "dollars": f"{sum(model.estimate_cost(seconds) for seconds in lengths):f}",
-        }
-        for key, model in MODELS.items()
-    }
+    try:
+        models = {key: _model_estimate(model, lengths, request.GET) for key, model in MODELS.items()}
+    except InvalidModelParameters as exc:
+        return JsonResponse({"detail": str(exc), "code": "invalid", "errors": exc.errors}, status=400)
     return JsonResponse({"seconds": lengths, "models": models, "balance": credits.account_for(request.user).balance})
+
+
+def _model_estimate(model, lengths, query) -> dict:
+    """One model's cost for the clips with the parameters given in the query (`resolution=720p`;
+    each model reads only its own), its audio range with them, and why a clip would be refused."""
+    params = model.clean_params(
+        {parameter.name: query[parameter.name] for parameter in model.parameters if query.get(parameter.name)}
+    )
+    low, high = model.audio_limits(params)
+    problems = [problem for seconds in lengths if (problem := model.audio_problem(seconds, params))]
+    return {
+        "credits": sum(model.estimate_credits(seconds, params) for seconds in lengths),
+        "dollars": f"{sum(model.estimate_cost(seconds) for seconds in lengths):f}",
+        "params": params,
+        "min_seconds": low,
+        "max_seconds": high,
+        "problem": problems[0] if problems else "",
+    }
 
 
 def _job_page(request, job, title_form=None):

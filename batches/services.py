@@ -11,17 +11,19 @@ from .models import Batch, BatchItem
 from .signals import batch_completed
 
 
-def create_batch(*, user, model, items, prompt="", webhook_url="", agreement=None) -> Batch:
+def create_batch(*, user, model, items, prompt="", webhook_url="", agreement=None, model_params=None) -> Batch:
     """Create a batch of jobs from `items`, a list of (image, audio) validated inputs.
 
     Every item's credits are held like a single job's; a batch the balance cannot cover is
     refused whole (InsufficientCredits, with the shortfall) and leaves nothing behind.
     """
-    total = sum(model.estimate_credits(audio.duration) for _, audio in items)
+    total = sum(model.estimate_credits(audio.duration, model_params) for _, audio in items)
     with transaction.atomic():
         credits.refuse_unless_covered(user, total, what=f"This batch of {len(items)}")
         batch = Batch.objects.create(user=user, endpoint_id=model.endpoint_id, prompt=prompt, webhook_url=webhook_url)
-        jobs = submission.create_jobs_together(user=user, model=model, items=items, prompt=prompt, agreement=agreement)
+        jobs = submission.create_jobs_together(
+            user=user, model=model, items=items, prompt=prompt, agreement=agreement, model_params=model_params
+        )
         BatchItem.objects.bulk_create(
             BatchItem(batch=batch, job=job, position=index) for index, job in enumerate(jobs)
         )

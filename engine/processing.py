@@ -24,19 +24,18 @@ from django.conf import settings
 from core.public_urls import UnsafeURL, open_public
 
 from . import storage
+from .avatar_models import ENGINE_MODELS, EngineModel
 from .records import ModelRequest, Outcome, failure_outcome
 from .render import NoFaceFound, UnreadableAudio, UnreadableImage, render_avatar_video
 
-AVATAR_ENDPOINTS = frozenset({"fal-ai/kling-video/v1/pro/ai-avatar", "fal-ai/kling-video/v1/standard/ai-avatar"})
+AVATAR_ENDPOINTS = frozenset(ENGINE_MODELS)
 REQUIRED_INPUTS = ("image_url", "audio_url")
 MAX_INPUT_BYTES = 100 * 1024 * 1024
 MAX_REDIRECTS = 5
 DOWNLOAD_FAILED = "Failed to download the file"
 DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
-# Kling AI Avatar's limits on the audio: outside them fal's run ends in a 422
-# (audio_duration_too_short / audio_duration_too_long), and no video is made.
-MIN_AUDIO_SECONDS = 2.0
-MAX_AUDIO_SECONDS = 60.0
+# Each model's limits on the audio (engine/avatar_models.py): outside them fal's run ends in
+# a 422 (audio_duration_too_short / audio_duration_too_long), and no video is made.
 # Progress lines come every tenth of a second up to a cap, so any run longer than a few
 # seconds overflows the status endpoint's log window, as long runs do on fal. A render
 # reports a line per frame up to the same cap.
@@ -78,16 +77,21 @@ def run_avatar_model(request: ModelRequest, control: RunControl, processing_seco
     A cancelled run stops within a frame and leaves no output behind.
     """
     started = time.monotonic()
+    model = ENGINE_MODELS[request.endpoint]
     try:
-        arguments = validated_arguments(request.arguments)
+        arguments = validated_arguments(request.arguments, model)
+        processing_seconds = model.processing_seconds(arguments, processing_seconds)
         with tempfile.TemporaryDirectory(prefix="fal-engine-") as workdir:
-            inputs = fetch_inputs(arguments, Path(workdir), control, own_files=f"{request.base_url}/cdn/files/")
+            inputs = fetch_inputs(
+                arguments, Path(workdir), control, own_files=f"{request.base_url}/cdn/files/", model=model
+            )
             if request.injected_failure:
                 spend_remaining_time(control, started, processing_seconds, "Running face detection")
                 return request.injected_failure
             name, output_path = storage.new_output_path("output.mp4")
             pacing = RenderPacing(control, processing_seconds)
-            duration = render_output(inputs, arguments.get("prompt") or "", output_path, pacing)
+            prompt = arguments.get("prompt") or ""
+            duration = render_output(inputs, prompt, output_path, pacing, long_side=model.long_side(arguments))
             control.log("Encoding finished (h264 yuv420p, aac)")
             control.log("Uploading result")
     except ModelFailure as failure:
@@ -102,7 +106,7 @@ def run_avatar_model(request: ModelRequest, control: RunControl, processing_seco
     return Outcome(200, {"video": video, "duration": duration})
 
 
-def validated_arguments(arguments: Any) -> dict:
+def validated_arguments(arguments: Any, model: EngineModel | None = None) -> dict:
     if not isinstance(arguments, dict):
         raise ModelFailure(input_error([], "Input should be a valid dictionary", "dict_type", arguments))
     errors = []
@@ -113,21 +117,43 @@ def validated_arguments(arguments: Any) -> dict:
         elif not isinstance(value, str) or not value.strip():
             errors.append(error_item(field, "Input should be a non-empty string", "string_type", value))
     prompt = arguments.get("prompt", ".")
-    if not isinstance(prompt, str):
+    if prompt is not None and not isinstance(prompt, str):
         errors.append(error_item("prompt", "Input should be a valid string", "string_type", prompt))
+    for name, choice in (model.inputs if model else {}).items():
+        if name in arguments and (problem := choice_error(name, choice, arguments[name])):
+            errors.append(problem)
     if errors:
         raise ModelFailure(failure_outcome(422, {"detail": errors}))
     return arguments
 
 
-def fetch_inputs(arguments: dict, workdir: Path, control: RunControl, *, own_files: str) -> RunInputs:
+def choice_error(name: str, choice, value: Any) -> dict | None:
+    """The 422 item fal's (pydantic) validation gives for a value outside an input's choices."""
+    if isinstance(choice.default, bool):
+        if isinstance(value, bool):
+            return None
+        return error_item(name, "Input should be a valid boolean", "bool_type", value)
+    if value in choice.choices:
+        return None
+    expected = " or ".join(f"'{option}'" for option in choice.choices)
+    item = error_item(name, f"Input should be {expected}", "literal_error", value)
+    item["ctx"] = {"expected": expected}
+    return item
+
+
+def fetch_inputs(
+    arguments: dict, workdir: Path, control: RunControl, *, own_files: str, model: EngineModel | None = None
+) -> RunInputs:
     control.log("Downloading inputs")
     image_path = download_input(arguments["image_url"], "image_url", workdir / "image", own_files=own_files)
     audio_path = download_input(arguments["audio_url"], "audio_url", workdir / "audio", own_files=own_files)
     control.log("Analysing audio")
     audio_seconds = probe_audio_seconds(audio_path, arguments["audio_url"])
     control.log(f"Audio duration: {audio_seconds:.2f}s")
-    check_audio_length(audio_seconds, arguments["audio_url"])
+    model = model or ENGINE_MODELS["fal-ai/kling-video/v1/pro/ai-avatar"]
+    check_audio_length(
+        audio_seconds, arguments["audio_url"], model.audio_seconds[0], model.max_audio_seconds(arguments)
+    )
     return RunInputs(image_path, audio_path, audio_seconds)
 
 
@@ -208,21 +234,15 @@ def probe_audio_seconds(audio_path: Path, url: str) -> float:
     return float(seconds)
 
 
-def check_audio_length(seconds: float, url: str) -> None:
-    """Refuse audio outside Kling's 2-60 s as fal does: a 422 naming audio_url, with the
-    limit and the length it measured in `ctx`."""
-    if seconds > MAX_AUDIO_SECONDS:
-        message, error_type = (
-            f"Audio duration must be at most {MAX_AUDIO_SECONDS:g} seconds",
-            "audio_duration_too_long",
-        )
-        context = {"max_duration": MAX_AUDIO_SECONDS, "provided_duration": round(seconds, 3)}
-    elif seconds < MIN_AUDIO_SECONDS:
-        message, error_type = (
-            f"Audio duration must be at least {MIN_AUDIO_SECONDS:g} seconds",
-            "audio_duration_too_short",
-        )
-        context = {"min_duration": MIN_AUDIO_SECONDS, "provided_duration": round(seconds, 3)}
+def check_audio_length(seconds: float, url: str, shortest: float, longest: float) -> None:
+    """Refuse audio outside the model's range (Kling's 2-60 s; OmniHuman's 30 s at 1080p) as
+    fal does: a 422 naming audio_url, with the limit and the length it measured in `ctx`."""
+    if seconds > longest:
+        message, error_type = (f"Audio duration must be at most {longest:g} seconds", "audio_duration_too_long")
+        context = {"max_duration": longest, "provided_duration": round(seconds, 3)}
+    elif seconds < shortest:
+        message, error_type = (f"Audio duration must be at least {shortest:g} seconds", "audio_duration_too_short")
+        context = {"min_duration": shortest, "provided_duration": round(seconds, 3)}
     else:
         return
     item = error_item("audio_url", message, error_type, url)
@@ -252,10 +272,18 @@ class RenderPacing:
         self.control.log(f"Generating frames {frames_done}/{frames_total} ({100 * frames_done // frames_total}%)")
 
 
-def render_output(inputs: RunInputs, prompt: str, output_path: Path, pacing: RenderPacing) -> float:
+def render_output(
+    inputs: RunInputs, prompt: str, output_path: Path, pacing: RenderPacing, *, long_side: int | None = None
+) -> float:
     try:
         return render_avatar_video(
-            inputs.image_path, inputs.audio_path, output_path, prompt=prompt, progress=pacing, require_face=True
+            inputs.image_path,
+            inputs.audio_path,
+            output_path,
+            prompt=prompt,
+            long_side=long_side,
+            progress=pacing,
+            require_face=True,
         )
     except NoFaceFound as exc:
         raise ModelFailure(input_error(["image_url"], str(exc), "face_detection_error", None)) from exc

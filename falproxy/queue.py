@@ -20,6 +20,7 @@ from credits import services as credits
 from jobs.inputs import SubmitSerializer, agreement
 from jobs.models import Job, JobState
 from jobs.outputs import video_output
+from jobs.registry import MODEL_PARAMETERS
 from jobs.services import admission, lifecycle, submission
 from jobs.services.watching import note_watched
 
@@ -45,6 +46,8 @@ def submit(request, model, arguments) -> Job:
     if not isinstance(arguments, dict):
         raise QueueError(422, validation_body({"body": ["The input must be a JSON object."]}))
     data = {"prompt": arguments.get("prompt") or "", "model": model.key, "consent": arguments.get("consent") is True}
+    # The model's own inputs, as fal's client sends them (OmniHuman's resolution, turbo_mode).
+    data.update({name: arguments[name] for name in MODEL_PARAMETERS if name in arguments})
     for field in ("image_url", "audio_url"):
         try:
             data[field] = uploads.resolve_input_url(request, arguments.get(field))
@@ -62,6 +65,7 @@ def submit(request, model, arguments) -> Job:
             audio=checked["audio"],
             prompt=serializer.validated_data["prompt"],
             agreement=agreement(request, serializer.validated_data),
+            model_params=serializer.validated_data["model_params"],
         )
     except admission.TooManyActiveJobs as exc:
         raise QueueError(429, {"detail": str(exc), "error_type": exc.code, "limit": exc.limit}) from None

@@ -10,7 +10,15 @@ from consent.models import CONSENT_TEXT
 from limits.clients import client_address
 
 from . import media
-from .registry import DEFAULT_MODEL_NAME, MODEL_NAMES, find_model
+from .registry import (
+    DEFAULT_MODEL_NAME,
+    MODEL_NAMES,
+    MODEL_PARAMETERS,
+    MODELS,
+    InvalidModelParameters,
+    check_model_inputs,
+    find_model,
+)
 from .services import inputs
 
 
@@ -42,6 +50,43 @@ def _checked(check, value, kind):
         raise serializers.ValidationError(exc.message) from None
 
 
+class ParameterSwitchField(serializers.BooleanField):
+    """A model's on/off parameter: left out of a form post, it is not given (DRF would read False)."""
+
+    default_empty_html = serializers.empty
+
+
+def model_parameter_fields() -> dict:
+    """A field for every parameter a registry model takes, named as fal names it (the body is
+    fal's input shape); which of them the chosen model takes is checked in model_params()."""
+    fields = {}
+    for name, parameter in MODEL_PARAMETERS.items():
+        models = [model.label for model in MODELS.values() if parameter in model.parameters]
+        help_text = f"{parameter.help_text} For {', '.join(models)} only; `{parameter.default}` by default."
+        if parameter.is_switch:
+            fields[name] = ParameterSwitchField(required=False, help_text=help_text)
+        else:
+            fields[name] = serializers.ChoiceField(
+                choices=list(parameter.choices), required=False, help_text=help_text
+            )
+    return fields
+
+
+def model_params(attrs, audio_field="audio_url") -> tuple[dict, dict]:
+    """(the chosen model's cleaned parameters, {field: [why]}) from validated `attrs`: the
+    parameters it does not take, values out of its range, and audio too long or short for it
+    with these parameters (reported under `audio_field`, the field the audio came in)."""
+    given = {name: attrs.pop(name) for name in MODEL_PARAMETERS if name in attrs}
+    audio = attrs.get("checked", {}).get("audio")
+    try:
+        return check_model_inputs(attrs["fal_model"], given, audio.duration if audio else None), {}
+    except InvalidModelParameters as exc:
+        errors = dict(exc.errors)
+        if "audio" in errors:
+            errors[audio_field] = errors.pop("audio")
+        return {}, errors
+
+
 class InputReferenceField(serializers.CharField):
     """A URL or data: URI, given as a JSON string: DRF's CharField would turn 123 into "123"."""
 
@@ -66,6 +111,9 @@ class SubmitSerializer(serializers.Serializer):
     model = serializers.ChoiceField(choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME)
     consent = consent_field()
 
+    def get_fields(self):
+        return {**super().get_fields(), **model_parameter_fields()}
+
     def validate(self, attrs):
         checked = {}
         errors = consent_errors(attrs)
@@ -89,6 +137,10 @@ class SubmitSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         attrs["checked"] = checked
         attrs["fal_model"] = find_model(attrs["model"])
+        audio_field = "audio" if attrs.get("audio") else "audio_url"
+        attrs["model_params"], errors = model_params(attrs, audio_field)
+        if errors:
+            raise serializers.ValidationError(errors)
         return attrs
 
     def check_reference(self, url, kind):

@@ -250,6 +250,10 @@ class Job(models.Model):
     image_file = models.FileField(upload_to=input_upload_path, blank=True, max_length=300)
     audio_file = models.FileField(upload_to=input_upload_path, blank=True, max_length=300)
     prompt = models.TextField(blank=True)
+    # The model's own inputs beside the portrait, speech and prompt (OmniHuman's resolution
+    # and turbo_mode), every one with its value, checked against the registry when the job is
+    # made (jobs.registry.FalModel.clean_params) and sent to fal as they are.
+    model_params = models.JSONField(default=dict, blank=True)
     audio_duration = models.FloatField(null=True, blank=True)
 
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.PENDING, db_index=True)
@@ -357,6 +361,15 @@ class Job(models.Model):
     @property
     def model_label(self) -> str:
         return self.model.label if self.model else self.endpoint_id
+
+    @property
+    def model_settings(self) -> str:
+        """The model's own inputs in words ("resolution 720p, turbo mode on"); "" when none."""
+        words = []
+        for name, value in sorted(self.model_params.items()):
+            shown = ("on" if value else "off") if isinstance(value, bool) else value
+            words.append(f"{name.replace('_', ' ')} {shown}")
+        return ", ".join(words)
 
     @property
     def estimated_cost(self):

@@ -10,6 +10,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 from rest_framework import serializers
 
 from api.error_docs import ErrorSerializer, JobStateErrorSerializer, error_example
+from jobs.inputs import model_parameter_fields
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP
 
 from ..serializers import AccountLimitsSerializer
@@ -31,6 +32,9 @@ class SubmitUrlsSerializer(serializers.Serializer):
         choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_HELP
     )
 
+    def get_fields(self):
+        return {**super().get_fields(), **model_parameter_fields()}
+
 
 class SubmitFilesSerializer(serializers.Serializer):
     """A job from uploaded files (multipart); each input may be a reference instead of a file."""
@@ -43,6 +47,9 @@ class SubmitFilesSerializer(serializers.Serializer):
     model = serializers.ChoiceField(
         choices=MODEL_NAMES, required=False, default=DEFAULT_MODEL_NAME, help_text=MODEL_HELP
     )
+
+    def get_fields(self):
+        return {**super().get_fields(), **model_parameter_fields()}
 
 
 class UploadFileSerializer(serializers.Serializer):
@@ -115,6 +122,18 @@ SUBMIT_EXAMPLES = [
             "audio_url": "https://example.com/speech.mp3",
             "prompt": "Warm, friendly",
             "model": "pro",
+        },
+        request_only=True,
+        media_type="application/json",
+    ),
+    OpenApiExample(
+        "OmniHuman v1.5 at 720p",
+        value={
+            "image_url": "https://example.com/portrait.jpg",
+            "audio_url": "https://example.com/speech.mp3",
+            "model": "omnihuman",
+            "resolution": "720p",
+            "turbo_mode": True,
         },
         request_only=True,
         media_type="application/json",

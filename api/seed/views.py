@@ -67,6 +67,7 @@ class SubmitView(APIView):
                 audio=checked["audio"],
                 prompt=data["prompt"],
                 agreement=agreement(request, data),
+                model_params=data["model_params"],
             )
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc)

@@ -58,9 +58,17 @@ FAL_JWKS_CACHE_SECONDS = env.int("FAL_JWKS_CACHE_SECONDS", default=6 * 3600)
 # Per-second prices of output video, in US dollars (third-party figures; keep them here).
 KLING_PRO_PRICE_PER_SECOND = env.float("KLING_PRO_PRICE_PER_SECOND", default=0.115)
 KLING_STANDARD_PRICE_PER_SECOND = env.float("KLING_STANDARD_PRICE_PER_SECOND", default=0.056)
+# fal's listed prices (docs/models.md): Kling AI Avatar v2, and OmniHuman v1.5 (the same at
+# either resolution, turbo or not).
+KLING_V2_PRO_PRICE_PER_SECOND = env.float("KLING_V2_PRO_PRICE_PER_SECOND", default=0.115)
+KLING_V2_STANDARD_PRICE_PER_SECOND = env.float("KLING_V2_STANDARD_PRICE_PER_SECOND", default=0.0562)
+OMNIHUMAN_PRICE_PER_SECOND = env.float("OMNIHUMAN_PRICE_PER_SECOND", default=0.16)
 # What our users pay, in whole credits per second of output video (1 credit = $0.001).
 KLING_PRO_CREDITS_PER_SECOND = env.int("KLING_PRO_CREDITS_PER_SECOND", default=115)
 KLING_STANDARD_CREDITS_PER_SECOND = env.int("KLING_STANDARD_CREDITS_PER_SECOND", default=56)
+KLING_V2_PRO_CREDITS_PER_SECOND = env.int("KLING_V2_PRO_CREDITS_PER_SECOND", default=115)
+KLING_V2_STANDARD_CREDITS_PER_SECOND = env.int("KLING_V2_STANDARD_CREDITS_PER_SECOND", default=57)
+OMNIHUMAN_CREDITS_PER_SECOND = env.int("OMNIHUMAN_CREDITS_PER_SECOND", default=160)
 # Credits every new account starts with. Locally (the engine costs nothing) about three
 # minutes of pro video; in remote mode they are real fal spend, so about 9 seconds' worth.
 STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000 if FAL_MODE == "local" else 1000)
@@ -91,6 +99,8 @@ MAX_AUDIO_BYTES = env.int("MAX_AUDIO_BYTES", default=20 * 1024 * 1024)
 # growth); a body longer than both files plus this is refused unread.
 REQUEST_OVERHEAD_BYTES = env.int("REQUEST_OVERHEAD_BYTES", default=15 * 1024 * 1024)
 # Kling AI Avatar takes 2-60 s of audio (it answers 422 audio_duration_too_short/_too_long).
+# Uploads are checked against these; each model's own range (jobs/registry.py, within these)
+# is applied when a job is made, e.g. OmniHuman v1.5 at 1080p takes at most 30 s.
 MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
 MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=2.0)
 # Audio given by URL is downloaded (at most MAX_AUDIO_BYTES) and measured before a job is

@@ -77,9 +77,10 @@ def retry_job(job_id, *, by=""):
             audio_file=original.audio_file.name,
             prompt=original.prompt,
             audio_duration=original.audio_duration,
+            model_params=original.model_params,
         )
         credits.reserve_for_job(
-            retry, original.model.estimate_credits(original.audio_duration)
+            retry, original.model.estimate_credits(original.audio_duration, original.model_params)
         )  # a new attempt pays anew
         retry.save()
         record_event(

@@ -10,7 +10,7 @@ from consent import services as consent
 from credits import services as credits
 from jobs import fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
-from jobs.registry import FalModel, model_for_endpoint
+from jobs.registry import FalModel, check_model_inputs, model_for_endpoint
 from jobs.state import fail_job, record_event
 
 from . import admission
@@ -24,7 +24,7 @@ from .tracking import schedule_poll
 MAX_SUBMIT_ATTEMPTS = 5
 
 
-def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agreement=None) -> Job:
+def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agreement=None, model_params=None) -> Job:
     """Create a pending job and queue its submission, which a worker makes at once.
 
     fal is never called here, so the form, the API and the CLI answer in the same short
@@ -34,11 +34,20 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     is refused here (admission's TooManyActiveJobs, credits' InsufficientCredits) is refused
     inside the creating transaction, so a rejected request never leaves a half-made job.
     `agreement` (consent.services.Agreement) is the uploader's word that they may use the
-    face: kept with the portrait.
+    face: kept with the portrait. `model_params` are the model's own inputs (registry); they
+    and the audio's length must fit the model (jobs.registry.check_model_inputs, which the
+    doors call first to name the field at fault), else InvalidModelParameters is raised.
     """
     with transaction.atomic():
         job = _new_job(
-            user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement
+            user=user,
+            model=model,
+            image=image,
+            audio=audio,
+            prompt=prompt,
+            title=title,
+            agreement=agreement,
+            model_params=model_params,
         )
     return job
 
@@ -56,7 +65,7 @@ def portrait_of(job) -> media.ValidatedInput:
     return media.check_upload(job.image_file.open("rb"), "image")
 
 
-def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=None) -> list[Job]:
+def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=None, model_params=None) -> list[Job]:
     """The jobs of one batch, each an ordinary job: call inside the caller's transaction,
     after it has checked that the balance covers them all (credits.refuse_unless_covered).
 
@@ -66,19 +75,34 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
     """
     return [
         _new_job(
-            user=user, model=model, image=image, audio=audio, prompt=prompt, limit_active=False, agreement=agreement
+            user=user,
+            model=model,
+            image=image,
+            audio=audio,
+            prompt=prompt,
+            limit_active=False,
+            agreement=agreement,
+            model_params=model_params,
         )
         for image, audio in items
     ]
 
 
-def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None):
+def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None, model_params=None):
     if audio.duration is None:
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
         raise ValueError("The audio must be measured before a job is created.")
+    params = check_model_inputs(model, model_params, audio.duration)
     title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]
-    job = Job(user=user, endpoint_id=model.endpoint_id, title=title, prompt=prompt, audio_duration=audio.duration)
+    job = Job(
+        user=user,
+        endpoint_id=model.endpoint_id,
+        title=title,
+        prompt=prompt,
+        audio_duration=audio.duration,
+        model_params=params,
+    )
     written = []
     try:
         for name, value in (("image", image), ("audio", audio)):
@@ -99,7 +123,7 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
         # for the count of active jobs and the hold.
         if limit_active:
             admission.refuse_if_too_many_active(user, counting=job)
-        credits.reserve_for_job(job, model.estimate_credits(audio.duration))
+        credits.reserve_for_job(job, model.estimate_credits(audio.duration, params))
     except (admission.TooManyActiveJobs, credits.InsufficientCredits):
         for stored in written:  # the rows roll back; a refusal must leave no file behind either
             stored.delete(save=False)
@@ -150,7 +174,9 @@ def submit_job(job_id):
     job.fal_origin = fal.storage_origin()
     Job.objects.filter(pk=job.pk).update(fal_origin=job.fal_origin)
     record_event(job, JobEvent.Kind.SUBMIT, f"Submitting (attempt {job.submit_attempts}).")
-    arguments = model.build_input(image_url=job.image_url, audio_url=job.audio_url, prompt=job.prompt)
+    arguments = model.build_input(
+        image_url=job.image_url, audio_url=job.audio_url, prompt=job.prompt, params=job.model_params
+    )
     try:
         request_id = fal.submit(
             job.endpoint_id, arguments, webhook_url=webhook_url_for(job), start_timeout=schedule.start_timeout(job)

@@ -166,7 +166,7 @@
       return;
     }
     var lengths = measured.map(function (clip) { return clip.seconds; });
-    shared.fetchEstimate(form.dataset.estimateUrl, lengths).then(function (answer) {
+    shared.fetchEstimate(form.dataset.estimateUrl, lengths, form).then(function (answer) {
       if (ticket !== asked || !answer || !answer.models[key]) return;
       showCost(answer.models[key], answer.balance, lengths, all.length - measured.length);
     });
@@ -178,7 +178,10 @@
       " for " + lengths.length + (lengths.length === 1 ? " clip" : " clips") + ", " + seconds.toFixed(1) + " s of video in all" +
       (unread ? " (and " + unread + " whose length the server will read)" : "") + "; your balance is " + balance + " credits.";
     estimateLine.dataset.credits = cost.credits;
-    if (cost.credits > balance) {
+    if (cost.problem) {
+      warning.hidden = false;
+      warningText.textContent = "A clip is outside this model's limit: " + cost.problem;
+    } else if (cost.credits > balance) {
       warning.hidden = false;
       warningText.textContent = "This batch would cost " + cost.credits + " credits, " + (cost.credits - balance) +
         " more than your balance. Choose fewer or shorter clips.";
@@ -188,9 +191,11 @@
   imageInput.addEventListener("change", showImage);
   clipsInput.addEventListener("change", showClips);
   form.addEventListener("change", function (event) {
-    if (event.target.name === "model") showEstimate();
+    if (event.target.name === "model") shared.showModelParams(form);
+    if (event.target.name === "model" || event.target.closest(".model-param")) showEstimate();
     if (event.target.name === "kept_audio") showTotal();
   });
+  shared.showModelParams(form);
   shared.wireDropZones(form, function (input, files) {
     if (input === imageInput) files = files.slice(0, 1);
     setFiles(input, files);

@@ -70,7 +70,7 @@
     var key = selectedModel();
     if (audioSeconds === null || !prices[key]) return;
     var seconds = audioSeconds, ticket = ++asked;
-    shared.fetchEstimate(form.dataset.estimateUrl, [seconds]).then(function (answer) {
+    shared.fetchEstimate(form.dataset.estimateUrl, [seconds], form).then(function (answer) {
       if (ticket !== asked || !answer || !answer.models[key]) return;
       showCost(key, seconds, answer);
     });
@@ -79,6 +79,15 @@
   function showCost(key, seconds, answer) {
     var cost = answer.models[key];
     balance = answer.balance;
+    if (cost.problem) {
+      // Too long (or short) for this model with these settings: say so before anything is sent.
+      estimateLine.textContent = "No estimate: " + cost.problem;
+      estimateLine.dataset.problem = cost.problem;
+      warningText.textContent = cost.problem + " Choose shorter audio or another model or setting.";
+      warning.hidden = false;
+      return;
+    }
+    delete estimateLine.dataset.problem;
     var over = cost.credits > balance;
     estimateLine.textContent = showDollars
       ? "Estimated cost: $" + cost.dollars + " (" + seconds.toFixed(1) + " s of video × $" + prices[key] +
@@ -214,7 +223,8 @@
   });
 
   form.addEventListener("change", function (event) {
-    if (event.target.name === "model") showEstimate();
+    if (event.target.name === "model") shared.showModelParams(form);
+    if (event.target.name === "model" || event.target.closest(".model-param")) showEstimate();
   });
 
   shared.wireDropZones(form, function (input, files) {
@@ -266,6 +276,7 @@
     });
   }
 
+  shared.showModelParams(form);
   showPrice();
   var keptAudio = document.getElementById(audioInput.id + "_kept");
   if (keptAudio && keptAudio.dataset.seconds) {

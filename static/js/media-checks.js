@@ -7,8 +7,30 @@
   // What videos as long as `lengths` (seconds, one per video) cost with each model, asked of
   // the server (GET /estimate/, credits.prices): its rounding is never repeated here. Resolves
   // to {models: {key: {credits, dollars}}, balance}, or null when the answer does not come.
-  function fetchEstimate(url, lengths) {
-    var query = lengths.map(function (seconds) { return "seconds=" + encodeURIComponent(String(seconds)); }).join("&");
+  // The chosen model's own inputs (resolution, turbo mode): each shows only while a model
+  // that takes it is chosen; their values go with every estimate (each model reads its own).
+  function showModelParams(form) {
+    var checked = form.querySelector("input[name=model]:checked");
+    var key = checked ? checked.value : "";
+    form.querySelectorAll(".model-param").forEach(function (box) {
+      box.hidden = box.dataset.models.split(" ").indexOf(key) < 0;
+    });
+  }
+
+  function paramQuery(form) {
+    var pairs = [];
+    form.querySelectorAll(".model-param").forEach(function (box) {
+      box.querySelectorAll("select, input").forEach(function (field) {
+        var value = field.type === "checkbox" ? String(field.checked) : field.value;
+        pairs.push(encodeURIComponent(field.name) + "=" + encodeURIComponent(value));
+      });
+    });
+    return pairs;
+  }
+
+  function fetchEstimate(url, lengths, form) {
+    var query = lengths.map(function (seconds) { return "seconds=" + encodeURIComponent(String(seconds)); })
+      .concat(form ? paramQuery(form) : []).join("&");
     return fetch(url + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) { return response.ok ? response.json() : null; })
       .catch(function () { return null; });
@@ -96,7 +118,7 @@
   }
 
   window.avatarStudioMedia = {
-    fetchEstimate: fetchEstimate, size: size, accepts: accepts, sizeProblem: sizeProblem,
+    fetchEstimate: fetchEstimate, showModelParams: showModelParams, size: size, accepts: accepts, sizeProblem: sizeProblem,
     lengthProblem: lengthProblem, sideProblem: sideProblem, wireDropZones: wireDropZones,
     forgetKept: forgetKept,
   };

@@ -37,7 +37,7 @@ def errors_of(response, field):
     return re.sub(r"<[^>]+>", " ", match.group(1)).strip() if match else ""
 
 
-def test_create_page_offers_both_models_with_their_prices(owner_client, settings):
+def test_create_page_offers_every_model_with_its_price_and_defaults_to_the_newest_pro(owner_client, settings):
     settings.FAL_MODE = "remote"  # dollars are shown only when fal.ai makes the videos
     settings.KLING_PRO_PRICE_PER_SECOND = 0.115
     settings.KLING_STANDARD_PRICE_PER_SECOND = 0.056
@@ -46,10 +46,19 @@ def test_create_page_offers_both_models_with_their_prices(owner_client, settings
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert 'value="kling-avatar-pro"' in html and "checked" in html
+    assert re.search(r'<input type="radio" name="model" value="kling-avatar-v2-pro"[^>]*checked', html)
     assert "Kling AI Avatar Standard (56 credits, $0.056, per second of video)" in html
+    assert "ByteDance OmniHuman v1.5 (160 credits, $0.16, per second of video)" in html
     prices = json.loads(re.search(r'<script id="model-prices" type="application/json">(.*?)</script>', html).group(1))
-    assert prices == {"kling-avatar-pro": "0.115", "kling-avatar-standard": "0.056"}
+    assert prices == {
+        "kling-avatar-v2-pro": "0.115",
+        "kling-avatar-v2-standard": "0.0562",
+        "omnihuman-v1.5": "0.16",
+        "kling-avatar-pro": "0.115",
+        "kling-avatar-standard": "0.056",
+    }
+    # OmniHuman's own inputs, marked for the script to show only while it is chosen.
+    assert re.search(r'data-models="omnihuman-v1.5">\s*<div class="field">\s*<label for="id_resolution"', html)
     assert 'accept="image/jpeg,image/png,image/webp' in html
     assert "/static/js/create.js" in html
 
@@ -312,7 +321,12 @@ def test_the_estimate_endpoint_prices_by_the_server_rule_for_the_pages(owner_cli
 
     # 4.04 s at 115 credits a second rounds up to 465 credits and $0.4646 half up to $0.46;
     # 2.5 s is 288 credits (287.5 up) and $0.2875 → $0.29. Each clip is rounded on its own.
-    assert answer["models"]["kling-avatar-pro"] == {"credits": 2 * 465 + 288, "dollars": "1.21"}
+    pro = answer["models"]["kling-avatar-pro"]
+    assert {key: pro[key] for key in ("credits", "dollars", "problem")} == {
+        "credits": 2 * 465 + 288,
+        "dollars": "1.21",
+        "problem": "",
+    }
     assert answer["models"]["kling-avatar-standard"]["credits"] == MODELS["kling-avatar-standard"].estimate_credits(
         4.04
     ) * 2 + MODELS["kling-avatar-standard"].estimate_credits(2.5)

@@ -177,7 +177,7 @@ def test_a_cost_over_the_balance_is_warned_with_a_link_to_the_credits_page(live_
     credits.adjust(signed_in, -19_900, by=None, note="Spent elsewhere")
     open_create(page, live_server)
     expect(page.locator("#cost")).to_contain_text("Your balance: 100 credits")
-    expect(page.locator("#price-per-second")).to_have_text("Kling AI Avatar Pro: 115 credits per second of video.")
+    expect(page.locator("#price-per-second")).to_have_text("Kling AI Avatar v2 Pro: 115 credits per second of video.")
     warning = page.locator("#cost-warning")
 
     page.get_by_label("Speech audio").set_input_files(
@@ -185,7 +185,7 @@ def test_a_cost_over_the_balance_is_warned_with_a_link_to_the_credits_page(live_
     )
 
     expect(warning).to_be_visible()
-    # The standard model (112 credits) is over the balance too: it is not suggested.
+    # Every other model (112 credits and up) is over the balance too: none is suggested.
     expect(warning).to_contain_text(
         "This video would cost 230 credits, 130 more than your balance. Choose shorter audio."
     )
@@ -207,7 +207,7 @@ def test_a_cost_over_the_balance_is_warned_with_a_link_to_the_credits_page(live_
 
 
 def test_the_page_shows_the_servers_estimate_and_repeats_no_pricing_rule(live_server, page, signed_in, settings):
-    settings.KLING_PRO_PRICE_PER_SECOND = 0.0565
+    settings.KLING_V2_PRO_PRICE_PER_SECOND = 0.0565
     open_create(page, live_server)
     asked = []
     page.on("request", lambda request: asked.append(request.url) if "/estimate/" in request.url else None)
@@ -216,7 +216,7 @@ def test_the_page_shows_the_servers_estimate_and_repeats_no_pricing_rule(live_se
         files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.5)}]
     )
 
-    pro = MODELS["kling-avatar-pro"]
+    pro = MODELS["kling-avatar-v2-pro"]  # the page's default
     expect(page.locator("#cost-estimate")).to_have_attribute("data-credits", str(pro.estimate_credits(2.5)))
     assert page.locator("#cost-estimate").get_attribute("data-cost") == f"{pro.estimate_cost(2.5)}"
     assert asked and "seconds=2.5" in asked[-1]
@@ -271,7 +271,7 @@ def test_someone_elses_portrait_is_reported_and_the_page_works_normally(live_ser
 def test_a_cheaper_model_is_suggested_only_when_the_balance_covers_it(live_server, page, signed_in):
     credits.adjust(
         signed_in, -19_800, by=None, note="Spent elsewhere"
-    )  # 200 left: pro 230 is over, standard 112 is not
+    )  # 200 left: v2 pro's 230 is over, v2 standard's 114 is not
     open_create(page, live_server)
 
     page.get_by_label("Speech audio").set_input_files(
@@ -279,19 +279,19 @@ def test_a_cheaper_model_is_suggested_only_when_the_balance_covers_it(live_serve
     )
 
     expect(page.locator("#cost-warning")).to_contain_text(
-        "30 more than your balance. Choose shorter audio or Kling AI Avatar Standard (112 credits)."
+        "30 more than your balance. Choose shorter audio or Kling AI Avatar v2 Standard (114 credits)."
     )
 
 
 def test_prices_are_in_dollars_only_when_fal_makes_the_videos(live_server, page, signed_in, settings):
     open_create(page, live_server)
-    expect(page.locator("#price-per-second")).to_have_text("Kling AI Avatar Pro: 115 credits per second of video.")
+    expect(page.locator("#price-per-second")).to_have_text("Kling AI Avatar v2 Pro: 115 credits per second of video.")
     expect(page.locator(".engine-badge").first).to_have_text("Local engine")
 
     settings.FAL_MODE = "remote"
     open_create(page, live_server)
     expect(page.locator("#price-per-second")).to_have_text(
-        "Kling AI Avatar Pro: $0.115 (115 credits) per second of video."
+        "Kling AI Avatar v2 Pro: $0.115 (115 credits) per second of video."
     )
     page.get_by_label("Speech audio").set_input_files(
         files=[{"name": "hello.wav", "mimeType": "audio/wav", "buffer": speech_wav(seconds=2.0)}]

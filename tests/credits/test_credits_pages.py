@@ -66,8 +66,9 @@ def test_create_form_shows_the_balance_before_submitting(client, user):
 
     assert f"Your balance: {credits.account_for(user).balance} credits" in text_of(response)
     assert (
-        '<script id="model-credit-prices" type="application/json">{"kling-avatar-pro": '
-        '115, "kling-avatar-standard": 56}</script>'
+        '<script id="model-credit-prices" type="application/json">{"kling-avatar-v2-pro": 115, '
+        '"kling-avatar-v2-standard": 57, "omnihuman-v1.5": 160, "kling-avatar-pro": 115, "kling-avatar-standard": 56}'
+        "</script>"
     ) in response.content.decode()
 
 

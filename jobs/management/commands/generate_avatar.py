@@ -29,7 +29,15 @@ from django.test.utils import override_settings
 from credits import services as credits
 from jobs import media, schedule
 from jobs.models import Job, JobState
-from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
+from jobs.registry import (
+    DEFAULT_MODEL_NAME,
+    MODEL_NAMES,
+    MODEL_NAMES_HELP,
+    MODEL_PARAMETERS,
+    InvalidModelParameters,
+    check_model_inputs,
+    find_model,
+)
 from jobs.services import admission, lifecycle, submission
 from jobs.worker import in_process_worker
 from workers.services import discard_queue
@@ -47,6 +55,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--model", choices=MODEL_NAMES, default=DEFAULT_MODEL_NAME, help=MODEL_NAMES_HELP.replace("`", "")
         )
+        for name, parameter in MODEL_PARAMETERS.items():
+            # Each model's own inputs (registry), e.g. --resolution 720p --turbo-mode for OmniHuman.
+            option = "--" + name.replace("_", "-")
+            if parameter.is_switch:
+                parser.add_argument(option, dest=name, action="store_true", default=None, help=parameter.help_text)
+            else:
+                choices = list(parameter.choices)
+                parser.add_argument(option, dest=name, choices=choices, default=None, help=parameter.help_text)
         parser.add_argument("--out", default=None, help="Where to write the MP4 (default: avatar-<job id>.mp4).")
         parser.add_argument("--user", default="cli", help="Username that owns the job (created if missing).")
         parser.add_argument(
@@ -72,6 +88,11 @@ class Command(BaseCommand):
         audio = self._checked(options["audio"], media.check_audio)
         user, _ = get_user_model().objects.get_or_create(username=options["user"])
         model = find_model(options["model"])
+        given = {name: options[name] for name in MODEL_PARAMETERS if options.get(name) is not None}
+        try:
+            params = check_model_inputs(model, given, audio.duration)
+        except InvalidModelParameters as exc:
+            raise CommandError(f"{model.label}: {exc}") from None
 
         with ExitStack() as stack:
             # A name per run: two runs at once each have an engine of their own.
@@ -88,7 +109,9 @@ class Command(BaseCommand):
             stack.enter_context(override_settings(**overrides))
 
             try:
-                job = submission.create_job(user=user, model=model, image=image, audio=audio, prompt=options["prompt"])
+                job = submission.create_job(
+                    user=user, model=model, image=image, audio=audio, prompt=options["prompt"], model_params=params
+                )
             except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
