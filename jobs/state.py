@@ -73,5 +73,9 @@ def charge_for(job) -> dict:
     return {"charge": None}
 
 
+# How a job the user cancelled ends, whichever of the cancel and fal's answer comes first.
+CANCELLED_AT_REQUEST = {"message": "Cancelled.", "error": "Cancelled at your request.", "error_type": "cancelled"}
+
+
 def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
     return transition(job_id, state, message=message, error=message, error_type=error_type)

@@ -13,7 +13,7 @@ from django.db import transaction
 from jobs import fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import model_for_endpoint
-from jobs.state import fail_job, record_event, transition
+from jobs.state import CANCELLED_AT_REQUEST, fail_job, record_event, transition
 
 from .fal_requests import sent_to_this_fal
 from .tracking import merge_logs
@@ -45,6 +45,11 @@ def finish_job(job_id):
     except fal.FalError as exc:
         if exc.retryable and exc.status_code in (None, 408, 409, 429):
             return _retry_finish(job, exc.message)
+        if job.cancel_requested_at:
+            # fal ended the request because we asked it to: the cancel, not the model, ended it
+            # (a status check can see that end before the cancel's own transition runs).
+            job, _ = transition(job.id, JobState.CANCELLED, **CANCELLED_AT_REQUEST)
+            return job
         message = fal.error_message_from_body(exc.body) or exc.message
         job, _ = fail_job(
             job.id, f"The model failed: {message}", error_type=exc.error_type or f"http_{exc.status_code}"

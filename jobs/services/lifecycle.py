@@ -7,7 +7,7 @@ from django.utils import timezone
 from credits import services as credits
 from jobs import fal, media, queue
 from jobs.models import TERMINAL_STATES, Job, JobEvent, JobState
-from jobs.state import record_event, transition
+from jobs.state import CANCELLED_AT_REQUEST, record_event, transition
 
 from . import admission, ingest
 from .fal_requests import cancel_at_fal, note_fal_finished
@@ -36,13 +36,11 @@ def cancel_job(job_id, *, by=""):
     Job.objects.filter(pk=job.pk).update(cancel_requested_at=timezone.now())
     if cancel_at_fal(job) is False:
         return note_fal_finished(job.id, source="cancel"), False
-    return transition(
-        job.id,
-        JobState.CANCELLED,
-        message=f"Cancelled{' by ' + by if by else ''}.",
-        error="Cancelled at your request.",
-        error_type="cancelled",
+    job, moved = transition(
+        job.id, JobState.CANCELLED, **{**CANCELLED_AT_REQUEST, "message": f"Cancelled{' by ' + by if by else ''}."}
     )
+    # A status check that saw fal's end of the cancelled request may have ended it first.
+    return job, moved or job.state == JobState.CANCELLED
 
 
 def abandon_job(job_id, *, by=""):

@@ -3,6 +3,7 @@ API submit -> fal queue -> signed webhook or polling -> ingest into our storage.
 
 import av
 import pytest
+from django.utils import timezone
 
 from jobs.models import Job, JobEvent, JobState
 from tests.conftest import wait_for
@@ -186,6 +187,24 @@ def test_cancelled_job_is_cancelled_at_the_engine(api_client, fal_engine, task_w
     assert fal_engine.stats()["requests"][answer["request_id"]]["cancelled"]
     again = api_client.post("/api/generate/kling-avatar/cancel", {"job_id": answer["job_id"]}, format="json")
     assert again.status_code == 409
+
+
+def test_a_status_check_that_sees_the_cancelled_request_end_first_ends_the_job_cancelled(api_client, fal_engine):
+    """The cancel view asks fal to cancel, then ends the job; a status check in between sees
+    fal's end of the request and ingests it. The job ends cancelled, not failed."""
+    from jobs import fal
+    from jobs.services import fal_requests, ingest
+
+    fal_engine.faults.set_timing(processing_seconds=30)
+    answer = submitted_without_worker(api_client)
+    job = Job.objects.get(pk=answer["job_id"])
+    Job.objects.filter(pk=job.pk).update(cancel_requested_at=timezone.now())
+    assert fal.cancel(job.endpoint_id, job.request_id)  # the view's cancel reached fal ...
+    fal_requests.note_fal_finished(job.id, source="test")  # ... and a status check saw the end first
+
+    job = ingest.finish_job(job.id)
+
+    assert (job.state, job.error_type, job.error) == (JobState.CANCELLED, "cancelled", "Cancelled at your request.")
 
 
 def test_ingest_woken_before_fal_finished_retries_instead_of_waiting(api_client, fal_engine):
