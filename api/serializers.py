@@ -10,7 +10,7 @@ from rest_framework.reverse import reverse
 
 from batches.models import Batch
 from jobs import media, signed_urls
-from jobs.inputs import InputReferenceField, SubmitSerializer, consent_errors, consent_field
+from jobs.inputs import InputReferenceField, ScriptFields, SubmitSerializer, consent_errors, consent_field
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.outputs import VideoOutputSerializer, video_output
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
@@ -320,8 +320,9 @@ class WebhookUrlField(serializers.CharField):
 TITLE_HELP = "What to call the video, up to 200 characters; by default the audio file's name."
 
 
-class JobCreateSerializer(SubmitSerializer):
-    """The seed's submit inputs, plus the job's title and where to send its events."""
+class JobCreateSerializer(ScriptFields, SubmitSerializer):
+    """The seed's submit inputs (or a script and a voice instead of the audio), plus the
+    job's title and where to send its events."""
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="", help_text=TITLE_HELP)
     webhook_url = WebhookUrlField(

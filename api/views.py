@@ -160,7 +160,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                     user=request.user,
                     model=data["fal_model"],
                     image=data["checked"]["image"],
-                    audio=data["checked"]["audio"],
+                    audio=data["checked"].get("audio"),
+                    script=data.get("script"),
                     prompt=data["prompt"],
                     title=data["title"],
                     agreement=agreement(request, data),
@@ -171,7 +172,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc, with_shortfall=True)
         # What with_costs would read back, known here: a new job is in no batch and charged nothing.
-        job.credits_held = data["fal_model"].estimate_credits(job.audio_duration)
+        job.credits_held = submission.credits_to_hold(job)
         return created(JobSerializer, job, request)
 
     def retrieve(self, request, pk=None):

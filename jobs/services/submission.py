@@ -1,6 +1,7 @@
 """Creating jobs and submitting them to fal, exactly once per intended attempt."""
 
 import os
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from consent import services as consent
 from credits import services as credits
-from jobs import fal, media, queue, schedule
+from jobs import fal, media, queue, schedule, scripts
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import FalModel, model_for_endpoint
 from jobs.state import fail_job, record_event
@@ -24,7 +25,18 @@ from .tracking import schedule_poll
 MAX_SUBMIT_ATTEMPTS = 5
 
 
-def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agreement=None) -> Job:
+@dataclass(frozen=True)
+class Script:
+    """What a job made from a script says, and in which voice (speech.registry.checked_script
+    has checked both)."""
+
+    text: str
+    voice: str
+
+
+def create_job(
+    *, user, model: FalModel, image, audio=None, script: Script | None = None, prompt="", title="", agreement=None
+) -> Job:
     """Create a pending job and queue its submission, which a worker makes at once.
 
     fal is never called here, so the form, the API and the CLI answer in the same short
@@ -35,10 +47,20 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     inside the creating transaction, so a rejected request never leaves a half-made job.
     `agreement` (consent.services.Agreement) is the uploader's word that they may use the
     face: kept with the portrait.
+
+    Given a `script` instead of `audio`, the job starts `speaking`: a worker has fal speak
+    the script first (jobs.services.speaking), and the speech becomes its audio.
     """
     with transaction.atomic():
         job = _new_job(
-            user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement
+            user=user,
+            model=model,
+            image=image,
+            audio=audio,
+            script=script,
+            prompt=prompt,
+            title=title,
+            agreement=agreement,
         )
     return job
 
@@ -72,7 +94,11 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
     ]
 
 
-def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None):
+def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None, script=None):
+    if script is not None:
+        return _new_script_job(
+            user=user, model=model, image=image, script=script, prompt=prompt, title=title, agreement=agreement
+        )
     if audio.duration is None:
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
@@ -105,6 +131,52 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
             stored.delete(save=False)
         raise
     return job
+
+
+def _new_script_job(*, user, model, image, script, prompt, title, agreement):
+    """A job that speaks `script` first: held for the speech and the longest video it can make."""
+    title = (title or script.text).strip()[: Job._meta.get_field("title").max_length]
+    job = Job(
+        user=user,
+        endpoint_id=model.endpoint_id,
+        title=title,
+        prompt=prompt,
+        script=script.text,
+        voice=script.voice,
+        state=JobState.SPEAKING,
+    )
+    written = []
+    try:
+        if image.url:
+            job.image_url = image.url
+        else:
+            job.image_file.save(image.stored_name, image.content_file(), save=False)
+            written.append(job.image_file)
+        job.save()
+        if agreement is not None:
+            consent.record_consent(
+                user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address
+            )
+        record_event(
+            job, JobEvent.Kind.CREATED, f"Created for {model.label}, from a script of {len(script.text)} characters."
+        )
+        queue.queue_deadline(job.id, delay=schedule.budget_seconds())
+        queue.queue_speak(job.id)
+        admission.refuse_if_too_many_active(user, counting=job)
+        credits.reserve_for_job(job, credits_to_hold(job))
+    except (admission.TooManyActiveJobs, credits.InsufficientCredits):
+        for stored in written:
+            stored.delete(save=False)
+        raise
+    return job
+
+
+def credits_to_hold(job) -> int:
+    """What a new job holds: its audio's length of video, or for a script job the speech and
+    the longest video the speech can make (jobs.scripts)."""
+    if job.script:
+        return scripts.script_hold(job.model, job.script)
+    return job.model.estimate_credits(job.audio_duration)
 
 
 def queue_new_job(job, *, submit=True):
