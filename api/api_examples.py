@@ -39,6 +39,8 @@ PENDING_JOB = {
     "queue_position": None,
     "model": PRO,
     "prompt": "Warm, friendly",
+    "script": "",
+    "voice": "",
     "request_id": None,
     "logs": [],
     "error": "",

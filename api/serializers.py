@@ -125,6 +125,8 @@ class JobSerializer(serializers.ModelSerializer):
             "queue_position",
             "model",
             "prompt",
+            "script",
+            "voice",
             "request_id",
             "logs",
             "error",

@@ -93,9 +93,7 @@ def retry_job(job_id, *, by=""):
             retry_of=str(original.id),
         )
         record_event(original, JobEvent.Kind.NOTE, f"Retried as job {retry.id}.", retried_as=str(retry.id))
-        queue_new_job(retry, submit=not speaks_again)
-        if speaks_again:
-            queue.queue_speak(retry.id)
+        queue_new_job(retry)
     return retry
 
 

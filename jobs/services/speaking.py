@@ -99,22 +99,29 @@ def _after_submit_failed(job, exc):
 def _follow(job):
     try:
         status = fal.status(SPEECH_MODEL.endpoint_id, job.speech_request_id)
-        if status.state != "COMPLETED":
-            queue.queue_speak(job.id, delay=SPEECH_CHECK_SECONDS)
-            return job
+    except fal.FalError as exc:
+        if exc.status_code == 404:
+            return _fail(job, "fal no longer knows the speech request.", error_type="request_lost")
+        return _check_again(job, exc)  # a failed status check is fal's trouble, never the model's
+    if status.state != "COMPLETED":
+        queue.queue_speak(job.id, delay=SPEECH_CHECK_SECONDS)
+        return job
+    try:
         output = fal.result(SPEECH_MODEL.endpoint_id, job.speech_request_id).output
     except fal.FalError as exc:
-        if exc.retryable and exc.status_code != 404:
-            record_event(job, JobEvent.Kind.POLL, f"Speech status check failed: {exc.message}", step="speech")
-            queue.queue_speak(job.id, delay=SPEECH_CHECK_SECONDS * 4)
-            return job
-        return _fail(job, f"The speech model failed: {exc.message}", error_type=exc.error_type)
+        # As the avatar's ingest: fal out of reach or busy is asked again; any other answer,
+        # a model's 5xx included, is the run's outcome.
+        if exc.retryable and exc.status_code in (None, 408, 409, 429):
+            return _check_again(job, exc)
+        message = fal.error_message_from_body(exc.body) or exc.message
+        return _fail(job, f"The speech model failed: {message}", error_type=exc.error_type)
     try:
         url = SPEECH_MODEL.output_audio(output)["url"]
         speech = downloads.download_input(url, "audio")
     except (ValueError, media.MediaError) as exc:
         message = exc.message if isinstance(exc, media.MediaError) else str(exc)
-        return _fail(job, f"The speech could not drive the avatar: {message} Change the script's length.")
+        advice = " Change the script's length." if "seconds" in message else ""
+        return _fail(job, f"The speech could not drive the avatar: {message}{advice}", error_type="speech_unusable")
     limit = audio_limit_seconds(job.model)
     if (speech.duration or 0.0) > limit:
         return _fail(
@@ -124,6 +131,13 @@ def _follow(job):
             error_type="script_too_long",
         )
     return _keep_speech(job, speech)
+
+
+def _check_again(job, exc):
+    """Ask about the speech request again a little later (the job's budget bounds it all)."""
+    record_event(job, JobEvent.Kind.POLL, f"Speech status check failed: {exc.message}", step="speech")
+    queue.queue_speak(job.id, delay=SPEECH_CHECK_SECONDS * 4)
+    return job
 
 
 def _keep_speech(job, speech):

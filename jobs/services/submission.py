@@ -95,19 +95,24 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
 
 
 def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None, script=None):
+    job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt)
+    inputs = [("image", image)]
     if script is not None:
-        return _new_script_job(
-            user=user, model=model, image=image, script=script, prompt=prompt, title=title, agreement=agreement
-        )
-    if audio.duration is None:
+        # Its audio is the speech the speaking step makes (jobs.services.speaking).
+        job.script, job.voice, job.state = script.text, script.voice, JobState.SPEAKING
+        title, made_from = title or script.text, f", from a script of {len(script.text)} characters"
+    elif audio.duration is None:
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
         raise ValueError("The audio must be measured before a job is created.")
-    title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]
-    job = Job(user=user, endpoint_id=model.endpoint_id, title=title, prompt=prompt, audio_duration=audio.duration)
+    else:
+        job.audio_duration = audio.duration
+        inputs.append(("audio", audio))
+        title, made_from = title or audio.source_name, ""
+    job.title = title.strip()[: Job._meta.get_field("title").max_length]
     written = []
     try:
-        for name, value in (("image", image), ("audio", audio)):
+        for name, value in inputs:
             if value.url:
                 setattr(job, f"{name}_url", value.url)
             else:
@@ -118,54 +123,16 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
             consent.record_consent(
                 user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address
             )
-        record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+        record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}{made_from}.")
         queue_new_job(job)
         # Last, so the user's row locks are held only from here to the commit: a user's
         # concurrent submits write their files and rows side by side and take turns only
         # for the count of active jobs and the hold.
         if limit_active:
             admission.refuse_if_too_many_active(user, counting=job)
-        credits.reserve_for_job(job, model.estimate_credits(audio.duration))
-    except (admission.TooManyActiveJobs, credits.InsufficientCredits):
-        for stored in written:  # the rows roll back; a refusal must leave no file behind either
-            stored.delete(save=False)
-        raise
-    return job
-
-
-def _new_script_job(*, user, model, image, script, prompt, title, agreement):
-    """A job that speaks `script` first: held for the speech and the longest video it can make."""
-    title = (title or script.text).strip()[: Job._meta.get_field("title").max_length]
-    job = Job(
-        user=user,
-        endpoint_id=model.endpoint_id,
-        title=title,
-        prompt=prompt,
-        script=script.text,
-        voice=script.voice,
-        state=JobState.SPEAKING,
-    )
-    written = []
-    try:
-        if image.url:
-            job.image_url = image.url
-        else:
-            job.image_file.save(image.stored_name, image.content_file(), save=False)
-            written.append(job.image_file)
-        job.save()
-        if agreement is not None:
-            consent.record_consent(
-                user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address
-            )
-        record_event(
-            job, JobEvent.Kind.CREATED, f"Created for {model.label}, from a script of {len(script.text)} characters."
-        )
-        queue.queue_deadline(job.id, delay=schedule.budget_seconds())
-        queue.queue_speak(job.id)
-        admission.refuse_if_too_many_active(user, counting=job)
         credits.reserve_for_job(job, credits_to_hold(job))
     except (admission.TooManyActiveJobs, credits.InsufficientCredits):
-        for stored in written:
+        for stored in written:  # the rows roll back; a refusal must leave no file behind either
             stored.delete(save=False)
         raise
     return job
@@ -180,9 +147,12 @@ def credits_to_hold(job) -> int:
 
 
 def queue_new_job(job, *, submit=True):
-    """Start a new job's clock (its budget runs from creation) and, usually, its submission."""
+    """Start a new job's clock (its budget runs from creation) and, usually, its first step:
+    the speech for a job that speaks its script first, else the submission."""
     queue.queue_deadline(job.id, delay=schedule.budget_seconds())
-    if submit:
+    if job.state == JobState.SPEAKING:
+        queue.queue_speak(job.id)
+    elif submit:
         queue.queue_submit(job.id)
 
 

@@ -72,13 +72,23 @@ def test_a_script_is_spoken_and_its_speech_drives_the_video(api_client, fal_engi
     assert detail["cost"] == {"credits_held": amounts["reserve"], "credits_charged": charged, "settled": True}
 
 
-def test_a_failed_speech_step_releases_everything_and_never_runs_the_avatar(api_client, fal_engine, task_worker):
-    fal_engine.faults.fail_next_requests(1)
+@pytest.mark.parametrize(
+    ("injected", "error_type"),
+    [("fail_next_request", "speech_synthesis_error"), (" [[fail:500]]", "runner_server_error")],
+)
+def test_a_failed_speech_step_releases_everything_and_never_runs_the_avatar(
+    api_client, fal_engine, task_worker, injected, error_type
+):
+    script = SCRIPT
+    if injected == "fail_next_request":
+        fal_engine.faults.fail_next_requests(1)
+    else:
+        script += injected  # the engine fails a request whose text carries the marker
 
-    job = finished_job(create(api_client, script=SCRIPT).json()["id"])
+    job = finished_job(create(api_client, script=script).json()["id"])
 
     assert job.state == JobState.FAILED
-    assert job.error_type == "speech_synthesis_error"
+    assert job.error_type == error_type
     assert "speech model failed" in job.error
     assert engine_endpoints(fal_engine) == [SPEECH_MODEL.endpoint_id]
     assert not job.audio_file
@@ -145,3 +155,27 @@ def test_a_job_needs_a_recording_or_a_script(api_client):
 
     assert response.status_code == 400
     assert "audio_url" in str(response.json())
+
+
+def test_the_voices_are_listed_with_the_default(api_client):
+    voices = api_client.get("/api/v1/voices").json()
+
+    assert len(voices) == 20
+    assert {"key": "af_heart", "label": "Heart (female)", "gender": "female", "default": True} in voices
+    assert sum(voice["default"] for voice in voices) == 1
+
+
+def test_a_job_whose_speech_step_failed_is_retried_by_speaking_again(
+    api_client, client, user, fal_engine, task_worker
+):
+    fal_engine.faults.fail_next_requests(1)
+    failed = finished_job(create(api_client, script=SCRIPT, voice="af_sky").json()["id"])
+    client.force_login(user)
+
+    response = client.post(f"/videos/{failed.id}/retry/")
+
+    assert response.status_code == 302
+    retry = finished_job(Job.objects.exclude(pk=failed.pk).get().pk)
+    assert retry.state == JobState.COMPLETED, retry.error
+    assert (retry.script, retry.voice) == (SCRIPT, "af_sky") and retry.audio_file
+    assert retry.events.filter(kind=JobEvent.Kind.SUBMIT, data__step="speech").count() == 1
