@@ -63,7 +63,10 @@ class JobTimingsSerializer(serializers.Serializer):
 
 
 class JobCostSerializer(serializers.Serializer):
-    credits_held = serializers.IntegerField(help_text="Credits held when the job was created.")
+    credits_held = serializers.IntegerField(
+        help_text="Credits held when the job was created (a script job's is lowered to its exact price once "
+        "its speech is measured)."
+    )
     credits_charged = serializers.IntegerField(help_text="Credits charged: only a job that makes a video is charged.")
     settled = serializers.BooleanField(help_text="The job has ended: what was held is charged or back in the balance.")
 

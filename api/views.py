@@ -3,6 +3,7 @@ queryset is the requesting user's own, so another user's id answers 404."""
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -86,7 +87,9 @@ def with_costs(jobs):
     entries = LedgerEntry.objects.filter(job=OuterRef("pk"))
     return jobs.annotate(
         batch_id=F("batch_item__batch_id"),
-        credits_held=Subquery(entries.filter(kind=LedgerEntry.Kind.RESERVE).values("amount")[:1]),
+        # What the job holds: its reserve, less the part given back once a script's speech was measured.
+        credits_held=Subquery(entries.filter(kind=LedgerEntry.Kind.RESERVE).values("amount")[:1])
+        - Coalesce(Subquery(entries.filter(kind=LedgerEntry.Kind.LOWER).values("amount")[:1]), 0),
         credits_charged=Subquery(entries.filter(kind=LedgerEntry.Kind.CAPTURE).values("amount")[:1]),
     )
 

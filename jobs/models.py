@@ -373,8 +373,14 @@ class Job(models.Model):
 
     @property
     def estimated_cost(self):
-        """USD, from the audio's length and the model's price per second (None if unknown)."""
-        return self.model.estimate_cost(self.audio_duration) if self.model else None
+        """USD, from the audio's length and the model's price per second, and a script's speech
+        (None if unknown)."""
+        cost = self.model.estimate_cost(self.audio_duration) if self.model else None
+        if cost is not None and self.script:
+            from .scripts import dollars_for_characters
+
+            cost += dollars_for_characters(len(self.script))
+        return cost
 
 
 class FalCapacity(models.Model):

@@ -45,6 +45,11 @@ def script_hold(model, script: str) -> int:
     return hold_for_characters(model, len(script))
 
 
+def measured_hold(model, script: str, speech_seconds: float) -> int:
+    """What a script job holds once its speech is measured: the speech and a video that long."""
+    return speech_credits(script) + model.estimate_credits(speech_seconds)
+
+
 def hold_for_characters(model, characters: int) -> int:
     return credits_for_characters(characters) + model.credits_for(estimated_video_seconds(model, characters))
 

@@ -25,9 +25,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from credits import services as credits
 from jobs import downloads, fal, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
-from jobs.scripts import audio_limit_seconds
+from jobs.scripts import audio_limit_seconds, measured_hold
 from jobs.state import fail_job, record_event, transition
 from speech.registry import SPEECH_MODEL
 from speech.voices import PREVIEW_TEXT, VOICES
@@ -155,6 +156,11 @@ def _keep_speech(job, speech):
             audio_file=locked.audio_file.name,
             audio_duration=speech.duration,
         )
+        # The hold was for the longest the speech could last: now it is the exact price.
+        exact = measured_hold(locked.model, locked.script, speech.duration)
+        returned = credits.lower_hold(locked, exact, note=f"speech measured: {speech.duration:.1f} s")
+        if returned:
+            record_event(locked, JobEvent.Kind.NOTE, f"Hold lowered to {exact} credits ({returned} given back).")
         queue.queue_submit(job.id)
     return locked
 

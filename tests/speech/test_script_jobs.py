@@ -60,16 +60,22 @@ def test_a_script_is_spoken_and_its_speech_drives_the_video(api_client, fal_engi
     assert transitions[0] == JobState.PENDING and transitions[-1] == JobState.COMPLETED
     speech_submit = job.events.get(kind=JobEvent.Kind.SUBMIT, data__step="speech")
     assert "Adam" in speech_submit.message and str(len(SCRIPT)) in speech_submit.message
-    # Held for both steps; charged once for the speech and the video, the rest released.
+    # Held for both steps (the video for the longest the text can take), lowered once to the
+    # exact price when the speech was measured, charged once for the speech and the video.
     amounts = ledger(job)
+    exact = speech_credits(SCRIPT) + job.model.estimate_credits(job.audio_duration)
     charged = speech_credits(SCRIPT) + job.model.credits_for(job.video_duration)
-    assert amounts == {
+    expected = {
         "reserve": script_hold(job.model, SCRIPT),
+        "lower": script_hold(job.model, SCRIPT) - exact,
         "capture": charged,
-        "release": amounts["reserve"] - charged,
+        "release": exact - charged,  # none when the video is exactly as long as the speech
     }
+    assert amounts == {kind: amount for kind, amount in expected.items() if amount}
+    assert amounts["lower"] > 0
+    assert job.events.filter(kind=JobEvent.Kind.NOTE, message__startswith=f"Hold lowered to {exact} credits").exists()
     detail = api_client.get(f"/api/v1/jobs/{job.id}").json()
-    assert detail["cost"] == {"credits_held": amounts["reserve"], "credits_charged": charged, "settled": True}
+    assert detail["cost"] == {"credits_held": exact, "credits_charged": charged, "settled": True}
 
 
 @pytest.mark.parametrize(
@@ -104,7 +110,7 @@ def test_a_failed_avatar_step_charges_only_the_speech(api_client, fal_engine, ta
     assert job.audio_file  # the speech was made and is kept: a retry reuses it
     amounts = ledger(job)
     assert amounts["capture"] == speech_credits(SCRIPT)
-    assert amounts["release"] == amounts["reserve"] - speech_credits(SCRIPT)
+    assert amounts["release"] == amounts["reserve"] - amounts["lower"] - speech_credits(SCRIPT)
 
 
 def test_a_cancel_while_speaking_releases_everything(api_client, fal_engine):
@@ -179,3 +185,15 @@ def test_a_job_whose_speech_step_failed_is_retried_by_speaking_again(
     assert retry.state == JobState.COMPLETED, retry.error
     assert (retry.script, retry.voice) == (SCRIPT, "af_sky") and retry.audio_file
     assert retry.events.filter(kind=JobEvent.Kind.SUBMIT, data__step="speech").count() == 1
+
+
+def test_the_job_page_shows_the_speech_step_while_it_runs(api_client, client, user):
+    # No worker: the job waits in its first step.
+    job_id = create(api_client, script=SCRIPT, voice="am_onyx").json()["id"]
+    client.force_login(user)
+
+    page = client.get(f"/videos/{job_id}/").content.decode()
+
+    assert "Speaking the script" in page  # the badge
+    assert f"Step 1 of 2: speaking your script ({len(SCRIPT)} characters) with the voice Onyx (male)" in page
+    assert SCRIPT in page
