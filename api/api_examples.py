@@ -44,6 +44,8 @@ PENDING_JOB = {
     "queue_position": None,
     "model": PRO,
     "prompt": "Warm, friendly",
+    "script": "",
+    "voice": "",
     "request_id": None,
     "logs": [],
     "error": "",

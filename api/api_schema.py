@@ -16,6 +16,7 @@ from rest_framework import serializers
 from api import error_docs as errors
 from api.error_docs import ErrorSerializer, InsufficientCreditsErrorSerializer, JobStateErrorSerializer, error_example
 from api.seed import schema as seed
+from jobs.inputs import ScriptFields
 from jobs.models import JobState
 from jobs.registry import MODEL_NAMES, MODEL_NAMES_HELP
 from outbox.serializers import DeliverySerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
@@ -61,14 +62,18 @@ WEBHOOK_URL_HELP = (
 )
 
 
-class JobUrlsSerializer(seed.SubmitUrlsSerializer):
-    """A job from two references (JSON or a urlencoded form)."""
+class JobUrlsSerializer(ScriptFields, seed.SubmitUrlsSerializer):
+    """A job from two references (JSON or a urlencoded form), or a portrait and a script."""
+
+    audio_url = serializers.CharField(
+        required=False, help_text=f"The speech (MP3, WAV, M4A, OGG or AAC); or give `script`. {seed.INPUT_HELP}"
+    )
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=TITLE_HELP)
     webhook_url = serializers.URLField(required=False, max_length=2000, help_text=WEBHOOK_URL_HELP)
 
 
-class JobFilesSerializer(seed.SubmitFilesSerializer):
+class JobFilesSerializer(ScriptFields, seed.SubmitFilesSerializer):
     """A job from uploaded files (multipart); each input may be a reference instead of a file."""
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text=TITLE_HELP)
@@ -449,6 +454,18 @@ JOB_REQUEST_EXAMPLES = [
             "model": "omnihuman",
             "resolution": "720p",
             "turbo_mode": False,
+        },
+        request_only=True,
+        media_type="application/json",
+    ),
+    OpenApiExample(
+        "A script",
+        summary="A portrait and a script: the speech is made first, then the video",
+        value={
+            "image_url": "https://example.com/portrait.jpg",
+            "script": "Welcome to our shop! Ask me anything about today's offers.",
+            "voice": "af_heart",
+            "model": "pro",
         },
         request_only=True,
         media_type="application/json",

@@ -10,7 +10,14 @@ from rest_framework.reverse import reverse
 
 from batches.models import Batch
 from jobs import media, signed_urls
-from jobs.inputs import InputReferenceField, SubmitSerializer, consent_errors, consent_field, model_parameter_fields
+from jobs.inputs import (
+    InputReferenceField,
+    ScriptFields,
+    SubmitSerializer,
+    consent_errors,
+    consent_field,
+    model_parameter_fields,
+)
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.outputs import VideoOutputSerializer, video_output
 from jobs.registry import (
@@ -74,7 +81,10 @@ class JobTimingsSerializer(serializers.Serializer):
 
 
 class JobCostSerializer(serializers.Serializer):
-    credits_held = serializers.IntegerField(help_text="Credits held when the job was created.")
+    credits_held = serializers.IntegerField(
+        help_text="Credits held when the job was created (a script job's is lowered to its exact price once "
+        "its speech is measured)."
+    )
     credits_charged = serializers.IntegerField(help_text="Credits charged: only a job that makes a video is charged.")
     settled = serializers.BooleanField(help_text="The job has ended: what was held is charged or back in the balance.")
 
@@ -136,6 +146,8 @@ class JobSerializer(serializers.ModelSerializer):
             "queue_position",
             "model",
             "prompt",
+            "script",
+            "voice",
             "request_id",
             "logs",
             "error",
@@ -336,8 +348,9 @@ class WebhookUrlField(serializers.CharField):
 TITLE_HELP = "What to call the video, up to 200 characters; by default the audio file's name."
 
 
-class JobCreateSerializer(SubmitSerializer):
-    """The seed's submit inputs, plus the job's title and where to send its events."""
+class JobCreateSerializer(ScriptFields, SubmitSerializer):
+    """The seed's submit inputs (or a script and a voice instead of the audio), plus the
+    job's title and where to send its events."""
 
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="", help_text=TITLE_HELP)
     webhook_url = WebhookUrlField(

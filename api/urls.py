@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import views, voices
 
 app_name = "v1"
 
@@ -12,4 +12,8 @@ router.register("batches", views.BatchViewSet, basename="batch")
 router.register("tokens", views.TokenViewSet, basename="token")
 router.register("webhook-endpoints", views.WebhookEndpointViewSet, basename="webhook-endpoint")
 
-urlpatterns = [path("me", views.MeView.as_view(), name="me"), *router.urls]
+urlpatterns = [
+    path("me", views.MeView.as_view(), name="me"),
+    path("voices", voices.VoiceListView.as_view(), name="voices"),
+    *router.urls,
+]

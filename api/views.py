@@ -3,6 +3,7 @@ queryset is the requesting user's own, so another user's id answers 404."""
 
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -86,7 +87,9 @@ def with_costs(jobs):
     entries = LedgerEntry.objects.filter(job=OuterRef("pk"))
     return jobs.annotate(
         batch_id=F("batch_item__batch_id"),
-        credits_held=Subquery(entries.filter(kind=LedgerEntry.Kind.RESERVE).values("amount")[:1]),
+        # What the job holds: its reserve, less the part given back once a script's speech was measured.
+        credits_held=Subquery(entries.filter(kind=LedgerEntry.Kind.RESERVE).values("amount")[:1])
+        - Coalesce(Subquery(entries.filter(kind=LedgerEntry.Kind.LOWER).values("amount")[:1]), 0),
         credits_charged=Subquery(entries.filter(kind=LedgerEntry.Kind.CAPTURE).values("amount")[:1]),
     )
 
@@ -160,7 +163,8 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                     user=request.user,
                     model=data["fal_model"],
                     image=data["checked"]["image"],
-                    audio=data["checked"]["audio"],
+                    audio=data["checked"].get("audio"),
+                    script=data.get("script"),
                     prompt=data["prompt"],
                     title=data["title"],
                     agreement=agreement(request, data),
@@ -172,7 +176,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
             return refusal(exc, with_shortfall=True)
         # What with_costs would read back, known here: a new job is in no batch and charged nothing.
-        job.credits_held = data["fal_model"].estimate_credits(job.audio_duration, job.model_params)
+        job.credits_held = submission.credits_to_hold(job)
         return created(JobSerializer, job, request)
 
     def retrieve(self, request, pk=None):

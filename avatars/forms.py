@@ -7,8 +7,10 @@ from consent import services as consent
 from consent.models import CONSENT_TEXT
 from jobs import media
 from jobs.registry import DEFAULT_MODEL_KEY, MODEL_PARAMETERS, MODELS
-from jobs.services.submission import portrait_of
+from jobs.services.submission import Script, portrait_of
 from limits.clients import client_address
+from speech.registry import ScriptError, checked_script
+from speech.voices import DEFAULT_VOICE, VOICE_CHOICES
 
 from . import kept_inputs
 from .selectors import GALLERY_STATES
@@ -48,6 +50,7 @@ def page_limits() -> dict:
         "maxAudioBytes": settings.MAX_AUDIO_BYTES,
         "minAudioSeconds": settings.MIN_AUDIO_SECONDS,
         "maxAudioSeconds": settings.MAX_AUDIO_SECONDS,
+        "maxScriptCharacters": settings.MAX_SCRIPT_CHARACTERS,
     }
 
 
@@ -191,7 +194,8 @@ class KeepsValidFiles:
 
 
 class AvatarForm(KeepsValidFiles, forms.Form):
-    """A portrait, a speech recording, an optional prompt and a model: one avatar job.
+    """A portrait, a speech recording (or a script and a voice), an optional prompt and a
+    model: one avatar job.
 
     Given `portrait_job` (one of the user's jobs), the portrait may be left out: that
     job's portrait is used, unless a new picture is uploaded.
@@ -207,6 +211,13 @@ class AvatarForm(KeepsValidFiles, forms.Form):
         help_text="MP3, WAV, M4A, OGG or AAC. The video lasts as long as the audio.",
         widget=forms.FileInput(attrs={"accept": AUDIO_ACCEPT}),
     )
+    script = forms.CharField(
+        label="Or write a script",
+        required=False,
+        help_text="Instead of a recording: what the avatar says, spoken first by fal's text-to-speech model.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    voice = forms.ChoiceField(label="Voice", choices=VOICE_CHOICES, initial=DEFAULT_VOICE, required=False)
     prompt = forms.CharField(
         label="Prompt (optional)",
         required=False,
@@ -232,6 +243,8 @@ class AvatarForm(KeepsValidFiles, forms.Form):
         self.fields["model"].choices = model_choices()
         name_the_limits(self)
         add_parameter_fields(self)
+        self.fields["script"].help_text += f" Up to {settings.MAX_SCRIPT_CHARACTERS:,} characters."
+        self.fields["script"].widget.attrs["maxlength"] = settings.MAX_SCRIPT_CHARACTERS
 
     def clean_image(self):
         upload, token = self._upload_or_kept("image")
@@ -249,13 +262,27 @@ class AvatarForm(KeepsValidFiles, forms.Form):
     def clean_audio(self):
         upload, token = self._upload_or_kept("audio")
         if not upload:
-            raise forms.ValidationError(self.fields["audio"].error_messages["required"], code="required")
+            return None  # a script may stand in for it (clean)
         return self._passed("audio", _checked(upload, "audio"), token)
 
     def clean(self):
+        """A recording or a script, not both: a script is checked with its voice; either must
+        fit the chosen model with its parameters."""
         cleaned = super().clean()
         model = MODELS.get(cleaned.get("model", ""))
         self.model_params = check_model_fit(self, model, [cleaned.get("audio")])
+        text = (cleaned.get("script") or "").strip()
+        if not text:
+            if cleaned.get("audio") is None and "audio" not in self.errors:
+                self.add_error("audio", forms.ValidationError("Choose a speech recording, or write a script below."))
+            return cleaned
+        if cleaned.get("audio") is not None or "audio" in self.errors:
+            self.add_error("script", "Give either a speech recording or a script, not both.")
+            return cleaned
+        try:
+            cleaned["script"] = Script(*checked_script(text, cleaned.get("voice")))
+        except ScriptError as exc:
+            self.add_error("voice" if "voice" in exc.message else "script", exc.message)
         return cleaned
 
     def parameter_fields(self):
@@ -271,6 +298,7 @@ class AvatarForm(KeepsValidFiles, forms.Form):
             "model": MODELS[self.cleaned_data["model"]],
             "image": self.cleaned_data["image"],
             "audio": self.cleaned_data["audio"],
+            "script": self.cleaned_data["script"] or None,
             "prompt": self.cleaned_data["prompt"],
             "model_params": self.model_params,
         }

@@ -25,6 +25,7 @@ from jobs.models import Job, JobState
 from jobs.previews import job_previews
 from jobs.services.watching import note_watched
 from limits import streams
+from speech.voices import VOICES
 
 from . import selectors
 from .progress import progress_for
@@ -38,6 +39,10 @@ def job_panel(job, request, **extra_context) -> dict:
     context = {"job": job, "progress": progress_for(job), "credits": selectors.job_credits(job), **extra_context}
     if job.state == JobState.COMPLETED:
         context["inputs"] = [preview for preview in job_previews(job, request) if preview.kind != "video"]
+    if job.script:
+        context["voice_label"] = VOICES[job.voice].label if job.voice in VOICES else job.voice
+        if job.audio_file and job.state != JobState.COMPLETED:  # a completed job shows it with its inputs
+            context["speech"] = job_previews(job, request)[2]
     html = render_to_string("avatars/_job_status.html", context, request=request)
     return {"state": job.state, "finished": job.is_finished, "html": html}
 

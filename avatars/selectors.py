@@ -111,18 +111,20 @@ class GalleryPaginator(Paginator):
 
 @dataclass(frozen=True)
 class JobCredits:
-    held: int  # reserved when the job was created
+    held: int  # reserved when the job was created (less a lowering: credits.services.lower_hold)
     charged: int
     released: int  # given back to the balance when the job ended
 
 
 def job_credits(job) -> JobCredits | None:
     """What the job's hold came to, from its ledger entries (None for a job from before credits)."""
-    amounts = dict(LedgerEntry.objects.filter(job=job, kind__in=LedgerEntry.JOB_KINDS).values_list("kind", "amount"))
+    kinds = [*LedgerEntry.JOB_KINDS, LedgerEntry.Kind.LOWER]
+    amounts = dict(LedgerEntry.objects.filter(job=job, kind__in=kinds).values_list("kind", "amount"))
     if LedgerEntry.Kind.RESERVE not in amounts:
         return None
     return JobCredits(
-        amounts[LedgerEntry.Kind.RESERVE],
+        # A script job's hold is lowered to its exact price once its speech is measured.
+        amounts[LedgerEntry.Kind.RESERVE] - amounts.get(LedgerEntry.Kind.LOWER, 0),
         amounts.get(LedgerEntry.Kind.CAPTURE, 0),
         amounts.get(LedgerEntry.Kind.RELEASE, 0),
     )

@@ -4,7 +4,7 @@ from django.urls import include, path
 from accounts import views as accounts
 from limits.login import LimitedLoginView
 
-from . import views
+from . import speech_views, views
 
 # Account pages keep Django's own names ("login", "password_reset", ...) so
 # settings.LOGIN_URL and the password-reset e-mail find them.
@@ -31,6 +31,8 @@ avatar_patterns = [
     path("example/<str:name>", views.example_file, name="example"),
     path("create/", views.create, name="create"),
     path("estimate/", views.estimate, name="estimate"),
+    path("estimate/script/", speech_views.script_estimate, name="script-estimate"),
+    path("voices/<str:voice>/sample/", speech_views.voice_preview, name="voice-preview"),
     path("batches/", views.batch_list, name="batches"),
     path("batches/new/", views.batch_create, name="batch-create"),
     path("batches/<uuid:batch_id>/", views.batch_detail, name="batch"),

@@ -2,7 +2,7 @@
 
 Amounts are whole credits (integers; 1 credit = $0.001 at the default prices). Each entry
 moves credits between the user's available balance, credits held for a job, and credits
-spent: a grant or release adds to the balance, a reserve holds, a capture spends what was
+spent: a grant, a release or a lowered hold adds to the balance, a reserve holds, a capture spends what was
 held, an adjustment (staff) adds or takes. The balance row is changed in the same
 transaction as its entry, so it always equals the sum of the entries' effects.
 """
@@ -31,6 +31,9 @@ class LedgerEntry(models.Model):
         CAPTURE = "capture", "Charged"
         RELEASE = "release", "Released"
         ADJUST = "adjust", "Adjustment"
+        # Part of a job's hold given back before it ends, once: a script job's hold is lowered
+        # to its exact price once its speech is measured (credits.services.lower_hold).
+        LOWER = "lower", "Hold lowered"
 
     # How each kind moves the available balance (an adjustment's amount carries its sign).
     BALANCE_EFFECT: dict[str, int] = {
@@ -39,6 +42,7 @@ class LedgerEntry(models.Model):
         Kind.CAPTURE: 0,
         Kind.RELEASE: 1,
         Kind.ADJUST: 1,
+        Kind.LOWER: 1,
     }
     JOB_KINDS = (Kind.RESERVE, Kind.CAPTURE, Kind.RELEASE)
 
@@ -63,10 +67,10 @@ class LedgerEntry(models.Model):
             models.Index(fields=["kind", "amount"], name="credits_ledger_kind_amount_idx"),
         ]
         constraints = [
-            # Reserve, capture and release happen at most once per job, whatever races.
+            # Reserve, capture, release and lowering happen at most once per job, whatever races.
             models.UniqueConstraint(
                 fields=["job", "kind"],
-                condition=models.Q(kind__in=["reserve", "capture", "release"]),
+                condition=models.Q(kind__in=["reserve", "capture", "release", "lower"]),
                 name="one_job_entry_per_kind",
             ),
         ]

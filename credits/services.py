@@ -85,11 +85,40 @@ def reserve_for_job(job, amount: int):
         raise InsufficientCredits(account_for(job.user).balance, amount)
 
 
+def held_for(job) -> int | None:
+    """What the job holds now: its reserve less a lowering (None: a job from before credits)."""
+    amounts = dict(
+        LedgerEntry.objects.filter(job=job, kind__in=[LedgerEntry.Kind.RESERVE, LedgerEntry.Kind.LOWER]).values_list(
+            "kind", "amount"
+        )
+    )
+    if LedgerEntry.Kind.RESERVE not in amounts:
+        return None
+    return amounts[LedgerEntry.Kind.RESERVE] - amounts.get(LedgerEntry.Kind.LOWER, 0)
+
+
+def lower_hold(job, amount: int, *, note: str) -> int:
+    """Lower an unfinished job's hold to `amount`, once (a script job's, once its speech's
+    length is known): the difference comes back now. A hold already lowered, or already at
+    or below `amount`, stays as it is. Returns the credits given back. Call under the job's
+    row lock (as the job state machine settles under it), so a hold is never lowered while
+    it is settled."""
+    held = held_for(job)
+    lowered = LedgerEntry.objects.filter(job=job, kind=LedgerEntry.Kind.LOWER).exists()
+    if held is None or lowered or amount >= held:
+        return 0
+    with transaction.atomic():
+        account = account_for(job.user, lock=True)
+        _move(account, job.user, LedgerEntry.Kind.LOWER, held - amount, job=job, note=note)
+        return held - amount
+
+
 def settle_job(job, *, charge: int | None, note: str = ""):
-    """Settle a finished job's hold, once: `charge` credits (at most what was held) are
+    """Settle a finished job's hold, once: `charge` credits (at most what is held) are
     captured with `note` and the rest comes back; with no charge (None) everything comes
-    back. Called by the job state machine inside the transaction that finishes the job."""
-    held = LedgerEntry.objects.filter(job=job, kind=LedgerEntry.Kind.RESERVE).values_list("amount", flat=True).first()
+    back. Called by the job state machine inside the transaction that finishes the job
+    (under the job's row lock, which lower_hold's caller takes too)."""
+    held = held_for(job)
     if held is None:
         return  # a job from before credits existed
     with transaction.atomic():

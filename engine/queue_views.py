@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from .gateway import PUBLIC, account_of, engine_route, error_response, json_response, mount_url, parse_json_body
 from .processing import AVATAR_ENDPOINTS, is_supported_endpoint
 from .records import COMPLETED, ModelRequest
+from .speech import SPEECH_ENDPOINTS, is_speech_endpoint
 from .state import ENGINE, QueueFull
 
 TRUE_VALUES = {"1", "true"}
@@ -22,7 +23,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return json_response(
         {
             "engine": "Avatar Studio local fal-compatible engine",
-            "endpoints": sorted(AVATAR_ENDPOINTS),
+            "endpoints": sorted(AVATAR_ENDPOINTS | SPEECH_ENDPOINTS),
             "queue_url": f"{base}/queue/",
             "jwks_url": f"{base}/rest/.well-known/jwks.json",
         }
@@ -50,7 +51,7 @@ def run(request: HttpRequest, endpoint: str) -> HttpResponse:
 
 def submit_from_http(request: HttpRequest, endpoint: str) -> ModelRequest | HttpResponse:
     endpoint = endpoint.strip("/")
-    if not is_supported_endpoint(endpoint):
+    if not (is_supported_endpoint(endpoint) or is_speech_endpoint(endpoint)):
         return error_response(404, f"Application '{endpoint}' not found")
     try:
         arguments = parse_json_body(request)

@@ -29,6 +29,7 @@ from .records import (
     log_entry,
     new_request_id,
 )
+from .speech import is_speech_endpoint, run_speech_model
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +247,10 @@ class Engine:
     def _run_next(self, index: int) -> None:
         request = self._take_next(index)
         try:
-            outcome = run_avatar_model(request, RequestControl(self, request), self.faults.processing_seconds())
+            if is_speech_endpoint(request.endpoint):
+                outcome = run_speech_model(request, RequestControl(self, request))
+            else:
+                outcome = run_avatar_model(request, RequestControl(self, request), self.faults.processing_seconds())
         except Stopped:
             return
         except Exception:

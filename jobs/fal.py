@@ -205,6 +205,13 @@ def submit(endpoint_id: str, arguments: dict, *, webhook_url: str | None, start_
     return handle.request_id
 
 
+def run(endpoint_id: str, arguments: dict, *, timeout: float) -> dict:
+    """Run a model in the call itself (fal.run) and return its output: only for outputs of a
+    second or two that someone waits for (a voice's preview), never for a video."""
+    with _translated_errors("run"):
+        return _client().run(endpoint_id, arguments, timeout=timeout)
+
+
 def status(endpoint_id: str, request_id: str) -> FalStatus:
     with _translated_errors("status"):
         result = _client().status(endpoint_id, request_id, with_logs=True)

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from consent import services as consent
 from consent.models import CONSENT_TEXT
 from limits.clients import client_address
+from speech.registry import ScriptError, checked_script
+from speech.voices import DEFAULT_VOICE, VOICE_CHOICES
 
 from . import media
 from .registry import (
@@ -20,6 +22,7 @@ from .registry import (
     find_model,
 )
 from .services import inputs
+from .services.submission import Script
 
 
 def consent_field():
@@ -117,7 +120,11 @@ class SubmitSerializer(serializers.Serializer):
     def validate(self, attrs):
         checked = {}
         errors = consent_errors(attrs)
-        for kind in ("image", "audio"):
+        kinds = ("image", "audio")
+        if attrs.get("script") is not None:  # a door that takes scripts (ScriptFields)
+            kinds = ("image",)
+            errors.update(self.script_errors(attrs))
+        for kind in kinds:
             url, upload = attrs.get(f"{kind}_url"), attrs.get(kind)
             try:
                 if url and upload:
@@ -143,9 +150,38 @@ class SubmitSerializer(serializers.Serializer):
             raise serializers.ValidationError(errors)
         return attrs
 
+    def script_errors(self, attrs) -> dict:
+        """A script replaces the recording: checked, and refused beside one."""
+        errors: dict = {}
+        if attrs.get("audio_url") or attrs.get("audio"):
+            errors["script"] = ["Give either a script or audio (audio_url or an audio file), not both."]
+        try:
+            attrs["script"] = Script(*checked_script(attrs["script"], attrs.get("voice")))
+        except ScriptError as exc:
+            errors["voice" if "voice" in exc.message else "script"] = [exc.message]
+        return errors
+
     def check_reference(self, url, kind):
         """Check one input given as a URL or data: URI (also used for a batch's inputs); audio
         by URL is downloaded and measured (jobs.services.inputs)."""
         request = self.context.get("request")
         user = request.user if request is not None else None
         return _checked(lambda value, kind: inputs.check_reference(user, value, kind), url, kind)
+
+
+class ScriptFields(serializers.Serializer):
+    """A script instead of a recording (the v1 API and the CLI's doors): fal's text-to-speech
+    model speaks it first, and the speech drives the avatar."""
+
+    script = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        trim_whitespace=True,
+        help_text="What the avatar says, instead of `audio_url`: up to MAX_SCRIPT_CHARACTERS (2,500) "
+        "characters, spoken by fal's text-to-speech model first; the speech becomes the job's audio.",
+    )
+    voice = serializers.ChoiceField(
+        choices=VOICE_CHOICES,
+        required=False,
+        help_text=f"The voice that speaks `script` (`GET /api/v1/voices` lists them); `{DEFAULT_VOICE}` by default.",
+    )

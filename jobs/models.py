@@ -9,6 +9,8 @@ from django.utils import timezone
 
 
 class JobState(models.TextChoices):
+    # A job made from a script speaks it first (jobs.services.speaking), then waits as any job.
+    SPEAKING = "speaking", "Speaking the script"
     PENDING = "pending", "Pending"
     IN_QUEUE = "in_queue", "In queue"
     IN_PROGRESS = "in_progress", "In progress"
@@ -19,7 +21,7 @@ class JobState(models.TextChoices):
 
 
 TERMINAL_STATES = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
-UNFINISHED_STATES = frozenset({JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS})
+UNFINISHED_STATES = frozenset({JobState.SPEAKING, JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS})
 
 # Admission asks two questions on every pending job shown and every claim: how many jobs
 # hold a slot at fal, and which jobs wait for one. Each is one fixed condition, written once
@@ -31,12 +33,13 @@ AT_FAL = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS]
 WAITING_FOR_SLOT = Q(state=JobState.PENDING, request_id="", submit_started_at__isnull=True)
 # Asked on every submit, under the user's row lock (MAX_ACTIVE_JOBS_PER_USER): read from an
 # index of only the unfinished jobs, not from all of a long history's.
-UNFINISHED = Q(state__in=[JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS])
+UNFINISHED = Q(state__in=[JobState.SPEAKING, JobState.PENDING, JobState.IN_QUEUE, JobState.IN_PROGRESS])
 
 # The only moves the pipeline may make. A finished job never moves again, so a late or
 # replayed webhook can't drag it backwards. Skipping ahead is allowed: a fast request can
 # finish before we ever saw it queued.
 ALLOWED_TRANSITIONS = {
+    JobState.SPEAKING: {JobState.PENDING, *TERMINAL_STATES},
     JobState.PENDING: {JobState.IN_QUEUE, JobState.IN_PROGRESS, *TERMINAL_STATES},
     JobState.IN_QUEUE: {JobState.IN_PROGRESS, *TERMINAL_STATES},
     JobState.IN_PROGRESS: set(TERMINAL_STATES),
@@ -45,6 +48,7 @@ ALLOWED_TRANSITIONS = {
 
 # The timestamp each state stamps when a job enters it.
 STATE_TIMESTAMP_FIELD = {
+    JobState.PENDING: "speech_finished_at",  # entered only from speaking: the speech is ready
     JobState.IN_QUEUE: "queued_at",
     JobState.IN_PROGRESS: "started_at",
     JobState.COMPLETED: "finished_at",
@@ -254,6 +258,15 @@ class Job(models.Model):
     # and turbo_mode), every one with its value, checked against the registry when the job is
     # made (jobs.registry.FalModel.clean_params) and sent to fal as they are.
     model_params = models.JSONField(default=dict, blank=True)
+    # A job made from a script: the text fal's text-to-speech model speaks in `voice` (a key of
+    # speech.voices.VOICES); the speech then becomes the job's audio input (audio_file).
+    script = models.TextField(blank=True)
+    voice = models.CharField(max_length=30, blank=True)
+    # The speech step's fal request: its submit claimed (before fal is called), its id, and
+    # when the speech was stored as the job's audio.
+    speech_started_at = models.DateTimeField(null=True, blank=True)
+    speech_request_id = models.CharField(max_length=100, blank=True)
+    speech_finished_at = models.DateTimeField(null=True, blank=True)
     audio_duration = models.FloatField(null=True, blank=True)
 
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.PENDING, db_index=True)
@@ -373,8 +386,14 @@ class Job(models.Model):
 
     @property
     def estimated_cost(self):
-        """USD, from the audio's length and the model's price per second (None if unknown)."""
-        return self.model.estimate_cost(self.audio_duration) if self.model else None
+        """USD, from the audio's length and the model's price per second, and a script's speech
+        (None if unknown)."""
+        cost = self.model.estimate_cost(self.audio_duration) if self.model else None
+        if cost is not None and self.script:
+            from .scripts import dollars_for_characters
+
+            cost += dollars_for_characters(len(self.script))
+        return cost
 
 
 class FalCapacity(models.Model):

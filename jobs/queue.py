@@ -25,8 +25,13 @@ SHARED_QUEUE = DEFAULT_TASK_QUEUE_NAME
 _tasks: dict = {}
 
 
-def register_tasks(*, submit, finish, deadline, admit):
-    _tasks.update(submit=submit, finish=finish, deadline=deadline, admit=admit)
+def register_tasks(*, submit, finish, deadline, admit, speak):
+    _tasks.update(submit=submit, finish=finish, deadline=deadline, admit=admit, speak=speak)
+
+
+def queue_speak(job_id, delay=None):
+    """Take a script job's speech step one step further (jobs.services.speaking.speak_script)."""
+    _enqueue("speak", job_id, delay)
 
 
 def queue_submit(job_id, delay=None):

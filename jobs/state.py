@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from credits import services as credits
 
-from . import queue
+from . import queue, scripts
 from .models import ALLOWED_TRANSITIONS, STATE_TIMESTAMP_FIELD, TERMINAL_STATES, Job, JobEvent, JobState
 from .signals import job_state_changed
 
@@ -67,9 +67,20 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
 
 
 def charge_for(job) -> dict:
-    """What a finished job pays: a completed one its video's length, any other nothing."""
+    """What a finished job pays: a completed one its video's length, any other nothing; and a
+    job made from a script its speech too, once the speech was made (fal made it, whatever
+    became of the video): a failed speech step releases everything, a failed avatar step all
+    but the speech."""
+    speech = scripts.speech_credits(job.script) if job.script and job.speech_finished_at else 0
+    speech_note = f"speech of {len(job.script)} characters" if speech else ""
     if job.state == JobState.COMPLETED and job.video_duration and job.model:
-        return {"charge": job.model.credits_for(job.video_duration), "note": f"{job.video_duration:.2f} s of video"}
+        video_note = f"{job.video_duration:.2f} s of video"
+        return {
+            "charge": job.model.credits_for(job.video_duration) + speech,
+            "note": f"{speech_note} and {video_note}" if speech else video_note,
+        }
+    if speech:
+        return {"charge": speech, "note": speech_note}
     return {"charge": None}
 
 

@@ -14,7 +14,7 @@ from core.log_context import about_job
 
 from . import queue
 from .models import Job
-from .services import admission, deadlines, ingest, submission, tracking
+from .services import admission, deadlines, ingest, speaking, submission, tracking
 
 logger = logging.getLogger(__name__)
 
@@ -58,10 +58,20 @@ def enforce_deadline_task(job_id):
 
 
 @task
+def speak_script_task(job_id):
+    with working_on(job_id):
+        speaking.speak_script(job_id)
+
+
+@task
 def admit_waiting_jobs_task():
     admission.admit_waiting_jobs()
 
 
 queue.register_tasks(
-    submit=submit_job_task, finish=finish_job_task, deadline=enforce_deadline_task, admit=admit_waiting_jobs_task
+    submit=submit_job_task,
+    finish=finish_job_task,
+    deadline=enforce_deadline_task,
+    admit=admit_waiting_jobs_task,
+    speak=speak_script_task,
 )

@@ -44,6 +44,7 @@ def short_date(moment):
 
 
 STATE_TONE = {
+    "speaking": "working",
     "pending": "waiting",
     "in_queue": "waiting",
     "in_progress": "working",

@@ -69,6 +69,13 @@ KLING_STANDARD_CREDITS_PER_SECOND = env.int("KLING_STANDARD_CREDITS_PER_SECOND",
 KLING_V2_PRO_CREDITS_PER_SECOND = env.int("KLING_V2_PRO_CREDITS_PER_SECOND", default=115)
 KLING_V2_STANDARD_CREDITS_PER_SECOND = env.int("KLING_V2_STANDARD_CREDITS_PER_SECOND", default=57)
 OMNIHUMAN_CREDITS_PER_SECOND = env.int("OMNIHUMAN_CREDITS_PER_SECOND", default=160)
+# A script instead of a recording (speech/): fal's text-to-speech price per 1,000 characters
+# (Kokoro: $0.02), what users pay for it in credits, the longest script, and the slowest
+# speech assumed when holding credits before the speech is measured (characters a second).
+SPEECH_PRICE_PER_1000_CHARACTERS = env.float("SPEECH_PRICE_PER_1000_CHARACTERS", default=0.02)
+SPEECH_CREDITS_PER_1000_CHARACTERS = env.int("SPEECH_CREDITS_PER_1000_CHARACTERS", default=20)
+MAX_SCRIPT_CHARACTERS = env.int("MAX_SCRIPT_CHARACTERS", default=2500)
+SPEECH_MIN_CHARACTERS_PER_SECOND = env.float("SPEECH_MIN_CHARACTERS_PER_SECOND", default=8.0)
 # Credits every new account starts with. Locally (the engine costs nothing) about three
 # minutes of pro video; in remote mode they are real fal spend, so about 9 seconds' worth.
 STARTING_CREDITS = env.int("STARTING_CREDITS", default=20000 if FAL_MODE == "local" else 1000)

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "consent",
     "jobs",
+    "speech",
     "credits",
     "limits",
     "webhooks",

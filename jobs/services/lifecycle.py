@@ -11,7 +11,7 @@ from jobs.state import CANCELLED_AT_REQUEST, record_event, transition
 
 from . import admission, ingest
 from .fal_requests import cancel_at_fal, note_fal_finished
-from .submission import queue_new_job
+from .submission import credits_to_hold, queue_new_job
 from .tracking import poll_soon
 
 RETRYABLE_STATES = frozenset({JobState.FAILED, JobState.CANCELLED, JobState.TIMED_OUT})
@@ -60,7 +60,10 @@ def retry_job(job_id, *, by=""):
     if original.state not in RETRYABLE_STATES:
         # A completed job already has its video; retrying it would pay for it twice.
         raise NotRetryable("Only failed, cancelled or timed-out jobs can be retried.")
-    if original.audio_duration is None:
+    # A script job whose speech was made retries with that speech (its audio); one whose
+    # speech step failed speaks its script again.
+    speaks_again = bool(original.script) and not original.audio_file
+    if original.audio_duration is None and not speaks_again:
         # Made before audio given by URL was measured: what it would cost is unknown.
         raise NotRetryable("This job's audio was never measured; create a new job with it instead.")
     with transaction.atomic():
@@ -76,10 +79,11 @@ def retry_job(job_id, *, by=""):
             prompt=original.prompt,
             audio_duration=original.audio_duration,
             model_params=original.model_params,
+            script=original.script if speaks_again else "",
+            voice=original.voice if speaks_again else "",
+            state=JobState.SPEAKING if speaks_again else JobState.PENDING,
         )
-        credits.reserve_for_job(
-            retry, original.model.estimate_credits(original.audio_duration, original.model_params)
-        )  # a new attempt pays anew
+        credits.reserve_for_job(retry, credits_to_hold(retry))  # a new attempt pays anew
         retry.save()
         record_event(
             retry,
@@ -134,7 +138,9 @@ def resume_unfinished_jobs():
     # Jobs sent to another fal are that fal's workers' to wake: this one can't ask about them.
     for job in Job.objects.exclude(state__in=TERMINAL_STATES).sent_to(fal.storage_origin()).iterator():
         count += 1
-        if job.fal_finished_at:
+        if job.state == JobState.SPEAKING:
+            queue.queue_speak(job.id)
+        elif job.fal_finished_at:
             Job.objects.release_ingest(job.pk)
             queue.queue_finish(job.id)
         elif job.request_id:

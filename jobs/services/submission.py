@@ -1,6 +1,7 @@
 """Creating jobs and submitting them to fal, exactly once per intended attempt."""
 
 import os
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from consent import services as consent
 from credits import services as credits
-from jobs import fal, media, queue, schedule
+from jobs import fal, media, queue, schedule, scripts
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import FalModel, check_model_inputs, model_for_endpoint
 from jobs.state import fail_job, record_event
@@ -24,7 +25,27 @@ from .tracking import schedule_poll
 MAX_SUBMIT_ATTEMPTS = 5
 
 
-def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agreement=None, model_params=None) -> Job:
+@dataclass(frozen=True)
+class Script:
+    """What a job made from a script says, and in which voice (speech.registry.checked_script
+    has checked both)."""
+
+    text: str
+    voice: str
+
+
+def create_job(
+    *,
+    user,
+    model: FalModel,
+    image,
+    audio=None,
+    script: Script | None = None,
+    prompt="",
+    title="",
+    agreement=None,
+    model_params=None,
+) -> Job:
     """Create a pending job and queue its submission, which a worker makes at once.
 
     fal is never called here, so the form, the API and the CLI answer in the same short
@@ -37,6 +58,9 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     face: kept with the portrait. `model_params` are the model's own inputs (registry); they
     and the audio's length must fit the model (jobs.registry.check_model_inputs, which the
     doors call first to name the field at fault), else InvalidModelParameters is raised.
+
+    Given a `script` instead of `audio`, the job starts `speaking`: a worker has fal speak
+    the script first (jobs.services.speaking), and the speech becomes its audio.
     """
     with transaction.atomic():
         job = _new_job(
@@ -44,6 +68,7 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
             model=model,
             image=image,
             audio=audio,
+            script=script,
             prompt=prompt,
             title=title,
             agreement=agreement,
@@ -88,24 +113,28 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
     ]
 
 
-def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None, model_params=None):
-    if audio.duration is None:
+def _new_job(
+    *, user, model, image, audio, prompt, title="", limit_active=True, agreement=None, script=None, model_params=None
+):
+    job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt)
+    inputs = [("image", image)]
+    if script is not None:
+        # Its audio is the speech the speaking step makes (jobs.services.speaking).
+        job.script, job.voice, job.state = script.text, script.voice, JobState.SPEAKING
+        title, made_from = title or script.text, f", from a script of {len(script.text)} characters"
+    elif audio.duration is None:
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
         raise ValueError("The audio must be measured before a job is created.")
-    params = check_model_inputs(model, model_params, audio.duration)
-    title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]
-    job = Job(
-        user=user,
-        endpoint_id=model.endpoint_id,
-        title=title,
-        prompt=prompt,
-        audio_duration=audio.duration,
-        model_params=params,
-    )
+    else:
+        job.audio_duration = audio.duration
+        inputs.append(("audio", audio))
+        title, made_from = title or audio.source_name, ""
+    job.model_params = check_model_inputs(model, model_params, job.audio_duration)
+    job.title = title.strip()[: Job._meta.get_field("title").max_length]
     written = []
     try:
-        for name, value in (("image", image), ("audio", audio)):
+        for name, value in inputs:
             if value.url:
                 setattr(job, f"{name}_url", value.url)
             else:
@@ -116,14 +145,14 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
             consent.record_consent(
                 user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address
             )
-        record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
+        record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}{made_from}.")
         queue_new_job(job)
         # Last, so the user's row locks are held only from here to the commit: a user's
         # concurrent submits write their files and rows side by side and take turns only
         # for the count of active jobs and the hold.
         if limit_active:
             admission.refuse_if_too_many_active(user, counting=job)
-        credits.reserve_for_job(job, model.estimate_credits(audio.duration, params))
+        credits.reserve_for_job(job, credits_to_hold(job))
     except (admission.TooManyActiveJobs, credits.InsufficientCredits):
         for stored in written:  # the rows roll back; a refusal must leave no file behind either
             stored.delete(save=False)
@@ -131,10 +160,21 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
     return job
 
 
+def credits_to_hold(job) -> int:
+    """What a new job holds: its audio's length of video, or for a script job the speech and
+    the longest video the speech can make (jobs.scripts)."""
+    if job.script:
+        return scripts.script_hold(job.model, job.script, job.model_params)
+    return job.model.estimate_credits(job.audio_duration, job.model_params)
+
+
 def queue_new_job(job, *, submit=True):
-    """Start a new job's clock (its budget runs from creation) and, usually, its submission."""
+    """Start a new job's clock (its budget runs from creation) and, usually, its first step:
+    the speech for a job that speaks its script first, else the submission."""
     queue.queue_deadline(job.id, delay=schedule.budget_seconds())
-    if submit:
+    if job.state == JobState.SPEAKING:
+        queue.queue_speak(job.id)
+    elif submit:
         queue.queue_submit(job.id)
 
 

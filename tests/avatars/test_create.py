@@ -145,7 +145,7 @@ def test_missing_files_and_unknown_model_are_reported_per_field(owner_client):
     response = owner_client.post(URL, {"prompt": "", "model": "kling-avatar-ultra"})
 
     assert errors_of(response, "image") == "This field is required."
-    assert errors_of(response, "audio") == "This field is required."
+    assert errors_of(response, "audio") == "Choose a speech recording, or write a script below."
     assert "Select a valid choice" in response.content.decode()
     assert not Job.objects.exists()
 

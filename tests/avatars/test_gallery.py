@@ -207,11 +207,12 @@ def test_model_filter_shows_only_that_models_videos(owner_client, user):
     )
 
 
-def test_in_progress_covers_waiting_queued_and_rendering_videos(owner_client, user):
+def test_in_progress_covers_speaking_waiting_queued_and_rendering_videos(owner_client, user):
     for state in JobState:
         make_job(user, state, title=state.label)
 
-    assert sorted(titles(owner_client.get(URL, {"status": "in_progress"}))) == ["In progress", "In queue", "Pending"]
+    in_progress = sorted(titles(owner_client.get(URL, {"status": "in_progress"})))
+    assert in_progress == ["In progress", "In queue", "Pending", "Speaking the script"]
     assert titles(owner_client.get(URL, {"status": "timed_out"})) == ["Timed out"]
 
 

@@ -1,4 +1,5 @@
-"""python manage.py generate_avatar --image face.jpg --audio speech.mp3 [--prompt ...] [--out video.mp4]
+"""python manage.py generate_avatar --image face.jpg (--audio speech.mp3 | --script "Hello!" [--voice am_adam])
+                                   [--prompt ...] [--out video.mp4]
 
 Runs the whole pipeline from the command line with nothing else started: in local mode it
 starts the fal-compatible engine in this process, and it drives the job's tasks itself,
@@ -40,6 +41,8 @@ from jobs.registry import (
 )
 from jobs.services import admission, lifecycle, submission
 from jobs.worker import in_process_worker
+from speech.registry import ScriptError, checked_script
+from speech.voices import DEFAULT_VOICE, VOICES
 from workers.services import discard_queue
 
 BAR_WIDTH = 30
@@ -50,7 +53,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--image", required=True, help="Portrait image (JPEG, PNG or WebP).")
-        parser.add_argument("--audio", required=True, help="Speech audio (MP3, WAV, M4A, OGG or AAC).")
+        speech = parser.add_mutually_exclusive_group(required=True)
+        speech.add_argument("--audio", help="Speech audio (MP3, WAV, M4A, OGG or AAC).")
+        speech.add_argument(
+            "--script",
+            help="Instead of --audio: what the avatar says, spoken first by fal's text-to-speech model "
+            f"(up to {settings.MAX_SCRIPT_CHARACTERS} characters).",
+        )
+        parser.add_argument(
+            "--voice", choices=sorted(VOICES), default=DEFAULT_VOICE, help="The voice that speaks --script."
+        )
         parser.add_argument("--prompt", default="", help="Optional prompt for the model.")
         parser.add_argument(
             "--model", choices=MODEL_NAMES, default=DEFAULT_MODEL_NAME, help=MODEL_NAMES_HELP.replace("`", "")
@@ -85,12 +97,19 @@ class Command(BaseCommand):
     def _generate(self, options):
         call_command("migrate", verbosity=0)  # first: checking a portrait reads the block list
         image = self._checked(options["image"], media.check_image)
-        audio = self._checked(options["audio"], media.check_audio)
+        audio = script = None
+        if options["script"] is not None:
+            try:
+                script = submission.Script(*checked_script(options["script"], options["voice"]))
+            except ScriptError as exc:
+                raise CommandError(f"--script: {exc.message}") from None
+        else:
+            audio = self._checked(options["audio"], media.check_audio)
         user, _ = get_user_model().objects.get_or_create(username=options["user"])
         model = find_model(options["model"])
         given = {name: options[name] for name in MODEL_PARAMETERS if options.get(name) is not None}
         try:
-            params = check_model_inputs(model, given, audio.duration)
+            params = check_model_inputs(model, given, audio.duration if audio else None)
         except InvalidModelParameters as exc:
             raise CommandError(f"{model.label}: {exc}") from None
 
@@ -110,11 +129,22 @@ class Command(BaseCommand):
 
             try:
                 job = submission.create_job(
-                    user=user, model=model, image=image, audio=audio, prompt=options["prompt"], model_params=params
+                    user=user,
+                    model=model,
+                    image=image,
+                    audio=audio,
+                    script=script,
+                    prompt=options["prompt"],
+                    model_params=params,
                 )
             except (admission.TooManyActiveJobs, credits.InsufficientCredits) as exc:
                 raise CommandError(str(exc)) from None
-            self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
+            if script is not None:
+                self.stdout.write(
+                    f"Job {job.id}: {model.label}, a script of {len(script.text)} characters spoken as {script.voice}."
+                )
+            else:
+                self.stdout.write(f"Job {job.id}: {model.label}, {audio.duration:.1f} s of audio.")
             job = self._drive(job)
             if not job.is_finished:  # interrupted (Ctrl-C)
                 # While the engine still runs: once this process is gone nobody can reach it.
