@@ -9,11 +9,12 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from batches.models import Batch
-from jobs import media, signed_urls
+from jobs import long_audio, media, signed_urls
 from jobs.inputs import InputReferenceField, SubmitSerializer, consent_errors, consent_field
 from jobs.models import TERMINAL_STATES, Asset, Job, JobState
 from jobs.outputs import VideoOutputSerializer, video_output
 from jobs.registry import DEFAULT_MODEL_NAME, MODEL_NAMES, MODEL_NAMES_HELP, find_model
+from longform import selectors as longform
 from outbox import services as outbox
 
 from .models import ApiToken
@@ -99,6 +100,21 @@ class BatchItemSerializer(serializers.Serializer):
 BATCH_STATUSES = ["pending", "running", "completed", "partially_completed", "failed"]
 
 
+class SegmentSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="From 0, in the audio's order.")
+    attempt = serializers.IntegerField(help_text="1, or 2 for the one retry of a failed segment.")
+    job = serializers.UUIDField(help_text="The segment's own job.")
+    status = serializers.ChoiceField(choices=JobState.choices)
+    start_seconds = serializers.FloatField(help_text="Where its stretch of the audio starts.")
+    end_seconds = serializers.FloatField()
+    error = serializers.CharField(allow_blank=True)
+
+
+class SegmentProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
 @extend_schema_serializer(component_name="V1Job")  # "Job" is the seed API's job
 class JobSerializer(serializers.ModelSerializer):
     url = DetailUrlField("v1:job-detail")
@@ -112,6 +128,8 @@ class JobSerializer(serializers.ModelSerializer):
     cost = serializers.SerializerMethodField()
     output = serializers.SerializerMethodField()
     batch = serializers.SerializerMethodField()
+    segments = serializers.SerializerMethodField()
+    segment_progress = serializers.SerializerMethodField()
 
     class Meta:
         model = Job
@@ -133,6 +151,8 @@ class JobSerializer(serializers.ModelSerializer):
             "cost",
             "output",
             "batch",
+            "segments",
+            "segment_progress",
             "created_at",
         ]
         list_serializer_class = JobListSerializer
@@ -183,6 +203,22 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.UUIDField(allow_null=True, help_text="The batch this job is an item of."))
     def get_batch(self, job):
         return getattr(job, "batch_id", None)
+
+    @extend_schema_field(
+        SegmentSerializer(
+            many=True,
+            help_text="A long video's segments (audio longer than the model takes is split at pauses, each "
+            "segment a job of its own, retried once if it fails); empty for any other job.",
+        )
+    )
+    def get_segments(self, job):
+        return SegmentSerializer(longform.segments_of(job), many=True).data
+
+    @extend_schema_field(
+        SegmentProgressSerializer(allow_null=True, help_text="How many segments are made (long videos).")
+    )
+    def get_segment_progress(self, job):
+        return longform.progress_of(job)
 
 
 class JobTitleSerializer(serializers.Serializer):
@@ -386,10 +422,18 @@ class BatchCreateSerializer(serializers.Serializer):
                 except serializers.ValidationError as exc:
                     checked[(kind, url)] = None
                     errors.setdefault(self._field_of(attrs, kind, index), exc.detail)
+        model = find_model(attrs["model"])
+        for index, (_, url) in enumerate(pairs):
+            audio = checked[("audio", url)]
+            try:
+                if audio is not None:
+                    long_audio.refuse_in_batch(model, audio)
+            except media.MediaError as exc:
+                errors.setdefault(self._field_of(attrs, "audio", index), [exc.message])
         if errors:
             raise serializers.ValidationError(errors)
         attrs["checked_items"] = [(checked[("image", image)], checked[("audio", audio)]) for image, audio in pairs]
-        attrs["fal_model"] = find_model(attrs["model"])
+        attrs["fal_model"] = model
         return attrs
 
     @staticmethod

@@ -5,7 +5,7 @@ from django.conf import settings
 
 from consent import services as consent
 from consent.models import CONSENT_TEXT
-from jobs import media
+from jobs import long_audio, media
 from jobs.registry import DEFAULT_MODEL_KEY, MODELS
 from jobs.services.submission import portrait_of
 from limits.clients import client_address
@@ -46,7 +46,7 @@ def page_limits() -> dict:
         "maxImageSide": settings.MAX_IMAGE_SIDE,
         "maxAudioBytes": settings.MAX_AUDIO_BYTES,
         "minAudioSeconds": settings.MIN_AUDIO_SECONDS,
-        "maxAudioSeconds": settings.MAX_AUDIO_SECONDS,
+        "maxAudioSeconds": settings.MAX_LONG_AUDIO_SECONDS,
     }
 
 
@@ -116,7 +116,8 @@ class AvatarForm(forms.Form):
         self.fields["image"].help_text += limits
         self.fields["audio"].help_text += (
             f" Up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB and "
-            f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds."
+            f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_LONG_AUDIO_SECONDS:g} seconds; "
+            f"past {settings.MAX_AUDIO_SECONDS:g} s it is split at pauses and stitched into one video."
         )
 
     def _upload_or_kept(self, name):
@@ -282,6 +283,18 @@ class BatchForm(forms.Form):
         if problems:
             raise forms.ValidationError(problems)
         return checked
+
+    def clean(self):
+        cleaned = super().clean()
+        model = MODELS.get(cleaned.get("model") or "")
+        if model is not None and "audio" in cleaned:
+            for audio in cleaned["audio"]:
+                try:
+                    long_audio.refuse_in_batch(model, audio)
+                except media.MediaError as exc:
+                    self.add_error("audio", f"{audio.source_name}: {exc.message}")
+                    break
+        return cleaned
 
     def batch_arguments(self):
         """Keyword arguments for batches.services.create_batch (call after is_valid())."""

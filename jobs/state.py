@@ -67,7 +67,11 @@ def transition(job_id, to_state, *, message="", event_data=None, **fields):
 
 
 def charge_for(job) -> dict:
-    """What a finished job pays: a completed one its video's length, any other nothing."""
+    """What a finished job pays: a completed one its video's length, any other nothing. A long
+    video pays for the segments fal made (and charged us for), however it ended; its segments
+    hold nothing and so pay nothing of their own."""
+    if job.is_long:
+        return _charge_for_segments(job)
     if job.state == JobState.COMPLETED and job.video_duration and job.model:
         return {"charge": job.model.credits_for(job.video_duration), "note": f"{job.video_duration:.2f} s of video"}
     return {"charge": None}
@@ -75,3 +79,12 @@ def charge_for(job) -> dict:
 
 def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
     return transition(job_id, state, message=message, error=message, error_type=error_type)
+
+
+def _charge_for_segments(job) -> dict:
+    made = list(job.segments.filter(state=JobState.COMPLETED).values_list("video_duration", flat=True))
+    seconds = sum(duration or 0 for duration in made)
+    if not made or not job.model:
+        return {"charge": None}
+    note = f"{seconds:.2f} s of video in {len(made)} of {job.segment_count} segments"
+    return {"charge": job.model.credits_for(seconds), "note": note}

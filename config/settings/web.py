@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "engine",
     "workers",
     "batches",
+    "longform",
     "api",
     "outbox",
     "monitoring",

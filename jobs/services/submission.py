@@ -5,10 +5,11 @@ import os
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from consent import services as consent
 from credits import services as credits
-from jobs import fal, media, queue, schedule
+from jobs import fal, long_audio, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import FalModel, model_for_endpoint
 from jobs.state import fail_job, record_event
@@ -34,8 +35,13 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     is refused here (admission's TooManyActiveJobs, credits' InsufficientCredits) is refused
     inside the creating transaction, so a rejected request never leaves a half-made job.
     `agreement` (consent.services.Agreement) is the uploader's word that they may use the
-    face: kept with the portrait.
+    face: kept with the portrait. Audio longer than the model takes makes a long video
+    (jobs.long_audio): a parent job made of segment jobs, returned like any job.
     """
+    if long_audio.needs_segments(model, audio.duration):
+        return long_audio.create_long_job(
+            user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement
+        )
     with transaction.atomic():
         job = _new_job(
             user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement
@@ -72,13 +78,61 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
     ]
 
 
-def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None):
+def create_long_parent(*, user, model, image, audio, prompt="", title="", agreement=None, segments: int) -> Job:
+    """The parent of a long video made of `segments` segment jobs: a job like any other to its
+    owner (the portrait, the whole audio, a title, one hold for the whole audio's price), but
+    queued for no submission and no deadline of its own: its segments are sent to fal, each
+    with its own budget, and the `longform` app ends it. Call inside the creating transaction,
+    before its segments (create_segment_job)."""
+    return _new_job(
+        user=user,
+        model=model,
+        image=image,
+        audio=audio,
+        prompt=prompt,
+        title=title,
+        agreement=agreement,
+        segments=segments,
+    )
+
+
+def create_segment_job(parent, *, audio=None, like=None, title) -> Job:
+    """One segment of a long video: an ordinary job with the parent's portrait and prompt and
+    its own piece of the audio (`audio`, a measured ValidatedInput, or the audio of `like`, an
+    earlier attempt at the same piece). It holds no credits (the parent holds for all) and
+    takes no place among the user's active jobs; it waits its turn for fal like any job.
+    Call inside the transaction that creates or advances the parent."""
+    job = Job(
+        user=parent.user,
+        endpoint_id=parent.endpoint_id,
+        title=title[: Job._meta.get_field("title").max_length],
+        prompt=parent.prompt,
+        parent=parent,
+        image_url=parent.image_url,
+        image_file=parent.image_file.name,
+    )
+    if like is not None:
+        job.audio_url, job.audio_file, job.audio_duration = like.audio_url, like.audio_file.name, like.audio_duration
+    else:
+        job.audio_duration = audio.duration
+        job.audio_file.save(audio.stored_name, audio.content_file(), save=False)
+    job.save()
+    record_event(job, JobEvent.Kind.CREATED, f"Created as a segment of job {parent.id}.", parent=str(parent.id))
+    queue_new_job(job)
+    return job
+
+
+def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, agreement=None, segments=0):
     if audio.duration is None:
         # Every door measures audio first (uploads: jobs.media; references: services.inputs):
         # the limit and the hold rest on its length, so an unmeasured one is a bug, not a guess.
         raise ValueError("The audio must be measured before a job is created.")
     title = (title or audio.source_name).strip()[: Job._meta.get_field("title").max_length]
     job = Job(user=user, endpoint_id=model.endpoint_id, title=title, prompt=prompt, audio_duration=audio.duration)
+    if segments:
+        # Never `pending`: a pending job without a request waits for a slot at fal, and the
+        # parent takes none (jobs.models.WAITING_FOR_SLOT).
+        job.segment_count, job.state, job.queued_at = segments, JobState.IN_QUEUE, timezone.now()
     written = []
     try:
         for name, value in (("image", image), ("audio", audio)):
@@ -93,7 +147,8 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
                 user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address
             )
         record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}.")
-        queue_new_job(job)
+        if not segments:
+            queue_new_job(job)
         # Last, so the user's row locks are held only from here to the commit: a user's
         # concurrent submits write their files and rows side by side and take turns only
         # for the count of active jobs and the hold.
@@ -131,8 +186,8 @@ def submit_job(job_id):
     the job; it is never blindly resubmitted.
     """
     job = Job.objects.get(pk=job_id)
-    if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
-        return job
+    if job.state != JobState.PENDING or job.request_id or job.submit_started_at or job.is_long:
+        return job  # (a long video is never sent to fal: its segments are)
     if schedule.deadline_passed(job):
         return time_out_job(job.id)
     model = model_for_endpoint(job.endpoint_id)
