@@ -4,13 +4,14 @@ refuses a long clip), the gallery showing the one video and its page the segment
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from credits import services as credits
 from credits.models import LedgerEntry
 from jobs.models import Job, JobState
-from longform import splitting
+from longform import services, splitting
 from longform.models import Segment
 from tests.factories import data_uri, portrait_png, speech_wav, speech_with_pauses
 
@@ -98,3 +99,48 @@ def test_a_batch_refuses_a_clip_longer_than_the_model_takes_naming_it(api_client
     assert response.status_code == 400
     assert "at most 60 seconds each" in response.json()["errors"]["audio_urls.1"][0]
     assert not Job.objects.exists()
+
+
+def long_job(api_client, seconds=70.0):
+    speech, _ = speech_with_pauses(seconds)
+    response = api_client.post(
+        "/api/v1/jobs",
+        {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": data_uri(speech, "audio/wav")},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return Job.objects.get(pk=response.json()["id"])
+
+
+@pytest.mark.django_db
+def test_cancelling_a_long_video_cancels_its_segments_and_returns_the_whole_hold(api_client, user):
+    start = credits.account_for(user).balance
+    parent = long_job(api_client)
+
+    response = api_client.post(f"/api/v1/jobs/{parent.pk}/cancel")
+    services.advance(parent.pk)  # what the task queued by the parent's end does
+
+    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert set(Job.objects.filter(parent=parent).values_list("state", flat=True)) == {JobState.CANCELLED}
+    assert list(LedgerEntry.objects.filter(job=parent).values_list("kind", flat=True).order_by("id")) == [
+        "reserve",
+        "release",
+    ]
+    assert credits.account_for(user).balance == start
+
+
+@pytest.mark.django_db
+def test_deleting_a_long_video_deletes_its_segments_and_their_files(
+    api_client, user, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    parent = long_job(api_client)
+    files = [job.audio_file.name for job in Job.objects.filter(parent=parent)]
+    assert all(default_storage.exists(name) for name in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client.delete(f"/api/v1/jobs/{parent.pk}")
+
+    assert response.status_code == 204
+    assert not Job.objects.exists() and not Segment.objects.exists()
+    assert not any(default_storage.exists(name) for name in files)
