@@ -53,6 +53,9 @@ def abandon_job(job_id, *, by=""):
     if not job.is_finished and job.fal_finished_at:
         Job.objects.release_ingest(job.pk)  # this process's own ingest, if any, has stopped
         job = ingest.finish_job(job.pk)
+    if job.is_long:  # its segments are at the same fal: end them now, not after this process
+        for segment_id in job.segments.exclude(state__in=TERMINAL_STATES).values_list("pk", flat=True):
+            abandon_job(segment_id, by=by)
     return job
 
 

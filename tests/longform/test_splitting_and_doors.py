@@ -3,6 +3,7 @@ refuses a long clip), the gallery showing the one video and its page the segment
 
 import io
 
+import av
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,8 @@ from credits.models import LedgerEntry
 from jobs.models import Job, JobState
 from longform import services, splitting
 from longform.models import Segment
-from tests.factories import data_uri, portrait_png, speech_wav, speech_with_pauses
+from tests.factories import data_uri, portrait_jpeg, portrait_png, speech_wav, speech_with_pauses
+from tests.jobs.test_cli import run_cli
 
 
 @pytest.mark.parametrize("seconds", [61.0, 150.0, 599.0])
@@ -144,3 +146,18 @@ def test_deleting_a_long_video_deletes_its_segments_and_their_files(
     assert response.status_code == 204
     assert not Job.objects.exists() and not Segment.objects.exists()
     assert not any(default_storage.exists(name) for name in files)
+
+
+def test_the_command_line_makes_a_long_video_from_a_long_recording(tmp_path):
+    (tmp_path / "face.jpg").write_bytes(portrait_jpeg())
+    speech, _ = speech_with_pauses(65.0)
+    (tmp_path / "talk.wav").write_bytes(speech)
+    out = tmp_path / "video.mp4"
+
+    result = run_cli(
+        tmp_path, "--image", str(tmp_path / "face.jpg"), "--audio", str(tmp_path / "talk.wav"), "--out", str(out)
+    )
+
+    assert result.returncode == 0, result.stderr
+    with av.open(str(out)) as container:
+        assert abs(container.duration / av.time_base - 65.0) <= 0.04
