@@ -12,6 +12,7 @@ from django.urls import reverse
 from credits import services as credits
 from credits.models import LedgerEntry
 from jobs.models import Job, JobState
+from jobs.services import lifecycle
 from longform import services, splitting
 from longform.models import Segment
 from tests.factories import data_uri, portrait_jpeg, portrait_png, speech_wav, speech_with_pauses
@@ -161,3 +162,20 @@ def test_the_command_line_makes_a_long_video_from_a_long_recording(tmp_path):
     assert result.returncode == 0, result.stderr
     with av.open(str(out)) as container:
         assert abs(container.duration / av.time_base - 65.0) <= 0.04
+
+
+@pytest.mark.django_db
+def test_a_long_video_whose_segments_ended_unheard_is_advanced_by_the_workers_chore(api_client, user):
+    parent = long_job(api_client)
+    for segment in Job.objects.filter(parent=parent):
+        lifecycle.cancel_job(segment.pk)  # ended, and no advance ran (a worker died, say)
+
+    assert services.advance_stuck() == 1
+
+    parent.refresh_from_db()
+    assert parent.state == JobState.FAILED and "Segment 1 of 2 failed" in parent.error
+    assert list(LedgerEntry.objects.filter(job=parent).values_list("kind", flat=True).order_by("id")) == [
+        "reserve",
+        "release",
+    ]
+    assert services.advance_stuck() == 0  # ended once
