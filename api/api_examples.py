@@ -54,6 +54,8 @@ PENDING_JOB = {
     "cost": {"credits_held": 1426, "credits_charged": 0, "settled": False},
     "output": None,
     "batch": None,
+    "segments": [],
+    "segment_progress": None,
     "created_at": CREATED,
 }
 COMPLETED_JOB = PENDING_JOB | {

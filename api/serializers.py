@@ -28,6 +28,7 @@ from jobs.registry import (
     InvalidModelParameters,
     find_model,
 )
+from longform import selectors as longform
 from outbox import services as outbox
 
 from .models import ApiToken
@@ -120,6 +121,21 @@ class BatchItemSerializer(serializers.Serializer):
 BATCH_STATUSES = ["pending", "running", "completed", "partially_completed", "failed"]
 
 
+class SegmentSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="From 0, in the audio's order.")
+    attempt = serializers.IntegerField(help_text="1, or 2 for the one retry of a failed segment.")
+    job = serializers.UUIDField(help_text="The segment's own job.")
+    status = serializers.ChoiceField(choices=JobState.choices)
+    start_seconds = serializers.FloatField(help_text="Where its stretch of the audio starts.")
+    end_seconds = serializers.FloatField()
+    error = serializers.CharField(allow_blank=True)
+
+
+class SegmentProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField()
+
+
 @extend_schema_serializer(component_name="V1Job")  # "Job" is the seed API's job
 class JobSerializer(serializers.ModelSerializer):
     url = DetailUrlField("v1:job-detail")
@@ -133,6 +149,8 @@ class JobSerializer(serializers.ModelSerializer):
     cost = serializers.SerializerMethodField()
     output = serializers.SerializerMethodField()
     batch = serializers.SerializerMethodField()
+    segments = serializers.SerializerMethodField()
+    segment_progress = serializers.SerializerMethodField()
 
     class Meta:
         model = Job
@@ -156,6 +174,8 @@ class JobSerializer(serializers.ModelSerializer):
             "cost",
             "output",
             "batch",
+            "segments",
+            "segment_progress",
             "created_at",
         ]
         list_serializer_class = JobListSerializer
@@ -211,6 +231,22 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.UUIDField(allow_null=True, help_text="The batch this job is an item of."))
     def get_batch(self, job):
         return getattr(job, "batch_id", None)
+
+    @extend_schema_field(
+        SegmentSerializer(
+            many=True,
+            help_text="A long video's segments (audio longer than the model takes is split at pauses, each "
+            "segment a job of its own, retried once if it fails); empty for any other job.",
+        )
+    )
+    def get_segments(self, job):
+        return SegmentSerializer(longform.segments_of(job), many=True).data
+
+    @extend_schema_field(
+        SegmentProgressSerializer(allow_null=True, help_text="How many segments are made (long videos).")
+    )
+    def get_segment_progress(self, job):
+        return longform.progress_of(job)
 
 
 class JobTitleSerializer(serializers.Serializer):

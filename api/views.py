@@ -124,6 +124,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
         if not filters.is_valid():
             raise ValidationError(filters.errors)
         wanted = filters.validated_data
+        jobs = jobs.listed()  # a long video's segments show under it (its `segments`)
         if wanted.get("status"):
             jobs = jobs.filter(state__in=wanted["status"])
         if wanted.get("model"):

@@ -49,20 +49,27 @@ def page_limits() -> dict:
         "maxImageSide": settings.MAX_IMAGE_SIDE,
         "maxAudioBytes": settings.MAX_AUDIO_BYTES,
         "minAudioSeconds": settings.MIN_AUDIO_SECONDS,
-        "maxAudioSeconds": settings.MAX_AUDIO_SECONDS,
+        "maxAudioSeconds": settings.MAX_LONG_AUDIO_SECONDS,
         "maxScriptCharacters": settings.MAX_SCRIPT_CHARACTERS,
     }
 
 
-def name_the_limits(form, each=""):
-    """The file fields' help names the server's limits (the numbers the page checks)."""
+def name_the_limits(form, each="", long_videos=False):
+    """The file fields' help names the server's limits (the numbers the page checks); with
+    `long_videos`, audio past one request's limit makes a long video (jobs.long_audio)."""
     form.fields["image"].help_text += (
         f" Up to {settings.MAX_IMAGE_BYTES // (1024 * 1024)} MB, "
         f"{settings.MIN_IMAGE_SIDE}–{settings.MAX_IMAGE_SIDE} pixels a side."
     )
+    longest = settings.MAX_LONG_AUDIO_SECONDS if long_videos else settings.MAX_AUDIO_SECONDS
     form.fields["audio"].help_text += (
         f" Up to {settings.MAX_AUDIO_BYTES // (1024 * 1024)} MB and "
-        f"{settings.MIN_AUDIO_SECONDS:g}–{settings.MAX_AUDIO_SECONDS:g} seconds{each}."
+        f"{settings.MIN_AUDIO_SECONDS:g}–{longest:g} seconds{each}"
+    )
+    form.fields["audio"].help_text += (
+        f"; past {settings.MAX_AUDIO_SECONDS:g} s it is split at pauses and stitched into one video."
+        if long_videos
+        else "."
     )
 
 
@@ -100,14 +107,15 @@ def chosen_params(form, model) -> dict:
     return params
 
 
-def check_model_fit(form, model, audios):
+def check_model_fit(form, model, audios, *, long_video_ok=False):
     """The chosen model's parameters, with each audio too long or short for it (with those
-    parameters) refused beside the audio field; None when the model is not known yet."""
+    parameters; `long_video_ok`: or for a long video) refused beside the audio field; None
+    when the model is not known yet."""
     if model is None:
         return None
     params = model.clean_params(chosen_params(form, model))
     for audio in audios:
-        if audio is not None and (problem := model.audio_problem(audio.duration, params)):
+        if audio is not None and (problem := model.audio_problem(audio.duration, params, long_video_ok=long_video_ok)):
             form.add_error("audio", f"{audio.source_name}: {problem}" if len(audios) > 1 else problem)
     return params
 
@@ -241,7 +249,7 @@ class AvatarForm(KeepsValidFiles, forms.Form):
         self.fields["image"].required = self.fields["audio"].required = False
         # Labels carry prices, which come from settings: build them per form.
         self.fields["model"].choices = model_choices()
-        name_the_limits(self)
+        name_the_limits(self, long_videos=True)
         add_parameter_fields(self)
         self.fields["script"].help_text += f" Up to {settings.MAX_SCRIPT_CHARACTERS:,} characters."
         self.fields["script"].widget.attrs["maxlength"] = settings.MAX_SCRIPT_CHARACTERS
@@ -270,7 +278,7 @@ class AvatarForm(KeepsValidFiles, forms.Form):
         fit the chosen model with its parameters."""
         cleaned = super().clean()
         model = MODELS.get(cleaned.get("model", ""))
-        self.model_params = check_model_fit(self, model, [cleaned.get("audio")])
+        self.model_params = check_model_fit(self, model, [cleaned.get("audio")], long_video_ok=True)
         text = (cleaned.get("script") or "").strip()
         if not text:
             if cleaned.get("audio") is None and "audio" not in self.errors:

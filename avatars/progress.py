@@ -12,6 +12,7 @@ from django.utils import timezone
 from jobs.models import JobState
 from jobs.schedule import expected_run_seconds, run_started_at, submitted_at
 from jobs.services import admission
+from longform import selectors as longform
 
 QUEUED_PERCENT = 5
 RUN_PERCENT = 90  # the share of the bar the run itself fills
@@ -26,6 +27,7 @@ class JobProgress:
     overdue: bool
     storing: bool  # fal has finished; the video is being copied into our storage
     waiting_ahead: int | None = None  # waiting for a free slot at fal, behind this many jobs
+    segments: str = ""  # a long video's: "segment 3 of 7", "stitching 7 segments"
 
 
 def progress_for(job, now=None) -> JobProgress:
@@ -42,6 +44,10 @@ def progress_for(job, now=None) -> JobProgress:
         percent = 0
     elif storing:
         percent = STORING_PERCENT
+    elif job.is_long:
+        # A long video's bar follows its segments: each made one fills its share of the run.
+        made = longform.progress_of(job) or {"done": 0, "total": 1}
+        percent = QUEUED_PERCENT + int(RUN_PERCENT * made["done"] / made["total"])
     elif job.state == JobState.IN_PROGRESS:
         running = max((now - run_started_at(job)).total_seconds(), 0.0)
         overdue = running > expected
@@ -50,4 +56,6 @@ def progress_for(job, now=None) -> JobProgress:
         percent = QUEUED_PERCENT
     else:
         percent = 1
-    return JobProgress(elapsed, expected, percent, overdue, storing, admission.jobs_ahead(job))
+    return JobProgress(
+        elapsed, expected, percent, overdue, storing, admission.jobs_ahead(job), longform.progress_text(job)
+    )

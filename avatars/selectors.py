@@ -83,7 +83,7 @@ def gallery_jobs(user, *, search="", model="", status=""):
     `search` matches anywhere in the title (any case), `model` is a registry key and
     `status` a GALLERY_STATES key; an empty one does not filter.
     """
-    jobs = Job.objects.filter(user=user).only(*GALLERY_COLUMNS).order_by("-created_at", "-id")
+    jobs = Job.objects.listed().filter(user=user).only(*GALLERY_COLUMNS).order_by("-created_at", "-id")
     if search:
         jobs = jobs.filter(title__icontains=search)
     if model:

@@ -82,7 +82,8 @@ def model_params(attrs, audio_field="audio_url") -> tuple[dict, dict]:
     given = {name: attrs.pop(name) for name in MODEL_PARAMETERS if name in attrs}
     audio = attrs.get("checked", {}).get("audio")
     try:
-        return check_model_inputs(attrs["fal_model"], given, audio.duration if audio else None), {}
+        seconds = audio.duration if audio else None
+        return check_model_inputs(attrs["fal_model"], given, seconds, long_video_ok=True), {}
     except InvalidModelParameters as exc:
         errors = dict(exc.errors)
         if "audio" in errors:

@@ -201,7 +201,8 @@ def check_audio(source: bytes | File) -> ValidatedInput:
     """
     if _size(source) > settings.MAX_AUDIO_BYTES:
         raise MediaError(f"The audio file is larger than {human_size(settings.MAX_AUDIO_BYTES)}.")
-    low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_AUDIO_SECONDS
+    # Up to the long limit: audio longer than a model takes makes a long video (jobs.long_audio).
+    low, high = settings.MIN_AUDIO_SECONDS, settings.MAX_LONG_AUDIO_SECONDS
     try:
         with av.open(_from_start(source), mode="r") as container:
             if not container.streams.audio or container.streams.video:

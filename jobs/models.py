@@ -79,6 +79,10 @@ class JobQuerySet(models.QuerySet):
     def unfinished(self):
         return self.filter(UNFINISHED)
 
+    def listed(self):
+        """Jobs people see as videos: not the segments of a long video (they show under it)."""
+        return self.filter(parent__isnull=True)
+
     def at_fal(self):
         """Jobs holding a slot at fal: a submission claimed (or a request made) and not finished."""
         return self.filter(AT_FAL)
@@ -269,6 +273,14 @@ class Job(models.Model):
     speech_finished_at = models.DateTimeField(null=True, blank=True)
     audio_duration = models.FloatField(null=True, blank=True)
 
+    # A long video (jobs.long_audio): the parent is made of `segment_count` segment jobs and is
+    # never sent to fal itself; its segments name it as `parent`, are hidden from lists, send
+    # no webhooks or e-mails of their own, and hold no credits (the parent holds for all).
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="segments", editable=False
+    )
+    segment_count = models.PositiveSmallIntegerField(default=0)
+
     state = models.CharField(max_length=20, choices=JobState.choices, default=JobState.PENDING, db_index=True)
     request_id = models.CharField(max_length=100, blank=True, db_index=True)
     # Counts deliberate submissions. It is bumped *before* fal is called, so a crash
@@ -349,6 +361,11 @@ class Job(models.Model):
     @property
     def is_finished(self):
         return self.state in TERMINAL_STATES
+
+    @property
+    def is_long(self) -> bool:
+        """Made of segments (see `parent`), never sent to fal itself."""
+        return self.segment_count > 0
 
     @property
     def display_title(self) -> str:

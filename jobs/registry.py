@@ -119,9 +119,13 @@ class FalModel:
             "max_side": settings.MAX_IMAGE_SIDE,
         }
 
-    def audio_problem(self, seconds: float, params: dict | None = None) -> str:
-        """Why audio of `seconds` can't make one video with these parameters ("" when it can)."""
+    def audio_problem(self, seconds: float, params: dict | None = None, *, long_video_ok: bool = False) -> str:
+        """Why audio of `seconds` can't make one video with these parameters ("" when it can).
+        With `long_video_ok`, audio longer than one request takes, up to MAX_LONG_AUDIO_SECONDS,
+        fits too: it makes a long video of segments (jobs.long_audio)."""
         low, high = self.audio_limits(params)
+        if long_video_ok:
+            high = max(high, settings.MAX_LONG_AUDIO_SECONDS)
         if seconds > high:
             return f"The audio lasts {seconds:.1f} seconds; {self.describe(params)} takes at most {high:g} seconds."
         if seconds < low:
@@ -284,10 +288,15 @@ def model_for_endpoint(endpoint_id: str) -> FalModel:
     return MODELS_BY_ENDPOINT[endpoint_id]
 
 
-def check_model_inputs(model: FalModel, params: dict | None, audio_seconds: float | None) -> dict:
-    """The model's cleaned parameters, once they and the audio's length fit the model; raises
-    InvalidModelParameters naming the field at fault (`audio` for a length out of range)."""
+def check_model_inputs(
+    model: FalModel, params: dict | None, audio_seconds: float | None, *, long_video_ok: bool = False
+) -> dict:
+    """The model's cleaned parameters, once they and the audio's length fit the model (or, with
+    `long_video_ok`, make a long video of it); raises InvalidModelParameters naming the field
+    at fault (`audio` for a length out of range)."""
     cleaned = model.clean_params(params)
-    if audio_seconds is not None and (problem := model.audio_problem(audio_seconds, cleaned)):
+    if audio_seconds is not None and (
+        problem := model.audio_problem(audio_seconds, cleaned, long_video_ok=long_video_ok)
+    ):
         raise InvalidModelParameters({"audio": [problem]})
     return cleaned

@@ -70,7 +70,10 @@ def charge_for(job) -> dict:
     """What a finished job pays: a completed one its video's length, any other nothing; and a
     job made from a script its speech too, once the speech was made (fal made it, whatever
     became of the video): a failed speech step releases everything, a failed avatar step all
-    but the speech."""
+    but the speech. A long video pays for the segments fal made (and charged us for), however
+    it ended; its segments hold nothing and so pay nothing of their own."""
+    if job.is_long:
+        return _charge_for_segments(job)
     speech = scripts.speech_credits(job.script) if job.script and job.speech_finished_at else 0
     speech_note = f"speech of {len(job.script)} characters" if speech else ""
     if job.state == JobState.COMPLETED and job.video_duration and job.model:
@@ -90,3 +93,12 @@ CANCELLED_AT_REQUEST = {"message": "Cancelled.", "error": "Cancelled at your req
 
 def fail_job(job_id, message, *, error_type="", state=JobState.FAILED):
     return transition(job_id, state, message=message, error=message, error_type=error_type)
+
+
+def _charge_for_segments(job) -> dict:
+    made = list(job.segments.filter(state=JobState.COMPLETED).values_list("video_duration", flat=True))
+    seconds = sum(duration or 0 for duration in made)
+    if not made or not job.model:
+        return {"charge": None}
+    note = f"{seconds:.2f} s of video in {len(made)} of {job.segment_count} segments"
+    return {"charge": job.model.credits_for(seconds), "note": note}

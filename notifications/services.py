@@ -49,9 +49,10 @@ def _job_wants_email(job) -> bool:
 
 def record_job_finished(job) -> Notification | None:
     """Owe the job's e-mail if its ending is news and its owner wants it. Runs inside the
-    transaction that finishes the job, so the e-mail is owed exactly when the ending commits."""
+    transaction that finishes the job, so the e-mail is owed exactly when the ending commits.
+    A long video's segments owe none: the e-mail is its parent's."""
     news = NEWS_STATES.get(job.state)
-    if news is None or not job.user.email or not _job_wants_email(job):
+    if news is None or job.parent_id or not job.user.email or not _job_wants_email(job):
         return None
     link = site_url(reverse("avatars:job", kwargs={"job_id": job.id}))
     context = {"job": job, "news": news, "link": link}

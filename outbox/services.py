@@ -181,9 +181,10 @@ def subscribe_batch(user, batch_id, url: str) -> WebhookSubscription:
 def record_job_event(job, to_state) -> Message | None:
     """The event of `job` entering `to_state`, for each of its owner's active endpoints that
     takes it and each URL subscribed to the job. Call inside the transition's transaction;
-    writes nothing when no one listens."""
+    writes nothing when no one listens. A long video's segment has no events of its own:
+    its parent's are the video's."""
     event_type = events.job_event_type(to_state)
-    if event_type is None:
+    if event_type is None or job.parent_id:
         return None
     endpoints = _listening_endpoints(job.user_id, event_type)
     urls = list(WebhookSubscription.objects.filter(job_id=job.pk).values_list("url", flat=True))

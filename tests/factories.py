@@ -108,3 +108,33 @@ def uploaded_audio_url(user, url="https://example.com/speech.wav", seconds=2.0) 
         expires_at=timezone.now() + timedelta(days=7),
     )
     return url
+
+
+def speech_with_pauses(seconds: float, *, rate=16000, sentence=4.0, pause=0.7) -> tuple[bytes, list[tuple]]:
+    """A mono 16-bit WAV of `seconds`: "sentences" of voiced syllables (with short gaps between
+    words) separated by silent pauses; returns it and the pauses as (start, end) seconds."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    pieces, pauses, at = [], [], 0.0
+    while at < seconds:
+        spoken = 0.0
+        while spoken < sentence:
+            word = rng.uniform(0.2, 0.45)
+            t = np.arange(int(word * rate)) / rate
+            pitch = rng.uniform(140.0, 260.0)
+            pieces.append(0.4 * np.sin(2 * np.pi * pitch * t) * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t)))
+            gap = rng.uniform(0.05, 0.12)
+            pieces.append(np.zeros(int(gap * rate)))
+            spoken += word + gap
+        pieces.append(np.zeros(int(pause * rate)))
+        pauses.append((at + spoken, at + spoken + pause))
+        at += spoken + pause
+    samples = np.concatenate(pieces)[: int(seconds * rate)]
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(rate)
+        wav.writeframes((samples * 32767).astype("<i2").tobytes())
+    return buffer.getvalue(), [span for span in pauses if span[0] < seconds]

@@ -152,7 +152,7 @@ class JobListView(APIView):
     )
     def get(self, request):
         paginator = self.pagination_class()
-        jobs = Job.objects.filter(user=request.user).order_by("-created_at")
+        jobs = Job.objects.listed().filter(user=request.user).order_by("-created_at")
         if state := request.query_params.get("status"):
             # A value that is no state matches no job; it never reaches the database (a NUL
             # byte in it was a 500 on PostgreSQL).

@@ -110,6 +110,9 @@ REQUEST_OVERHEAD_BYTES = env.int("REQUEST_OVERHEAD_BYTES", default=15 * 1024 * 1
 # is applied when a job is made, e.g. OmniHuman v1.5 at 1080p takes at most 30 s.
 MAX_AUDIO_SECONDS = env.float("MAX_AUDIO_SECONDS", default=60.0)
 MIN_AUDIO_SECONDS = env.float("MIN_AUDIO_SECONDS", default=2.0)
+# Audio longer than a model takes, up to this, makes a long video: split at pauses into
+# segments the model takes, each rendered as a job of its own, stitched into one MP4.
+MAX_LONG_AUDIO_SECONDS = env.float("MAX_LONG_AUDIO_SECONDS", default=600.0)
 # Audio given by URL is downloaded (at most MAX_AUDIO_BYTES) and measured before a job is
 # created; the download must finish within this many seconds.
 AUDIO_URL_FETCH_SECONDS = env.float("AUDIO_URL_FETCH_SECONDS", default=20.0)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "engine",
     "workers",
     "batches",
+    "longform",
     "api",
     "outbox",
     "monitoring",

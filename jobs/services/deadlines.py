@@ -14,7 +14,8 @@ from .fal_requests import cancel_at_fal, note_fal_finished, sent_to_this_fal
 def enforce_deadline(job_id):
     """Time the job out if its deadline has passed; otherwise check again at the deadline."""
     job = Job.objects.get(pk=job_id)
-    if job.is_finished or not sent_to_this_fal(job):
+    if job.is_finished or job.is_long or not sent_to_this_fal(job):
+        # A long video has no budget of its own: each of its segments has one.
         # A job sent to another fal keeps its deadline there: that fal's workers time it out
         # when they poll it (jobs.services.tracking), and only they could cancel its request.
         return job

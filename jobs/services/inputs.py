@@ -47,9 +47,10 @@ def _with_upload_facts(reference, asset, kind):
     reference.source_name = asset.file_name or reference.source_name
     if kind == "audio":
         # Limits may have changed since the upload was measured.
-        if asset.duration > settings.MAX_AUDIO_SECONDS:
+        longest = settings.MAX_LONG_AUDIO_SECONDS
+        if asset.duration > longest:
             raise media.MediaError(
-                f"This upload lasts {asset.duration:.1f} seconds; the limit is {settings.MAX_AUDIO_SECONDS:g} seconds."
+                f"This upload lasts {asset.duration:.1f} seconds; the limit is {longest:g} seconds."
             )
         if asset.duration < settings.MIN_AUDIO_SECONDS:
             raise media.MediaError(

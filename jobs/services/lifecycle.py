@@ -51,6 +51,9 @@ def abandon_job(job_id, *, by=""):
     if not job.is_finished and job.fal_finished_at:
         Job.objects.release_ingest(job.pk)  # this process's own ingest, if any, has stopped
         job = ingest.finish_job(job.pk)
+    if job.is_long:  # its segments are at the same fal: end them now, not after this process
+        for segment_id in job.segments.exclude(state__in=TERMINAL_STATES).values_list("pk", flat=True):
+            abandon_job(segment_id, by=by)
     return job
 
 
@@ -60,6 +63,8 @@ def retry_job(job_id, *, by=""):
     if original.state not in RETRYABLE_STATES:
         # A completed job already has its video; retrying it would pay for it twice.
         raise NotRetryable("Only failed, cancelled or timed-out jobs can be retried.")
+    if original.is_long or original.parent_id:
+        raise NotRetryable("A long video is not retried whole; create a new one with its audio.")
     # A script job whose speech was made retries with that speech (its audio); one whose
     # speech step failed speaks its script again.
     speaks_again = bool(original.script) and not original.audio_file
@@ -118,10 +123,18 @@ def delete_job(job_id):
         job, _ = transition(
             job.id, JobState.CANCELLED, message="Deleted while its video was being stored.", error_type="deleted"
         )
-    files = [job.video.name, job.poster.name]
+    segments = list(job.segments.all()) if job.is_long else []  # ended here with it
+    for segment in segments:
+        if not segment.is_finished:
+            cancel_job(segment.pk)  # fal would otherwise run (and bill) pieces of a deleted video
+    files = []
+    owned = [job, *segments]  # the segments go with it (the database cascades)
+    for each in owned:
+        files += [each.video.name, each.poster.name]
     # Input files may be shared with retries of this job; keep those still referenced.
-    for name in (job.image_file.name, job.audio_file.name):
-        if name and not Job.objects.exclude(pk=job_id).filter(Q(image_file=name) | Q(audio_file=name)).exists():
+    for name in {name for each in owned for name in (each.image_file.name, each.audio_file.name)}:
+        others = Job.objects.exclude(pk__in=[each.pk for each in owned])
+        if name and not others.filter(Q(image_file=name) | Q(audio_file=name)).exists():
             files.append(name)
     job.delete()
     transaction.on_commit(lambda: media.delete_files(*files))
@@ -137,6 +150,8 @@ def resume_unfinished_jobs():
     count = 0
     # Jobs sent to another fal are that fal's workers' to wake: this one can't ask about them.
     for job in Job.objects.exclude(state__in=TERMINAL_STATES).sent_to(fal.storage_origin()).iterator():
+        if job.is_long:
+            continue  # its segments are woken here; the longform app's chore advances it
         count += 1
         if job.state == JobState.SPEAKING:
             queue.queue_speak(job.id)

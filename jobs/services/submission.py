@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from consent import services as consent
 from credits import services as credits
-from jobs import fal, media, queue, schedule, scripts
+from jobs import fal, long_audio, media, queue, schedule, scripts
 from jobs.models import Job, JobEvent, JobState
 from jobs.registry import FalModel, check_model_inputs, model_for_endpoint
 from jobs.state import fail_job, record_event
@@ -58,10 +59,23 @@ def create_job(
     face: kept with the portrait. `model_params` are the model's own inputs (registry); they
     and the audio's length must fit the model (jobs.registry.check_model_inputs, which the
     doors call first to name the field at fault), else InvalidModelParameters is raised.
+    Audio longer than the model takes with them makes a long video (jobs.long_audio): a
+    parent job made of segment jobs, returned like any job.
 
     Given a `script` instead of `audio`, the job starts `speaking`: a worker has fal speak
     the script first (jobs.services.speaking), and the speech becomes its audio.
     """
+    if audio is not None and long_audio.needs_segments(model, audio.duration, model_params):
+        return long_audio.create_long_job(
+            user=user,
+            model=model,
+            image=image,
+            audio=audio,
+            prompt=prompt,
+            title=title,
+            agreement=agreement,
+            model_params=model_params,
+        )
     with transaction.atomic():
         job = _new_job(
             user=user,
@@ -113,8 +127,67 @@ def create_jobs_together(*, user, model: FalModel, items, prompt="", agreement=N
     ]
 
 
+def create_long_parent(
+    *, user, model, image, audio, prompt="", title="", agreement=None, model_params=None, segments: int
+) -> Job:
+    """The parent of a long video made of `segments` segment jobs: a job like any other to its
+    owner (the portrait, the whole audio, a title, one hold for the whole audio's price), but
+    queued for no submission and no deadline of its own: its segments are sent to fal, each
+    with its own budget, and the `longform` app ends it. Call inside the creating transaction,
+    before its segments (create_segment_job)."""
+    return _new_job(
+        user=user,
+        model=model,
+        image=image,
+        audio=audio,
+        prompt=prompt,
+        title=title,
+        agreement=agreement,
+        model_params=model_params,
+        segments=segments,
+    )
+
+
+def create_segment_job(parent, *, audio=None, like=None, title) -> Job:
+    """One segment of a long video: an ordinary job with the parent's portrait and prompt and
+    its own piece of the audio (`audio`, a measured ValidatedInput, or the audio of `like`, an
+    earlier attempt at the same piece). It holds no credits (the parent holds for all) and
+    takes no place among the user's active jobs; it waits its turn for fal like any job.
+    Call inside the transaction that creates or advances the parent."""
+    job = Job(
+        user=parent.user,
+        endpoint_id=parent.endpoint_id,
+        title=title[: Job._meta.get_field("title").max_length],
+        prompt=parent.prompt,
+        model_params=parent.model_params,
+        parent=parent,
+        image_url=parent.image_url,
+        image_file=parent.image_file.name,
+    )
+    if like is not None:
+        job.audio_url, job.audio_file, job.audio_duration = like.audio_url, like.audio_file.name, like.audio_duration
+    else:
+        job.audio_duration = audio.duration
+        job.audio_file.save(audio.stored_name, audio.content_file(), save=False)
+    job.save()
+    record_event(job, JobEvent.Kind.CREATED, f"Created as a segment of job {parent.id}.", parent=str(parent.id))
+    queue_new_job(job)
+    return job
+
+
 def _new_job(
-    *, user, model, image, audio, prompt, title="", limit_active=True, agreement=None, script=None, model_params=None
+    *,
+    user,
+    model,
+    image,
+    audio,
+    prompt,
+    title="",
+    limit_active=True,
+    agreement=None,
+    script=None,
+    model_params=None,
+    segments=0,
 ):
     job = Job(user=user, endpoint_id=model.endpoint_id, prompt=prompt)
     inputs = [("image", image)]
@@ -130,8 +203,13 @@ def _new_job(
         job.audio_duration = audio.duration
         inputs.append(("audio", audio))
         title, made_from = title or audio.source_name, ""
-    job.model_params = check_model_inputs(model, model_params, job.audio_duration)
+    # A long video's parent is longer than one request takes: its segments are checked instead.
+    job.model_params = check_model_inputs(model, model_params, None if segments else job.audio_duration)
     job.title = title.strip()[: Job._meta.get_field("title").max_length]
+    if segments:
+        # Never `pending`: a pending job without a request waits for a slot at fal, and the
+        # parent takes none (jobs.models.WAITING_FOR_SLOT).
+        job.segment_count, job.state, job.queued_at = segments, JobState.IN_QUEUE, timezone.now()
     written = []
     try:
         for name, value in inputs:
@@ -146,7 +224,8 @@ def _new_job(
                 user=user, image_sha256=image.sha256, job_id=job.id, ip_address=agreement.ip_address
             )
         record_event(job, JobEvent.Kind.CREATED, f"Created for {model.label}{made_from}.")
-        queue_new_job(job)
+        if not segments:
+            queue_new_job(job)
         # Last, so the user's row locks are held only from here to the commit: a user's
         # concurrent submits write their files and rows side by side and take turns only
         # for the count of active jobs and the hold.
@@ -195,8 +274,8 @@ def submit_job(job_id):
     the job; it is never blindly resubmitted.
     """
     job = Job.objects.get(pk=job_id)
-    if job.state != JobState.PENDING or job.request_id or job.submit_started_at:
-        return job
+    if job.state != JobState.PENDING or job.request_id or job.submit_started_at or job.is_long:
+        return job  # (a long video is never sent to fal: its segments are)
     if schedule.deadline_passed(job):
         return time_out_job(job.id)
     model = model_for_endpoint(job.endpoint_id)

@@ -49,6 +49,7 @@ def test_text_disguised_as_an_image_is_refused(api_client):
 
 def test_audio_over_the_duration_limit_is_refused(api_client, settings):
     settings.MAX_AUDIO_SECONDS = 1.0
+    settings.MAX_LONG_AUDIO_SECONDS = 1.0
     inputs = valid_inputs() | {"audio_url": data_uri(speech_wav(seconds=2.0), "audio/wav")}
 
     response = api_client.post(SUBMIT, inputs, format="json")

@@ -58,6 +58,7 @@ def test_an_uploaded_audio_url_counts_its_measured_length(api_client, fal_engine
         format="multipart",
     ).json()
     settings.MAX_AUDIO_SECONDS = 2  # lowered after the upload: the stored measure still counts
+    settings.MAX_LONG_AUDIO_SECONDS = 2
     body = {"image_url": data_uri(portrait_png(), "image/png"), "audio_url": uploaded["url"]}
 
     response = api_client.post(SUBMIT, body, format="json")

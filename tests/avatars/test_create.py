@@ -102,6 +102,7 @@ def test_text_named_png_is_refused_next_to_the_image_field_and_keeps_the_typed_v
 
 def test_audio_longer_than_the_limit_is_refused(owner_client, settings):
     settings.MAX_AUDIO_SECONDS = 1.0
+    settings.MAX_LONG_AUDIO_SECONDS = 1.0
 
     response = owner_client.post(URL, upload(audio=speech_wav(seconds=1.5)))
 

@@ -50,16 +50,21 @@ def test_a_resolution_out_of_range_is_refused_beside_its_field(owner_client):
     assert not Job.objects.exists()
 
 
-def test_45_seconds_are_refused_beside_the_audio_at_1080p_and_taken_at_720p(owner_client, user):
-    refused = owner_client.post(URL, upload(model="omnihuman-v1.5", resolution="1080p", audio=long_speech(45)))
+def test_45_seconds_are_split_at_1080p_and_taken_whole_at_720p(owner_client, user):
+    split = owner_client.post(URL, upload(model="omnihuman-v1.5", resolution="1080p", audio=long_speech(45)))
 
-    assert "ByteDance OmniHuman v1.5 at 1080p takes at most 30 seconds" in errors_of(refused, "audio")
-    assert not Job.objects.exists()
+    assert split.status_code == 302
+    parent = Job.objects.get(parent=None)
+    assert parent.segment_count == 2  # OmniHuman at 1080p takes at most 30 s a request
+    assert all(segment.audio_duration <= 30 for segment in parent.segments.all())
+    assert {segment.model_params["resolution"] for segment in parent.segments.all()} == {"1080p"}
+    Job.objects.all().delete()
 
-    taken = owner_client.post(URL, upload(model="omnihuman-v1.5", resolution="720p", audio=long_speech(45)))
+    whole = owner_client.post(URL, upload(model="omnihuman-v1.5", resolution="720p", audio=long_speech(45)))
 
-    assert taken.status_code == 302
+    assert whole.status_code == 302
     job = Job.objects.get()
+    assert job.segment_count == 0
     assert LedgerEntry.objects.get(job=job, kind="reserve").amount == 45 * 160
 
 

@@ -111,6 +111,7 @@ def test_the_batch_form_previews_measures_each_clip_against_the_limits_and_price
     from tests.browser.test_create_page import drop
 
     settings.MAX_AUDIO_SECONDS = 3.0
+    settings.MAX_LONG_AUDIO_SECONDS = 3.0
     settings.MEDIA_ROOT = str(tmp_path / "media")
     user = make_user("bea")
     credits.adjust(user, -19_700, by=None, note="Spent elsewhere")  # 300 left

@@ -354,6 +354,7 @@ def test_a_kept_file_is_replaced_by_a_new_choice_and_is_no_one_elses(live_server
 def test_the_servers_limits_are_checked_in_the_page_before_upload_and_named(live_server, page, signed_in, settings):
     settings.MAX_IMAGE_SIDE = 300
     settings.MAX_AUDIO_SECONDS = 3.0
+    settings.MAX_LONG_AUDIO_SECONDS = 3.0
     settings.MAX_AUDIO_BYTES = 200_000
     open_create(page, live_server)
     image_problem, audio_problem = page.locator("#id_image_drop_error"), page.locator("#id_audio_drop_error")

@@ -30,6 +30,7 @@ LIARS = {"m4a": m4a_claiming, "mp3": mp3_claiming}
 @pytest.fixture(autouse=True)
 def sixty_second_limit(settings, tmp_path):
     settings.MAX_AUDIO_SECONDS = 60.0
+    settings.MAX_LONG_AUDIO_SECONDS = 60.0
     settings.MIN_AUDIO_SECONDS = 0.5
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
@@ -76,6 +77,7 @@ def test_audio_of_exactly_the_limit_is_accepted():
 def test_decoding_stops_once_the_limit_is_passed(settings):
     settings.MAX_AUDIO_SECONDS = 5.0
     # 10 s of sound whose last fifth is garbage: refused for its length, not for the garbage,
+    settings.MAX_LONG_AUDIO_SECONDS = 5.0
     # because decoding never reaches it.
     audio = bytearray(voice_in("mp3", seconds=10))
     tail = len(audio) * 4 // 5

@@ -83,14 +83,13 @@ def test_a_parameter_out_of_range_is_refused_naming_the_field(api_client, path, 
     assert not Job.objects.exists()
 
 
-def test_omnihuman_refuses_45_seconds_at_1080p_and_takes_them_at_720p(api_client):
-    refused = api_client.post("/api/v1/jobs", inputs(seconds=45.0, model="omnihuman"), format="json")
+def test_omnihuman_splits_45_seconds_at_1080p_and_takes_them_whole_at_720p(api_client):
+    split = api_client.post("/api/v1/jobs", inputs(seconds=45.0, model="omnihuman"), format="json")
 
-    assert refused.status_code == 400
-    assert refused.json()["errors"]["audio_url"] == [
-        "The audio lasts 45.0 seconds; ByteDance OmniHuman v1.5 at 1080p takes at most 30 seconds."
-    ]
-    assert not Job.objects.exists()
+    assert split.status_code == 201, split.content
+    assert [len(split.json()["segments"])] == [2]  # OmniHuman at 1080p takes at most 30 s a request
+    assert all(segment.audio_duration <= 30 for segment in Job.objects.exclude(parent=None))
+    Job.objects.all().delete()
 
     taken = api_client.post("/api/v1/jobs", inputs(seconds=45.0, model="omnihuman", resolution="720p"), format="json")
 
@@ -115,13 +114,11 @@ def test_a_batch_takes_the_models_parameters_and_refuses_a_clip_over_its_limit(a
     assert [job.model_params["resolution"] for job in Job.objects.all()] == ["720p", "720p"]
 
 
-def test_the_cli_refuses_audio_over_the_models_limit_before_making_a_job(tmp_path, user):
+def test_the_cli_refuses_an_input_the_model_does_not_take_before_making_a_job(tmp_path, user):
     image, audio = tmp_path / "face.png", tmp_path / "voice.wav"
     image.write_bytes(portrait_png())
     audio.write_bytes(speech_wav(seconds=31.0, rate=8000))
 
-    with pytest.raises(CommandError, match="at 1080p takes at most 30 seconds"):
-        call_command("generate_avatar", image=str(image), audio=str(audio), model="omnihuman")
     with pytest.raises(CommandError, match="resolution"):
         call_command("generate_avatar", image=str(image), audio=str(audio), model="v2-pro", resolution="720p")
 

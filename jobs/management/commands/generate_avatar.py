@@ -109,7 +109,7 @@ class Command(BaseCommand):
         model = find_model(options["model"])
         given = {name: options[name] for name in MODEL_PARAMETERS if options.get(name) is not None}
         try:
-            params = check_model_inputs(model, given, audio.duration if audio else None)
+            params = check_model_inputs(model, given, audio.duration if audio else None, long_video_ok=True)
         except InvalidModelParameters as exc:
             raise CommandError(f"{model.label}: {exc}") from None
 
