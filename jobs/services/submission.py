@@ -36,7 +36,10 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     `agreement` (consent.services.Agreement) is the uploader's word that they may use the
     face: kept with the portrait.
     """
-    with transaction.atomic():
+    # No savepoint when the caller's transaction holds this one (the v1 view's, with the job's
+    # webhook subscription): a refusal raised here rolls that back whole anyway, and a
+    # savepoint costs two more round trips per submit.
+    with transaction.atomic(savepoint=False):
         job = _new_job(
             user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement
         )
@@ -109,9 +112,10 @@ def _new_job(*, user, model, image, audio, prompt, title="", limit_active=True, 
 
 def queue_new_job(job, *, submit=True):
     """Start a new job's clock (its budget runs from creation) and, usually, its submission."""
-    queue.queue_deadline(job.id, delay=schedule.budget_seconds())
     if submit:
-        queue.queue_submit(job.id)
+        queue.queue_deadline_and_submit(job.id, deadline_delay=schedule.budget_seconds())
+    else:
+        queue.queue_deadline(job.id, delay=schedule.budget_seconds())
 
 
 def webhook_url_for(job) -> str | None:
