@@ -164,6 +164,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                     prompt=data["prompt"],
                     title=data["title"],
                     agreement=agreement(request, data),
+                    savepoint=False,  # a refusal leaves this block, which rolls back whole
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])

@@ -24,7 +24,7 @@ from .tracking import schedule_poll
 MAX_SUBMIT_ATTEMPTS = 5
 
 
-def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agreement=None) -> Job:
+def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agreement=None, savepoint=True) -> Job:
     """Create a pending job and queue its submission, which a worker makes at once.
 
     fal is never called here, so the form, the API and the CLI answer in the same short
@@ -35,11 +35,13 @@ def create_job(*, user, model: FalModel, image, audio, prompt="", title="", agre
     inside the creating transaction, so a rejected request never leaves a half-made job.
     `agreement` (consent.services.Agreement) is the uploader's word that they may use the
     face: kept with the portrait.
+
+    `savepoint=False`: the caller's own transaction ends with any refusal raised here (the v1
+    view's, which also subscribes the job's webhook), so no savepoint is made inside it (two
+    round trips fewer per submit). Any other caller inside a transaction keeps the savepoint:
+    after a refusal its transaction stays usable.
     """
-    # No savepoint when the caller's transaction holds this one (the v1 view's, with the job's
-    # webhook subscription): a refusal raised here rolls that back whole anyway, and a
-    # savepoint costs two more round trips per submit.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic(savepoint=savepoint):
         job = _new_job(
             user=user, model=model, image=image, audio=audio, prompt=prompt, title=title, agreement=agreement
         )
