@@ -170,6 +170,7 @@ class JobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, OwnedViewSet)
                     title=data["title"],
                     agreement=agreement(request, data),
                     model_params=data["model_params"],
+                    savepoint=False,  # a refusal leaves this block, which rolls back whole
                 )
                 if data.get("webhook_url"):
                     outbox.subscribe_job(job, data["webhook_url"])

@@ -121,6 +121,7 @@ class SubmitSerializer(serializers.Serializer):
     def validate(self, attrs):
         checked = {}
         errors = consent_errors(attrs)
+        self._uploads = inputs.own_uploads(self._user(), [attrs.get("image_url"), attrs.get("audio_url")])
         kinds = ("image", "audio")
         if attrs.get("script") is not None:  # a door that takes scripts (ScriptFields)
             kinds = ("image",)
@@ -165,9 +166,12 @@ class SubmitSerializer(serializers.Serializer):
     def check_reference(self, url, kind):
         """Check one input given as a URL or data: URI (also used for a batch's inputs); audio
         by URL is downloaded and measured (jobs.services.inputs)."""
+        user, uploads = self._user(), getattr(self, "_uploads", None)
+        return _checked(lambda value, kind: inputs.check_reference(user, value, kind, uploads), url, kind)
+
+    def _user(self):
         request = self.context.get("request")
-        user = request.user if request is not None else None
-        return _checked(lambda value, kind: inputs.check_reference(user, value, kind), url, kind)
+        return request.user if request is not None else None
 
 
 class ScriptFields(serializers.Serializer):

@@ -336,6 +336,10 @@ class Job(models.Model):
                 include=["state", "endpoint_id"],
                 name="jobs_job_user_newest_idx",
             ),
+            # A user's jobs in one state, newest first: the v1 list filtered by a rare status
+            # (failed, cancelled) reads that state's rows alone instead of every job until it
+            # has a page; a list of several states merges a few short ranges.
+            models.Index(fields=["user", "state", "-created_at", "-id"], name="jobs_job_user_state_newest_idx"),
             # Admission's fair order asks when each waiting user last had a job started.
             models.Index(fields=["user", "submit_started_at"]),
             # The admin's job list filtered by state, newest first: without it a state's

@@ -18,7 +18,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.tasks import DEFAULT_TASK_QUEUE_NAME
+from django.tasks.signals import task_enqueued
 from django.utils import timezone
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.compat import normalize_json
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 SHARED_QUEUE = DEFAULT_TASK_QUEUE_NAME
 
@@ -37,6 +41,36 @@ def queue_speak(job_id, delay=None):
 def queue_submit(job_id, delay=None):
     """Submit the job to fal (jobs.services.submission.submit_job)."""
     _enqueue("submit", job_id, delay)
+
+
+def queue_deadline_and_submit(job_id, *, deadline_delay):
+    """A new job's two first tasks, its deadline and its submission, as one INSERT (a submit
+    costs one round trip less than queueing them one by one)."""
+    deadline = _task("deadline", deadline_delay)
+    submit = _task("submit", None)
+    backend = submit.get_backend()
+    if not isinstance(backend, DatabaseBackend):
+        deadline.enqueue(str(job_id))
+        submit.enqueue(str(job_id))
+        return
+    rows: list[DBTaskResult] = []
+    for task in (deadline, submit):
+        backend.validate_task(task)
+        rows.append(
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": [str(job_id)], "kwargs": {}}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                # What the backend's pre_save handler does, which bulk_create doesn't call.
+                run_after=task.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:  # as the backend's own enqueue does
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 def queue_turn(job_id):
@@ -62,7 +96,11 @@ def queue_admission():
 
 
 def _enqueue(kind, job_id, delay, queue_name=None):
+    _task(kind, delay, queue_name).enqueue(str(job_id))
+
+
+def _task(kind, delay, queue_name=None):
     task = _tasks[kind].using(queue_name=queue_name or settings.JOB_TASKS_QUEUE)
     if delay is not None:
         task = task.using(run_after=timezone.now() + timedelta(seconds=delay))
-    task.enqueue(str(job_id))
+    return task

@@ -13,8 +13,11 @@ class MonitoringConfig(AppConfig):
 
         from jobs.signals import fal_call_finished, fal_finish_noticed, job_state_changed
         from webhooks.signals import webhook_rejected
+        from workers import chores
 
-        from . import aggregates, receivers
+        from . import aggregates, receivers, summaries
+
+        chores.register(summaries.summary_chore)
 
         fal_call_finished.connect(receivers.count_fal_call, dispatch_uid="monitoring.fal_call")
         fal_finish_noticed.connect(receivers.count_finish_noticed, dispatch_uid="monitoring.finish_noticed")

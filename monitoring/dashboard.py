@@ -12,7 +12,7 @@ from credits.models import LedgerEntry
 from jobs.models import UNFINISHED_STATES, Job, JobState
 from jobs.services.webhook_health import measure_webhook_health
 
-from . import charts, selectors
+from . import charts, selectors, summaries
 from .aggregates import Percentile, Seconds
 
 
@@ -52,6 +52,9 @@ STEPS = [
     ("total", "Created to completed", "finished_at", "created_at"),
 ]
 TOP_FAILURE_REASONS = 8
+# Hours a window may count from the rows beside the summed ones (the hour now, the one before
+# and the one the chore waits GRACE to close); more means no worker sums them: count the rows.
+MOST_LIVE_HOURS = 3
 RECENT_FAILURES = 15
 
 
@@ -128,15 +131,60 @@ def in_flight():
     )
 
 
+def counted_from_rows(spans):
+    """The window's counts, timings, credits and failure reasons, from the rows themselves."""
+    start, end = spans[0][0], spans[-1][1]
+    created = Job.objects.filter(_in("created_at", start, end)).count()
+    return (
+        outcomes_per_bucket(spans),
+        completed_timings(spans),
+        credits_in(spans),
+        created,
+        failure_reasons(start, end),
+    )
+
+
+def counted_from_hours(spans, hours):
+    """The same figures from hourly summaries (monitoring.summaries): counts and credits
+    exact, percentiles from the summaries' histograms."""
+    in_bucket: list[list[dict]] = [[] for _ in spans]
+    step = spans[0][1] - spans[0][0]
+    for hour, summary in hours.items():
+        in_bucket[int((hour - spans[0][0]) / step)].append(summary)
+    per_bucket = [summaries.merged(bucket) for bucket in in_bucket]
+    whole = summaries.merged(per_bucket)
+    outcomes = {state: [bucket["ended"][state] for bucket in per_bucket] for state, _, _ in OUTCOMES}
+    timings = {
+        f"{key}_p{p}": summaries.percentile(whole["steps"][key], p / 100) for key, _, _, _ in STEPS for p in (50, 95)
+    }
+    for n, bucket in enumerate(per_bucket):
+        for p in (50, 95):
+            timings[f"wait{n}_p{p}"] = summaries.percentile(bucket["steps"]["wait"], p / 100)
+    timings["completed"] = whole["ended"][JobState.COMPLETED]
+    credits = {kind.value: whole["credits"][kind.value] for kind in LedgerEntry.JOB_KINDS}
+    for n, bucket in enumerate(per_bucket):
+        credits[f"b{n}"] = bucket["credits"][LedgerEntry.Kind.CAPTURE.value]
+    reasons = [
+        {"error_type": reason, "jobs": jobs, "last": datetime.fromisoformat(last)}
+        for reason, (jobs, last) in whole["reasons"].items()
+    ]
+    reasons.sort(key=lambda row: (-row["jobs"], -row["last"].timestamp()))
+    return outcomes, timings, credits, whole["created"], reasons[:TOP_FAILURE_REASONS]
+
+
 def board(window: Window, now=None) -> dict:
     now = now or timezone.now()
     spans = buckets(window, now)
     start, end = spans[0][0], spans[-1][1]
     labels = [timezone.localtime(span_start).strftime(window.tick_format) for span_start, _ in spans]
 
-    outcomes = outcomes_per_bucket(spans)
-    timings = completed_timings(spans)
-    credits = credits_in(spans)
+    # Windows counted by the hour read the hours a worker has summed, and count only the last
+    # few from the rows; without those summaries (no worker yet) they count every row.
+    hours = None
+    if window.step >= summaries.HOUR:
+        hours = summaries.window_hours(start, end, now, most_live=MOST_LIVE_HOURS)
+    counted = counted_from_rows(spans) if hours is None else counted_from_hours(spans, hours)
+    outcomes, timings, credits, created, reasons = counted
     ended = {state: sum(counts) for state, counts in outcomes.items()}
     finished = sum(ended.values())
     wait_p50 = [timings[f"wait{n}_p50"] for n in range(len(spans))]
@@ -145,7 +193,7 @@ def board(window: Window, now=None) -> dict:
     return {
         "start": start,
         "end": end,
-        "created": Job.objects.filter(_in("created_at", start, end)).count(),
+        "created": created,
         "ended": [(label, css, ended[state]) for state, label, css in OUTCOMES],
         "finished": finished,
         "success_rate": ended[JobState.COMPLETED] / finished if finished else None,
@@ -166,7 +214,7 @@ def board(window: Window, now=None) -> dict:
         "credits": {kind: credits[kind] for kind in ("reserve", "capture", "release")},
         "credit_rows": list(zip(labels, charged)),
         "credit_chart": charts.stacked_bars(labels, [("Charged", "charged", charged)]),
-        "failure_reasons": failure_reasons(start, end),
+        "failure_reasons": reasons,
         "recent_failures": recent_failures(start, end),
         "workers": selectors.workers(now),
         "tasks": selectors.task_queue(now),

@@ -21,3 +21,16 @@ class MetricTotal(models.Model):
 
     def __str__(self):
         return f"{self.name}{self.labels} = {self.value:g}"
+
+
+class JobHour(models.Model):
+    """What the dashboard shows of one closed hour (UTC), summed by a worker chore once the
+    hour is over (monitoring.summaries): jobs created and ended by state, credits moved,
+    failure reasons, and each completed job's steps as histograms of seconds."""
+
+    hour = models.DateTimeField(unique=True)
+    summary = models.JSONField()
+    summed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"jobs of the hour from {self.hour:%Y-%m-%d %H:%M}"

@@ -9,7 +9,17 @@ from jobs import downloads, fal, media
 from jobs.models import Asset
 
 
-def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
+def own_uploads(user, values) -> dict[str, Asset]:
+    """The user's uploads named by any of `values` (URLs), by URL, in one query: a job's two
+    inputs looked up together (pass the result to check_reference as `uploads`)."""
+    urls = [value for value in values if value and not value.startswith("data:")]
+    if not urls or user is None or not user.is_authenticated:
+        return {}
+    found = Asset.objects.filter(user=user, fal_url__in=urls, origin=fal.storage_origin())
+    return {asset.fal_url: asset for asset in found}
+
+
+def check_reference(user, value: str, kind: str, uploads: dict[str, Asset] | None = None) -> media.ValidatedInput:
     """The checked input named by `value`, as an "image" or "audio" input; raises media.MediaError.
 
         Audio always carries its decoded length, the length the limit and the price rest on:
@@ -22,7 +32,7 @@ def check_reference(user, value: str, kind: str) -> media.ValidatedInput:
     reference = media.check_input_reference(value, kind)
     if not reference.url:
         return reference
-    asset = _own_upload(user, reference.url)
+    asset = uploads[reference.url] if uploads and reference.url in uploads else _own_upload(user, reference.url)
     if asset is not None and (asset.kind != "audio" or asset.duration is not None):  # else measured below
         return _with_upload_facts(reference, asset, kind)
     if kind == "audio":

@@ -28,9 +28,14 @@ def test_a_v1_submit_writes_its_job_tasks_and_hold_in_one_commit(api_client):
     assert after.count("COMMIT") == 1
     written = " ".join(after[:commit])
     assert (
-        written.count('INSERT INTO "django_tasks_database_dbtaskresult"') == 2
+        written.count('INSERT INTO "django_tasks_database_dbtaskresult"') == 1  # its two tasks together
         and 'INSERT INTO "credits_ledgerentry"' in written
     )
     job = Job.objects.get(pk=response.json()["id"])
-    assert DBTaskResult.objects.filter(args_kwargs__args=[str(job.pk)]).count() == 2
+    tasks = DBTaskResult.objects.filter(args_kwargs__args=[str(job.pk)])
+    assert sorted(tasks.values_list("task_path", flat=True)) == [
+        "jobs.tasks.enforce_deadline_task",
+        "jobs.tasks.submit_job_task",
+    ]
+    assert tasks.ready().count() == 1  # the submission now; the deadline later
     assert LedgerEntry.objects.filter(job=job, kind="reserve").count() == 1

@@ -332,7 +332,15 @@ def test_the_archive_is_a_zip_whatever_accept_asks_for_and_its_errors_json(
 
 @pytest.mark.parametrize(
     "query",
-    ["", "status=pending", "status=completed,failed", "model=kling-avatar-pro", "created_after=2000-01-01T00:00:00Z"],
+    [
+        "",
+        "status=pending",
+        "status=completed,failed",
+        "status=failed",  # a rare status: read from the (user, state, newest) index
+        "status=failed,cancelled",
+        "model=kling-avatar-pro",
+        "created_after=2000-01-01T00:00:00Z",
+    ],
 )
 def test_the_job_list_costs_the_same_queries_at_any_page_size_with_fal_full(
     api_client, user, other_user, settings, django_assert_num_queries, query
