@@ -127,12 +127,13 @@ class JobQuerySet(models.QuerySet):
         now = timezone.now()
         return self.filter(next_poll_at__gt=now).update(next_poll_at=now)
 
-    def check_overtaken(self, finished, *, due_at):
-        """fal ended `finished`'s request: each unfinished job sent to the same fal queue
-        before it, with a clip no longer (fal's run time grows with the clip), not yet
-        overtaken and whose check is booked after `due_at`, is checked at `due_at` instead:
-        fal starts a queue's requests in order, so that job's run should have ended first,
-        and its webhook may be the lost one. Once per job; one UPDATE; how many moved."""
+    def check_overtaken(self, finished, *, due_at, margin):
+        """fal ended `finished`'s request: each unfinished job sent to the same fal queue at
+        least `margin` earlier (closer, the two may simply run side by side), with a clip no
+        longer (fal's run time grows with the clip), not yet overtaken and whose check is
+        booked after `due_at`, is checked at `due_at` instead: fal starts a queue's requests
+        in order, so that job's run should have ended first, and its webhook may be the lost
+        one. Once per job; one UPDATE; how many moved."""
         if not finished.submit_started_at or not finished.request_id:
             return 0
         jobs = self
@@ -141,7 +142,7 @@ class JobQuerySet(models.QuerySet):
         overtaken = jobs.filter(
             fal_origin=finished.fal_origin,
             endpoint_id=finished.endpoint_id,
-            submit_started_at__lt=finished.submit_started_at,
+            submit_started_at__lt=finished.submit_started_at - margin,
             fal_finished_at__isnull=True,
             overtaken_at__isnull=True,
             next_poll_at__gt=due_at,

@@ -26,14 +26,15 @@ check is planned by one of three plans (`poll_plan`):
   and once a job is well overdue (125 %) intervals growing back to the sparse ~45 s.
 
 Besides its plan, a job is checked when it is *overtaken*: fal starts a queue's requests in
-the order they were sent, so when a job sent later to the same fal queue, with a clip no
-longer, finishes (its webhook, or a check, says so) while this one has not, this one's
-webhook may be the lost one. Its check is brought forward to overtaken_check_delay after that
-news (8 s for an 8-minute job, never under 2 s: time for its own webhook, if merely slower, to
-land first and count as noticed by webhook). Once per job (`Job.overtaken_at`): a run merely
-slower than the one that overtook it costs one extra check, no more. This is how an unwatched
-job that ends well before its expected end, its webhook lost, is noticed soon after the next
-completion behind it rather than at its end check (docs/pipeline.md argues the bound).
+the order they were sent, so when a job sent at least overtaken_check_delay later to the same
+fal queue, with a clip no longer, finishes (its webhook, or a check, says so) while this one
+has not, this one's webhook may be the lost one. Its check is brought forward to
+overtaken_check_delay after that news (8 s for an 8-minute job, never under 2 s: time for its
+own webhook, if merely slower, to land first and count as noticed by webhook). Once per job
+(`Job.overtaken_at`): a run merely slower than the one that overtook it costs one extra
+check, no more. This is how an unwatched job that ends well before its expected end, its
+webhook lost, is noticed soon after the next completion behind it rather than at its end
+check (docs/pipeline.md argues the bound).
 
 POLL_DENSELY puts every job, watched or not, back on the dense schedule (as before).
 
@@ -195,7 +196,8 @@ def sparse_poll_delay(job, now=None) -> float:
 
 
 def overtaken_check_delay(job) -> float:
-    """Seconds after a later-sent job finished before the jobs it overtook are checked."""
+    """Seconds after a later-sent job finished before the jobs it overtook are checked; also
+    how much earlier a job must have been sent to count as overtaken."""
     return max(_expected(job) * OVERTAKEN_GRACE_FRACTION, OVERTAKEN_GRACE_MIN_SECONDS)
 
 

@@ -59,8 +59,8 @@ def note_fal_finished(job_id, *, source):
         job = Job.objects.get(pk=job_id)
         record_event(job, JobEvent.Kind.NOTE, f"fal reported the request finished ({source}).", source=source)
         if source != "cancel":
-            due_at = timezone.now() + timedelta(seconds=schedule.overtaken_check_delay(job))
-            Job.objects.check_overtaken(job, due_at=due_at)
+            delay = timedelta(seconds=schedule.overtaken_check_delay(job))
+            Job.objects.check_overtaken(job, due_at=timezone.now() + delay, margin=delay)
         fal_finish_noticed.send(Job, job_id=job.pk, source=source)
         queue.queue_finish(job_id)
     return Job.objects.get(pk=job_id)
