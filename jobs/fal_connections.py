@@ -43,10 +43,11 @@ _ERRORS = (
     (httpcore.LocalProtocolError, httpx.LocalProtocolError),
     (httpcore.ProtocolError, httpx.ProtocolError),
     (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.ConnectionNotAvailable, httpx.RemoteProtocolError),
 )
 # A connection the server closed while it sat idle fails its next request with one of these
 # before any answer: a GET is then sent once more on a new connection.
-_STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError)
+_STALE = (httpcore.RemoteProtocolError, httpcore.ReadError, httpcore.WriteError, httpcore.ConnectionNotAvailable)
 
 
 def _in_httpx_words(exc: Exception, request: httpx.Request) -> Exception:
