@@ -15,6 +15,10 @@ client, `request(method, url, params=..., timeout=...)`, with an httpx.Request a
 httpx.Response, without httpx.AsyncClient's cookie jar (it built an e-mail message of every
 answer's headers to look for cookies), authentication flow, redirects and URL merging: about
 as much CPU again as the HTTP itself, for a GET that needs none of them.
+
+Not carried over from httpx.AsyncClient: an outgoing proxy named in the environment
+(HTTPS_PROXY). The status checks connect to fal directly, while fal-client's other calls
+(submit, result, cancel) would go through such a proxy.
 """
 
 import ssl
