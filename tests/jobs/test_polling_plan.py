@@ -120,22 +120,6 @@ def test_a_job_overtaken_by_a_later_one_has_its_lost_webhook_noticed_long_before
     assert status_calls(fal_engine, first_job) <= 3 and status_calls(fal_engine, second_job) <= 3
 
 
-def test_jobs_whose_webhooks_arrive_in_order_cost_no_overtaken_checks(
-    api_client, fal_engine, task_worker, proven_webhooks, expected_seconds, settings
-):
-    expected_seconds(60.0)
-    settings.ENGINE_CONCURRENCY = 1
-    fal_engine.faults.set_timing(processing_seconds=0.5)
-
-    ids = [submit(api_client)["job_id"] for _ in range(3)]
-    jobs = [finished_job(job_id, timeout=90) for job_id in ids]
-
-    assert [job.fal_finished_by for job in jobs] == ["webhook"] * 3
-    assert not any(job.overtaken_at for job in jobs)
-    for job in jobs:
-        assert status_calls(fal_engine, job) <= 3
-
-
 def test_only_unfinished_jobs_sent_earlier_with_no_longer_clips_count_as_overtaken_and_only_once(user):
     now = timezone.now()
     end_check = now + timedelta(minutes=7)
