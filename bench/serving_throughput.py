@@ -12,7 +12,7 @@ falls on all alike:
 Prints requests/s and latency per request and configuration, the ratio submit / me, and the
 web processes' memory.
 
-Run: .venv/bin/python bench/serving_throughput.py [--seconds 5] [--clients 16] [--rounds 2]
+Run: .venv/bin/python bench/serving_throughput.py [--seconds 5] [--clients 16] [--rounds 2] [--only NAME ...]
      (BENCH_DATABASE_URL: default postgres://postgres@127.0.0.1:5432/avatar_serving, recreated)
 """
 
@@ -28,10 +28,12 @@ from pathlib import Path
 import harness
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/avatar_serving"
+# name: (gunicorn's arguments, environment). WEB_THREADS is the split's WSGI pool per process.
 CONFIGURATIONS = {
-    "gthread (before)": ["--worker-class", "gthread", "--threads", "4", "config.wsgi:application"],
-    "split: streams ASGI, rest WSGI (now)": [],
-    "all ASGI (Django's handler)": ["config.asgi:streams_application"],
+    "gthread (before)": (["--worker-class", "gthread", "--threads", "4", "config.wsgi:application"], {}),
+    "split: streams ASGI, rest WSGI (now)": ([], {"WEB_THREADS": "4"}),
+    "split, 8 WSGI threads": ([], {"WEB_THREADS": "8"}),
+    "all ASGI (Django's handler)": (["config.asgi:streams_application"], {}),
 }
 
 
@@ -72,7 +74,11 @@ def main():
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(CONFIGURATIONS), help="measure these configurations only (default: all)"
+    )
     args = parser.parse_args()
+    configurations = {name: CONFIGURATIONS[name] for name in args.only or CONFIGURATIONS}
     database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE
     harness.fresh_postgres(database_url)
     os.environ["BENCH_DATABASE_URL"] = database_url
@@ -94,15 +100,16 @@ def main():
     submit = json.dumps(
         {"image_url": "https://example.com/face.png", "audio_url": data_uri(speech_wav(seconds=2), "audio/wav")}
     ).encode()
-    figures = {name: {"me": [], "submit": [], "memory": []} for name in CONFIGURATIONS}
+    figures = {name: {"me": [], "submit": [], "memory": []} for name in configurations}
     for _ in range(args.rounds):
-        for name, overrides in CONFIGURATIONS.items():
+        for name, (overrides, extra_environment) in configurations.items():
             port = free_port()
             environment = {
                 **os.environ,
                 "BIND": f"127.0.0.1:{port}",
                 "WEB_ACCESS_LOG": "false",
                 "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+                **extra_environment,
             }
             web = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", *overrides],
@@ -137,7 +144,7 @@ def main():
 
     workers = os.environ.get("WEB_WORKERS") or "CPU cores + 1"
     print(
-        f"gunicorn, {workers} processes, 4 threads each; PostgreSQL, Redis cache; "
+        f"gunicorn, {workers} processes, 4 threads each unless named; PostgreSQL, Redis cache; "
         f"{args.clients} clients, {args.seconds:g} s per run, median of {args.rounds} rounds\n"
     )
     print(

@@ -17,7 +17,9 @@ and in total, and per check; queries per second and per check by kind, and claim
 another worker; the database's own transactions and rows written per second.
 
 Run: .venv/bin/python bench/worker_load.py [--jobs 2000] [--workers 3] [--seconds 60] [--warm-up 30]
-         [--cases dense sparse] [--tree PATH ...] [--database-url postgres://...]
+         [--cases dense sparse] [--tree PATH ...] [--database-url postgres://...] [--profile PATH]
+     (--profile: the first worker runs under cProfile, every thread of it, and writes its
+     statistics to PATH.<case> when it stops; read them with `python -m pstats`)
      (default database postgres://postgres@127.0.0.1:5432/avatar_worker_load, recreated per case)
 Compare with main in one run:
      git worktree add --detach /tmp/wl-main main
@@ -91,7 +93,20 @@ def counted_worker(tree, worker_id, counts_path):
             time.sleep(0.5)
 
     threading.Thread(target=keep_writing, daemon=True).start()
-    call_command("run_worker", "--processes", "1", "--no-resume", "--interval", "0.5", "--worker-id", worker_id)
+    profile_path = os.environ.get("WORKER_LOAD_PROFILE")
+    if profile_path and worker_id.endswith("-0"):
+        import cProfile
+
+        # Since Python 3.12 cProfile sees every thread (sys.monitoring): the chores' and the
+        # status reader's event loop as well as the task loop.
+        profiler = cProfile.Profile()
+        profiler.enable()
+    try:
+        call_command("run_worker", "--processes", "1", "--no-resume", "--interval", "0.5", "--worker-id", worker_id)
+    finally:
+        if profile_path and worker_id.endswith("-0"):
+            profiler.disable()
+            profiler.dump_stats(profile_path)
 
 
 def read_counts(path):
@@ -130,6 +145,7 @@ def run_case(tree, case, args):
     engine_port = free_port()
     environment = {
         **os.environ,
+        **({"WORKER_LOAD_PROFILE": f"{args.profile}.{case}"} if args.profile else {}),
         "ENGINE_PROCESSING_SECONDS": "3600",
         "ENGINE_CONCURRENCY": "1",
         "LOG_LEVEL": "WARNING",
@@ -316,6 +332,7 @@ def main():
         help="a checkout whose workers to measure (repeatable; default: this one)",
     )
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE)
+    parser.add_argument("--profile", type=Path, help="profile the first worker; statistics to PROFILE.<case>")
     parser.add_argument("--one", nargs=2, metavar=("TREE", "CASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -340,6 +357,7 @@ def main():
                 str(args.warm_up),
                 "--database-url",
                 args.database_url,
+                *(["--profile", str(args.profile.resolve())] if args.profile else []),
             ]
             output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
             report(json.loads(output.strip().splitlines()[-1]))

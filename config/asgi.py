@@ -58,6 +58,10 @@ async def open_stream(scope, receive, send):
 
 def is_stream_request(scope) -> bool:
     """The job page's events, or the fal proxy's GET of a status stream."""
+    # Every request asks, on the event loop: most are answered no without resolving the URL
+    # (a stream's path ends in /events/, or it names its fal target in a header).
+    if not scope["path"].endswith("/events/") and not any(name == b"x-fal-target-url" for name, _ in scope["headers"]):
+        return False
     try:
         view_name = resolve(scope["path"]).view_name
     except Resolver404:

@@ -12,11 +12,13 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 import fal_client
 import httpx
 from django.conf import settings
 
+from .fal_connections import StatusHTTP
 from .fal_routing import route_fal_client
 from .signals import fal_call_finished
 
@@ -275,21 +277,22 @@ class StatusReader:
 
 
 class _AsyncStatusClient:
-    """fal-client's own request handle (its URLs, errors and status answers) over one plain
-    httpx.AsyncClient. fal-client's AsyncClient sends each call through a second httpx client
-    inside its transport (to try a backup domain when fal's cannot be reached), which doubled
-    the CPU of a status check (bench/worker_load.py); a failed check is simply tried again on
-    the schedule. Enough connections are kept alive for a whole batch, so none is reopened."""
+    """fal-client's own request handle (its URLs, errors and status answers) over a lean
+    HTTP client of our own (jobs.fal_connections.StatusHTTP), not an httpx.AsyncClient: the
+    status check is the worker's hottest path, and httpx's client and pool cost more CPU than
+    the call itself (bench/worker_load.py). fal-client's AsyncClient, besides, sends each call
+    through a second httpx client inside its transport, to try a backup domain; a failed check
+    is simply tried again on the schedule. Connections stay open between batches."""
 
     def __init__(self, key):
-        self.http = httpx.AsyncClient(
-            headers={"Authorization": f"Key {key}", "User-Agent": fal_client.client.USER_AGENT},
-            timeout=60.0,
-            limits=httpx.Limits(max_keepalive_connections=max(settings.POLL_CONCURRENCY, 20)),
+        self.http = StatusHTTP(
+            headers={"Authorization": f"Key {key}", "User-Agent": fal_client.client.USER_AGENT}, timeout=60.0
         )
 
     async def status(self, endpoint_id, request_id):
-        handle = fal_client.client.AsyncRequestHandle.from_request_id(self.http, endpoint_id, request_id)
+        # The handle calls only `request` on its client, which StatusHTTP provides.
+        client = cast("httpx.AsyncClient", self.http)
+        handle = fal_client.client.AsyncRequestHandle.from_request_id(client, endpoint_id, request_id)
         return await handle.status(with_logs=True)
 
     async def close(self):

@@ -135,6 +135,28 @@ class JobQuerySet(models.QuerySet):
         now = timezone.now()
         return self.filter(next_poll_at__gt=now).update(next_poll_at=now)
 
+    def check_overtaken(self, finished, *, due_at, margin):
+        """fal ended `finished`'s request: each unfinished job sent to the same fal queue at
+        least `margin` earlier (closer, the two may simply run side by side), with a clip no
+        longer (fal's run time grows with the clip), not yet overtaken and whose check is
+        booked after `due_at`, is checked at `due_at` instead: fal starts a queue's requests
+        in order, so that job's run should have ended first, and its webhook may be the lost
+        one. Once per job; one UPDATE; how many moved."""
+        if not finished.submit_started_at or not finished.request_id:
+            return 0
+        jobs = self
+        if finished.audio_duration is not None:
+            jobs = self.filter(Q(audio_duration__isnull=True) | Q(audio_duration__lte=finished.audio_duration))
+        overtaken = jobs.filter(
+            fal_origin=finished.fal_origin,
+            endpoint_id=finished.endpoint_id,
+            submit_started_at__lt=finished.submit_started_at - margin,
+            fal_finished_at__isnull=True,
+            overtaken_at__isnull=True,
+            next_poll_at__gt=due_at,
+        ).exclude(state__in=TERMINAL_STATES)
+        return overtaken.update(overtaken_at=timezone.now(), next_poll_at=due_at)
+
     def due_for_poll(self, now):
         """Jobs whose status check is due, oldest first (workers poll them: poll_due_jobs)."""
         due = self.filter(next_poll_at__lte=now, fal_finished_at__isnull=True).exclude(state__in=TERMINAL_STATES)
@@ -303,6 +325,10 @@ class Job(models.Model):
     # Someone follows the job live (its page's stream, the proxy's stream, status calls to our
     # API) until then: it is polled densely meanwhile (jobs.services.watching).
     watched_until = models.DateTimeField(null=True, blank=True)
+    # A job sent after this one to the same fal queue finished while this one had not: fal
+    # starts requests in order, so this one's webhook may be lost. Checked once, soon (see
+    # JobQuerySet.check_overtaken); set once per job, so a slow run costs one extra check at most.
+    overtaken_at = models.DateTimeField(null=True, blank=True)
     cancel_requested_at = models.DateTimeField(null=True, blank=True)
 
     video = models.FileField(upload_to=output_upload_path, blank=True, max_length=300)

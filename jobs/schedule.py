@@ -25,6 +25,17 @@ check is planned by one of three plans (`poll_plan`):
   expected run time a check every ~45 s, from there every 1/60 of it (8 s),
   and once a job is well overdue (125 %) intervals growing back to the sparse ~45 s.
 
+Besides its plan, a job is checked when it is *overtaken*: fal starts a queue's requests in
+the order they were sent, so when a job sent at least overtaken_check_delay later to the same
+fal queue, with a clip no longer, finishes (its webhook, or a check, says so) while this one
+has not, this one's webhook may be the lost one. Its check is brought forward to
+overtaken_check_delay after that news (8 s for an 8-minute job, never under 2 s: time for its
+own webhook, if merely slower, to land first and count as noticed by webhook). Once per job
+(`Job.overtaken_at`): a run merely slower than the one that overtook it costs one extra
+check, no more. This is how an unwatched job that ends well before its expected end, its
+webhook lost, is noticed soon after the next completion behind it rather than at its end
+check (docs/pipeline.md argues the bound).
+
 POLL_DENSELY puts every job, watched or not, back on the dense schedule (as before).
 
 All intervals are fractions of the expected run time, so the local engine's short runs (and
@@ -53,6 +64,10 @@ LATE_CHECK_FRACTION = 1 / 8
 # The live plan: 4 s for an 8-minute job, never longer (a lost webhook noticed within 10 s).
 LIVE_FRACTION = 1 / 120
 LIVE_MAX_SECONDS = 4.0
+# A job overtaken by a later one (see the docstring) is checked this long after the news:
+# a fraction of the run, but never less than a webhook's own delivery time needs.
+OVERTAKEN_GRACE_FRACTION = 1 / 60
+OVERTAKEN_GRACE_MIN_SECONDS = 2.0
 MIN_INTERVAL = 0.05
 # The shortest run time the schedule plans for: an engine set to answer at once (0 s) is
 # still polled, on the shortest intervals, rather than divided by zero.
@@ -178,6 +193,12 @@ def sparse_poll_delay(job, now=None) -> float:
     running_for = (now - earliest_start).total_seconds()
     end = expected * END_CHECK_AT
     return end - running_for if running_for < end else late
+
+
+def overtaken_check_delay(job) -> float:
+    """Seconds after a later-sent job finished before the jobs it overtook are checked; also
+    how much earlier a job must have been sent to count as overtaken."""
+    return max(_expected(job) * OVERTAKEN_GRACE_FRACTION, OVERTAKEN_GRACE_MIN_SECONDS)
 
 
 def ingest_stale_seconds() -> float:

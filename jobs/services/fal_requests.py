@@ -1,8 +1,11 @@
 """What fal tells us about a job's request, recorded once: its id, its end, its cancel."""
 
-from django.db import transaction
+from datetime import timedelta
 
-from jobs import fal, queue
+from django.db import transaction
+from django.utils import timezone
+
+from jobs import fal, queue, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.signals import fal_finish_noticed
 from jobs.state import record_event, transition
@@ -49,11 +52,15 @@ def sent_to_this_fal(job) -> bool:
 
 
 def note_fal_finished(job_id, *, source):
-    """fal says the request ended: wake the ingest exactly once."""
+    """fal says the request ended: wake the ingest exactly once. A request fal ended is also
+    news of the jobs sent before it to the same fal queue (schedule.overtaken_check_delay)."""
     if Job.objects.mark_fal_finished(job_id, source=source):
         forget_measure()  # a completion moves the fleet's webhook health
         job = Job.objects.get(pk=job_id)
         record_event(job, JobEvent.Kind.NOTE, f"fal reported the request finished ({source}).", source=source)
+        if source != "cancel":
+            delay = timedelta(seconds=schedule.overtaken_check_delay(job))
+            Job.objects.check_overtaken(job, due_at=timezone.now() + delay, margin=delay)
         fal_finish_noticed.send(Job, job_id=job.pk, source=source)
         queue.queue_finish(job_id)
     return Job.objects.get(pk=job_id)

@@ -92,6 +92,66 @@ def test_a_lost_webhook_is_noticed_within_an_eighth_of_the_run_of_fal_finishing(
     assert noticed_late_by(fal_engine, job) <= expected * schedule.LATE_CHECK_FRACTION + LATENCY  # 60 s of 8 minutes
 
 
+def test_a_job_overtaken_by_a_later_one_has_its_lost_webhook_noticed_long_before_its_end_check(
+    api_client, fal_engine, task_worker, proven_webhooks, expected_seconds, settings
+):
+    expected = expected_seconds(120.0)  # unwatched, its end check would come two minutes in
+    settings.ENGINE_CONCURRENCY = 1  # fal runs the queue in order: the first job ends first
+    fal_engine.faults.set_timing(processing_seconds=4.0)  # still running at the check after its submit
+    fal_engine.faults.drop_next_webhooks(1)  # the first job's
+    first = submit(api_client)["job_id"]
+    # Sent later by more than the margin within which two jobs may just run side by side.
+    margin = timedelta(seconds=schedule.overtaken_check_delay(Job.objects.get(pk=first)) + 0.5)
+    wait_for(
+        lambda: Job.objects.filter(pk=first, submit_started_at__lt=timezone.now() - margin).exists(),
+        message="the first job to be at fal a while",
+    )
+
+    second = submit(api_client)["job_id"]
+    first_job, second_job = finished_job(first, timeout=150), finished_job(second, timeout=150)
+
+    assert first_job.fal_finished_by == "poll" and second_job.fal_finished_by == "webhook"
+    # Noticed within 60 s of an 8-minute run (an eighth of it) of fal finishing, once the
+    # second job's webhook showed fal had moved past it; not at its end check, minutes in.
+    assert noticed_late_by(fal_engine, first_job) <= expected * schedule.LATE_CHECK_FRACTION + LATENCY
+    assert first_job.fal_finished_at < first_job.created_at + timedelta(seconds=expected / 2)
+    assert first_job.overtaken_at and not second_job.overtaken_at
+    # The check after the submit, the one the overtaking brought forward, the result read.
+    assert status_calls(fal_engine, first_job) <= 3 and status_calls(fal_engine, second_job) <= 3
+
+
+def test_only_unfinished_jobs_sent_earlier_with_no_longer_clips_count_as_overtaken_and_only_once(user):
+    now = timezone.now()
+    end_check = now + timedelta(minutes=7)
+
+    def sent(seconds_ago, clip=4.0, **fields):
+        job = make_job(
+            user,
+            JobState.IN_PROGRESS,
+            request_id=f"req-{seconds_ago}-{clip}",
+            submit_started_at=now - timedelta(seconds=seconds_ago),
+            next_poll_at=end_check,
+            **fields,
+        )
+        Job.objects.filter(pk=job.pk).update(audio_duration=clip)
+        job.audio_duration = clip
+        return job
+
+    earlier, longer, later, alongside = sent(60), sent(50, clip=9.0), sent(10), sent(25)
+    elsewhere = sent(40, fal_origin="http://another-fal")
+    done = sent(30, fal_finished_at=now, fal_finished_by="webhook")
+    finished = sent(20, clip=5.0)
+    due_at = now + timedelta(seconds=8)
+
+    margin = timedelta(seconds=8)
+    assert Job.objects.check_overtaken(finished, due_at=due_at, margin=margin) == 1
+    assert Job.objects.check_overtaken(finished, due_at=due_at, margin=margin) == 0  # once per job
+
+    moved = {job.pk for job in Job.objects.filter(next_poll_at=due_at)}
+    assert moved == {earlier.pk}
+    assert not {longer.pk, later.pk, alongside.pk, elsewhere.pk, done.pk} & moved
+
+
 def test_a_watched_job_shows_queue_position_and_logs_live(
     api_client, fal_engine, task_worker, proven_webhooks, expected_seconds, settings
 ):
