@@ -163,8 +163,12 @@ def _keep_speech(job, speech):
         }
         try:
             if long_audio.needs_segments(locked.model, speech.duration, locked.model_params):
-                # The same job (its owner is watching it) becomes the long video's parent.
-                locked = long_audio.adopt_long_job(locked, speech, speech_finished_at=timezone.now(), **move)
+                # The same job (its owner is watching it) becomes the long video's parent. Like
+                # any parent it is sent to no fal (its segments are), so no fal's workers own it:
+                # its origin, the speech's fal, is cleared (jobs.services.deadlines' stranded jobs).
+                locked = long_audio.adopt_long_job(
+                    locked, speech, speech_finished_at=timezone.now(), fal_origin="", **move
+                )
             else:
                 locked, _ = transition(job.id, JobState.PENDING, **move)
                 queue.queue_submit(job.id)

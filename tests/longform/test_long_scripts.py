@@ -81,7 +81,7 @@ def test_a_script_longer_than_the_model_takes_is_one_stitched_video_of_its_speec
     assert abs(audio_seconds - parent.audio_duration) <= FRAME  # the speech, whole
     moves = list(parent.events.filter(kind=JobEvent.Kind.TRANSITION).values_list("from_state", "to_state"))
     assert moves[0] == (JobState.SPEAKING, JobState.IN_QUEUE) and moves[-1][1] == JobState.COMPLETED
-    assert parent.speech_finished_at is not None
+    assert parent.speech_finished_at is not None and parent.fal_origin == ""  # sent to no fal itself
 
     # One video for its owner.
     listed = api_client.get("/api/v1/jobs").json()["results"]
