@@ -37,9 +37,10 @@ UNFINISHED = Q(state__in=[JobState.SPEAKING, JobState.PENDING, JobState.IN_QUEUE
 
 # The only moves the pipeline may make. A finished job never moves again, so a late or
 # replayed webhook can't drag it backwards. Skipping ahead is allowed: a fast request can
-# finish before we ever saw it queued.
+# finish before we ever saw it queued. A script job whose speech is longer than its model
+# takes goes from `speaking` straight to `in_queue`: the parent of a long video (jobs.long_audio).
 ALLOWED_TRANSITIONS = {
-    JobState.SPEAKING: {JobState.PENDING, *TERMINAL_STATES},
+    JobState.SPEAKING: {JobState.PENDING, JobState.IN_QUEUE, *TERMINAL_STATES},
     JobState.PENDING: {JobState.IN_QUEUE, JobState.IN_PROGRESS, *TERMINAL_STATES},
     JobState.IN_QUEUE: {JobState.IN_PROGRESS, *TERMINAL_STATES},
     JobState.IN_PROGRESS: set(TERMINAL_STATES),

@@ -3,9 +3,13 @@
 A script job runs two fal models: the text-to-speech model (speech.registry.SPEECH_MODEL,
 priced per 1,000 characters) and then the avatar model (priced per second of video). Its hold
 covers both: the speech, and the avatar for the longest the speech can last (the text's upper
-bound, capped at what the model accepts). It is settled once, when the job ends
+bound, capped at the longest a video may be: a long video's MAX_LONG_AUDIO_SECONDS). Speech
+longer than one request of the model takes makes the job a long video (jobs.long_audio).
+It is settled once, when the job ends
 (jobs.state.charge_for): the speech is charged once it was made, the video once it is stored.
 """
+
+from django.conf import settings
 
 from credits import prices
 from speech.registry import SPEECH_MODEL, longest_speech_seconds
@@ -27,8 +31,9 @@ def dollars_for_characters(characters: int):
 def audio_limit_seconds(model, params=None) -> float:
     """The longest speech `model` is given with these parameters: the one place the limit for
     a script's speech is decided (the hold's upper bound and the check once the speech is
-    measured both ask here)."""
-    return model.audio_limits(params)[1]
+    measured both ask here). Speech past what one request takes makes a long video, so this
+    is the longest a long video may be (MAX_LONG_AUDIO_SECONDS), or one request's limit if higher."""
+    return max(model.audio_limits(params)[1], settings.MAX_LONG_AUDIO_SECONDS)
 
 
 def estimated_video_seconds(model, characters: int, params=None) -> float:

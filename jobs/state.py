@@ -71,19 +71,21 @@ def charge_for(job) -> dict:
     job made from a script its speech too, once the speech was made (fal made it, whatever
     became of the video): a failed speech step releases everything, a failed avatar step all
     but the speech. A long video pays for the segments fal made (and charged us for), however
-    it ended; its segments hold nothing and so pay nothing of their own."""
-    if job.is_long:
-        return _charge_for_segments(job)
+    it ended, and its speech when it was made from a script; its segments hold nothing and so
+    pay nothing of their own."""
     speech = scripts.speech_credits(job.script) if job.script and job.speech_finished_at else 0
-    speech_note = f"speech of {len(job.script)} characters" if speech else ""
+    video = _charge_for_segments(job) if job.is_long else _charge_for_video(job)
+    notes = [f"speech of {len(job.script)} characters"] if speech else []
+    if video["charge"] is not None:
+        notes.append(video["note"])
+    elif not speech:
+        return {"charge": None}
+    return {"charge": (video["charge"] or 0) + speech, "note": " and ".join(notes)}
+
+
+def _charge_for_video(job) -> dict:
     if job.state == JobState.COMPLETED and job.video_duration and job.model:
-        video_note = f"{job.video_duration:.2f} s of video"
-        return {
-            "charge": job.model.credits_for(job.video_duration) + speech,
-            "note": f"{speech_note} and {video_note}" if speech else video_note,
-        }
-    if speech:
-        return {"charge": speech, "note": speech_note}
+        return {"charge": job.model.credits_for(job.video_duration), "note": f"{job.video_duration:.2f} s of video"}
     return {"charge": None}
 
 

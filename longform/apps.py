@@ -12,6 +12,6 @@ class LongformConfig(AppConfig):
 
         from . import services, tasks  # noqa: F401  (tasks register themselves)
 
-        long_audio.register_maker(services.create_long_video)
+        long_audio.register_maker(services.create_long_video, adopter=services.adopt_long_video)
         job_state_changed.connect(services.note_job_moved, dispatch_uid="longform.note_job_moved")
         chores.register(services.unstick_chore)

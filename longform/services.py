@@ -53,10 +53,7 @@ def create_long_video(*, user, model, image, audio, prompt="", title="", agreeme
     transaction (refused whole, like a single job, by admission or credits); returns the parent."""
     if audio.url and not audio.file and not audio.data:
         audio = _downloaded(audio)  # its bytes are split here and stitched in later
-    pieces = splitting.split(
-        _from_start(audio), longest=long_audio.segment_limit(model, model_params), shortest=settings.MIN_AUDIO_SECONDS
-    )
-    _from_start(audio)  # stored next, from its start
+    pieces = _split(audio, model, model_params)
     with transaction.atomic():
         parent = submission.create_long_parent(
             user=user,
@@ -69,33 +66,65 @@ def create_long_video(*, user, model, image, audio, prompt="", title="", agreeme
             model_params=model_params,
             segments=len(pieces),
         )
-        long_video = LongVideo.objects.create(job=parent)
-        stem = os.path.splitext(audio.stored_name)[0]
-        for position, piece in enumerate(pieces):
-            checked = media.ValidatedInput(
-                data=piece.wav,
-                content_type="audio/wav",
-                file_name="audio.wav",
-                source_name=f"{stem}-{position + 1}.wav",
-                duration=round(piece.seconds, 3),
-                kind="audio",
-            )
-            job = submission.create_segment_job(parent, audio=checked, title=_segment_title(parent, position))
-            Segment.objects.create(
-                long_video=long_video,
-                job=job,
-                position=position,
-                start_seconds=piece.start,
-                end_seconds=piece.end,
-            )
-        cuts = [round(piece.end, 2) for piece in pieces[:-1]]
-        record_event(
-            parent,
-            JobEvent.Kind.NOTE,
-            f"Split into {len(pieces)} segments at pauses (cut at {', '.join(f'{cut:g} s' for cut in cuts)}).",
-            cuts=cuts,
-        )
+        _create_segments(parent, audio, pieces)
     return parent
+
+
+def adopt_long_video(job, audio, *, message="", event_data=None, **fields) -> Job:
+    """jobs.long_audio.adopt_long_job: an existing job (a script job whose speech is longer
+    than its model takes, row-locked by the caller) becomes the parent of a long video of its
+    `audio`, exactly as a new one would be: `in_queue` with its segment count, then its segments."""
+    try:
+        pieces = _split(audio, job.model, job.model_params)
+    except ValueError as exc:  # splitting.UnreadableAudio: measured once, yet undecodable now
+        raise media.MediaError(f"The audio could not be split: {exc}") from exc
+    parent, moved = transition(
+        job.pk, JobState.IN_QUEUE, message=message, event_data=event_data, segment_count=len(pieces), **fields
+    )
+    if not moved:
+        raise ValueError(f"Job {job.pk} is {parent.state}: it cannot become a long video.")
+    _create_segments(parent, audio, pieces)
+    return parent
+
+
+def _split(audio, model, model_params) -> list[splitting.Piece]:
+    """`audio` cut at pauses into pieces the model takes, left readable from its start again."""
+    pieces = splitting.split(
+        _from_start(audio), longest=long_audio.segment_limit(model, model_params), shortest=settings.MIN_AUDIO_SECONDS
+    )
+    _from_start(audio)  # stored next, or again, from its start
+    return pieces
+
+
+def _create_segments(parent, audio, pieces) -> None:
+    """The long video's row and one segment job per piece; inside the transaction that made
+    (or adopted) `parent`, whose segment_count is len(pieces)."""
+    long_video = LongVideo.objects.create(job=parent)
+    stem = os.path.splitext(audio.stored_name)[0]
+    for position, piece in enumerate(pieces):
+        checked = media.ValidatedInput(
+            data=piece.wav,
+            content_type="audio/wav",
+            file_name="audio.wav",
+            source_name=f"{stem}-{position + 1}.wav",
+            duration=round(piece.seconds, 3),
+            kind="audio",
+        )
+        job = submission.create_segment_job(parent, audio=checked, title=_segment_title(parent, position))
+        Segment.objects.create(
+            long_video=long_video,
+            job=job,
+            position=position,
+            start_seconds=piece.start,
+            end_seconds=piece.end,
+        )
+    cuts = [round(piece.end, 2) for piece in pieces[:-1]]
+    record_event(
+        parent,
+        JobEvent.Kind.NOTE,
+        f"Split into {len(pieces)} segments at pauses (cut at {', '.join(f'{cut:g} s' for cut in cuts)}).",
+        cuts=cuts,
+    )
 
 
 def _from_start(audio):

@@ -11,9 +11,12 @@ speak task; it queues itself again until the step ends) takes the step one move 
    since no callback names a speech request (the job's credits all come back);
 2. follow the request by status checks (speech takes seconds, so no webhook is asked for);
 3. download the speech through the same guarded path as audio given by URL, measure it
-   (jobs.media), check it against the avatar model's limit (scripts.audio_limit_seconds),
-   store it as the job's `audio_file` and move the job to `pending` under its row lock, with
-   the avatar's submission queued in the same transaction.
+   (jobs.media), check it against the longest a script's speech may be
+   (scripts.audio_limit_seconds), store it as the job's `audio_file` and move the job to
+   `pending` under its row lock, with the avatar's submission queued in the same transaction;
+   speech longer than one request of the model takes makes the job itself (same id) the
+   parent of a long video instead (jobs.long_audio.adopt_long_job): `in_queue`, its speech
+   split at pauses into segment jobs in the same transaction.
 
 A failure at any point fails the job; jobs.state.charge_for then releases everything, the
 speech having not been made. A job cancelled or timed out meanwhile is left as it is.
@@ -26,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from credits import services as credits
-from jobs import downloads, fal, media, queue, schedule
+from jobs import downloads, fal, long_audio, media, queue, schedule
 from jobs.models import Job, JobEvent, JobState
 from jobs.scripts import audio_limit_seconds, measured_hold
 from jobs.state import fail_job, record_event, transition
@@ -128,10 +131,13 @@ def _follow(job):
         return _fail(
             job,
             f"The script takes {speech.duration:.1f} seconds to say; "
-            f"{job.model_label} takes at most {limit:g} seconds of speech.",
+            f"a video from {job.model_label} takes at most {limit:g} seconds of speech.",
             error_type="script_too_long",
         )
-    return _keep_speech(job, speech)
+    try:
+        return _keep_speech(job, speech)
+    except media.MediaError as exc:  # a long video's speech that could not be split
+        return _fail(job, f"The speech could not drive the avatar: {exc.message}", error_type="speech_unusable")
 
 
 def _check_again(job, exc):
@@ -142,26 +148,38 @@ def _check_again(job, exc):
 
 
 def _keep_speech(job, speech):
-    """Store the speech as the job's audio and hand the job to the avatar step, once."""
+    """Store the speech as the job's audio and hand the job to the avatar step, once: as one
+    job, or as the parent of a long video when the speech is longer than the model takes."""
     with transaction.atomic():
         locked = Job.objects.select_for_update(no_key=True).get(pk=job.pk)
         if locked.state != JobState.SPEAKING:
             return locked  # cancelled or timed out meanwhile: its credits are settled already
         locked.audio_file.save(f"speech.{speech.file_name.rsplit('.', 1)[-1]}", speech.content_file(), save=False)
-        locked, _ = transition(
-            job.id,
-            JobState.PENDING,
-            message=f"Speech ready: {speech.duration:.1f} s, kept as the job's audio.",
-            event_data={"step": "speech", "speech_seconds": speech.duration},
-            audio_file=locked.audio_file.name,
-            audio_duration=speech.duration,
-        )
+        move = {
+            "message": f"Speech ready: {speech.duration:.1f} s, kept as the job's audio.",
+            "event_data": {"step": "speech", "speech_seconds": speech.duration},
+            "audio_file": locked.audio_file.name,
+            "audio_duration": speech.duration,
+        }
+        try:
+            if long_audio.needs_segments(locked.model, speech.duration, locked.model_params):
+                # The same job (its owner is watching it) becomes the long video's parent. Like
+                # any parent it is sent to no fal (its segments are), so no fal's workers own it:
+                # its origin, the speech's fal, is cleared (jobs.services.deadlines' stranded jobs).
+                locked = long_audio.adopt_long_job(
+                    locked, speech, speech_finished_at=timezone.now(), fal_origin="", **move
+                )
+            else:
+                locked, _ = transition(job.id, JobState.PENDING, **move)
+                queue.queue_submit(job.id)
+        except media.MediaError:
+            locked.audio_file.delete(save=False)  # the rows roll back: no file is left behind either
+            raise
         # The hold was for the longest the speech could last: now it is the exact price.
         exact = measured_hold(locked.model, locked.script, speech.duration, locked.model_params)
         returned = credits.lower_hold(locked, exact, note=f"speech measured: {speech.duration:.1f} s")
         if returned:
             record_event(locked, JobEvent.Kind.NOTE, f"Hold lowered to {exact} credits ({returned} given back).")
-        queue.queue_submit(job.id)
     return locked
 
 

@@ -126,8 +126,11 @@ def test_a_cancel_while_speaking_releases_everything(api_client, fal_engine):
     assert set(amounts) == {"reserve", "release"} and amounts["release"] == amounts["reserve"]
 
 
-def test_speech_longer_than_the_model_takes_fails_clearly(api_client, fal_engine, task_worker, settings):
+def test_speech_longer_than_a_long_video_takes_fails_clearly(api_client, fal_engine, task_worker, settings):
+    # Speech past one request's limit makes a long video (tests/longform/test_long_scripts.py);
+    # past the longest a long video may be, the job fails.
     settings.MAX_AUDIO_SECONDS = 3.0
+    settings.MAX_LONG_AUDIO_SECONDS = 3.0
 
     job = finished_job(create(api_client, script=SCRIPT).json()["id"])
 
@@ -135,7 +138,7 @@ def test_speech_longer_than_the_model_takes_fails_clearly(api_client, fal_engine
     assert "3 seconds" in job.error and "script" in job.error
     amounts = ledger(job)
     assert amounts["release"] == amounts["reserve"]
-    # Held for at most what the model takes, never for the text's full upper bound.
+    # Held for at most the longest video, never for the text's full upper bound.
     assert amounts["reserve"] == speech_credits(SCRIPT) + job.model.credits_for(3.0)
 
 
