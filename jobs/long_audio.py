@@ -22,8 +22,8 @@ def needs_segments(model, audio_seconds: float | None, params=None) -> bool:
 
 
 def register_maker(maker, *, adopter) -> None:
-    """`maker(user=, model=, image=, audio=, prompt=, title=, agreement=, model_params=)` creates a long
-    video inside the caller's transaction and returns its parent job. `adopter(job, audio,
+    """`maker(user=, model=, image=, audio=, prompt=, title=, agreement=, model_params=)`
+    creates a long video inside the caller's transaction and returns its parent job. `adopter(job, audio,
     message=, event_data=, **fields)` makes an existing job the parent of a long video of
     `audio` (see adopt_long_job)."""
     _maker["long"] = maker
@@ -41,16 +41,3 @@ def adopt_long_job(job, audio, *, message="", event_data=None, **fields):
     created, as for a new long video. Returns the job; raises media.MediaError when the audio
     cannot be split."""
     return _maker["adopt"](job, audio, message=message, event_data=event_data, **fields)
-
-
-def refuse_in_batch(model, audio, params=None) -> None:
-    """A batch's clips each make one video of at most one segment: raise MediaError for a
-    longer one (a long recording is a video of its own)."""
-    from .media import MediaError
-
-    if needs_segments(model, audio.duration, params):
-        limit = segment_limit(model, params)
-        raise MediaError(
-            f"A batch's clips may last at most {limit:g} seconds each; this one lasts {audio.duration:.1f} s. "
-            "Make a longer recording a video of its own."
-        )
