@@ -43,11 +43,6 @@ STITCH_STALE_SECONDS = 600
 GAVE_UP = frozenset({JobState.FAILED, JobState.TIMED_OUT, JobState.CANCELLED})
 
 
-def segment_limit(job) -> float:
-    """The longest segment `job`'s long video may be cut into (its model's audio limit)."""
-    return long_audio.segment_limit(job.model, job.model_params)
-
-
 def create_long_video(*, user, model, image, audio, prompt="", title="", agreement=None, model_params=None) -> Job:
     """Split `audio` at pauses and make the parent job and one segment job per piece, in one
     transaction (refused whole, like a single job, by admission or credits); returns the parent."""
